@@ -1,0 +1,248 @@
+package dev.picante;
+
+import dev.picante.internal.Engine;
+import dev.picante.internal.EngineOptions;
+import dev.picante.internal.ViewAccess;
+import dev.picante.internal.ViewState;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+import java.util.function.ToLongFunction;
+
+/**
+ * An incremental database and its primary view.
+ *
+ * <p>A database owns ingredients: {@linkplain #input inputs} the application writes,
+ * {@linkplain #derived derived queries} it memoizes, and {@linkplain #interned interned tables}.
+ * Ingredient names are their stable identity: registering a name twice is an
+ * {@link IllegalArgumentException} (r[kind.identity]). An ingredient handle works with this database
+ * and all its {@linkplain #snapshot() snapshots}; used with a view of another database it throws
+ * {@link IllegalArgumentException}.
+ *
+ * <p>Each {@code Database} is independent of every other. All methods are thread-safe; operations on
+ * the database are linearizable (r[concurrency.linearizable]).
+ *
+ * <pre>{@code
+ * Database db = Database.create();
+ * InputIngredient<String, String> files = db.input("files", String.class, String.class);
+ * DerivedIngredient<String, Integer> words = db.derived("words", String.class, Integer.class,
+ *         (ctx, name) -> files.require(ctx, name).split("\\s+").length);
+ * files.set(db, "a.txt", "hello incremental world");
+ * int n = words.get(db, "a.txt");    // computes: 3
+ * files.set(db, "b.txt", "unrelated");
+ * n = words.get(db, "a.txt");        // reused: b.txt was not read
+ * }</pre>
+ */
+public final class Database implements View {
+
+    static {
+        ViewAccess.install(view -> {
+            if (view instanceof Database database) {
+                return database.state;
+            }
+            if (view instanceof Snapshot snapshot) {
+                return snapshot.state();
+            }
+            return null;
+        }, Snapshot::new);
+    }
+
+    private final Engine engine;
+    private final ViewState state;
+
+    private Database(EngineOptions options) {
+        this.engine = new Engine(this, options);
+        this.state = engine.primary();
+    }
+
+    /** Creates a database with default options: no state-byte limit, a default executor. */
+    public static Database create() {
+        return builder().build();
+    }
+
+    /** Returns a builder for a database with options. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Registers an input ingredient of durability {@link Durability#LOW}.
+     *
+     * @throws IllegalArgumentException if the name is taken, or {@code key} is an array type
+     */
+    public <K, V> InputIngredient<K, V> input(String name, Class<K> key, Class<V> value) {
+        return input(name, key, value, Durability.LOW);
+    }
+
+    /**
+     * Registers an input ingredient with a durability (r[durability.inputs]).
+     *
+     * @throws IllegalArgumentException if the name is taken, or {@code key} is an array type
+     */
+    public <K, V> InputIngredient<K, V> input(String name, Class<K> key, Class<V> value, Durability durability) {
+        return engine.registerInput(name, key, value, durability);
+    }
+
+    /**
+     * Registers a derived query computed by {@code compute}.
+     *
+     * @throws IllegalArgumentException if the name is taken, or {@code key} is an array type
+     */
+    public <K, V> DerivedIngredient<K, V> derived(String name, Class<K> key, Class<V> value, Query<K, V> compute) {
+        return engine.registerDerived(name, key, value, compute);
+    }
+
+    /**
+     * Registers an interned table.
+     *
+     * @throws IllegalArgumentException if the name is taken, or {@code value} is an array type
+     */
+    public <T> InternedIngredient<T> interned(String name, Class<T> value) {
+        return engine.registerInterned(name, value);
+    }
+
+    /**
+     * Registers a listener for the primary view's {@link RuntimeEvent events}. Listeners are called
+     * synchronously, in revision order, by the thread that caused the event; an exception a listener
+     * throws is logged and does not affect the runtime or other listeners.
+     */
+    public Subscription subscribe(Consumer<? super RuntimeEvent> listener) {
+        return engine.subscribe(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** Returns the inspector of this database. */
+    public Inspector inspector() {
+        return engine.inspector();
+    }
+
+    /**
+     * Drops every memoized result of {@code ingredient} in the primary view. Unobservable but for work
+     * (r[evict.derived]): later accesses recompute. A failure memoized at the current revision is kept
+     * (r[evict.poison]).
+     *
+     * @return how many results were dropped
+     */
+    public int evict(DerivedIngredient<?, ?> ingredient) {
+        return state.evict(engine.derivedIndex(ingredient));
+    }
+
+    /**
+     * Drops every memoized result of the derived ingredient named {@code ingredient} in the primary view.
+     *
+     * @throws IllegalArgumentException if no derived ingredient has that name
+     * @see #evict(DerivedIngredient)
+     */
+    public int evict(String ingredient) {
+        return state.evict(engine.derivedIndex(ingredient));
+    }
+
+    /** Returns the state bytes in use now, across all views (r[limit.state-bytes]). */
+    public long stateBytes() {
+        return engine.stateBytes();
+    }
+
+    /** Returns the database's name, as shown in messages. */
+    public String name() {
+        return engine.name();
+    }
+
+    @Override
+    public Revision revision() {
+        return state.revision();
+    }
+
+    @Override
+    public Snapshot snapshot() {
+        return new Snapshot(state.fork());
+    }
+
+    @Override
+    public Batch batch() {
+        return state.batch();
+    }
+
+    @Override
+    public String toString() {
+        return "Database[" + engine.name() + " at " + state.revision() + "]";
+    }
+
+    /** Options of a {@link Database}. Not thread-safe; a builder can build several databases. */
+    public static final class Builder {
+
+        private final EngineOptions options = new EngineOptions();
+
+        private Builder() {
+        }
+
+        /** Sets the name shown in messages and by the inspector. Default {@code "picante"}. */
+        public Builder name(String name) {
+            options.name = Objects.requireNonNull(name, "name");
+            return this;
+        }
+
+        /**
+         * Sets the maximum state bytes of inputs and interned values, across all views
+         * (r[limit.enforced]). Default: no limit.
+         *
+         * @throws IllegalArgumentException if {@code bytes} is negative
+         */
+        public Builder stateByteLimit(long bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("stateByteLimit must be >= 0, was " + bytes);
+            }
+            options.stateByteLimit = bytes;
+            return this;
+        }
+
+        /**
+         * Sets how state bytes of a key or value are counted (r[limit.state-bytes]). The function must be
+         * deterministic and return at least zero. The default estimates the retained size of strings,
+         * numbers, arrays, collections, maps and records, and counts other objects as 64 bytes.
+         */
+        public Builder stateWeigher(ToLongFunction<Object> weigher) {
+            options.weigher = Objects.requireNonNull(weigher, "weigher");
+            return this;
+        }
+
+        /**
+         * Sets how many finished results the database keeps for adoption by other views (snapshots,
+         * and the primary view adopting from snapshots) after revalidation. Default 10,000; 0 turns
+         * the shared cache off.
+         */
+        public Builder sharedCacheMaxEntries(int entries) {
+            if (entries < 0) {
+                throw new IllegalArgumentException("sharedCacheMaxEntries must be >= 0, was " + entries);
+            }
+            options.sharedCacheMaxEntries = entries;
+            return this;
+        }
+
+        /**
+         * Sets how many memoized results one view keeps per derived ingredient before it evicts some
+         * (r[evict.derived]). Default: no bound.
+         */
+        public Builder maxMemosPerIngredient(long entries) {
+            if (entries < 1) {
+                throw new IllegalArgumentException("maxMemosPerIngredient must be >= 1, was " + entries);
+            }
+            options.maxMemosPerIngredient = entries;
+            return this;
+        }
+
+        /**
+         * Sets the executor that runs {@link DerivedIngredient#getAsync} evaluations and the concurrent
+         * reads of {@link QueryContext#getAll}. Default: a virtual thread per task on Java 21 and later,
+         * otherwise an unbounded pool of daemon threads. {@code Runnable::run} makes everything run on
+         * the calling thread.
+         */
+        public Builder executor(Executor executor) {
+            options.executor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /** Builds a new, empty database. */
+        public Database build() {
+            return new Database(options.copy());
+        }
+    }
+}

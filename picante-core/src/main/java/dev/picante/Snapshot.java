@@ -1,0 +1,55 @@
+package dev.picante;
+
+import dev.picante.internal.ViewState;
+
+/**
+ * A view forked from another view (the {@link Database} or another snapshot) at one revision.
+ *
+ * <p>A snapshot sees its source's inputs exactly as they were at the fork (r[snapshot.creation],
+ * r[snapshot.linearizable]) and then evolves on its own revision line (r[snapshot.revisions]): writes to
+ * it are invisible to its source and the other way round (r[snapshot.isolation]). Its derived results
+ * are always those a fresh evaluation over its own inputs would give (r[snapshot.memo-isolation]);
+ * results already computed by other views are reused only after revalidation. Interned tables are
+ * shared with the whole database (r[snapshot.interned]).
+ *
+ * <p>Creating a snapshot costs constant time and memory; its memory then grows with what it changes or
+ * computes. A snapshot needs no closing: it is reclaimed by the garbage collector once unreachable.
+ * Thread-safe.
+ */
+public final class Snapshot implements View {
+
+    private final ViewState state;
+
+    Snapshot(ViewState state) {
+        this.state = state;
+    }
+
+    ViewState state() {
+        return state;
+    }
+
+    /** Returns the database this snapshot belongs to. */
+    public Database database() {
+        return (Database) state.database().owner();
+    }
+
+    @Override
+    public Revision revision() {
+        return state.revision();
+    }
+
+    @Override
+    public Snapshot snapshot() {
+        return new Snapshot(state.fork());
+    }
+
+    @Override
+    public Batch batch() {
+        return state.batch();
+    }
+
+    @Override
+    public String toString() {
+        return "Snapshot[" + state.revision() + " of " + state.database().name() + "]";
+    }
+}

@@ -1,0 +1,31 @@
+package dev.picante.internal;
+
+import dev.picante.Inspector.Outcome;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A view's immutable record of one derived query: the memo it holds, the newest revision of the view at
+ * which that memo was confirmed ({@code verifiedAt}), and how that happened, for
+ * {@link dev.picante.Inspector#explain}. Replaced as a whole, never mutated.
+ */
+final class Cell {
+
+    final Memo memo;
+    final long verifiedAt;
+    final Outcome outcome;
+    /** The dependency found changed, for recomputations; {@code null} otherwise or when unknown. */
+    final @Nullable Dependency cause;
+    final long causeChangedAt;
+
+    Cell(Memo memo, long verifiedAt, Outcome outcome, @Nullable Dependency cause, long causeChangedAt) {
+        this.memo = memo;
+        this.verifiedAt = verifiedAt;
+        this.outcome = outcome;
+        this.cause = cause;
+        this.causeChangedAt = causeChangedAt;
+    }
+
+    Cell reverified(long revision, Outcome how) {
+        return new Cell(memo, revision, how, null, 0);
+    }
+}

@@ -1,0 +1,102 @@
+package dev.picante.internal;
+
+import dev.picante.CycleException;
+import dev.picante.DerivedIngredient;
+import dev.picante.Inspector.Counters;
+import dev.picante.Inspector.IngredientKind;
+import dev.picante.Query;
+import dev.picante.QueryCancelledException;
+import dev.picante.QueryFailedException;
+import dev.picante.Revision;
+import dev.picante.View;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
+
+/** A derived ingredient: the compute function, its counters, and the public entry points. */
+final class DerivedImpl<K, V> extends IngredientImpl implements DerivedIngredient<K, V> {
+
+    final Query<K, V> query;
+    final LongAdder hits = new LongAdder();
+    final LongAdder computations = new LongAdder();
+    final LongAdder revalidations = new LongAdder();
+    final LongAdder earlyCutoffs = new LongAdder();
+    final LongAdder failures = new LongAdder();
+
+    DerivedImpl(Engine engine, int index, String name, Class<K> keyType, Class<V> valueType, Query<K, V> query) {
+        super(engine, index, name, keyType, valueType);
+        this.query = query;
+    }
+
+    @Override
+    IngredientKind kind() {
+        return IngredientKind.DERIVED;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public V get(View view, K key) {
+        checkKey(key);
+        if (view instanceof Evaluation evaluation) {
+            engine.checkSameDatabase(evaluation.view, this);
+            return (V) evaluation.readDerived(this, key);
+        }
+        ViewState state = engine.viewState(view, this);
+        return (V) unwrap(state.fetch(this, key, state.current(), null), key);
+    }
+
+    @Override
+    public CompletableFuture<V> getAsync(View view, K key) {
+        checkKey(key);
+        engine.checkView(view, this);
+        AsyncEvaluation<V> task = new AsyncEvaluation<>(() -> get(view, key));
+        engine.executor().execute(task);
+        return task.future();
+    }
+
+    /** Returns the memo's value, or throws its failure as callers see it. */
+    Object unwrap(Memo memo, Object key) {
+        Throwable failure = memo.failure;
+        if (failure == null) {
+            return Objects.requireNonNull(memo.value);
+        }
+        throw failureOf(failure, key, memo.failedAt());
+    }
+
+    RuntimeException failureOf(Throwable failure, Object key, long revision) {
+        if (failure instanceof CycleException cycle) {
+            return new CycleException(cycle.path(), cycle.revision());
+        }
+        if (failure instanceof QueryCancelledException cancelled) {
+            return new QueryCancelledException(cancelled.getMessage() == null ? "cancelled" : cancelled.getMessage(),
+                    cancelled);
+        }
+        Throwable cause = failure;
+        String via = "";
+        if (failure instanceof QueryFailedException nested) {
+            cause = Objects.requireNonNull(nested.getCause());
+            via = " because " + nested.query() + " failed";
+        }
+        return new QueryFailedException(ref(key), new Revision(revision), "query " + ref(key) + " failed at revision "
+                + revision + via + ": " + describe(cause), cause);
+    }
+
+    private static String describe(Throwable cause) {
+        String message = cause.getMessage();
+        return cause.getClass().getName() + (message == null ? "" : ": " + message);
+    }
+
+    Counters counters() {
+        return new Counters(hits.sum(), computations.sum(), revalidations.sum(), earlyCutoffs.sum(), failures.sum());
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    static @Nullable Throwable rootCause(Throwable failure) {
+        return failure instanceof QueryFailedException q ? q.getCause() : failure;
+    }
+}

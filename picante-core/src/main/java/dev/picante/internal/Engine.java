@@ -1,0 +1,357 @@
+package dev.picante.internal;
+
+import dev.picante.DerivedIngredient;
+import dev.picante.Durability;
+import dev.picante.InputIngredient;
+import dev.picante.Inspector;
+import dev.picante.InternedIngredient;
+import dev.picante.LimitExceededException;
+import dev.picante.Query;
+import dev.picante.RuntimeEvent;
+import dev.picante.Subscription;
+import dev.picante.View;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The engine of one database: the ingredient registry, the revision counter, state-byte accounting, the
+ * in-flight evaluations and the shared results of all its views.
+ *
+ * <h2>How it works</h2>
+ *
+ * <p><b>Inputs and revisions.</b> A view's inputs are an immutable {@link InputState}: persistent maps of
+ * {@link InputSlot}s plus durability watermarks. A mutation builds the next state under the view's write
+ * lock and publishes it with one volatile write, at a revision taken from this engine's counter; a read or
+ * a snapshot reads the state once. So every operation is linearizable, a snapshot is one reference
+ * (O(1)), and a revision number names one input state database-wide: two views at the same revision see
+ * the same inputs.
+ *
+ * <p><b>Derived queries.</b> Each view keeps, per derived ingredient, a table of {@link Cell}s: an
+ * immutable {@link Memo} (value or failure, dependencies read, effective durability) and the revision up
+ * to which it is verified. A memo is valid at revision R if it was verified at or after R and its value
+ * had not changed before R; then it is a hit. Otherwise one caller per (ingredient, key, revision), across
+ * every view, becomes the leader of an {@link InFlight} evaluation; the others wait and adopt its memo.
+ * The leader reuses the old memo if no input of its durability changed since it was verified (the
+ * watermark shortcut), or if deep {@link Revalidation} finds every dependency unchanged; else it computes.
+ * A computation producing a value equal to the old one keeps the old {@link Version} (early cutoff), so
+ * its readers stay valid.
+ *
+ * <p><b>Identity, not numbers.</b> A dependency records the very slot object or version it saw.
+ * Unchanged means the same object: exact within a view, and also across views, so a view can adopt a
+ * memo another view computed (its source's, or one from {@link SharedResults}) after checking it against
+ * its own inputs, never trusting revision numbers of a foreign timeline.
+ *
+ * <p><b>Cycles and cancellation.</b> In-flight evaluations form a wait graph; before waiting, a caller
+ * adds its edge and looks for a path back to itself, so a cycle, on one thread or across threads, ends
+ * with a {@code CycleException} instead of a hang. An interrupted caller gives up alone; a cancelled
+ * leader completes its evaluation as cancelled and followers retry. Cancellation is never memoized.
+ */
+public final class Engine {
+
+    private static final AtomicInteger THREADS = new AtomicInteger();
+
+    final Object owner;
+    final EngineOptions options;
+    private final AtomicLong revisions = new AtomicLong();
+    private final AtomicLong stateBytes = new AtomicLong();
+    private volatile IngredientImpl[] ingredients = new IngredientImpl[0];
+    private final ConcurrentHashMap<String, IngredientImpl> byName = new ConcurrentHashMap<>();
+    final ConcurrentHashMap<InFlight.Key, InFlight> inFlight = new ConcurrentHashMap<>();
+    final SharedResults sharedResults;
+    final EventBus events = new EventBus();
+    private final ViewState primary;
+    private final InspectorImpl inspector;
+    private volatile @Nullable Executor executor;
+
+    /** Creates the engine of {@code owner} (the {@code Database}). */
+    public Engine(Object owner, EngineOptions options) {
+        this.owner = owner;
+        this.options = options;
+        this.sharedResults = new SharedResults(options.sharedCacheMaxEntries);
+        this.primary = new ViewState(this, true, null, InputState.initial());
+        this.inspector = new InspectorImpl(this);
+        this.executor = options.executor;
+    }
+
+    /** Returns the database object. */
+    public Object owner() {
+        return owner;
+    }
+
+    /** Returns the database's name. */
+    public String name() {
+        return options.name;
+    }
+
+    /** Returns the primary view's state. */
+    public ViewState primary() {
+        return primary;
+    }
+
+    /** Registers a listener of the primary view's events. */
+    public Subscription subscribe(Consumer<? super RuntimeEvent> listener) {
+        return events.subscribe(listener);
+    }
+
+    /** Returns the inspector. */
+    public Inspector inspector() {
+        return inspector;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Registry
+
+    /** Registers an input ingredient. */
+    public <K, V> InputIngredient<K, V> registerInput(String name, Class<K> key, Class<V> value,
+            Durability durability) {
+        Objects.requireNonNull(durability, "durability");
+        return register(name, key, value, index -> new InputImpl<>(this, index, name, wrap(key), wrap(value),
+                durability));
+    }
+
+    /** Registers a derived ingredient. */
+    public <K, V> DerivedIngredient<K, V> registerDerived(String name, Class<K> key, Class<V> value,
+            Query<K, V> compute) {
+        Objects.requireNonNull(compute, () -> "null compute function for derived '" + name + "'");
+        return register(name, key, value, index -> new DerivedImpl<>(this, index, name, wrap(key), wrap(value),
+                compute));
+    }
+
+    /** Registers an interned table. */
+    public <T> InternedIngredient<T> registerInterned(String name, Class<T> value) {
+        return register(name, dev.picante.InternId.class, value,
+                index -> new InternedImpl<>(this, index, name, wrap(value)));
+    }
+
+    private interface Factory<I> {
+        I create(int index);
+    }
+
+    private synchronized <I extends IngredientImpl> I register(String name, Class<?> key, Class<?> value,
+            Factory<I> factory) {
+        Objects.requireNonNull(name, "ingredient name");
+        Objects.requireNonNull(key, () -> "null key type for ingredient '" + name + "'");
+        Objects.requireNonNull(value, () -> "null value type for ingredient '" + name + "'");
+        if (name.isBlank()) {
+            throw new IllegalArgumentException("ingredient names must not be blank");
+        }
+        if (key.isArray()) {
+            throw new IllegalArgumentException("ingredient '" + name + "' has the array key type " + key.getName()
+                    + ": arrays hash by identity, use a List or a record instead");
+        }
+        if (key == dev.picante.InternId.class && value.isArray()) {
+            throw new IllegalArgumentException("interned '" + name + "' has the array value type "
+                    + value.getName() + ": arrays hash by identity, use a List or a record instead");
+        }
+        IngredientImpl existing = byName.get(name);
+        if (existing != null) {
+            throw new IllegalArgumentException("an ingredient named '" + name + "' is already registered in database '"
+                    + name() + "' (" + existing.describe() + "); ingredient names must be unique");
+        }
+        IngredientImpl[] current = ingredients;
+        I ingredient = factory.create(current.length);
+        IngredientImpl[] next = Arrays.copyOf(current, current.length + 1);
+        next[current.length] = ingredient;
+        ingredients = next;
+        byName.put(name, ingredient);
+        return ingredient;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> Class<T> wrap(Class<T> type) {
+        return (Class<T>) wrapPrimitive(type);
+    }
+
+    private static Class<?> wrapPrimitive(Class<?> type) {
+        if (!type.isPrimitive()) {
+            return type;
+        }
+        if (type == int.class) {
+            return Integer.class;
+        }
+        if (type == long.class) {
+            return Long.class;
+        }
+        if (type == boolean.class) {
+            return Boolean.class;
+        }
+        if (type == double.class) {
+            return Double.class;
+        }
+        if (type == float.class) {
+            return Float.class;
+        }
+        if (type == short.class) {
+            return Short.class;
+        }
+        if (type == byte.class) {
+            return Byte.class;
+        }
+        if (type == char.class) {
+            return Character.class;
+        }
+        throw new IllegalArgumentException("unsupported type " + type);
+    }
+
+    int ingredientCount() {
+        return ingredients.length;
+    }
+
+    IngredientImpl ingredient(int index) {
+        return ingredients[index];
+    }
+
+    @Nullable IngredientImpl ingredientOrNull(int index) {
+        IngredientImpl[] all = ingredients;
+        return index < all.length ? all[index] : null;
+    }
+
+    List<IngredientImpl> ingredients() {
+        return List.of(ingredients);
+    }
+
+    IngredientImpl ingredient(String name) {
+        IngredientImpl ingredient = byName.get(Objects.requireNonNull(name, "ingredient name"));
+        if (ingredient == null) {
+            throw new IllegalArgumentException("database '" + name() + "' has no ingredient named '" + name
+                    + "'; registered: " + byName.keySet());
+        }
+        return ingredient;
+    }
+
+    /** Returns the index of a derived ingredient of this database. */
+    public int derivedIndex(DerivedIngredient<?, ?> ingredient) {
+        Objects.requireNonNull(ingredient, "ingredient");
+        if (!(ingredient instanceof DerivedImpl<?, ?> impl) || impl.engine != this) {
+            throw new IllegalArgumentException("derived '" + ingredient.name() + "' does not belong to database '"
+                    + name() + "'");
+        }
+        return impl.index;
+    }
+
+    /** Returns the index of the derived ingredient named {@code name}. */
+    public int derivedIndex(String name) {
+        IngredientImpl ingredient = ingredient(name);
+        if (!(ingredient instanceof DerivedImpl<?, ?>)) {
+            throw new IllegalArgumentException(ingredient.describe() + " is not a derived ingredient");
+        }
+        return ingredient.index;
+    }
+
+    void checkRegistered(IngredientImpl ingredient) {
+        if (ingredient.engine != this) {
+            throw new IllegalArgumentException(ingredient.describe() + " belongs to database '"
+                    + ingredient.engine.name() + "', not to '" + name() + "'");
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Views
+
+    /** Resolves a public view of this database, or throws naming the ingredient that was used with it. */
+    ViewState viewState(View view, IngredientImpl usedBy) {
+        Objects.requireNonNull(view, () -> "null view for " + usedBy.describe());
+        ViewState state = ViewAccess.stateOf(view);
+        if (state == null) {
+            throw new IllegalArgumentException("unsupported View implementation " + view.getClass().getName()
+                    + " used with " + usedBy.describe() + "; use the Database, a Snapshot or a QueryContext");
+        }
+        checkSameDatabase(state, usedBy);
+        return state;
+    }
+
+    /** Checks that {@code view} (of any kind) belongs to this database. */
+    void checkView(View view, IngredientImpl usedBy) {
+        if (view instanceof Evaluation evaluation) {
+            checkSameDatabase(evaluation.view, usedBy);
+        } else {
+            viewState(view, usedBy);
+        }
+    }
+
+    void checkSameDatabase(ViewState state, IngredientImpl usedBy) {
+        if (state.engine != this) {
+            throw new IllegalArgumentException(usedBy.describe() + " belongs to database '" + name()
+                    + "' but was used with a view of database '" + state.engine.name()
+                    + "'; ingredients work only with the database that registered them and its snapshots");
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Revisions, state bytes, executor
+
+    long nextRevision() {
+        return revisions.incrementAndGet();
+    }
+
+    /** Returns the state bytes in use. */
+    public long stateBytes() {
+        return stateBytes.get();
+    }
+
+    long weigh(Object value) {
+        long weight = options.weigher.applyAsLong(value);
+        if (weight < 0) {
+            throw new IllegalStateException("the state weigher returned " + weight + " for a "
+                    + value.getClass().getName() + "; weights must be >= 0");
+        }
+        return weight;
+    }
+
+    /**
+     * Adds {@code delta} state bytes, or throws {@link LimitExceededException} and changes nothing if that
+     * would pass the limit (r[limit.enforced]). A negative delta always succeeds.
+     */
+    void reserveStateBytes(long delta, Supplier<String> what) {
+        while (true) {
+            long used = stateBytes.get();
+            long next = used + delta;
+            if (delta > 0 && next > options.stateByteLimit) {
+                throw new LimitExceededException(what.get() + " in database '" + name() + "'", next,
+                        options.stateByteLimit);
+            }
+            if (stateBytes.compareAndSet(used, next)) {
+                return;
+            }
+        }
+    }
+
+    Executor executor() {
+        Executor e = executor;
+        if (e == null) {
+            synchronized (this) {
+                e = executor;
+                if (e == null) {
+                    e = defaultExecutor(name());
+                    executor = e;
+                }
+            }
+        }
+        return e;
+    }
+
+    private static Executor defaultExecutor(String name) {
+        try {
+            // Java 21+: a virtual thread per task.
+            return (ExecutorService) Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
+        } catch (ReflectiveOperationException e) {
+            ThreadFactory factory = runnable -> {
+                Thread thread = new Thread(runnable, name + "-picante-" + THREADS.incrementAndGet());
+                thread.setDaemon(true);
+                return thread;
+            };
+            return Executors.newCachedThreadPool(factory);
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package dev.picante.internal;
+
+import dev.picante.Durability;
+import dev.picante.InputIngredient;
+import dev.picante.Inspector.IngredientKind;
+import dev.picante.MissingInputException;
+import dev.picante.Revision;
+import dev.picante.View;
+import java.util.List;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+
+/** An input ingredient: slots live in each view's {@link InputState}. */
+final class InputImpl<K, V> extends IngredientImpl implements InputIngredient<K, V> {
+
+    final Durability durability;
+
+    InputImpl(Engine engine, int index, String name, Class<K> keyType, Class<V> valueType, Durability durability) {
+        super(engine, index, name, keyType, valueType);
+        this.durability = durability;
+    }
+
+    @Override
+    IngredientKind kind() {
+        return IngredientKind.INPUT;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public Optional<V> get(View view, K key) {
+        InputSlot slot = read(view, key);
+        return slot == null ? Optional.empty() : Optional.ofNullable((V) slot.value);
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public V require(View view, K key) {
+        InputSlot slot = read(view, key);
+        if (slot == null || slot.value == null) {
+            throw new MissingInputException(ref(key), view.revision());
+        }
+        return (V) slot.value;
+    }
+
+    private @Nullable InputSlot read(View view, K key) {
+        checkKey(key);
+        if (view instanceof Evaluation evaluation) {
+            engine.checkSameDatabase(evaluation.view, this);
+            return evaluation.readInput(this, key);
+        }
+        return engine.viewState(view, this).current().slot(index, key);
+    }
+
+    @Override
+    public Revision set(View view, K key, V value) {
+        checkKey(key);
+        checkValue(key, value);
+        return writable(view).apply(List.of(new ViewState.Write(this, key, value)));
+    }
+
+    @Override
+    public Revision remove(View view, K key) {
+        checkKey(key);
+        return writable(view).apply(List.of(new ViewState.Write(this, key, null)));
+    }
+
+    private ViewState writable(View view) {
+        if (view instanceof Evaluation evaluation) {
+            throw evaluation.writeRefused(this);
+        }
+        return engine.viewState(view, this);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public Durability durability() {
+        return durability;
+    }
+}

@@ -1,0 +1,220 @@
+package dev.picante.internal;
+
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.function.BiConsumer;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * An immutable hash map with structural sharing (a hash array mapped trie). {@link #put} returns a new map
+ * in O(log32 n), sharing every untouched node with the old one, so a view can hand its whole state to a
+ * snapshot by reference.
+ *
+ * @param <K> key type
+ * @param <V> value type
+ */
+final class PersistentMap<K, V> {
+
+    private static final PersistentMap<?, ?> EMPTY = new PersistentMap<>(BitmapNode.EMPTY, 0);
+
+    private final Node root;
+    private final int size;
+
+    private PersistentMap(Node root, int size) {
+        this.root = root;
+        this.size = size;
+    }
+
+    @SuppressWarnings("unchecked")
+    static <K, V> PersistentMap<K, V> empty() {
+        return (PersistentMap<K, V>) EMPTY;
+    }
+
+    int size() {
+        return size;
+    }
+
+    @SuppressWarnings("unchecked")
+    @Nullable V get(Object key) {
+        return (V) root.find(0, hash(key), key);
+    }
+
+    /** Returns a map with {@code key} bound to {@code value}; {@code this} if it already was (same reference). */
+    PersistentMap<K, V> put(K key, V value) {
+        boolean[] added = new boolean[1];
+        Node newRoot = root.assoc(0, hash(key), key, value, added);
+        if (newRoot == root) {
+            return this;
+        }
+        return new PersistentMap<>(newRoot, added[0] ? size + 1 : size);
+    }
+
+    @SuppressWarnings("unchecked")
+    void forEach(BiConsumer<? super K, ? super V> action) {
+        root.forEach((BiConsumer<Object, Object>) action);
+    }
+
+    private static int hash(Object key) {
+        int h = key.hashCode();
+        return h ^ (h >>> 16);
+    }
+
+    private interface Node {
+        @Nullable Object find(int shift, int hash, Object key);
+
+        Node assoc(int shift, int hash, Object key, Object value, boolean[] added);
+
+        void forEach(BiConsumer<Object, Object> action);
+    }
+
+    /** A node whose bitmap says which of 32 hash fragments are present; entries are key/value or null/child. */
+    private static final class BitmapNode implements Node {
+
+        static final BitmapNode EMPTY = new BitmapNode(0, new Object[0]);
+
+        final int bitmap;
+        final @Nullable Object[] array;
+
+        BitmapNode(int bitmap, @Nullable Object[] array) {
+            this.bitmap = bitmap;
+            this.array = array;
+        }
+
+        private int index(int bit) {
+            return Integer.bitCount(bitmap & (bit - 1));
+        }
+
+        @Override
+        public @Nullable Object find(int shift, int hash, Object key) {
+            int bit = 1 << ((hash >>> shift) & 31);
+            if ((bitmap & bit) == 0) {
+                return null;
+            }
+            int idx = index(bit);
+            Object k = array[2 * idx];
+            Object v = array[2 * idx + 1];
+            if (k == null) {
+                return ((Node) Objects.requireNonNull(v)).find(shift + 5, hash, key);
+            }
+            return key.equals(k) ? v : null;
+        }
+
+        @Override
+        public Node assoc(int shift, int hash, Object key, Object value, boolean[] added) {
+            int bit = 1 << ((hash >>> shift) & 31);
+            int idx = index(bit);
+            if ((bitmap & bit) != 0) {
+                Object k = array[2 * idx];
+                Object v = Objects.requireNonNull(array[2 * idx + 1]);
+                if (k == null) {
+                    Node child = ((Node) v).assoc(shift + 5, hash, key, value, added);
+                    return child == v ? this : withValue(2 * idx + 1, child);
+                }
+                if (key.equals(k)) {
+                    return v == value ? this : withValue(2 * idx + 1, value);
+                }
+                added[0] = true;
+                return withValue2(2 * idx, null, split(shift + 5, k, v, hash, key, value));
+            }
+            added[0] = true;
+            @Nullable Object[] copy = new Object[array.length + 2];
+            System.arraycopy(array, 0, copy, 0, 2 * idx);
+            copy[2 * idx] = key;
+            copy[2 * idx + 1] = value;
+            System.arraycopy(array, 2 * idx, copy, 2 * idx + 2, array.length - 2 * idx);
+            return new BitmapNode(bitmap | bit, copy);
+        }
+
+        private BitmapNode withValue(int i, Object v) {
+            @Nullable Object[] copy = array.clone();
+            copy[i] = v;
+            return new BitmapNode(bitmap, copy);
+        }
+
+        private BitmapNode withValue2(int i, @Nullable Object k, Object v) {
+            @Nullable Object[] copy = array.clone();
+            copy[i] = k;
+            copy[i + 1] = v;
+            return new BitmapNode(bitmap, copy);
+        }
+
+        private static Node split(int shift, Object k1, Object v1, int h2, Object k2, Object v2) {
+            int h1 = hash(k1);
+            if (h1 == h2 || shift > 30) {
+                return new CollisionNode(h1, new Object[] {k1, v1, k2, v2});
+            }
+            boolean[] ignored = new boolean[1];
+            return EMPTY.assoc(shift, h1, k1, v1, ignored).assoc(shift, h2, k2, v2, ignored);
+        }
+
+        @Override
+        public void forEach(BiConsumer<Object, Object> action) {
+            for (int i = 0; i < array.length; i += 2) {
+                Object k = array[i];
+                Object v = Objects.requireNonNull(array[i + 1]);
+                if (k == null) {
+                    ((Node) v).forEach(action);
+                } else {
+                    action.accept(k, v);
+                }
+            }
+        }
+    }
+
+    /** Entries whose full hashes are equal. */
+    private static final class CollisionNode implements Node {
+
+        final int hash;
+        final Object[] array;
+
+        CollisionNode(int hash, Object[] array) {
+            this.hash = hash;
+            this.array = array;
+        }
+
+        @Override
+        public @Nullable Object find(int shift, int hash, Object key) {
+            for (int i = 0; i < array.length; i += 2) {
+                if (key.equals(array[i])) {
+                    return array[i + 1];
+                }
+            }
+            return null;
+        }
+
+        @Override
+        public Node assoc(int shift, int hash, Object key, Object value, boolean[] added) {
+            if (hash != this.hash) {
+                // Only reachable when shift ran out; nest as a bitmap node holding both.
+                boolean[] ignored = new boolean[1];
+                Node node = BitmapNode.EMPTY;
+                for (int i = 0; i < array.length; i += 2) {
+                    node = node.assoc(shift, this.hash, array[i], array[i + 1], ignored);
+                }
+                return node.assoc(shift, hash, key, value, added);
+            }
+            for (int i = 0; i < array.length; i += 2) {
+                if (key.equals(array[i])) {
+                    if (array[i + 1] == value) {
+                        return this;
+                    }
+                    Object[] copy = array.clone();
+                    copy[i + 1] = value;
+                    return new CollisionNode(hash, copy);
+                }
+            }
+            added[0] = true;
+            Object[] copy = Arrays.copyOf(array, array.length + 2);
+            copy[array.length] = key;
+            copy[array.length + 1] = value;
+            return new CollisionNode(hash, copy);
+        }
+
+        @Override
+        public void forEach(BiConsumer<Object, Object> action) {
+            for (int i = 0; i < array.length; i += 2) {
+                action.accept(array[i], array[i + 1]);
+            }
+        }
+    }
+}

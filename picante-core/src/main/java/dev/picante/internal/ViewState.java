@@ -1,0 +1,505 @@
+package dev.picante.internal;
+
+import dev.picante.Batch;
+import dev.picante.CycleException;
+import dev.picante.Inspector.Outcome;
+import dev.picante.QueryCancelledException;
+import dev.picante.QueryRef;
+import dev.picante.Revision;
+import dev.picante.RuntimeEvent;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The state of one view (the primary view or a snapshot): its current {@link InputState}, its memo
+ * tables, and the evaluation of derived queries against it. See {@link Engine} for the overview.
+ */
+public final class ViewState {
+
+    final Engine engine;
+    final boolean primary;
+    /** The view this one was forked from: a source of memos to adopt after revalidation. */
+    final @Nullable ViewState parent;
+    private volatile InputState current;
+    private final ReentrantLock writeLock = new ReentrantLock();
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private volatile @Nullable ConcurrentHashMap<Object, Cell>[] tables = new ConcurrentHashMap[0];
+    /** Who read what, for {@code QueryInvalidated} events; primary view only. */
+    final @Nullable ReverseEdges reverseEdges;
+
+    ViewState(Engine engine, boolean primary, @Nullable ViewState parent, InputState current) {
+        this.engine = engine;
+        this.primary = primary;
+        this.parent = parent;
+        this.current = current;
+        this.reverseEdges = primary ? new ReverseEdges() : null;
+    }
+
+    /** Returns the engine. */
+    public Engine database() {
+        return engine;
+    }
+
+    InputState current() {
+        return current;
+    }
+
+    /** Returns the current revision. */
+    public Revision revision() {
+        return new Revision(current.revision);
+    }
+
+    /** Forks this view at its current state (r[snapshot.linearizable]). O(1). */
+    public ViewState fork() {
+        return forkAt(current);
+    }
+
+    ViewState forkAt(InputState state) {
+        return new ViewState(engine, false, this, state);
+    }
+
+    /** Starts a batch on this view. */
+    public Batch batch() {
+        return new BatchImpl(this);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Memo tables
+
+    @Nullable ConcurrentHashMap<Object, Cell> tableIfPresent(int ingredient) {
+        ConcurrentHashMap<Object, Cell>[] t = tables;
+        return ingredient < t.length ? t[ingredient] : null;
+    }
+
+    private ConcurrentHashMap<Object, Cell> table(int ingredient) {
+        ConcurrentHashMap<Object, Cell> table = tableIfPresent(ingredient);
+        return table != null ? table : createTable(ingredient);
+    }
+
+    private synchronized ConcurrentHashMap<Object, Cell> createTable(int ingredient) {
+        ConcurrentHashMap<Object, Cell>[] t = tables;
+        if (ingredient >= t.length) {
+            t = Arrays.copyOf(t, Math.max(ingredient + 1, engine.ingredientCount()));
+        } else if (t[ingredient] != null) {
+            return Objects.requireNonNull(t[ingredient]);
+        } else {
+            t = t.clone();
+        }
+        ConcurrentHashMap<Object, Cell> table = new ConcurrentHashMap<>();
+        t[ingredient] = table;
+        tables = t;
+        return table;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Derived queries
+
+    /**
+     * Returns the memo of {@code derived(key)} valid in this view at {@code state}: a hit, a revalidated
+     * or adopted memo, or a new computation. Failures are returned as failed memos, not thrown.
+     *
+     * @param caller the evaluation that reads it, or {@code null} for a top-level access
+     * @throws CycleException if the evaluation needs itself (r[cycle.detect], r[jvm.cross-thread-cycle])
+     * @throws QueryCancelledException if this caller was interrupted (r[jvm.interrupt])
+     */
+    Memo fetch(DerivedImpl<?, ?> derived, Object key, InputState state, @Nullable InFlight caller) {
+        ConcurrentHashMap<Object, Cell> table = tableIfPresent(derived.index);
+        if (table != null) {
+            Cell cell = table.get(key);
+            if (cell != null && cell.memo.validAt(state.revision, cell.verifiedAt)) {
+                derived.hits.increment();
+                return cell.memo;
+            }
+        }
+        return evaluate(derived, key, state, caller);
+    }
+
+    private Memo evaluate(DerivedImpl<?, ?> derived, Object key, InputState state, @Nullable InFlight caller) {
+        InFlight.Key id = new InFlight.Key(derived.index, key, state.revision);
+        while (true) {
+            InFlight running = engine.inFlight.get(id);
+            if (running == null) {
+                InFlight mine = new InFlight(id, derived.ref(key));
+                running = engine.inFlight.putIfAbsent(id, mine);
+                if (running == null) {
+                    return lead(derived, key, state, mine, caller);
+                }
+            }
+            Memo memo = follow(running, caller);
+            if (memo != null) {
+                derived.hits.increment();
+                return adopt(derived, key, memo, state.revision);
+            }
+            // The leader was cancelled: try again, maybe as the leader (r[derived.cancel-progress]).
+        }
+    }
+
+    private Memo lead(DerivedImpl<?, ?> derived, Object key, InputState state, InFlight mine,
+            @Nullable InFlight caller) {
+        if (caller != null) {
+            caller.addWait(mine);
+        }
+        try {
+            Memo memo = bringUpToDate(derived, key, state, mine);
+            mine.complete(memo);
+            return memo;
+        } catch (Throwable t) {
+            mine.cancel();
+            throw t;
+        } finally {
+            engine.inFlight.remove(mine.key, mine);
+            if (caller != null) {
+                caller.removeWait(mine);
+            }
+        }
+    }
+
+    /** Waits for another caller's evaluation; {@code null} if it was cancelled. */
+    private @Nullable Memo follow(InFlight running, @Nullable InFlight caller) {
+        if (caller != null) {
+            caller.addWait(running);
+        }
+        try {
+            if (!running.isDone()) {
+                List<InFlight> path = caller == null ? null : InFlight.path(running, caller);
+                if (path != null) {
+                    path.add(running);
+                    throw cycle(path);
+                }
+                if (running.leader == Thread.currentThread()) {
+                    // Its leader is further up this very stack: waiting would never end.
+                    throw cycle(caller == null ? List.of(running, running) : List.of(running, caller, running));
+                }
+            }
+            return running.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new QueryCancelledException("interrupted while waiting for " + running.ref + " at revision "
+                    + running.key.revision(), e);
+        } finally {
+            if (caller != null) {
+                caller.removeWait(running);
+            }
+        }
+    }
+
+    private static CycleException cycle(List<InFlight> path) {
+        List<QueryRef> refs = new ArrayList<>(path.size());
+        for (InFlight node : path) {
+            refs.add(node.ref);
+        }
+        return new CycleException(refs, new Revision(path.get(0).key.revision()));
+    }
+
+    /** The leader's work: reuse what can be reused, compute otherwise. */
+    private Memo bringUpToDate(DerivedImpl<?, ?> derived, Object key, InputState state, InFlight mine) {
+        long revision = state.revision;
+        ConcurrentHashMap<Object, Cell> table = table(derived.index);
+        Cell own = table.get(key);
+        if (own != null && own.memo.validAt(revision, own.verifiedAt)) {
+            derived.hits.increment();
+            return own.memo;
+        }
+        Memo previous = null;
+        Revalidation.Change change = null;
+        if (own != null && !own.memo.failed()) {
+            previous = own.memo;
+            if (own.verifiedAt <= revision
+                    && own.verifiedAt >= state.lastChanged[previous.durability.ordinal()]) {
+                // r[durability.revalidation-opt]: nothing of its durability changed since it was verified.
+                derived.revalidations.increment();
+                store(derived, key, own.reverified(revision, Outcome.DURABILITY_SHORTCUT));
+                return previous;
+            }
+            change = Revalidation.firstChange(this, previous, state, mine);
+            if (change == null) {
+                derived.revalidations.increment();
+                store(derived, key, own.reverified(revision, Outcome.REVALIDATED));
+                return previous;
+            }
+        } else if (own == null) {
+            for (Memo candidate : adoptionCandidates(derived, key)) {
+                if (candidate.failed()) {
+                    if (candidate.failedAt() == revision) {
+                        derived.hits.increment();
+                        store(derived, key, new Cell(candidate, revision, Outcome.FAILED, null, 0));
+                        return candidate;
+                    }
+                    continue;
+                }
+                if (previous == null) {
+                    previous = candidate;
+                }
+                if (Revalidation.firstChange(this, candidate, state, mine) == null) {
+                    derived.revalidations.increment();
+                    store(derived, key, new Cell(candidate, revision, Outcome.ADOPTED, null, 0));
+                    return candidate;
+                }
+            }
+        }
+        return compute(derived, key, state, mine, previous, change, own != null && own.memo.failed());
+    }
+
+    /** Memos other views hold for the record: the sources' cells, then the shared cache. */
+    private List<Memo> adoptionCandidates(DerivedImpl<?, ?> derived, Object key) {
+        List<Memo> candidates = new ArrayList<>(2);
+        for (ViewState source = parent; source != null; source = source.parent) {
+            ConcurrentHashMap<Object, Cell> table = source.tableIfPresent(derived.index);
+            Cell cell = table == null ? null : table.get(key);
+            if (cell != null) {
+                candidates.add(cell.memo);
+                break;
+            }
+        }
+        Memo shared = engine.sharedResults.get(derived.index, key);
+        if (shared != null && !candidates.contains(shared)) {
+            candidates.add(shared);
+        }
+        return candidates;
+    }
+
+    @SuppressWarnings("unchecked")
+    private Memo compute(DerivedImpl<?, ?> derived, Object key, InputState state, InFlight mine,
+            @Nullable Memo previous, Revalidation.@Nullable Change change, boolean afterFailure) {
+        long revision = state.revision;
+        Evaluation ctx = new Evaluation(this, state, mine);
+        Object value = null;
+        Throwable failure = null;
+        try {
+            value = ((DerivedImpl<Object, Object>) derived).query.compute(ctx, key);
+            if (value == null) {
+                failure = new NullPointerException("the compute function of " + mine.ref
+                        + " returned null; return a value (e.g. an Optional) instead");
+            } else if (!derived.valueType.isInstance(value)) {
+                failure = new ClassCastException("the compute function of " + mine.ref + " returned a "
+                        + value.getClass().getName() + ", not a " + derived.valueType.getName());
+            }
+        } catch (Throwable thrown) {
+            if (Cancellation.isCancellation(thrown)) {
+                throw Cancellation.cancelled(mine, thrown);
+            }
+            failure = thrown;
+        } finally {
+            ctx.close();
+        }
+        Dependency[] dependencies = ctx.dependencies();
+        derived.computations.increment();
+        Dependency cause = change == null ? null : change.dependency();
+        long causeAt = change == null ? 0 : change.changedAt();
+        Memo memo;
+        Outcome outcome;
+        if (failure != null) {
+            derived.failures.increment();
+            memo = Memo.failure(failure, revision, dependencies);
+            outcome = Outcome.FAILED;
+        } else if (previous != null && Equality.equal(previous.value, value)) {
+            // r[revision.early-cutoff]: same version, so dependents stay valid.
+            derived.earlyCutoffs.increment();
+            memo = Memo.value(Objects.requireNonNull(previous.value), previous.version, dependencies, ctx.durability());
+            outcome = Outcome.RECOMPUTED_UNCHANGED;
+        } else {
+            memo = Memo.value(Objects.requireNonNull(value), new Version(revision), dependencies, ctx.durability());
+            outcome = previous == null && !afterFailure ? Outcome.COMPUTED : Outcome.RECOMPUTED;
+            if (previous != null && primary && engine.events.active()) {
+                engine.events.publish(List.of(new RuntimeEvent.QueryChanged(derived.name, key, new Revision(revision))));
+            }
+        }
+        store(derived, key, new Cell(memo, revision, outcome, cause, causeAt));
+        return memo;
+    }
+
+    /** Takes another view's memo for the same revision into this view's table. */
+    private Memo adopt(DerivedImpl<?, ?> derived, Object key, Memo memo, long revision) {
+        ConcurrentHashMap<Object, Cell> table = table(derived.index);
+        Cell own = table.get(key);
+        if (own != null && own.memo == memo) {
+            return memo;
+        }
+        Memo adopted = memo;
+        if (own != null && !own.memo.failed() && !memo.failed() && own.memo.version != memo.version
+                && Equality.equal(own.memo.value, memo.value)) {
+            // Keep this view's version of an equal value, so its dependents stay valid (early cutoff).
+            adopted = Memo.value(Objects.requireNonNull(own.memo.value), own.memo.version, memo.dependencies,
+                    memo.durability);
+        }
+        store(derived, key, new Cell(adopted, revision, memo.failed() ? Outcome.FAILED : Outcome.ADOPTED, null, 0));
+        return adopted;
+    }
+
+    /** Publishes a cell unless the table already holds one verified at a later revision. */
+    private void store(DerivedImpl<?, ?> derived, Object key, Cell cell) {
+        ConcurrentHashMap<Object, Cell> table = table(derived.index);
+        Cell replaced;
+        while (true) {
+            Cell existing = table.get(key);
+            if (existing == null) {
+                if (table.putIfAbsent(key, cell) == null) {
+                    replaced = null;
+                    break;
+                }
+            } else if (existing.verifiedAt > cell.verifiedAt) {
+                return;
+            } else if (table.replace(key, existing, cell)) {
+                replaced = existing;
+                break;
+            }
+        }
+        if (replaced == null || replaced.memo != cell.memo) {
+            engine.sharedResults.offer(derived.index, key, cell.memo);
+            if (reverseEdges != null) {
+                reverseEdges.update(new NodeKey(derived.index, key),
+                        replaced == null ? null : replaced.memo.dependencies, cell.memo.dependencies);
+            }
+        }
+        if (table.size() > engine.options.maxMemosPerIngredient) {
+            trim(table, key);
+        }
+    }
+
+    private void trim(ConcurrentHashMap<Object, Cell> table, Object keep) {
+        long revision = current.revision;
+        long target = Math.max(1, engine.options.maxMemosPerIngredient - engine.options.maxMemosPerIngredient / 10);
+        Iterator<Map.Entry<Object, Cell>> it = table.entrySet().iterator();
+        while (table.size() > target && it.hasNext()) {
+            Map.Entry<Object, Cell> entry = it.next();
+            if (!entry.getKey().equals(keep) && evictable(entry.getValue(), revision)) {
+                it.remove();
+            }
+        }
+    }
+
+    /** r[evict.poison]: a failure is kept while the view is at its revision. */
+    private static boolean evictable(Cell cell, long revision) {
+        return !(cell.memo.failed() && cell.memo.failedAt() == revision);
+    }
+
+    /** Drops the memos of one derived ingredient (r[evict.derived]); returns how many. */
+    public int evict(int ingredient) {
+        ConcurrentHashMap<Object, Cell> table = tableIfPresent(ingredient);
+        if (table == null) {
+            return 0;
+        }
+        long revision = current.revision;
+        int dropped = 0;
+        for (Map.Entry<Object, Cell> entry : table.entrySet()) {
+            if (evictable(entry.getValue(), revision) && table.remove(entry.getKey(), entry.getValue())) {
+                dropped++;
+            }
+        }
+        return dropped;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Input mutations
+
+    /** One {@code set} (a value) or {@code remove} ({@code value == null}). */
+    record Write(InputImpl<?, ?> input, Object key, @Nullable Object value) {
+    }
+
+    /**
+     * Applies writes atomically (r[input.batch], r[input.batch-conflicts]): computes the final content of
+     * every slot touched, keeps those that differ from the current state, checks the state-byte limit, and
+     * publishes one new {@link InputState} at a fresh revision, or nothing if no slot changes.
+     */
+    Revision apply(List<Write> writes) {
+        writeLock.lock();
+        try {
+            InputState base = current;
+            Map<NodeKey, Write> finals = new LinkedHashMap<>();
+            for (Write write : writes) {
+                engine.checkRegistered(write.input());
+                finals.put(new NodeKey(write.input().index, write.key()), write);
+            }
+            List<Write> changes = new ArrayList<>(finals.size());
+            long delta = 0;
+            for (Write write : finals.values()) {
+                InputSlot old = base.slot(write.input().index, write.key());
+                boolean wasPresent = old != null && old.present();
+                if (write.value() == null ? !wasPresent
+                        : wasPresent && Equality.equal(old.value, write.value())) {
+                    continue;
+                }
+                changes.add(write);
+                long added = (old == null ? engine.weigh(write.key()) : 0)
+                        + (write.value() == null ? 0 : engine.weigh(write.value()));
+                long freed = wasPresent ? engine.weigh(Objects.requireNonNull(old.value)) : 0;
+                delta += primary ? added - freed : added;
+            }
+            if (changes.isEmpty()) {
+                return new Revision(base.revision);
+            }
+            engine.reserveStateBytes(delta, () -> describe(changes));
+            long revision = engine.nextRevision();
+            InputState.Builder next = base.toBuilder();
+            for (Write write : changes) {
+                next.put(write.input().index, write.key(), new InputSlot(write.value(), revision),
+                        write.input().durability);
+            }
+            current = next.build(revision);
+            if (primary && engine.events.active()) {
+                publishEvents(changes, revision);
+            }
+            return new Revision(revision);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    private static String describe(List<Write> changes) {
+        Write first = changes.get(0);
+        String one = (first.value() == null ? "removing " : "setting ") + first.input().ref(first.key());
+        return changes.size() == 1 ? one : "a batch of " + changes.size() + " changes (" + one + ", ...)";
+    }
+
+    private void publishEvents(List<Write> changes, long revision) {
+        Revision rev = new Revision(revision);
+        List<RuntimeEvent> events = new ArrayList<>();
+        events.add(new RuntimeEvent.RevisionBumped(rev));
+        for (Write write : changes) {
+            events.add(write.value() == null
+                    ? new RuntimeEvent.InputRemoved(write.input().name, write.key(), rev)
+                    : new RuntimeEvent.InputSet(write.input().name, write.key(), rev));
+        }
+        if (reverseEdges != null) {
+            Map<NodeKey, NodeKey> invalidated = new LinkedHashMap<>();
+            for (Write write : changes) {
+                NodeKey source = new NodeKey(write.input().index, write.key());
+                for (NodeKey dependent : reverseEdges.dependentsOf(source)) {
+                    if (hasMemo(dependent)) {
+                        invalidated.putIfAbsent(dependent, source);
+                    }
+                }
+            }
+            invalidated.forEach((query, by) -> events.add(new RuntimeEvent.QueryInvalidated(
+                    engine.ingredient(query.ingredient()).name, query.key(),
+                    engine.ingredient(by.ingredient()).name, by.key(), rev)));
+        }
+        engine.events.publish(events);
+    }
+
+    private boolean hasMemo(NodeKey node) {
+        ConcurrentHashMap<Object, Cell> table = tableIfPresent(node.ingredient());
+        return table != null && table.containsKey(node.key());
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Inspection
+
+    @Nullable Cell cell(int ingredient, Object key) {
+        ConcurrentHashMap<Object, Cell> table = tableIfPresent(ingredient);
+        return table == null ? null : table.get(key);
+    }
+
+    Map<Object, Cell> cells(int ingredient) {
+        ConcurrentHashMap<Object, Cell> table = tableIfPresent(ingredient);
+        return table == null ? Map.of() : Map.copyOf(table);
+    }
+}
