@@ -38,6 +38,11 @@ final class Memo {
         return new Memo(null, failure, new Version(revision), dependencies, Durability.LOW);
     }
 
+    /** The same memo with another effective durability, after revalidation found it changed. */
+    Memo withDurability(Durability durability) {
+        return new Memo(value, failure, version, dependencies, durability);
+    }
+
     boolean failed() {
         return failure != null;
     }

@@ -1,6 +1,7 @@
 package dev.picante.internal;
 
 import dev.picante.CycleException;
+import dev.picante.Durability;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -20,33 +21,47 @@ final class Revalidation {
     }
 
     /**
-     * Returns the first changed dependency of {@code memo} in {@code view} at {@code state}, or
-     * {@code null} if none changed. Stops at the first change: later reads may no longer happen.
+     * Returns {@code memo} if it still holds in {@code view} at {@code state}, with its effective durability
+     * brought up to date (a dependency may have come to read less durable inputs since), or {@code null}
+     * and the first changed dependency in {@code change[0]}. Stops at the first change: later reads may no
+     * longer happen.
      */
-    static @Nullable Change firstChange(ViewState view, Memo memo, InputState state, InFlight evaluation) {
+    static @Nullable Memo revalidate(ViewState view, Memo memo, InputState state, InFlight evaluation,
+            @Nullable Change[] change) {
+        Durability durability = Durability.HIGH;
         for (Dependency dependency : memo.dependencies) {
             IngredientImpl ingredient = view.engine.ingredientOrNull(dependency.ingredient);
-            if (ingredient instanceof InputImpl<?, ?>) {
+            if (ingredient instanceof InputImpl<?, ?> input) {
                 InputSlot now = state.slot(dependency.ingredient, dependency.key);
                 if (now != dependency.seen) {
-                    return new Change(dependency, now == null ? state.revision : now.changedAt);
+                    change[0] = new Change(dependency, now == null ? state.revision : now.changedAt);
+                    return null;
                 }
+                durability = min(durability, input.durability);
             } else if (ingredient instanceof DerivedImpl<?, ?> derived) {
                 Memo now;
                 try {
                     now = view.fetch(derived, dependency.key, state, evaluation);
                 } catch (CycleException e) {
                     // The old dependencies lead back here: recompute, which reports the cycle if it is real.
-                    return new Change(dependency, state.revision);
+                    change[0] = new Change(dependency, state.revision);
+                    return null;
                 }
                 if (now.version != dependency.seen) {
-                    return new Change(dependency, now.version.changedAt);
+                    change[0] = new Change(dependency, now.version.changedAt);
+                    return null;
                 }
+                durability = min(durability, now.durability);
             } else if (!(ingredient instanceof InternedImpl<?>)) {
                 // r[cell.revalidate-missing]: a dependency on an ingredient this database lacks fails revalidation.
-                return new Change(dependency, state.revision);
+                change[0] = new Change(dependency, state.revision);
+                return null;
             }
         }
-        return null;
+        return durability == memo.durability ? memo : memo.withDurability(durability);
+    }
+
+    private static Durability min(Durability a, Durability b) {
+        return a.compareTo(b) <= 0 ? a : b;
     }
 }

@@ -219,12 +219,14 @@ public final class ViewState {
                 store(derived, key, own.reverified(revision, Outcome.DURABILITY_SHORTCUT));
                 return previous;
             }
-            change = Revalidation.firstChange(this, previous, state, mine);
-            if (change == null) {
+            Revalidation.Change[] found = new Revalidation.Change[1];
+            Memo still = Revalidation.revalidate(this, previous, state, mine, found);
+            if (still != null) {
                 derived.revalidations.increment();
-                store(derived, key, own.reverified(revision, Outcome.REVALIDATED));
-                return previous;
+                store(derived, key, new Cell(still, revision, Outcome.REVALIDATED, null, 0));
+                return still;
             }
+            change = found[0];
         } else if (own == null) {
             for (Memo candidate : adoptionCandidates(derived, key)) {
                 if (candidate.failed()) {
@@ -238,10 +240,11 @@ public final class ViewState {
                 if (previous == null) {
                     previous = candidate;
                 }
-                if (Revalidation.firstChange(this, candidate, state, mine) == null) {
+                Memo still = Revalidation.revalidate(this, candidate, state, mine, new Revalidation.Change[1]);
+                if (still != null) {
                     derived.revalidations.increment();
-                    store(derived, key, new Cell(candidate, revision, Outcome.ADOPTED, null, 0));
-                    return candidate;
+                    store(derived, key, new Cell(still, revision, Outcome.ADOPTED, null, 0));
+                    return still;
                 }
             }
         }
