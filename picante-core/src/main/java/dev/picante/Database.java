@@ -117,8 +117,8 @@ public final class Database implements View {
 
     /**
      * Drops every memoized result of {@code ingredient} in the primary view. Unobservable but for work
-     * (r[evict.derived]): later accesses recompute. A failure memoized at the current revision is kept
-     * (r[evict.poison]).
+     * (r[evict.derived]): later accesses recompute them, or adopt them back from the shared cache after
+     * revalidation. A failure memoized at the current revision is kept (r[evict.poison]).
      *
      * @return how many results were dropped
      */

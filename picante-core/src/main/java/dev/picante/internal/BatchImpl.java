@@ -38,9 +38,13 @@ final class BatchImpl implements Batch {
     private InputImpl<?, ?> resolve(InputIngredient<?, ?> input) {
         checkOpen();
         Objects.requireNonNull(input, "input");
-        if (!(input instanceof InputImpl<?, ?> impl) || impl.engine != view.engine) {
-            throw new IllegalArgumentException("input '" + input.name() + "' does not belong to database '"
-                    + view.engine.name() + "' that this batch writes to");
+        if (!(input instanceof InputImpl<?, ?> impl)) {
+            throw new IllegalArgumentException("input '" + input.name() + "' is not an ingredient of a picante"
+                    + " database; use handles returned by Database.input");
+        }
+        if (impl.engine != view.engine) {
+            throw new IllegalArgumentException("input '" + input.name() + "' belongs to database '"
+                    + impl.engine.name() + "', not to database '" + view.engine.name() + "' that this batch writes to");
         }
         return impl;
     }
