@@ -1,6 +1,7 @@
 package dev.picante;
 
 import dev.picante.internal.ViewState;
+import java.lang.ref.Cleaner;
 
 /**
  * A view forked from another view (the {@link Database} or another snapshot) at one revision.
@@ -13,15 +14,19 @@ import dev.picante.internal.ViewState;
  * shared with the whole database (r[snapshot.interned]).
  *
  * <p>Creating a snapshot costs constant time and memory; its memory then grows with what it changes or
- * computes. A snapshot needs no closing: it is reclaimed by the garbage collector once unreachable.
- * Thread-safe.
+ * computes. {@link #close() Closing} a snapshot tells the runtime that values only it still holds no
+ * longer count toward the state-byte limit (r[limit.state-bytes]); a snapshot that becomes unreachable
+ * without being closed is closed when the garbage collector reclaims it. Thread-safe.
  */
-public final class Snapshot implements View {
+public final class Snapshot implements View, AutoCloseable {
+
+    private static final Cleaner CLEANER = Cleaner.create();
 
     private final ViewState state;
 
     Snapshot(ViewState state) {
         this.state = state;
+        CLEANER.register(this, state.closer());
     }
 
     ViewState state() {
@@ -46,6 +51,16 @@ public final class Snapshot implements View {
     @Override
     public Batch batch() {
         return state.batch();
+    }
+
+    /**
+     * Closes this snapshot: afterwards every operation on it throws {@link IllegalStateException}, and
+     * values only it held stop counting as state bytes. Snapshots taken from it stay usable. Closing twice
+     * does nothing.
+     */
+    @Override
+    public void close() {
+        state.close();
     }
 
     @Override

@@ -5,7 +5,6 @@ import dev.picante.Durability;
 import dev.picante.InputIngredient;
 import dev.picante.Inspector;
 import dev.picante.InternedIngredient;
-import dev.picante.LimitExceededException;
 import dev.picante.Query;
 import dev.picante.RuntimeEvent;
 import dev.picante.Subscription;
@@ -64,7 +63,7 @@ public final class Engine {
     final Object owner;
     final EngineOptions options;
     private final AtomicLong revisions = new AtomicLong();
-    private final AtomicLong stateBytes = new AtomicLong();
+    final StateBytes stateBytes;
     private volatile IngredientImpl[] ingredients = new IngredientImpl[0];
     private final ConcurrentHashMap<String, IngredientImpl> byName = new ConcurrentHashMap<>();
     final ConcurrentHashMap<InFlight.Key, InFlight> inFlight = new ConcurrentHashMap<>();
@@ -79,7 +78,8 @@ public final class Engine {
         this.owner = owner;
         this.options = options;
         this.sharedResults = new SharedResults(options.sharedCacheMaxEntries);
-        this.primary = new ViewState(this, true, null, InputState.initial());
+        this.stateBytes = new StateBytes(options.stateByteLimit);
+        this.primary = new ViewState(this, true, null, InputState.initial(), 0);
         this.inspector = new InspectorImpl(this);
         this.executor = options.executor;
     }
@@ -116,7 +116,7 @@ public final class Engine {
     public <K, V> InputIngredient<K, V> registerInput(String name, Class<K> key, Class<V> value,
             Durability durability) {
         Objects.requireNonNull(durability, "durability");
-        return register(name, key, value, index -> new InputImpl<>(this, index, name, wrap(key), wrap(value),
+        return register(name, key, value, false, index -> new InputImpl<>(this, index, name, wrap(key), wrap(value),
                 durability));
     }
 
@@ -124,13 +124,13 @@ public final class Engine {
     public <K, V> DerivedIngredient<K, V> registerDerived(String name, Class<K> key, Class<V> value,
             Query<K, V> compute) {
         Objects.requireNonNull(compute, () -> "null compute function for derived '" + name + "'");
-        return register(name, key, value, index -> new DerivedImpl<>(this, index, name, wrap(key), wrap(value),
-                compute));
+        return register(name, key, value, false, index -> new DerivedImpl<>(this, index, name, wrap(key),
+                wrap(value), compute));
     }
 
     /** Registers an interned table. */
     public <T> InternedIngredient<T> registerInterned(String name, Class<T> value) {
-        return register(name, dev.picante.InternId.class, value,
+        return register(name, dev.picante.InternId.class, value, true,
                 index -> new InternedImpl<>(this, index, name, wrap(value)));
     }
 
@@ -139,7 +139,7 @@ public final class Engine {
     }
 
     private synchronized <I extends IngredientImpl> I register(String name, Class<?> key, Class<?> value,
-            Factory<I> factory) {
+            boolean interned, Factory<I> factory) {
         Objects.requireNonNull(name, "ingredient name");
         Objects.requireNonNull(key, () -> "null key type for ingredient '" + name + "'");
         Objects.requireNonNull(value, () -> "null value type for ingredient '" + name + "'");
@@ -150,7 +150,7 @@ public final class Engine {
             throw new IllegalArgumentException("ingredient '" + name + "' has the array key type " + key.getName()
                     + ": arrays hash by identity, use a List or a record instead");
         }
-        if (key == dev.picante.InternId.class && value.isArray()) {
+        if (interned && value.isArray()) {
             throw new IllegalArgumentException("interned '" + name + "' has the array value type "
                     + value.getName() + ": arrays hash by identity, use a List or a record instead");
         }
@@ -268,6 +268,7 @@ public final class Engine {
                     + " used with " + usedBy.describe() + "; use the Database, a Snapshot or a QueryContext");
         }
         checkSameDatabase(state, usedBy);
+        state.checkOpen();
         return state;
     }
 
@@ -297,7 +298,7 @@ public final class Engine {
 
     /** Returns the state bytes in use. */
     public long stateBytes() {
-        return stateBytes.get();
+        return stateBytes.used();
     }
 
     long weigh(Object value) {
@@ -311,20 +312,10 @@ public final class Engine {
 
     /**
      * Adds {@code delta} state bytes, or throws {@link LimitExceededException} and changes nothing if that
-     * would pass the limit (r[limit.enforced]). A negative delta always succeeds.
+     * would pass the limit (r[limit.enforced]).
      */
     void reserveStateBytes(long delta, Supplier<String> what) {
-        while (true) {
-            long used = stateBytes.get();
-            long next = used + delta;
-            if (delta > 0 && next > options.stateByteLimit) {
-                throw new LimitExceededException(what.get() + " in database '" + name() + "'", next,
-                        options.stateByteLimit);
-            }
-            if (stateBytes.compareAndSet(used, next)) {
-                return;
-            }
-        }
+        stateBytes.change(delta, List.of(), () -> what.get() + " in database '" + name() + "'");
     }
 
     Executor executor() {

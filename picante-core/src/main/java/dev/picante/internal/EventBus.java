@@ -12,11 +12,25 @@ final class EventBus {
 
     private static final System.Logger LOG = System.getLogger(EventBus.class.getName());
 
-    private final CopyOnWriteArrayList<Consumer<? super RuntimeEvent>> listeners = new CopyOnWriteArrayList<>();
+    private final CopyOnWriteArrayList<Registration> listeners = new CopyOnWriteArrayList<>();
+
+    /** One subscription; removed by identity, so closing it twice never touches another subscription. */
+    private record Registration(Consumer<? super RuntimeEvent> listener) {
+        @Override
+        public boolean equals(Object other) {
+            return this == other;
+        }
+
+        @Override
+        public int hashCode() {
+            return System.identityHashCode(this);
+        }
+    }
 
     Subscription subscribe(Consumer<? super RuntimeEvent> listener) {
-        listeners.add(listener);
-        return () -> listeners.remove(listener);
+        Registration registration = new Registration(listener);
+        listeners.add(registration);
+        return () -> listeners.remove(registration);
     }
 
     boolean active() {
@@ -24,7 +38,8 @@ final class EventBus {
     }
 
     void publish(List<? extends RuntimeEvent> events) {
-        for (Consumer<? super RuntimeEvent> listener : listeners) {
+        for (Registration registration : listeners) {
+            Consumer<? super RuntimeEvent> listener = registration.listener();
             for (RuntimeEvent event : events) {
                 try {
                     listener.accept(event);

@@ -35,11 +35,16 @@ public final class ViewState {
     /** Who read what, for {@code QueryInvalidated} events; primary view only. */
     final @Nullable ReverseEdges reverseEdges;
 
-    ViewState(Engine engine, boolean primary, @Nullable ViewState parent, InputState current) {
+    /** For a snapshot: the primary revision its state descends from. */
+    private final long origin;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
+    ViewState(Engine engine, boolean primary, @Nullable ViewState parent, InputState current, long origin) {
         this.engine = engine;
         this.primary = primary;
         this.parent = parent;
         this.current = current;
+        this.origin = origin;
         this.reverseEdges = primary ? new ReverseEdges() : null;
     }
 
@@ -57,17 +62,55 @@ public final class ViewState {
         return new Revision(current.revision);
     }
 
-    /** Forks this view at its current state (r[snapshot.linearizable]). O(1). */
+    /**
+     * Forks this view at its current state (r[snapshot.linearizable]). O(1). The fork of the primary view
+     * is registered under the write lock, so no write can free a value the new snapshot holds without
+     * seeing it (r[limit.state-bytes]).
+     */
     public ViewState fork() {
-        return forkAt(current);
+        if (!primary) {
+            checkOpen();
+            return forkAt(current);
+        }
+        writeLock.lock();
+        try {
+            return forkAt(current);
+        } finally {
+            writeLock.unlock();
+        }
     }
 
     ViewState forkAt(InputState state) {
-        return new ViewState(engine, false, this, state);
+        ViewState fork = new ViewState(engine, false, this, state, primary ? state.revision : origin);
+        engine.stateBytes.openSnapshot(fork.origin);
+        return fork;
+    }
+
+    /**
+     * Closes a snapshot: it can no longer be used, and values only it held stop counting as state bytes.
+     * Closing twice does nothing.
+     */
+    public void close() {
+        if (!primary && closed.compareAndSet(false, true)) {
+            engine.stateBytes.closeSnapshot(origin);
+        }
+    }
+
+    /** The action that closes this view when its public snapshot becomes unreachable without close. */
+    public Runnable closer() {
+        return this::close;
+    }
+
+    void checkOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("this snapshot of database '" + engine.name()
+                    + "' was closed; take a new snapshot");
+        }
     }
 
     /** Starts a batch on this view. */
     public Batch batch() {
+        checkOpen();
         return new BatchImpl(this);
     }
 
@@ -413,6 +456,7 @@ public final class ViewState {
      * publishes one new {@link InputState} at a fresh revision, or nothing if no slot changes.
      */
     Revision apply(List<Write> writes) {
+        checkOpen();
         writeLock.lock();
         try {
             InputState base = current;
@@ -422,7 +466,8 @@ public final class ViewState {
                 finals.put(new NodeKey(write.input().index, write.key()), write);
             }
             List<Write> changes = new ArrayList<>(finals.size());
-            long delta = 0;
+            long added = 0;
+            List<long[]> freed = new ArrayList<>();
             for (Write write : finals.values()) {
                 InputSlot old = base.slot(write.input().index, write.key());
                 boolean wasPresent = old != null && old.present();
@@ -431,15 +476,17 @@ public final class ViewState {
                     continue;
                 }
                 changes.add(write);
-                long added = (old == null ? engine.weigh(write.key()) : 0)
+                added += (old == null ? engine.weigh(write.key()) : 0)
                         + (write.value() == null ? 0 : engine.weigh(write.value()));
-                long freed = wasPresent ? engine.weigh(Objects.requireNonNull(old.value)) : 0;
-                delta += primary ? added - freed : added;
+                if (wasPresent && primary) {
+                    freed.add(new long[] {engine.weigh(Objects.requireNonNull(old.value)), old.changedAt,
+                            base.revision});
+                }
             }
             if (changes.isEmpty()) {
                 return new Revision(base.revision);
             }
-            engine.reserveStateBytes(delta, () -> describe(changes));
+            engine.stateBytes.change(added, freed, () -> describe(changes) + " in database '" + engine.name() + "'");
             long revision = engine.nextRevision();
             InputState.Builder next = base.toBuilder();
             for (Write write : changes) {
