@@ -1,0 +1,92 @@
+package dev.picante.spring.autoconfigure;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+import dev.picante.Database;
+import dev.picante.InputIngredient;
+import dev.picante.LimitExceededException;
+import dev.picante.Revision;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** Tests for {@link PicanteAutoConfiguration}. */
+class PicanteAutoConfigurationTests {
+
+    private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(PicanteAutoConfiguration.class));
+
+    @Test
+    void createsDatabaseByDefault() {
+        contextRunner.run(context -> {
+            assertThat(context).hasSingleBean(Database.class).hasSingleBean(PicanteProperties.class);
+            Database database = context.getBean(Database.class);
+            assertThat(database.name()).isEqualTo("picante");
+            assertThat(database.revision()).isEqualTo(new Revision(0));
+        });
+    }
+
+    @Test
+    void usesNameProperty() {
+        contextRunner.withPropertyValues("picante.name=docs").run(context ->
+                assertThat(context.getBean(Database.class).name()).isEqualTo("docs"));
+    }
+
+    @Test
+    void backsOffWhenUserDefinesDatabase() {
+        contextRunner.withUserConfiguration(UserDatabaseConfiguration.class).run(context -> {
+            assertThat(context).hasSingleBean(Database.class);
+            assertThat(context.getBean(Database.class)).isSameAs(context.getBean("userDatabase"));
+            assertThat(context.getBean(Database.class).name()).isEqualTo("user");
+        });
+    }
+
+    @Test
+    void appliesStateByteLimitProperty() {
+        contextRunner.withPropertyValues("picante.state-byte-limit=1KB").run(context -> {
+            Database database = context.getBean(Database.class);
+            InputIngredient<String, String> pages = database.input("pages", String.class, String.class);
+            Revision before = database.revision();
+            assertThatExceptionOfType(LimitExceededException.class)
+                    .isThrownBy(() -> pages.set(database, "big", "x".repeat(4096)))
+                    .satisfies(e -> assertThat(e.limit()).isEqualTo(1024));
+            assertThat(database.revision()).isEqualTo(before);
+            assertThat(pages.get(database, "big")).isEmpty();
+        });
+    }
+
+    @Test
+    void noStateByteLimitByDefault() {
+        contextRunner.run(context -> {
+            Database database = context.getBean(Database.class);
+            InputIngredient<String, String> pages = database.input("pages", String.class, String.class);
+            pages.set(database, "big", "x".repeat(4096));
+            assertThat(pages.get(database, "big")).hasValue("x".repeat(4096));
+        });
+    }
+
+    @Test
+    void disabledWhenPicanteEnabledFalse() {
+        contextRunner.withPropertyValues("picante.enabled=false").run(context ->
+                assertThat(context).doesNotHaveBean(Database.class).doesNotHaveBean(PicanteProperties.class));
+    }
+
+    @Test
+    void backsOffWithoutPicanteCore() {
+        contextRunner.withClassLoader(new FilteredClassLoader(Database.class)).run(context ->
+                assertThat(context).doesNotHaveBean(Database.class).doesNotHaveBean(PicanteProperties.class));
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class UserDatabaseConfiguration {
+
+        @Bean
+        Database userDatabase() {
+            return Database.builder().name("user").build();
+        }
+    }
+}
