@@ -164,4 +164,24 @@ class CycleTest {
                 .havingCause().isInstanceOf(CycleException.class)
                 .withMessageContaining("a(3) -> b(3) -> c(3) -> a(3)");
     }
+
+    @Test
+    @Timeout(value = 5, unit = SECONDS)
+    void aCycleThroughTheViewInsteadOfTheContextEndsInsteadOfBlockingForever() {
+        // r[liveness.scope]: completion is not promised in general, but r[cycle.detect] says otherwise for a
+        // cycle: even a compute function that (wrongly) reads through the Database instead of its ctx, and so
+        // re-enters its own evaluation from the same thread, gets an exception instead of waiting on itself.
+        Database db = Database.create();
+        AtomicReference<DerivedIngredient<Integer, Integer>> self = new AtomicReference<>();
+        AtomicInteger runs = new AtomicInteger();
+        self.set(db.derived("selfViaView", Integer.class, Integer.class, (ctx, k) -> {
+            runs.incrementAndGet();
+            return self.get().get(db, k) + 1;
+        }));
+
+        Throwable thrown = catchThrowableOfType(CycleException.class, () -> self.get().get(db, 1));
+
+        assertThat(thrown).hasMessageContaining("selfViaView(1)");
+        assertThat(runs).hasValue(1);
+    }
 }
