@@ -149,24 +149,32 @@ final class Evaluation implements QueryContext {
             Supplier<R> task = () -> function.apply(key);
             futures.add(CompletableFuture.supplyAsync(task, view.engine.executor()));
         }
+        // Wait for every read before reporting a failure, so no read outlives this call.
         List<R> results = new ArrayList<>(keys.size());
-        try {
-            for (CompletableFuture<R> future : futures) {
+        Throwable first = null;
+        for (CompletableFuture<R> future : futures) {
+            try {
                 results.add(future.get());
+            } catch (InterruptedException e) {
+                futures.forEach(f -> f.cancel(true));
+                Thread.currentThread().interrupt();
+                throw new QueryCancelledException("interrupted while " + inFlight.ref
+                        + " waited for concurrent reads", e);
+            } catch (ExecutionException e) {
+                if (first == null) {
+                    first = e.getCause();
+                }
+                results.add(null);
             }
-        } catch (InterruptedException e) {
-            futures.forEach(f -> f.cancel(true));
-            Thread.currentThread().interrupt();
-            throw new QueryCancelledException("interrupted while " + inFlight.ref + " waited for concurrent reads", e);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            if (cause instanceof Error error) {
-                throw error;
-            }
-            throw new IllegalStateException(cause);
+        }
+        if (first instanceof RuntimeException runtime) {
+            throw runtime;
+        }
+        if (first instanceof Error error) {
+            throw error;
+        }
+        if (first != null) {
+            throw new IllegalStateException(first);
         }
         return results;
     }
