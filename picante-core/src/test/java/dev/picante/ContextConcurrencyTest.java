@@ -1,0 +1,188 @@
+package dev.picante;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@link QueryContext#getAll} and {@link QueryContext#map} read many keys concurrently on the database's
+ * executor; every one of those reads, whatever thread makes it, is a dependency of the computation, so
+ * changing any one of them recomputes it.
+ *
+ * <p>To prove the reads really overlap, the first round of reads meets at a latch of {@value #N}: it opens
+ * only when all {@value #N} reads run at once, on {@value #N} pool threads.
+ *
+ * <pre>
+ * main:          total.get(db)
+ * total compute: ctx.getAll(leaf, [0..7])  -> 8 pool tasks
+ * pool task i:   leaf(i) compute: together.countDown(); together.await()  (all 8 at once); reads in(i)
+ * total compute: sum; its dependencies are leaf(0..7)
+ * main:          for each i: set in(i) -> total recomputes with the new value
+ * </pre>
+ */
+// r[jvm.explicit-context]
+// r[dep.recording]
+// r[input.slot]
+@Timeout(30)
+class ContextConcurrencyTest {
+
+    private static final int N = 8;
+    private static final List<Integer> KEYS = IntStream.range(0, N).boxed().toList();
+
+    private final AtomicInteger poolThreads = new AtomicInteger();
+    private final ExecutorService pool = Executors.newCachedThreadPool(runnable -> {
+        Thread t = new Thread(runnable, "ctx-pool-" + poolThreads.incrementAndGet());
+        t.setDaemon(true);
+        return t;
+    });
+
+    @AfterEach
+    void shutdown() throws InterruptedException {
+        pool.shutdownNow();
+        pool.awaitTermination(5, SECONDS);
+    }
+
+    /** Meets the other first-round reads, so that all {@value #N} run at the same time. */
+    private static void meet(AtomicBoolean firstRound, CountDownLatch together, Set<String> threads)
+            throws InterruptedException {
+        if (firstRound.get()) {
+            threads.add(Thread.currentThread().getName());
+            together.countDown();
+            if (!together.await(10, SECONDS)) {
+                throw new IllegalStateException("the reads did not run concurrently: " + together.getCount()
+                        + " of " + N + " never arrived");
+            }
+        }
+    }
+
+    @Test
+    void getAllRecordsEveryConcurrentRead() throws Exception {
+        // r[jvm.explicit-context]
+        // r[dep.recording]
+        Database db = Database.builder().executor(pool).build();
+        InputIngredient<Integer, Integer> in = db.input("in", Integer.class, Integer.class);
+        AtomicBoolean firstRound = new AtomicBoolean(true);
+        CountDownLatch together = new CountDownLatch(N);
+        Set<String> threads = ConcurrentHashMap.newKeySet();
+        DerivedIngredient<Integer, Integer> leaf = db.derived("leaf", Integer.class, Integer.class, (ctx, k) -> {
+            meet(firstRound, together, threads);
+            return 3 * in.require(ctx, k);
+        });
+        DerivedIngredient<Integer, Long> total = db.derived("total", Integer.class, Long.class,
+                (ctx, unit) -> ctx.getAll(leaf, KEYS).stream().mapToLong(Integer::longValue).sum());
+        int[] values = new int[N];
+        for (int k = 0; k < N; k++) {
+            values[k] = k;
+            in.set(db, k, k);
+        }
+
+        assertThat(total.get(db, 0)).isEqualTo(expected(values));
+        firstRound.set(false);
+        assertThat(threads).as("distinct reader threads").hasSize(N);
+        assertThat(db.inspector().cell("total", 0).orElseThrow().dependencies())
+                .containsExactlyInAnyOrderElementsOf(KEYS.stream().map(k -> new QueryRef("leaf", k)).toList());
+
+        long runs = db.inspector().ingredient("total").counters().computations();
+        for (int k = 0; k < N; k++) {
+            values[k] = 100 + k;
+            in.set(db, k, values[k]);
+            assertThat(total.get(db, 0)).as("after changing in(%d)", k).isEqualTo(expected(values));
+            assertThat(db.inspector().ingredient("total").counters().computations()).isEqualTo(++runs);
+        }
+        // Nothing changed: nothing recomputes.
+        in.set(db, 3, values[3]);
+        assertThat(total.get(db, 0)).isEqualTo(expected(values));
+        assertThat(db.inspector().ingredient("total").counters().computations()).isEqualTo(runs);
+    }
+
+    @Test
+    void mapRecordsEveryConcurrentReadIncludingAbsence() throws Exception {
+        // r[jvm.explicit-context]
+        // r[input.slot]
+        Database db = Database.builder().executor(pool).build();
+        InputIngredient<Integer, Integer> in = db.input("in", Integer.class, Integer.class);
+        InputIngredient<Integer, Integer> bonus = db.input("bonus", Integer.class, Integer.class);
+        DerivedIngredient<Integer, Integer> twice = db.derived("twice", Integer.class, Integer.class,
+                (ctx, k) -> 2 * bonus.get(ctx, k).orElse(0));
+        AtomicBoolean firstRound = new AtomicBoolean(true);
+        CountDownLatch together = new CountDownLatch(N);
+        Set<String> threads = ConcurrentHashMap.newKeySet();
+        // Each mapped task reads one input slot (maybe absent) and one derived record.
+        DerivedIngredient<Integer, Long> total = db.derived("total", Integer.class, Long.class, (ctx, unit) -> {
+            List<Integer> parts = ctx.map(KEYS, k -> {
+                try {
+                    meet(firstRound, together, threads);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+                return in.get(ctx, k).orElse(-1) + twice.get(ctx, k);
+            });
+            return parts.stream().mapToLong(Integer::longValue).sum();
+        });
+        Integer[] ins = new Integer[N];
+        int[] bonuses = new int[N];
+        for (int k = 0; k < N; k += 2) {
+            ins[k] = k;
+            in.set(db, k, k);
+        }
+
+        assertThat(total.get(db, 0)).isEqualTo(expected(ins, bonuses));
+        firstRound.set(false);
+        assertThat(threads).as("distinct reader threads").hasSize(N);
+        List<QueryRef> expectedDeps = KEYS.stream()
+                .flatMap(k -> Stream.of(new QueryRef("in", k), new QueryRef("twice", k)))
+                .toList();
+        assertThat(db.inspector().cell("total", 0).orElseThrow().dependencies())
+                .containsExactlyInAnyOrderElementsOf(expectedDeps);
+
+        for (int k = 0; k < N; k++) {
+            // absent -> present, present -> other value, present -> absent
+            ins[k] = ins[k] == null ? 50 + k : null;
+            if (ins[k] == null) {
+                in.remove(db, k);
+            } else {
+                in.set(db, k, ins[k]);
+            }
+            assertThat(total.get(db, 0)).as("after changing in(%d)", k).isEqualTo(expected(ins, bonuses));
+            bonuses[k] = 7 + k;
+            bonus.set(db, k, bonuses[k]);
+            assertThat(total.get(db, 0)).as("after changing bonus(%d)", k).isEqualTo(expected(ins, bonuses));
+        }
+        for (int k = 1; k < N; k += 2) {
+            // present -> another value
+            ins[k] = ins[k] + 1000;
+            in.set(db, k, ins[k]);
+            assertThat(total.get(db, 0)).as("after changing in(%d) again", k).isEqualTo(expected(ins, bonuses));
+        }
+    }
+
+    private static long expected(int[] values) {
+        long sum = 0;
+        for (int v : values) {
+            sum += 3L * v;
+        }
+        return sum;
+    }
+
+    private static long expected(Integer[] ins, int[] bonuses) {
+        long sum = 0;
+        for (int k = 0; k < N; k++) {
+            sum += (ins[k] == null ? -1 : ins[k]) + 2L * bonuses[k];
+        }
+        return sum;
+    }
+}
