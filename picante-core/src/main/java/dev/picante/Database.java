@@ -4,6 +4,9 @@ import dev.picante.internal.Engine;
 import dev.picante.internal.EngineOptions;
 import dev.picante.internal.ViewAccess;
 import dev.picante.internal.ViewState;
+import dev.picante.persist.ImportReport;
+import dev.picante.persist.StateImage;
+import dev.picante.persist.StoreMismatchException;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
@@ -134,6 +137,48 @@ public final class Database implements View {
      */
     public int evict(String ingredient) {
         return state.evict(engine.derivedIndex(ingredient));
+    }
+
+    /**
+     * Exports the primary view's whole state: every input slot, every interned value, and every memoized
+     * derived value with its revisions and dependencies (failures are not exported). For a durable store's
+     * full save.
+     */
+    public StateImage exportState() {
+        return engine.persistence().exportState();
+    }
+
+    /**
+     * Exports what changed in the primary view since {@code since}: input slots set or removed, derived
+     * values computed or verified, and new interned values. For a durable store's change log
+     * (r[store.log]).
+     */
+    public StateImage exportChangesSince(StateImage.Checkpoint since) {
+        return engine.persistence().exportChangesSince(since);
+    }
+
+    /**
+     * Loads a full image into this database, which must be new: registered ingredients but no input set,
+     * nothing interned and revision 0. Afterwards the revision and every record's {@code verified_at},
+     * {@code changed_at} and dependencies are as exported, so a value valid when it was exported is served
+     * without recomputation (r[store.restore]). Sections of unregistered ingredients are skipped and
+     * reported.
+     *
+     * @throws StoreMismatchException if a section does not match its ingredient; nothing is loaded then
+     * @throws IllegalStateException if the database is not new
+     */
+    public ImportReport importState(StateImage image) {
+        return engine.persistence().importState(image);
+    }
+
+    /**
+     * Replays a change-log image on top of what was imported, in revision order (r[store.log]).
+     *
+     * @throws StoreMismatchException if a section does not match its ingredient; nothing is applied then
+     * @throws IllegalArgumentException if the image's revision is not after the database's
+     */
+    public ImportReport applyChanges(StateImage changes) {
+        return engine.persistence().applyChanges(changes);
     }
 
     /** Returns the state bytes in use now, across all views (r[limit.state-bytes]). */

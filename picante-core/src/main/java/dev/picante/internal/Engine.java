@@ -71,6 +71,7 @@ public final class Engine {
     final EventBus events = new EventBus();
     private final ViewState primary;
     private final InspectorImpl inspector;
+    private final Persistence persistence = new Persistence(this);
     private volatile @Nullable Executor executor;
 
     /** Creates the engine of {@code owner} (the {@code Database}). */
@@ -102,6 +103,11 @@ public final class Engine {
     /** Registers a listener of the primary view's events. */
     public Subscription subscribe(Consumer<? super RuntimeEvent> listener) {
         return events.subscribe(listener);
+    }
+
+    /** Returns the export and import of this database's state. */
+    public Persistence persistence() {
+        return persistence;
     }
 
     /** Returns the inspector. */
