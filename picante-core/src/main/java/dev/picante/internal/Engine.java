@@ -236,6 +236,14 @@ public final class Engine {
         return ingredient;
     }
 
+    @Nullable IngredientImpl ingredientByNameOrNull(String name) {
+        return byName.get(name);
+    }
+
+    void advanceRevisionTo(long revision) {
+        revisions.accumulateAndGet(revision, Math::max);
+    }
+
     /** Returns the index of a derived ingredient of this database. */
     public int derivedIndex(DerivedIngredient<?, ?> ingredient) {
         Objects.requireNonNull(ingredient, "ingredient");
