@@ -275,7 +275,9 @@ public final class Engine {
 
     /** Resolves a public view of this database, or throws naming the ingredient that was used with it. */
     ViewState viewState(View view, IngredientImpl usedBy) {
-        Objects.requireNonNull(view, () -> "null view for " + usedBy.describe());
+        if (view == null) {
+            throw new NullPointerException("null view for " + usedBy.describe());
+        }
         ViewState state = ViewAccess.stateOf(view);
         if (state == null) {
             throw new IllegalArgumentException("unsupported View implementation " + view.getClass().getName()

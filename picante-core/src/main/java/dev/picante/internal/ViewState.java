@@ -49,7 +49,7 @@ public final class ViewState {
     }
 
     /** Returns the engine. */
-    public Engine database() {
+    public Engine engine() {
         return engine;
     }
 
