@@ -14,6 +14,13 @@ import org.springframework.util.ReflectionUtils;
 /** Finds and checks the {@link QueryFunction} methods of a class. */
 final class QueryFunctionMethods {
 
+    private static final ClassValue<Boolean> HAS_QUERY_FUNCTIONS = new ClassValue<>() {
+        @Override
+        protected Boolean computeValue(Class<?> type) {
+            return !annotatedMethods(type).isEmpty();
+        }
+    };
+
     private QueryFunctionMethods() {
     }
 
@@ -24,7 +31,7 @@ final class QueryFunctionMethods {
 
     /** Returns whether {@code type} or one of its superclasses declares a {@link QueryFunction} method. */
     static boolean hasQueryFunctions(Class<?> type) {
-        return !annotatedMethods(type).isEmpty();
+        return HAS_QUERY_FUNCTIONS.get(type);
     }
 
     /** Returns every annotated method of {@code type} and its superclasses, whatever its modifiers. */

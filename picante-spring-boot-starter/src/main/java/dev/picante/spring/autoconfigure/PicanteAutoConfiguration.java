@@ -17,7 +17,7 @@ import org.springframework.util.unit.DataSize;
 
 /**
  * Auto-configuration of the picante runtime: a {@link Database} bean configured from
- * {@link PicanteProperties} ({@code picante.*}), the {@link PicanteViews} that tell which view code reads
+ * {@link PicanteProperties} ({@code picante.*}) and {@link PicanteDatabaseCustomizer} beans, the {@link PicanteViews} that tell which view code reads
  * from, and {@link QueryFunction @QueryFunction} support.
  *
  * <p>Active when picante-core is on the class path and {@code picante.enabled} is not {@code false}.
@@ -36,7 +36,7 @@ public final class PicanteAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    Database picanteDatabase(PicanteProperties properties) {
+    Database picanteDatabase(PicanteProperties properties, ObjectProvider<PicanteDatabaseCustomizer> customizers) {
         Database.Builder builder = Database.builder()
                 .name(properties.getName())
                 .sharedCacheMaxEntries(properties.getSharedCacheMaxEntries());
@@ -44,6 +44,7 @@ public final class PicanteAutoConfiguration {
         if (stateByteLimit != null) {
             builder.stateByteLimit(stateByteLimit.toBytes());
         }
+        customizers.orderedStream().forEach(customizer -> customizer.customize(builder));
         return builder.build();
     }
 

@@ -73,6 +73,13 @@ class PicanteAutoConfigurationTests {
     }
 
     @Test
+    void appliesDatabaseCustomizersAfterTheProperties() {
+        contextRunner.withPropertyValues("picante.name=docs")
+                .withBean(PicanteDatabaseCustomizer.class, () -> builder -> builder.name("customized"))
+                .run(context -> assertThat(context.getBean(Database.class).name()).isEqualTo("customized"));
+    }
+
+    @Test
     void metadataDescribesEveryProperty() throws Exception {
         String metadata = new String(getClass().getResourceAsStream(
                 "/META-INF/spring-configuration-metadata.json").readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
