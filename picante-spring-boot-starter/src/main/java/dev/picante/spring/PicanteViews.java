@@ -22,7 +22,13 @@ public final class PicanteViews {
 
     private static final ThreadLocal<@Nullable Frame> COMPUTING = new ThreadLocal<>();
 
-    private static final ThreadLocal<@Nullable Frame> REQUEST = new ThreadLocal<>();
+    static final ThreadLocal<@Nullable Object> REQUEST = new ThreadLocal<>();
+
+    /**
+     * The key under which the request's view travels in a Reactor context and in the
+     * context-propagation library's registry (see {@link RequestViewPropagation}).
+     */
+    public static final String REQUEST_VIEW_KEY = "dev.picante.spring.request-view";
 
     private final Database database;
 
@@ -45,8 +51,7 @@ public final class PicanteViews {
         if (computing != null && computing.database == database) {
             return computing.view;
         }
-        Frame request = REQUEST.get();
-        if (request != null && request.database == database) {
+        if (REQUEST.get() instanceof Frame request && request.database == database) {
             return request.view;
         }
         return database;
@@ -60,8 +65,8 @@ public final class PicanteViews {
 
     /** Returns the snapshot of the request handled on this thread, if any. */
     public @Nullable Snapshot requestSnapshot() {
-        Frame request = REQUEST.get();
-        return request != null && request.database == database ? (Snapshot) request.view : null;
+        return REQUEST.get() instanceof Frame request && request.database == database
+                ? (Snapshot) request.view : null;
     }
 
     /**
@@ -72,15 +77,26 @@ public final class PicanteViews {
         if (snapshot.database() != database) {
             throw new IllegalArgumentException(snapshot + " is not a snapshot of " + database);
         }
-        return bind(REQUEST, new Frame(database, snapshot));
+        return bind(REQUEST, requestBinding(snapshot));
+    }
+
+    /**
+     * Returns the thread-local value that makes {@code snapshot} the request's view: what a Reactor
+     * context holds under {@link #REQUEST_VIEW_KEY} for context propagation.
+     */
+    public Object requestBinding(Snapshot snapshot) {
+        if (snapshot.database() != database) {
+            throw new IllegalArgumentException(snapshot + " is not a snapshot of " + database);
+        }
+        return new Frame(database, snapshot);
     }
 
     Scope bindComputation(QueryContext context) {
         return bind(COMPUTING, new Frame(database, context));
     }
 
-    private static Scope bind(ThreadLocal<@Nullable Frame> local, Frame frame) {
-        Frame previous = local.get();
+    private static <T> Scope bind(ThreadLocal<@Nullable T> local, T frame) {
+        T previous = local.get();
         local.set(frame);
         return () -> {
             if (previous == null) {

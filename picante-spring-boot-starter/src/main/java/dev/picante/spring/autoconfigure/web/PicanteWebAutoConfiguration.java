@@ -2,9 +2,11 @@ package dev.picante.spring.autoconfigure.web;
 
 import dev.picante.View;
 import dev.picante.spring.PicanteViews;
+import dev.picante.spring.RequestViewPropagation;
 import dev.picante.spring.autoconfigure.PicanteAutoConfiguration;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -84,6 +86,16 @@ public final class PicanteWebAutoConfiguration {
                     configurer.addCustomResolver(new ReactiveViewArgumentResolver(views));
                 }
             };
+        }
+
+        @Configuration(proxyBeanMethods = false)
+        @ConditionalOnClass(name = "io.micrometer.context.ContextRegistry")
+        static class ContextPropagationConfiguration {
+
+            @Bean
+            InitializingBean picanteRequestViewPropagation() {
+                return RequestViewPropagation::register;
+            }
         }
     }
 

@@ -16,8 +16,10 @@ import reactor.core.publisher.Mono;
  * Reactor context entry under the key {@code View.class}; it is also the request's view
  * ({@link PicanteViews#current()}) on the thread that subscribes to the rest of the chain, which is the
  * thread that invokes an annotated controller unless argument resolution waited for the request body.
- * Handlers that read the body, or that call query functions on other threads, take a {@link View}
- * argument instead (resolved from the exchange).
+ * With {@code io.micrometer:context-propagation} and {@code spring.reactor.context-propagation=auto}, the
+ * snapshot is the request's view in every operator of the pipeline (the context entry
+ * {@link PicanteViews#REQUEST_VIEW_KEY}). Otherwise handlers that read the body, or that call query
+ * functions on other threads, take a {@link View} argument (resolved from the exchange).
  */
 public class RequestSnapshotWebFilter implements WebFilter, Ordered {
 
@@ -43,7 +45,8 @@ public class RequestSnapshotWebFilter implements WebFilter, Ordered {
             exchange.getAttributes().put(SNAPSHOT_ATTRIBUTE, snapshot);
             return new BoundMono(chain.filter(exchange), views, snapshot)
                     .doFinally(signal -> snapshot.close())
-                    .contextWrite(context -> context.put(View.class, snapshot));
+                    .contextWrite(context -> context.put(View.class, snapshot)
+                            .put(PicanteViews.REQUEST_VIEW_KEY, views.requestBinding(snapshot)));
         });
     }
 

@@ -23,6 +23,9 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;
+import reactor.core.publisher.Hooks;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * Request-scoped snapshots with WebFlux annotated controllers, through {@link WebTestClient}.
@@ -83,6 +86,24 @@ class PicanteWebFluxRequestSnapshotTests {
     }
 
     @Test
+    void operatorsOnOtherThreadsReadTheSnapshotWithAutomaticContextPropagation() {
+        Hooks.enableAutomaticContextPropagation();
+        try {
+            contextRunner.run(context -> {
+                WebTestClient client = client(context);
+                Database database = context.getBean(Database.class);
+                String body = client.get().uri("/words-later/a").exchange().expectStatus().isOk()
+                        .expectBody(String.class).returnResult().getResponseBody();
+                assertThat(body).isEqualTo("3 Snapshot");
+                assertThat(computations(database)).isEqualTo(1);
+                assertThat(database.inspector().cell("words", "a")).isEmpty();   // computed in the snapshot
+            });
+        } finally {
+            Hooks.disableAutomaticContextPropagation();
+        }
+    }
+
+    @Test
     void handlerViewParameterIsTheRequestsSnapshot() {
         contextRunner.run(context -> {
             WebTestClient client = client(context);
@@ -135,6 +156,12 @@ class PicanteWebFluxRequestSnapshotTests {
         @GetMapping("/words/{page}")
         String words(@PathVariable String page) {
             return String.valueOf(stats.words(page));
+        }
+
+        @GetMapping("/words-later/{page}")
+        Mono<String> wordsLater(@PathVariable String page) {
+            return Mono.just(page).publishOn(Schedulers.boundedElastic())
+                    .map(p -> stats.words(p) + " " + views.current().getClass().getSimpleName());
         }
 
         @GetMapping("/view")
