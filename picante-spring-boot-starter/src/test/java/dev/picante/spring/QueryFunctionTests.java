@@ -135,6 +135,32 @@ class QueryFunctionTests {
     }
 
     @Test
+    void failsAtStartupForAFinalClass() {
+        contextRunner.withBean("sealedCounter", FinalFunctions.class).run(context -> assertThat(context).hasFailed()
+                .getFailure().hasStackTraceContaining("Bean 'sealedCounter' cannot have query functions: class "
+                        + "dev.picante.spring.QueryFunctionTests$FinalFunctions must be a non-final"));
+    }
+
+    @Test
+    void internedTablesAreSharedAndUsableInsideQueryFunctions() {
+        // r[snapshot.interned]
+        contextRunner.withUserConfiguration(TagsConfiguration.class).withBean("tagger", Tagger.class).run(context -> {
+            Database database = context.getBean(Database.class);
+            Tagger tagger = context.getBean(Tagger.class);
+            @SuppressWarnings("unchecked")
+            Interned<String> tags = context.getBean(Interned.class);
+            dev.picante.InternId id = tags.intern("java");
+            assertThat(tagger.tagId("java")).isEqualTo(id);
+            assertThat(tagger.tagId("java")).isEqualTo(id);
+            assertThat(tags.lookup(id)).isEqualTo("java");
+            assertThat(computations(database, "tagger.tagId")).isEqualTo(1);
+            try (dev.picante.Snapshot snapshot = database.snapshot()) {
+                assertThat(tags.ingredient().lookup(snapshot, id)).isEqualTo("java");
+            }
+        });
+    }
+
+    @Test
     void failsAtStartupForAnArrayOrIdentityKey() {
         contextRunner.withUserConfiguration(BadKeys.class).run(context -> assertThat(context).hasFailed()
                 .getFailure().hasStackTraceContaining(
@@ -205,6 +231,37 @@ class QueryFunctionTests {
         public String sneakyWrite(String page) {
             pages.set(page, "oops");
             return page;
+        }
+    }
+
+    static final class FinalFunctions {
+
+        @QueryFunction
+        public String name(String key) {
+            return key;
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class TagsConfiguration {
+
+        @Bean
+        Interned<String> tags(PicanteViews views) {
+            return views.interned("tags", String.class);
+        }
+    }
+
+    static class Tagger {
+
+        private final Interned<String> tags;
+
+        Tagger(Interned<String> tags) {
+            this.tags = tags;
+        }
+
+        @QueryFunction
+        public dev.picante.InternId tagId(String tag) {
+            return tags.intern(tag);
         }
     }
 

@@ -168,6 +168,33 @@ class PicanteEndpointWebIntegrationTests {
     }
 
     @Nested
+    @SpringBootTest(classes = EndpointTestApplication.class, properties = {
+            "management.endpoints.web.exposure.include=picante", "management.endpoint.picante.access=read-only"})
+    @AutoConfigureMockMvc
+    @DirtiesContext
+    class ReadOnlyAccess {
+
+        @Autowired
+        MockMvc mvc;
+
+        @Autowired
+        EndpointTestApplication.Words words;
+
+        @Autowired
+        Input<String, String> pages;
+
+        @Test
+        void readsWorkAndEvictionIsRefused() throws Exception {
+            pages.set("intro", "one two three");
+            assertThat(words.words("intro")).isEqualTo(3);
+            mvc.perform(get("/actuator/picante/words")).andExpect(status().isOk())
+                    .andExpect(jsonPath("$.total").value(1));
+            mvc.perform(delete("/actuator/picante/words")).andExpect(status().is4xxClientError());
+            mvc.perform(get("/actuator/picante/words")).andExpect(jsonPath("$.total").value(1));
+        }
+    }
+
+    @Nested
     @SpringBootTest(classes = EndpointTestApplication.class)
     @AutoConfigureMockMvc
     @DirtiesContext
