@@ -95,4 +95,17 @@ public class MemoHitBenchmark {
     public Long concurrentHashMapGet() {
         return map.get(nextKey());
     }
+
+    final java.util.concurrent.atomic.LongAdder hits = new java.util.concurrent.atomic.LongAdder();
+
+    /**
+     * A control, not a peer: a {@link ConcurrentHashMap} read plus a {@link java.util.concurrent.atomic.LongAdder}
+     * increment, the hit counter picante's hit path updates.
+     */
+    @Benchmark
+    public Long concurrentHashMapGetAndCountHit() {
+        Long value = map.get(nextKey());
+        hits.increment();
+        return value;
+    }
 }
