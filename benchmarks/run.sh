@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Builds the JMH benchmarks, runs them and regenerates BENCHMARKS.md from the JSON results.
 #
-#   bash benchmarks/run.sh            quick mode (about 6 minutes on 2 cores), rewrites BENCHMARKS.md
+#   bash benchmarks/run.sh            quick mode (under 10 minutes on 2 cores, about 7 on a busy machine), rewrites BENCHMARKS.md
 #   bash benchmarks/run.sh --full     each benchmark class's own settings (2 forks, longer), rewrites BENCHMARKS.md
 #   bash benchmarks/run.sh REGEX...   only the matching benchmarks, quick settings; results go to
 #                                     benchmarks/results/partial.json and BENCHMARKS.md is left alone
 #   bash benchmarks/run.sh --build-only
+#
+# Then `bash benchmarks/profile.sh` profiles the goals not met; the next report embeds its output.
 #
 # Extra JMH options can be passed in JMH_OPTS, e.g. JMH_OPTS="-prof stack".
 set -euo pipefail
@@ -16,7 +18,7 @@ JAR=benchmarks/target/benchmarks.jar
 RESULTS=benchmarks/results
 mkdir -p "$RESULTS"
 
-QUICK=(-f 1 -wi 3 -w 1s -i 5 -r 1s)
+QUICK=(-f 1 -wi 2 -w 1s -i 4 -r 1s)
 mode=quick
 settings=("${QUICK[@]}")
 filters=()
