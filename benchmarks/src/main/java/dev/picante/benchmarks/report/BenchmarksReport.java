@@ -340,9 +340,10 @@ public final class BenchmarksReport {
             computation) and `Evaluation.dependencies`. The gc profiler shows about 1.1 to 1.3 KB allocated \
             per cold computation, against 44 B for the plain method and 267 B for Caffeine, and seconds of GC \
             time per iteration as the memo table and the reverse-edge sets grow.
-            - **1, memo hit**: the hit allocates nothing (gc.alloc.rate.norm about 0 B/op), and the control \
-            row (a `ConcurrentHashMap.get` plus the `LongAdder` hit counter) costs the same as the bare \
-            `get`, so the counter is not the gap. The sampler resolves the inlined hit path only down to \
+            - **1, memo hit**: the hit allocates nothing (gc.alloc.rate.norm about 0 B/op). The control \
+            row (a `ConcurrentHashMap.get` plus a `LongAdder` increment, like picante's hit counter) shows \
+            what the counter adds to a bare `get`: in the runs so far, much less than picante's gap to \
+            Caffeine. The sampler resolves the inlined hit path only down to \
             `ViewState.fetch` -> `ConcurrentHashMap.get`. Before and around that `get`, each hit runs \
             `checkKey` (`Class.isInstance`), `Engine.viewState` (the `ViewAccess` resolver, a non-final static \
             `Function` called on every access, then `instanceof Database`), `checkSameDatabase`, \
@@ -352,7 +353,7 @@ public final class BenchmarksReport {
             - **6c, hot key scaling**: with the machine's load average above 10 on 2 cores, neither peer \
             reached 1.6x either in the same run (their ratios are in row 6c), so this run cannot tell \
             picante's scaling from the machine's; the picante hit path writes only the `LongAdder` hit \
-            counter, which the control row of 1 shows costs little on one thread.
+            counter, whose single-thread cost the control row of 1 shows.
 
             """;
 
