@@ -296,7 +296,7 @@ public final class BenchmarksReport {
         sb.append("Taken by `bash benchmarks/profile.sh` (JMH `-prof stack` and `-prof gc`, 3 x 1 s, separate runs ")
                 .append("from the table above, on the same loaded machine). Hardware counters (`-prof perfnorm`) ")
                 .append("are not available here (`perf_event_paranoid` = 2). Samples marked \"stack is empty\" are ")
-                .append("threads other than the benchmark's.\n\n").append(PROFILE_ANALYSIS);
+                .append("ones JMH did not attribute to any frame (threads whose frames it all filters out).\n\n").append(PROFILE_ANALYSIS);
         for (Path file : files) {
             List<String> lines;
             try {
@@ -337,9 +337,10 @@ public final class BenchmarksReport {
             modulo 1,024, their `NodeKey` hashes collided, and the sets degraded to tree bins \
             (`TreeBin.putTreeVal` on top). Next come `SharedResults.offer` (its trim iterates the key set \
             from the start of the table each time), the global in-flight map (`putIfAbsent` / `remove` per \
-            computation) and `Evaluation.dependencies`. The gc profiler shows about 1.1 to 1.3 KB allocated \
-            per cold computation, against 44 B for the plain method and 267 B for Caffeine, and seconds of GC \
-            time per iteration as the memo table and the reverse-edge sets grow.
+            computation) and `Evaluation.dependencies`. The gc profiler shows over 1 KB allocated per cold \
+            computation, several times Caffeine's and the plain method's (see the allocation table below), \
+            and hundreds of ms to seconds of GC time per 1 s iteration as the memo table and the reverse-edge \
+            sets grow.
             - **1, memo hit**: the hit allocates nothing (gc.alloc.rate.norm about 0 B/op). The control \
             row (a `ConcurrentHashMap.get` plus a `LongAdder` increment, like picante's hit counter) shows \
             what the counter adds to a bare `get`: in the runs so far, much less than picante's gap to \
