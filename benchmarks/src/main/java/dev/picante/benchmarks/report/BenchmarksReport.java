@@ -1,0 +1,414 @@
+package dev.picante.benchmarks.report;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Writes {@code BENCHMARKS.md} from a JMH JSON result file: one row per scenario with picante's figure,
+ * each peer's figure from the same run, the ratio the goal is about, the goal, and whether it was met.
+ * Every figure is JMH's score and error as written in the JSON; nothing is rounded up or filled in. A
+ * benchmark missing from the JSON (not run, or failed its invariant check) shows as "not measured".
+ *
+ * <p>Usage: {@code java -cp benchmarks/target/benchmarks.jar dev.picante.benchmarks.report.BenchmarksReport
+ * RESULTS.json BENCHMARKS.md MODE COMMAND [LOAD]}; {@code bash benchmarks/run.sh} runs it after the benchmarks.
+ */
+public final class BenchmarksReport {
+
+    private static final String PKG = "dev.picante.benchmarks.";
+
+    private final List<Map<String, Object>> results;
+
+    private BenchmarksReport(List<Map<String, Object>> results) {
+        this.results = results;
+    }
+
+    @SuppressWarnings("unchecked")
+    public static void main(String[] args) throws IOException {
+        if (args.length != 4 && args.length != 5) {
+            System.err.println("usage: BenchmarksReport RESULTS.json OUTPUT.md MODE COMMAND [LOAD]");
+            System.exit(2);
+        }
+        Path json = Path.of(args[0]);
+        List<Map<String, Object>> results =
+                (List<Map<String, Object>>) Json.parse(Files.readString(json, StandardCharsets.UTF_8));
+        String markdown = new BenchmarksReport(results).render(json, args[2], args[3],
+                args.length == 5 ? args[4] : "");
+        Files.writeString(Path.of(args[1]), markdown, StandardCharsets.UTF_8);
+        System.out.println("wrote " + args[1] + " from " + results.size() + " JMH results in " + json);
+    }
+
+    /** One JMH result: score, error, unit, and the gc profiler's allocation per operation if present. */
+    record Figure(double score, double error, String unit, double allocPerOp) {
+
+        String text() {
+            String s = number(score) + " " + unit;
+            return Double.isNaN(error) ? s : number(score) + " ± " + number(error) + " " + unit;
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    Figure find(String benchmark, String... params) {
+        for (Map<String, Object> result : results) {
+            if (!result.get("benchmark").equals(PKG + benchmark)) {
+                continue;
+            }
+            Map<String, Object> actual = (Map<String, Object>) result.getOrDefault("params", Map.of());
+            boolean match = true;
+            for (int i = 0; i < params.length; i += 2) {
+                if (!Objects.equals(actual.get(params[i]), params[i + 1])) {
+                    match = false;
+                }
+            }
+            if (!match) {
+                continue;
+            }
+            Map<String, Object> primary = (Map<String, Object>) result.get("primaryMetric");
+            double alloc = Double.NaN;
+            Map<String, Object> secondary = (Map<String, Object>) result.getOrDefault("secondaryMetrics", Map.of());
+            Object gc = secondary.get("gc.alloc.rate.norm");
+            if (gc instanceof Map<?, ?> g) {
+                alloc = toDouble(g.get("score"));
+            }
+            return new Figure(toDouble(primary.get("score")), toDouble(primary.get("scoreError")),
+                    (String) primary.get("scoreUnit"), alloc);
+        }
+        return null;
+    }
+
+    private static double toDouble(Object o) {
+        if (o instanceof Double d) {
+            return d;
+        }
+        return Double.NaN; // JMH writes "NaN" as a string, e.g. the error of a single iteration
+    }
+
+    static String number(double v) {
+        if (Double.isNaN(v)) {
+            return "NaN";
+        }
+        double a = Math.abs(v);
+        if (a >= 1000) {
+            return String.format(Locale.ROOT, "%,.0f", v);
+        }
+        if (a >= 100) {
+            return String.format(Locale.ROOT, "%.1f", v);
+        }
+        if (a >= 1) {
+            return String.format(Locale.ROOT, "%.2f", v);
+        }
+        return String.format(Locale.ROOT, "%.3g", v);
+    }
+
+    private static String integer(Object o) {
+        return o instanceof Double d ? Long.toString(d.longValue()) : String.valueOf(o);
+    }
+
+    private static String cell(Figure f) {
+        return f == null ? "not measured" : f.text();
+    }
+
+    private static String ratio(double r, String what) {
+        return Double.isNaN(r) ? "—" : number(r) + "x " + what;
+    }
+
+    private static double div(Figure a, Figure b) {
+        return a == null || b == null ? Double.NaN : a.score / b.score;
+    }
+
+    private static String met(Boolean met) {
+        return met == null ? "not measured" : met ? "**met**" : "**not met**";
+    }
+
+    private final List<String> rows = new ArrayList<>();
+    private final List<String> verdicts = new ArrayList<>();
+
+    private void row(String id, String scenario, Figure ours, String caffeine, String chm, String recompute,
+            String ratio, String goal, String met) {
+        rows.add("| " + id + " | " + scenario + " | " + cell(ours) + " | " + caffeine + " | " + chm + " | "
+                + recompute + " | " + ratio + " | " + goal + " | " + met + " |");
+        if (!met.equals("—")) {
+            verdicts.add(id + ": " + met.replace("*", ""));
+        }
+    }
+
+    String render(Path json, String mode, String command, String load) {
+        // 1. Memo hit.
+        Figure hit = find("MemoHitBenchmark.picante");
+        Figure hitCaffeine = find("MemoHitBenchmark.caffeineGetIfPresent");
+        Figure hitMap = find("MemoHitBenchmark.concurrentHashMapGet");
+        double r1 = div(hit, hitCaffeine);
+        Figure hitMapCount = find("MemoHitBenchmark.concurrentHashMapGetAndCountHit");
+        row("1", "Memo hit, warm, 1 thread (1,024 keys)", hit, cell(hitCaffeine) + " (getIfPresent)", cell(hitMap)
+                + " (get); control, get + LongAdder.increment: " + cell(hitMapCount),
+                "—", ratio(r1, "Caffeine"), "≤ 1.5x Caffeine getIfPresent",
+                met(Double.isNaN(r1) ? null : r1 <= 1.5));
+
+        // 3. Chain.
+        Figure low = find("UnrelatedChangeChainBenchmark.picante", "chainInputs", "LOW");
+        Figure high = find("UnrelatedChangeChainBenchmark.picante", "chainInputs", "HIGH");
+        Figure chainPlain = find("UnrelatedChangeChainBenchmark.recomputeFromScratch", "chainInputs", "LOW");
+        Figure chainPlainHigh = find("UnrelatedChangeChainBenchmark.recomputeFromScratch", "chainInputs", "HIGH");
+        row("3a", "Re-get top of a 1,000-deep chain after an unrelated change, LOW inputs (dependency walk)", low,
+                "n/a", "n/a", cell(chainPlain) + " (1,000 plain calls)", "—", "—", "—");
+        double r3 = div(low, high);
+        row("3b", "Same, chain inputs HIGH (durability shortcut)", high, "n/a", "n/a",
+                cell(chainPlainHigh) + " (1,000 plain calls)", ratio(r3, "faster than 3a"),
+                "≥ 100x faster than 3a", met(Double.isNaN(r3) ? null : r3 >= 100));
+
+        // 4. Early cutoff.
+        Figure cut1 = find("EarlyCutoffFanOutBenchmark.changeAndRecompute", "fanOut", "1");
+        Figure cut10k = find("EarlyCutoffFanOutBenchmark.changeAndRecompute", "fanOut", "10000");
+        Figure refresh = find("EarlyCutoffFanOutBenchmark.changeAndRefreshAllDependents");
+        Figure scratch = find("EarlyCutoffFanOutBenchmark.recomputeFromScratch");
+        row("4a", "Early cutoff: change + recompute to an equal value, fan-out 1", cut1, "n/a", "n/a", "—", "—",
+                "—", "—");
+        double r4 = div(cut10k, cut1);
+        row("4b", "Early cutoff: the same, fan-out 10,000 (zero dependents recomputed: asserted)", cut10k, "n/a",
+                "n/a", cell(scratch) + " (word count + 10,000 dependents)", ratio(r4, "fan-out 1 (4a)"),
+                "0 dependents recomputed; ≤ 2x 4a (proportional to the one recompute)",
+                met(Double.isNaN(r4) ? null : r4 <= 2));
+        row("4c", "Early cutoff: change, then re-get all 10,000 dependents (revalidated, none recomputed)",
+                refresh, "n/a", "n/a", cell(scratch), ratio(div(refresh, scratch), "recompute"), "—", "—");
+
+        // 5. Snapshots.
+        Figure s10k = find("SnapshotCreationBenchmark.createAndClose", "size", "10000");
+        Figure s100k = find("SnapshotCreationBenchmark.createAndClose", "size", "100000");
+        Figure s1m = find("SnapshotCreationBenchmark.createAndClose", "size", "1000000");
+        String copy = " (copy a ConcurrentHashMap of the inputs)";
+        row("5a", "Snapshot create + close, 10,000 inputs + 10,000 memos", s10k, "n/a",
+                cell(find("SnapshotCreationBenchmark.copyConcurrentHashMap", "size", "10000")) + copy, "—", "—",
+                "—", "—");
+        row("5b", "Snapshot create + close, 100,000 inputs + 100,000 memos", s100k, "n/a",
+                cell(find("SnapshotCreationBenchmark.copyConcurrentHashMap", "size", "100000")) + copy, "—",
+                ratio(div(s100k, s10k), "5a"), "—", "—");
+        double r5 = div(s1m, s10k);
+        row("5c", "Snapshot create + close, 1,000,000 inputs + 1,000,000 memos", s1m, "n/a",
+                cell(find("SnapshotCreationBenchmark.copyConcurrentHashMap", "size", "1000000")) + copy, "—",
+                ratio(r5, "5a"), "≤ 2x 5a (flat)", met(Double.isNaN(r5) ? null : r5 <= 2));
+
+        // 6. Threads.
+        Figure cold = find("ColdKeyStampedeBenchmark.picante");
+        Figure coldCaffeine = find("ColdKeyStampedeBenchmark.caffeineGet");
+        row("6a", "64 threads ask one cold key at once (one stampede; exactly 1 computation: checked every op)",
+                cold, cell(coldCaffeine) + " (get with loader)",
+                cell(find("ColdKeyStampedeBenchmark.concurrentHashMapComputeIfAbsent")) + " (computeIfAbsent)",
+                cell(find("ColdKeyStampedeBenchmark.recompute")) + " (64 computations)",
+                ratio(div(cold, coldCaffeine), "Caffeine"), "exactly 1 computation per stampede",
+                met(cold == null ? null : true));
+        Figure hot1 = find("HotKeyScalingBenchmark.picante1Thread");
+        Figure hot2 = find("HotKeyScalingBenchmark.picante2Threads");
+        Figure hot64 = find("HotKeyScalingBenchmark.picante64Threads");
+        Figure caf1 = find("HotKeyScalingBenchmark.caffeine1Thread");
+        Figure caf2 = find("HotKeyScalingBenchmark.caffeine2Threads");
+        Figure map1 = find("HotKeyScalingBenchmark.concurrentHashMap1Thread");
+        Figure map2 = find("HotKeyScalingBenchmark.concurrentHashMap2Threads");
+        row("6b", "Hot key throughput, 1 thread", hot1, cell(caf1), cell(map1), "—", "—", "—", "—");
+        double r6 = div(hot2, hot1);
+        row("6c", "Hot key throughput, 2 threads", hot2, cell(caf2) + " (" + ratio(div(caf2, caf1), "1 thread")
+                + ")", cell(map2) + " (" + ratio(div(map2, map1), "1 thread") + ")", "—",
+                ratio(r6, "1 thread (6b)"), "≥ 1.6x 1 thread", met(Double.isNaN(r6) ? null : r6 >= 1.6));
+        row("6d", "Hot key throughput, 64 threads (2 cores)", hot64, "—", "—", "—", ratio(div(hot64, hot1),
+                "1 thread"), "—", "—");
+
+        // 7. Cold computation overhead.
+        Figure cc = find("ColdComputationOverheadBenchmark.picante");
+        Figure plain = find("ColdComputationOverheadBenchmark.plainMethod");
+        double overhead = cc == null || plain == null ? Double.NaN : cc.score - plain.score;
+        String unit = cc == null ? "" : " " + cc.unit;
+        row("7", "Cold computation of a query with 3 dependencies (new key each call) vs the plain method", cc,
+                cell(find("ColdComputationOverheadBenchmark.caffeineGet")) + " (get with loader, cold)",
+                cell(find("ColdComputationOverheadBenchmark.concurrentHashMapComputeIfAbsent"))
+                        + " (computeIfAbsent, cold)",
+                cell(plain) + " (plain method)",
+                Double.isNaN(overhead) ? "—" : "overhead " + number(overhead) + unit,
+                "overhead ≤ 2 us (2,000 ns/op)",
+                met(Double.isNaN(overhead) ? null : cc.unit.equals("ns/op") && overhead <= 2000));
+
+        StringBuilder md = new StringBuilder();
+        md.append("# Benchmarks\n\n");
+        md.append("<!-- GENERATED by dev.picante.benchmarks.report.BenchmarksReport from ")
+                .append(json.toString().replace('\\', '/')).append(". Do not edit; regenerate with: ")
+                .append(command).append(" -->\n\n");
+        md.append("Generated from the JMH results in `").append(json.toString().replace('\\', '/'))
+                .append("` by `benchmarks/src/main/java/dev/picante/benchmarks/report/BenchmarksReport.java`. ")
+                .append("Regenerate (build, run, write this file) with:\n\n```sh\n").append(command)
+                .append("\n```\n\n");
+        md.append(runInfo(mode));
+        if (!load.isBlank()) {
+            md.append("Load average (1, 5, 15 min) on this machine during the run: ").append(load.strip())
+                    .append(".\n\n");
+        }
+        md.append("Every figure is JMH's score ± its 99.9% confidence half-width, exactly as measured in one run. ")
+                .append("Ratios divide the scores (point estimates); a goal is met or not on those. ")
+                .append("Peers measured in the same run; \"n/a\": the peer has no equivalent; \"not measured\": ")
+                .append("the benchmark is absent from the results (not run, or it failed its invariant check).\n\n");
+        md.append("| # | Scenario | picante | Caffeine | ConcurrentHashMap | Recompute / plain | Ratio | Goal | Met |\n");
+        md.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+        rows.forEach(r -> md.append(r).append('\n'));
+        md.append("| — | Spring `@Cacheable` peer | not measured yet (needs issue 5) | | | | | | |\n");
+        md.append("| — | Durable store benchmarks (save, load, change log) | not measured yet (needs issue 4) | | | | | | |\n");
+        md.append("\nGoals: ").append(String.join("; ", verdicts)).append(".\n\n");
+        md.append(profiles(json.toAbsolutePath().getParent(),
+                json.getParent() == null ? "." : json.getParent().toString().replace('\\', '/')));
+        md.append(allocations());
+        md.append(NOTES);
+        return md.toString();
+    }
+
+    @SuppressWarnings("unchecked")
+    private String runInfo(String mode) {
+        if (results.isEmpty()) {
+            return "No results.\n\n";
+        }
+        Map<String, Object> first = results.get(0);
+        return "Run: mode `" + mode + "`; JMH " + first.get("jmhVersion") + "; " + first.get("vmName") + " "
+                + first.get("vmVersion") + " (JDK " + first.get("jdkVersion") + "); "
+                + Runtime.getRuntime().availableProcessors() + " cores; forks " + integer(first.get("forks"))
+                + ", warmup " + integer(first.get("warmupIterations")) + " x " + first.get("warmupTime")
+                + ", measurement " + integer(first.get("measurementIterations")) + " x "
+                + first.get("measurementTime") + " (per benchmark unless its class says otherwise).\n\n"
+                + "The machine has 2 cores shared with other engineers' builds running at the same time, so "
+                + "figures are noisy; compare rows of one run, not runs.\n\n";
+    }
+
+    /**
+     * Excerpts of the stack profiles {@code benchmarks/profile.sh} wrote beside the results: the score table
+     * and the RUNNABLE samples of each.
+     */
+    private static String profiles(Path dir, String shown) {
+        List<Path> files = new ArrayList<>();
+        try (var stream = Files.list(dir)) {
+            stream.filter(p -> p.getFileName().toString().matches("profile-.*\\.txt")).sorted().forEach(files::add);
+        } catch (IOException e) {
+            return "";
+        }
+        if (files.isEmpty()) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder("## Profiles of the goals not met\n\n");
+        sb.append("Taken by `bash benchmarks/profile.sh` (JMH `-prof stack` and `-prof gc`, 3 x 1 s, separate runs ")
+                .append("from the table above, on the same loaded machine). Hardware counters (`-prof perfnorm`) ")
+                .append("are not available here (`perf_event_paranoid` = 2). Samples marked \"stack is empty\" are ")
+                .append("ones JMH did not attribute to any frame (threads whose frames it all filters out).\n\n").append(PROFILE_ANALYSIS);
+        for (Path file : files) {
+            List<String> lines;
+            try {
+                lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                continue;
+            }
+            sb.append("### `").append(shown).append('/').append(file.getFileName()).append("`\n\n```\n");
+            boolean inRunnable = false;
+            for (String line : lines) {
+                if (line.startsWith("....[Thread state: RUNNABLE]")) {
+                    inRunnable = true;
+                } else if (line.startsWith("....[Thread state:")) {
+                    inRunnable = false;
+                }
+                boolean score = line.matches("^[A-Z][A-Za-z]+Benchmark\\.[A-Za-z0-9]+(:gc\\.(alloc\\.rate\\.norm|time))? .*")
+                        || line.startsWith("Benchmark ");
+                if (inRunnable || score) {
+                    sb.append(line).append('\n');
+                }
+            }
+            sb.append("```\n\n");
+        }
+        return sb.toString();
+    }
+
+    private static final String PROFILE_ANALYSIS = """
+            What the profiles show (analysis written with these profiles, 2026-11-28; rerun \
+            `benchmarks/profile.sh` and reread after engine changes):
+
+            - **7, cold computation**: most of the benchmark thread's samples are in \
+            `ReverseEdges.update`, called by `ViewState.store` for every memo the primary view stores: for \
+            each dependency it allocates a `NodeKey` and adds the reader to that dependency's \
+            `ConcurrentHashMap` key set, which grows with every reader (`ConcurrentHashMap.transfer` resizing \
+            it is the top frame). The reverse edges exist only to announce `QueryInvalidated` events, and are \
+            kept even when nobody subscribed. With the first version of this benchmark (inputs read at \
+            `k & 1023`, `profile-cold-computation-strided-keys.txt`) the readers of one input were congruent \
+            modulo 1,024, their `NodeKey` hashes collided, and the sets degraded to tree bins \
+            (`TreeBin.putTreeVal` on top). Next come `SharedResults.offer` (its trim iterates the key set \
+            from the start of the table each time), the global in-flight map (`putIfAbsent` / `remove` per \
+            computation) and `Evaluation.dependencies`. The gc profiler shows over 1 KB allocated per cold \
+            computation, several times Caffeine's and the plain method's (see the allocation table below), \
+            and hundreds of ms to seconds of GC time per 1 s iteration as the memo table and the reverse-edge \
+            sets grow.
+            - **1, memo hit**: the hit allocates nothing (gc.alloc.rate.norm about 0 B/op). The control \
+            row (a `ConcurrentHashMap.get` plus a `LongAdder` increment, like picante's hit counter) shows \
+            what the counter adds to a bare `get`: in the runs so far, much less than picante's gap to \
+            Caffeine. The sampler resolves the inlined hit path only down to \
+            `ViewState.fetch` -> `ConcurrentHashMap.get`. Before and around that `get`, each hit runs \
+            `checkKey` (`Class.isInstance`), `Engine.viewState` (the `ViewAccess` resolver, a non-final static \
+            `Function` called on every access, then `instanceof Database`), `checkSameDatabase`, \
+            `ViewState.checkOpen` (a volatile read of an `AtomicBoolean`), `ViewState.current()` and the \
+            `tables` array (two more volatile reads), then follows `Cell` -> `Memo` -> `Version` \
+            (`validAt`) -> value. Caffeine's unbounded `getIfPresent` is essentially one `ConcurrentHashMap.get` (statistics off).
+            - **6c, hot key scaling**: with the machine's load average above 10 on 2 cores, neither peer \
+            reached 1.6x either in the same run (their ratios are in row 6c), so this run cannot tell \
+            picante's scaling from the machine's; the picante hit path writes only the `LongAdder` hit \
+            counter, whose single-thread cost the control row of 1 shows.
+
+            """;
+
+    @SuppressWarnings("unchecked")
+    private String allocations() {
+        StringBuilder sb = new StringBuilder();
+        for (Map<String, Object> result : results) {
+            Map<String, Object> secondary = (Map<String, Object>) result.getOrDefault("secondaryMetrics", Map.of());
+            Object gc = secondary.get("gc.alloc.rate.norm");
+            if (gc instanceof Map<?, ?> g) {
+                Map<String, Object> params = (Map<String, Object>) result.getOrDefault("params", Map.of());
+                sb.append("| ").append(((String) result.get("benchmark")).substring(PKG.length()))
+                        .append(params.isEmpty() ? "" : " " + params).append(" | ")
+                        .append(number(toDouble(g.get("score")))).append(" |\n");
+            }
+        }
+        if (sb.length() == 0) {
+            return "";
+        }
+        return "## Allocation per operation (JMH `-prof gc`, same run)\n\n| benchmark | B/op |\n| --- | --- |\n"
+                + sb + "\n";
+    }
+
+    private static final String NOTES = """
+            ## What each row measures
+
+            Each benchmark's class Javadoc has the details and its own run command; in short:
+
+            - **1** `MemoHitBenchmark`: `DerivedIngredient.get` on the `Database` for 1,024 memoized keys in \
+            turn, against an unbounded Caffeine cache's `getIfPresent` and a `ConcurrentHashMap.get` of the \
+            same keys.
+            - **3** `UnrelatedChangeChainBenchmark`: `chain(i)` reads `chainInput(i)` and `chain(i - 1)`; before \
+            each measured re-get of `chain(999)` an unrelated LOW input is set in an untimed \
+            `Level.Invocation` setup (JMH's per-invocation timing adds some tens of ns to each figure). \
+            The teardown fails the run if the chain was ever recomputed.
+            - **4** `EarlyCutoffFanOutBenchmark`: `wordCount` reads a text; `fanOut` dependents read \
+            `wordCount`. Each change rewrites the text with the same number of words. The teardown re-gets \
+            every dependent and fails the run unless each dependent was computed exactly once and every \
+            recompute of `wordCount` was an early cutoff.
+            - **5** `SnapshotCreationBenchmark`: `db.snapshot()` then `close()`, in a database holding `size` \
+            inputs and `size` memos.
+            - **6** `ColdKeyStampedeBenchmark`: one operation releases 64 threads on a new key and waits for all; \
+            after each, the benchmark checks the number of computations (1, or 64 for recompute). \
+            `HotKeyScalingBenchmark`: total throughput of 1, 2 and 64 threads reading one memoized key.
+            - **7** `ColdComputationOverheadBenchmark`: each call asks a new key of a query reading 3 inputs \
+            (at keys spread by a hash); a fresh database every 1 s iteration. The overhead includes memoizing \
+            the result and the garbage collection of the growing memo table.
+
+            ## Choices
+
+            - The module is built only with the root profile `-Pbenchmarks`, so `mvn -B verify` neither builds \
+            nor runs benchmarks.
+            - `bash benchmarks/run.sh` runs the quick mode (under 10 minutes on 2 cores) and regenerates this \
+            file; `bash benchmarks/run.sh --full` uses each class's own, longer settings; \
+            `bash benchmarks/run.sh SomeBenchmark` runs a subset (and does not rewrite this file).
+            """;
+}
