@@ -101,7 +101,12 @@ public final class Engine {
 
     /** Registers a listener of the primary view's events. */
     public Subscription subscribe(Consumer<? super RuntimeEvent> listener) {
-        return events.subscribe(listener);
+        boolean first = !events.active();
+        Subscription subscription = events.subscribe(listener);
+        if (first) {
+            primary.rebuildReverseEdges();
+        }
+        return subscription;
     }
 
     /** Returns the export and import of this database's state. */

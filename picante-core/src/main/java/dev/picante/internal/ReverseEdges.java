@@ -8,12 +8,17 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Reverse dependency edges of a view's memos: for each record, the derived records whose last evaluation
- * read it. Used only to announce {@code QueryInvalidated} events eagerly (r[dep.invalidation]); results
- * never depend on it, so an edge that is briefly stale is harmless (r[evict.deps]).
+ * read it. Used only to announce {@code QueryInvalidated} events eagerly (r[dep.invalidation]), so kept
+ * only while someone listens; results never depend on it, so an edge that is briefly stale or missing is
+ * harmless (r[evict.deps]).
  */
 final class ReverseEdges {
 
     private final ConcurrentHashMap<NodeKey, Set<NodeKey>> dependents = new ConcurrentHashMap<>();
+
+    void clear() {
+        dependents.clear();
+    }
 
     void update(NodeKey reader, Dependency @Nullable [] before, Dependency[] after) {
         if (before != null) {

@@ -400,7 +400,7 @@ public final class ViewState {
         }
         if (replaced == null || replaced.memo != cell.memo) {
             engine.sharedResults.offer(derived.index, key, cell.memo);
-            if (reverseEdges != null) {
+            if (reverseEdges != null && engine.events.active()) {
                 reverseEdges.update(new NodeKey(derived.index, key),
                         replaced == null ? null : replaced.memo.dependencies, cell.memo.dependencies);
             }
@@ -540,6 +540,26 @@ public final class ViewState {
         return table != null && table.containsKey(node.key());
     }
 
+    /**
+     * Rebuilds the reverse edges from the memo tables. Edges are kept only while someone listens to
+     * events (they serve nothing else), so the first subscription rebuilds them.
+     */
+    void rebuildReverseEdges() {
+        ReverseEdges edges = reverseEdges;
+        if (edges == null) {
+            return;
+        }
+        edges.clear();
+        ConcurrentHashMap<Object, Cell>[] all = tables;
+        for (int ingredient = 0; ingredient < all.length; ingredient++) {
+            ConcurrentHashMap<Object, Cell> table = all[ingredient];
+            if (table != null) {
+                int index = ingredient;
+                table.forEach((key, cell) -> edges.update(new NodeKey(index, key), null, cell.memo.dependencies));
+            }
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------
     // Restoring from a store
 
@@ -555,7 +575,7 @@ public final class ViewState {
             for (Map.Entry<NodeKey, Cell> entry : cells.entrySet()) {
                 NodeKey node = entry.getKey();
                 Cell old = table(node.ingredient()).put(node.key(), entry.getValue());
-                if (reverseEdges != null) {
+                if (reverseEdges != null && engine.events.active()) {
                     reverseEdges.update(node, old == null ? null : old.memo.dependencies,
                             entry.getValue().memo.dependencies);
                 }
