@@ -12,6 +12,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -214,6 +216,121 @@ class CancellationTest {
         assertThat(f.q.get(f.db, "k")).isEqualTo(50);
         assertThat(f.runs).hasValue(1);
         f.assertNotPoisoned(r);
+    }
+
+    /** {@code a(k) = b(k) + 1} where {@code b}'s first run blocks until released. */
+    private static final class Nested {
+        final ExecutorService pool = Executors.newCachedThreadPool(runnable -> {
+            Thread t = new Thread(runnable, "cancel-pool");
+            t.setDaemon(true);
+            return t;
+        });
+        final Database db = Database.builder().executor(pool).build();
+        final InputIngredient<String, Integer> x = db.input("x", String.class, Integer.class);
+        final AtomicInteger aRuns = new AtomicInteger();
+        final AtomicInteger bRuns = new AtomicInteger();
+        final CountDownLatch bEntered = new CountDownLatch(1);
+        final CountDownLatch releaseB = new CountDownLatch(1);
+        final DerivedIngredient<Integer, Integer> b = db.derived("b", Integer.class, Integer.class, (ctx, k) -> {
+            if (k == 0 && bRuns.incrementAndGet() == 1) {
+                bEntered.countDown();
+                if (!releaseB.await(20, SECONDS)) {
+                    throw new IllegalStateException("b was never released");
+                }
+            }
+            return k + x.require(ctx, "x");
+        });
+        final DerivedIngredient<Integer, Integer> a;
+
+        Nested(boolean viaGetAll) {
+            a = db.derived("a", Integer.class, Integer.class, (ctx, k) -> {
+                aRuns.incrementAndGet();
+                if (viaGetAll) {
+                    return ctx.getAll(b, List.of(0, 1, 2)).stream().mapToInt(Integer::intValue).sum();
+                }
+                return b.get(ctx, 0) + 1;
+            });
+            x.set(db, "x", 5);
+        }
+
+        void close() throws InterruptedException {
+            releaseB.countDown();
+            pool.shutdownNow();
+            pool.awaitTermination(5, SECONDS);
+        }
+    }
+
+    @Test
+    void leaderInterruptedWhileWaitingForANestedQueryGivesUpAlone() throws Exception {
+        // r[jvm.interrupt]
+        // r[derived.cancel]
+        Nested n = new Nested(false);
+        try {
+            Revision r = n.db.revision();
+            Call<Integer> bLeader = start("b-leader", () -> n.b.get(n.db, 0));
+            await(n.bEntered, BOUND, "b's compute");
+            Call<Integer> aLeader = start("a-leader", () -> n.a.get(n.db, 0));
+            Call<Integer> aFollower = start("a-follower", () -> n.a.get(n.db, 0));
+            awaitParked(BOUND, aLeader.thread, aFollower.thread);
+
+            aLeader.thread.interrupt();
+
+            aLeader.await(PROMPT);
+            assertThat(aLeader.failure()).isInstanceOf(QueryCancelledException.class);
+            assertThat(aLeader.interruptFlagAfter()).isTrue();
+            assertThat(bLeader.isDone()).as("b still computes").isFalse();
+            n.releaseB.countDown();
+            bLeader.await(BOUND);
+            aFollower.await(BOUND);
+            assertThat(bLeader.value()).isEqualTo(5);
+            assertThat(aFollower.failure()).isNull();
+            assertThat(aFollower.value()).isEqualTo(6);
+            assertThat(n.a.get(n.db, 0)).isEqualTo(6);
+            assertThat(n.bRuns).hasValue(1);
+            assertThat(n.db.revision()).isEqualTo(r);
+            assertThat(n.db.inspector().ingredient("a").counters().failures()).isZero();
+            assertThat(n.db.inspector().cell("a", 0)).hasValueSatisfying(
+                    c -> assertThat(c.state()).isEqualTo(CellState.READY));
+        } finally {
+            n.close();
+        }
+    }
+
+    @Test
+    void leaderInterruptedWhileWaitingInGetAllGivesUpAlone() throws Exception {
+        // r[jvm.interrupt]
+        // r[derived.cancel]
+        // r[jvm.explicit-context]
+        Nested n = new Nested(true);
+        try {
+            Revision r = n.db.revision();
+            Call<Integer> aLeader = start("a-leader", () -> n.a.get(n.db, 0));
+            await(n.bEntered, BOUND, "b(0)'s compute on a pool thread");
+            Call<Integer> aFollower = start("a-follower", () -> n.a.get(n.db, 0));
+            awaitParked(BOUND, aLeader.thread, aFollower.thread);
+
+            aLeader.thread.interrupt();
+
+            aLeader.await(PROMPT);
+            assertThat(aLeader.failure()).isInstanceOf(QueryCancelledException.class);
+            n.releaseB.countDown();
+            aFollower.await(BOUND);
+            assertThat(aFollower.failure()).isNull();
+            assertThat(aFollower.value()).isEqualTo(5 + 6 + 7);
+            assertThat(n.a.get(n.db, 0)).isEqualTo(18);
+            assertThat(n.bRuns).hasValue(1);
+            assertThat(n.db.revision()).isEqualTo(r);
+            assertThat(n.db.inspector().ingredient("a").counters().failures()).isZero();
+            assertThat(n.db.inspector().ingredient("b").counters().failures()).isZero();
+            assertThat(n.db.inspector().cell("a", 0)).hasValueSatisfying(c -> {
+                assertThat(c.state()).isEqualTo(CellState.READY);
+                // Concurrent reads: recorded in completion order, so any order.
+                assertThat(c.dependencies()).containsExactlyInAnyOrder(
+                        new QueryRef("b", 0), new QueryRef("b", 1), new QueryRef("b", 2));
+            });
+        } finally {
+            n.close();
+        }
     }
 
     @Test

@@ -22,8 +22,9 @@ import org.junit.jupiter.api.Timeout;
  * (ENGINE-CONTRACT.md), so the revision every mutation returns is predictable too: it checks
  * r[revision.advance] (a fresh revision exactly when a slot changes) under concurrency.
  *
- * <p>Each Lincheck run is small (2 threads, a few operations each) so that both the model checker and
- * the stress runner finish in seconds.
+ * <p>Each Lincheck run is small so that it finishes in seconds: the model checker explores the
+ * interleavings of two hand-written scenarios (reads racing a set and a remove of one slot; a batch racing
+ * single writes to its slots), the stress runner random scenarios of 2 threads.
  */
 // r[concurrency.linearizable]
 // r[input.concurrent]
@@ -83,7 +84,7 @@ public class InputLincheckTest {
     }
 
     @Test
-    @Timeout(120)
+    @Timeout(value = 180, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void modelChecking() {
         Class<?> t = InputLincheckTest.class;
         new ModelCheckingOptions()
@@ -108,15 +109,15 @@ public class InputLincheckTest {
     }
 
     @Test
-    @Timeout(120)
+    @Timeout(value = 180, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void stress() {
         new StressOptions()
-                .threads(3)
+                .threads(2)
                 .actorsPerThread(3)
                 .actorsBefore(1)
                 .actorsAfter(1)
-                .iterations(10)
-                .invocationsPerIteration(300)
+                .iterations(6)
+                .invocationsPerIteration(100)
                 .sequentialSpecification(Spec.class)
                 .check(InputLincheckTest.class);
     }

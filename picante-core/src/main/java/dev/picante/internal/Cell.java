@@ -10,7 +10,11 @@ import org.jspecify.annotations.Nullable;
  */
 final class Cell {
 
+    private static final java.util.concurrent.atomic.AtomicLong SEQUENCE = new java.util.concurrent.atomic.AtomicLong();
+
     final Memo memo;
+    /** Increases with every cell made in this process: what a change-log export has already seen. */
+    final long sequence = SEQUENCE.incrementAndGet();
     final long verifiedAt;
     final Outcome outcome;
     /** The dependency found changed, for recomputations; {@code null} otherwise or when unknown. */
@@ -23,6 +27,11 @@ final class Cell {
         this.outcome = outcome;
         this.cause = cause;
         this.causeChangedAt = causeChangedAt;
+    }
+
+    /** The newest sequence number given to a cell so far. */
+    static long lastSequence() {
+        return SEQUENCE.get();
     }
 
     Cell reverified(long revision, Outcome how) {

@@ -38,6 +38,19 @@ public final class Persistence {
     private final Engine engine;
     /** The input state of the last export, to diff the next export against instead of scanning. */
     private volatile @Nullable InputState lastExported;
+    /**
+     * For checkpoints this engine issued or loaded, the cell sequence at that moment: cells made later are
+     * new to the log even at the same revision.
+     */
+    private final Map<Checkpoint, Long> issued = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(16, 0.75f, true) {
+                private static final long serialVersionUID = 1L;
+
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<Checkpoint, Long> eldest) {
+                    return size() > 16;
+                }
+            });
 
     Persistence(Engine engine) {
         this.engine = engine;
@@ -58,8 +71,10 @@ public final class Persistence {
 
     private StateImage export(@Nullable Checkpoint since) {
         ViewState view = engine.primary();
+        long sequence = Cell.lastSequence();
         InputState state = view.current();
         InputState previous = lastExported;
+        Long seenUpTo = since == null ? null : issued.get(since);
         List<Section> sections = new ArrayList<>();
         Map<String, Integer> internedSizes = new LinkedHashMap<>();
         for (IngredientImpl ingredient : engine.ingredients()) {
@@ -81,7 +96,7 @@ public final class Persistence {
             } else if (ingredient instanceof DerivedImpl<?, ?> derived) {
                 kind = SectionKind.DERIVED;
                 view.forEachCell(derived.index, (key, cell) -> {
-                    StoredRecord record = derivedRecord(key, cell, state.revision, since);
+                    StoredRecord record = derivedRecord(key, cell, state.revision, since, seenUpTo);
                     if (record != null) {
                         records.add(record);
                     }
@@ -101,10 +116,13 @@ public final class Persistence {
             }
         }
         lastExported = state;
-        return new StateImage(state.revision, sections, new Checkpoint(state.revision, internedSizes));
+        Checkpoint checkpoint = new Checkpoint(state.revision, internedSizes);
+        issued.put(checkpoint, sequence);
+        return new StateImage(state.revision, sections, checkpoint);
     }
 
-    private @Nullable StoredRecord derivedRecord(Object key, Cell cell, long revision, @Nullable Checkpoint since) {
+    private @Nullable StoredRecord derivedRecord(Object key, Cell cell, long revision, @Nullable Checkpoint since,
+            @Nullable Long seenUpTo) {
         Memo memo = cell.memo;
         if (memo.failed()) {
             return null;
@@ -117,7 +135,7 @@ public final class Persistence {
             }
             verifiedAt = revision;
         }
-        if (since != null && verifiedAt <= since.revision()) {
+        if (since != null && (seenUpTo != null ? cell.sequence <= seenUpTo : verifiedAt <= since.revision())) {
             return null;
         }
         List<StoredDependency> dependencies = new ArrayList<>(memo.dependencies.length);
@@ -163,7 +181,10 @@ public final class Persistence {
     public ImportReport applyChanges(StateImage changes) {
         Objects.requireNonNull(changes, "changes");
         long current = engine.primary().current().revision;
-        if (changes.revision() < current || (changes.revision() == current && !changes.isEmpty())) {
+        boolean changesInputs = changes.sections().stream()
+                .anyMatch(s -> s.kind() == SectionKind.INPUT && !s.records().isEmpty());
+        // Interning and computing do not advance the revision, so their log entries may share one.
+        if (changes.revision() < current || (changes.revision() == current && changesInputs)) {
             throw new IllegalArgumentException("change image at revision " + changes.revision()
                     + " is not after database '" + engine.name() + "' at revision " + current
                     + "; replay the log in revision order, once");
@@ -229,6 +250,7 @@ public final class Persistence {
             }
             engine.advanceRevisionTo(revision);
             view.restore(restored, cells, () -> { });
+            issued.put(image.checkpoint(), Cell.lastSequence());
             long count = known.stream().mapToLong(s -> s.records().size()).sum();
             return new ImportReport(revision, count, skipped);
         }
@@ -349,7 +371,43 @@ public final class Persistence {
                     Arrays.copyOf(dependencies, i), durability);
             cells.put(entry.getKey(), new Cell(memo, record.verifiedAt(), Outcome.RESTORED, null, 0));
         }
-        return cells;
+        return distrustUnverifiable(cells, revision);
+    }
+
+    /**
+     * A restored value counts as verified only if everything it read, directly or through other restored
+     * values, was restored as it was read; the others keep their value (for early cutoff) but must
+     * revalidate, which recomputes them.
+     */
+    private static Map<NodeKey, Cell> distrustUnverifiable(Map<NodeKey, Cell> cells, long revision) {
+        java.util.Set<NodeKey> suspect = new java.util.HashSet<>();
+        boolean grew = true;
+        while (grew) {
+            grew = false;
+            for (Map.Entry<NodeKey, Cell> entry : cells.entrySet()) {
+                if (suspect.contains(entry.getKey())) {
+                    continue;
+                }
+                for (Dependency dependency : entry.getValue().memo.dependencies) {
+                    if (dependency.seen == UNKNOWN
+                            || suspect.contains(new NodeKey(dependency.ingredient, dependency.key))) {
+                        suspect.add(entry.getKey());
+                        grew = true;
+                        break;
+                    }
+                }
+            }
+        }
+        if (suspect.isEmpty()) {
+            return cells;
+        }
+        Map<NodeKey, Cell> result = new LinkedHashMap<>(cells);
+        for (NodeKey node : suspect) {
+            Cell cell = result.get(node);
+            result.put(node, new Cell(cell.memo, Math.min(cell.verifiedAt, revision) - revision - 1,
+                    Outcome.RESTORED, null, 0));
+        }
+        return result;
     }
 
     private static Durability min(Durability a, Durability b) {

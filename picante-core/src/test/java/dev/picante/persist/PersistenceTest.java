@@ -260,4 +260,58 @@ class PersistenceTest {
         assertThat(pages.get(small, "a")).isEmpty();
         assertThat(small.revision()).isEqualTo(new Revision(0));
     }
+
+    @Test
+    void resultsThatReadRecordsMissingFromTheImageAreRecomputedNotServed() {
+        // r[store.restore] r[store.corrupt]: a store that drops unreadable records must never yield a wrong value
+        App saved = new App();
+        saved.pages.set(saved.db, "a", "hello");
+        saved.pages.set(saved.db, "b", "incremental");
+        assertThat(saved.total.get(saved.db, "t")).isEqualTo(16);
+        StateImage full = saved.db.exportState();
+        List<Section> withoutPages = full.sections().stream().filter(s -> !s.ingredient().equals("pages")).toList();
+
+        App loaded = new App();
+        loaded.db.importState(new StateImage(full.revision(), withoutPages, full.checkpoint()));
+
+        assertThat(loaded.length.get(loaded.db, "b")).isZero();
+        assertThat(loaded.total.get(loaded.db, "t")).isZero();
+        assertThat(loaded.computations).hasValue(3);
+    }
+
+    @Test
+    void internOnlyChangesShareTheRevisionAndStillReplay() {
+        // r[store.log]: interning does not advance the revision
+        App saved = new App();
+        saved.pages.set(saved.db, "a", "one");
+        StateImage full = saved.db.exportState();
+        InternId id = saved.words.intern(saved.db, "new word");
+        StateImage change = saved.db.exportChangesSince(full.checkpoint());
+        assertThat(change.revision()).isEqualTo(full.revision());
+
+        App loaded = new App();
+        loaded.db.importState(full);
+        loaded.db.applyChanges(change);
+
+        assertThat(loaded.words.lookup(loaded.db, id)).isEqualTo("new word");
+    }
+
+    @Test
+    void resultsComputedAfterACheckpointAtTheSameRevisionReachTheLog() {
+        // r[store.log] r[store.restore]
+        App saved = new App();
+        saved.pages.set(saved.db, "a", "hello");
+        saved.pages.set(saved.db, "b", "world");
+        StateImage full = saved.db.exportState();
+        saved.total.get(saved.db, "t");
+        StateImage change = saved.db.exportChangesSince(full.checkpoint());
+        assertThat(change.sections()).extracting(Section::ingredient).containsExactlyInAnyOrder("length", "total");
+        assertThat(saved.db.exportChangesSince(change.checkpoint()).isEmpty()).isTrue();
+
+        App loaded = new App();
+        loaded.db.importState(full);
+        loaded.db.applyChanges(change);
+        assertThat(loaded.total.get(loaded.db, "t")).isEqualTo(10);
+        assertThat(loaded.computations).hasValue(0);
+    }
 }
