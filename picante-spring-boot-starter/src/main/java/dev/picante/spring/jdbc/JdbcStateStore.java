@@ -191,9 +191,14 @@ public final class JdbcStateStore {
      */
     public void save(Database database) {
         synchronized (lock) {
+            saveImage(database.exportState(), registry(database));
+        }
+    }
+
+    /** Saves an exported image; {@code registry} gives the key types of dependencies. */
+    void saveImage(StateImage image, Map<String, IngredientInfo> registry) {
+        synchronized (lock) {
             migrateLocked();
-            StateImage image = database.exportState();
-            Map<String, IngredientInfo> registry = registry(database);
             List<EncodedSection> sections = encode(image, registry);
             long total = 0;
             for (EncodedSection s : sections) {
@@ -308,23 +313,36 @@ public final class JdbcStateStore {
                     && changes.checkpoint().equals(since)) {
                 return false;
             }
-            List<EncodedSection> sections = encode(changes, registry(database));
-            byte[] entry = StoreFormat.writeLogEntry(new LogEntry(changes.revision(), changes.checkpoint(),
-                    sections));
-            checkTotal(entry.length, "log entry at revision " + changes.revision());
-            boolean appended = write("append", () -> writeTx.execute(status -> writeLog(changes, entry)));
-            if (!appended) {
+            if (!appendImage(changes, registry(database))) {
                 logger.info("store '" + name + "' was saved by someone else since this process's last save;"
                         + " making a full save");
                 save(database);
                 return true;
             }
-            checkpoint = changes.checkpoint();
-            logEntries++;
             if (logEntries >= compactionThreshold) {
                 save(database);
             }
             return true;
+        }
+    }
+
+    /**
+     * Appends exported changes as one log entry; returns false, writing nothing, when the store's last full
+     * save is not the one this store made or loaded.
+     */
+    boolean appendImage(StateImage changes, Map<String, IngredientInfo> registry) {
+        synchronized (lock) {
+            migrateLocked();
+            List<EncodedSection> sections = encode(changes, registry);
+            byte[] entry = StoreFormat.writeLogEntry(new LogEntry(changes.revision(), changes.checkpoint(),
+                    sections));
+            checkTotal(entry.length, "log entry at revision " + changes.revision());
+            boolean appended = write("append", () -> writeTx.execute(status -> writeLog(changes, entry)));
+            if (appended) {
+                checkpoint = changes.checkpoint();
+                logEntries++;
+            }
+            return appended;
         }
     }
 
@@ -469,11 +487,64 @@ public final class JdbcStateStore {
      */
     public StoreLoadReport load(Database database) {
         synchronized (lock) {
+            Prepared prepared = prepareLoad(registry(database));
+            if (prepared == null) {
+                return new StoreLoadReport(false, database.revision().value(), 0, 0, List.of(), List.of());
+            }
+            // Everything is decoded: now import.
+            ImportReport report = database.importState(prepared.base());
+            List<String> skipped = new ArrayList<>(prepared.skipped());
+            for (String s : report.skippedSections()) {
+                if (!skipped.contains(s)) {
+                    skipped.add(s);
+                }
+            }
+            for (StateImage changes : prepared.replay()) {
+                database.applyChanges(changes);
+            }
+            loaded(prepared);
+            if (!skipped.isEmpty()) {
+                logger.warn("store '" + name + "': skipped sections of unregistered ingredients " + skipped
+                        + " (r[store.mismatch]); they stay in the store until the next full save");
+            }
+            return new StoreLoadReport(true, database.revision().value(), report.records(),
+                    prepared.replay().size(), skipped, prepared.corrupt());
+        }
+    }
+
+    /** What a load will import: the full save and the log entries to replay, decoded. */
+    record Prepared(StateImage base, List<StateImage> replay, Checkpoint checkpoint, long saveId,
+            List<String> skipped, List<String> corrupt, List<String> deleteRecordSections,
+            List<long[]> deleteRecords, @Nullable Long deleteLogFrom) {
+    }
+
+    /** Marks a prepared load as imported: later appends continue from it; unreadable data is deleted. */
+    void loaded(Prepared prepared) {
+        synchronized (lock) {
+            checkpoint = prepared.checkpoint();
+            saveId = prepared.saveId();
+            logEntries = prepared.replay().size();
+            if (!prepared.corrupt().isEmpty()) {
+                logger.warn("store '" + name + "': left out unreadable data under corruption policy "
+                        + corruptionPolicy + ": " + prepared.corrupt());
+                if (corruptionPolicy == CorruptionPolicy.DELETE) {
+                    deleteCorrupt(prepared.deleteRecordSections(), prepared.deleteRecords(),
+                            prepared.deleteLogFrom());
+                }
+            }
+        }
+    }
+
+    /**
+     * Reads and decodes everything a load imports, checking sections against {@code registry}; null when the
+     * store holds no save.
+     */
+    @Nullable Prepared prepareLoad(Map<String, IngredientInfo> registry) {
+        synchronized (lock) {
             migrateLocked();
-            Map<String, IngredientInfo> registry = registry(database);
             Stored stored = read("load", () -> readTx.execute(status -> readStored()));
             if (stored == null || stored.metadata == null) {
-                return new StoreLoadReport(false, database.revision().value(), 0, 0, List.of(), List.of());
+                return null;
             }
             Metadata meta = stored.metadata;
             checkFormat(meta.format);
@@ -481,7 +552,7 @@ public final class JdbcStateStore {
             List<String> corrupt = new ArrayList<>();
             List<long[]> deleteRecords = new ArrayList<>();
             List<String> deleteRecordSections = new ArrayList<>();
-            Long deleteLogFrom = null;
+            @Nullable Long deleteLogFrom = null;
 
             // The full save.
             List<Section> sections = new ArrayList<>();
@@ -571,32 +642,8 @@ public final class JdbcStateStore {
                 }
             }
 
-            // Everything is decoded: now import.
-            ImportReport report = database.importState(base);
-            long records = report.records();
-            for (String s : report.skippedSections()) {
-                if (!skipped.contains(s)) {
-                    skipped.add(s);
-                }
-            }
-            for (StateImage changes : replay) {
-                database.applyChanges(changes);
-            }
-            checkpoint = last;
-            saveId = meta.saveId;
-            logEntries = replay.size();
-            if (!skipped.isEmpty()) {
-                logger.warn("store '" + name + "': skipped sections of unregistered ingredients " + skipped
-                        + " (r[store.mismatch]); they stay in the store until the next full save");
-            }
-            if (!corrupt.isEmpty()) {
-                logger.warn("store '" + name + "': left out unreadable data under corruption policy "
-                        + corruptionPolicy + ": " + corrupt);
-                if (corruptionPolicy == CorruptionPolicy.DELETE) {
-                    deleteCorrupt(deleteRecordSections, deleteRecords, deleteLogFrom);
-                }
-            }
-            return new StoreLoadReport(true, database.revision().value(), records, replay.size(), skipped, corrupt);
+            return new Prepared(base, replay, last, meta.saveId, skipped, corrupt, deleteRecordSections,
+                    deleteRecords, deleteLogFrom);
         }
     }
 
