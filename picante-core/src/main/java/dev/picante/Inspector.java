@@ -186,7 +186,9 @@ public interface Inspector {
         /** Reused from a result another view computed, after checking it against this view's inputs. */
         ADOPTED,
         /** The compute function threw; the failure holds for its revision. */
-        FAILED
+        FAILED,
+        /** Loaded from a durable store with its revisions and dependencies (r[store.restore]). */
+        RESTORED
     }
 
     /**

@@ -35,7 +35,7 @@ public final class Snapshot implements View, AutoCloseable {
 
     /** Returns the database this snapshot belongs to. */
     public Database database() {
-        return (Database) state.database().owner();
+        return (Database) state.engine().owner();
     }
 
     @Override
@@ -65,6 +65,6 @@ public final class Snapshot implements View, AutoCloseable {
 
     @Override
     public String toString() {
-        return "Snapshot[" + state.revision() + " of " + state.database().name() + "]";
+        return "Snapshot[" + state.revision() + " of " + state.engine().name() + "]";
     }
 }

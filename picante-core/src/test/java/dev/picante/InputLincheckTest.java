@@ -101,8 +101,8 @@ public class InputLincheckTest {
                 .actorsPerThread(3)
                 .actorsBefore(1)
                 .actorsAfter(1)
-                .iterations(1)
-                .invocationsPerIteration(50)
+                .iterations(0)
+                .invocationsPerIteration(30)
                 .sequentialSpecification(Spec.class)
                 .check(InputLincheckTest.class);
     }

@@ -87,8 +87,8 @@ public class InternLincheckTest {
                 .actorsPerThread(3)
                 .actorsBefore(1)
                 .actorsAfter(1)
-                .iterations(2)
-                .invocationsPerIteration(50)
+                .iterations(1)
+                .invocationsPerIteration(30)
                 .sequentialSpecification(Spec.class)
                 .check(InternLincheckTest.class);
     }

@@ -236,6 +236,14 @@ public final class Engine {
         return ingredient;
     }
 
+    @Nullable IngredientImpl ingredientByNameOrNull(String name) {
+        return byName.get(name);
+    }
+
+    void advanceRevisionTo(long revision) {
+        revisions.accumulateAndGet(revision, Math::max);
+    }
+
     /** Returns the index of a derived ingredient of this database. */
     public int derivedIndex(DerivedIngredient<?, ?> ingredient) {
         Objects.requireNonNull(ingredient, "ingredient");
@@ -267,7 +275,9 @@ public final class Engine {
 
     /** Resolves a public view of this database, or throws naming the ingredient that was used with it. */
     ViewState viewState(View view, IngredientImpl usedBy) {
-        Objects.requireNonNull(view, () -> "null view for " + usedBy.describe());
+        if (view == null) {
+            throw new NullPointerException("null view for " + usedBy.describe());
+        }
         ViewState state = ViewAccess.stateOf(view);
         if (state == null) {
             throw new IllegalArgumentException("unsupported View implementation " + view.getClass().getName()

@@ -2,7 +2,6 @@ package dev.picante.internal;
 
 import dev.picante.Inspector.IngredientKind;
 import dev.picante.QueryRef;
-import java.util.Objects;
 
 /** What every ingredient has: its database, its index in the registry, its name and types. */
 abstract class IngredientImpl {
@@ -28,7 +27,9 @@ abstract class IngredientImpl {
     }
 
     final Object checkKey(@org.jspecify.annotations.Nullable Object key) {
-        Objects.requireNonNull(key, () -> "null key for " + describe() + "; keys must not be null");
+        if (key == null) {
+            throw new NullPointerException("null key for " + describe() + "; keys must not be null");
+        }
         if (!keyType.isInstance(key)) {
             throw new IllegalArgumentException("key " + key + " of type " + key.getClass().getName() + " for "
                     + describe() + " is not a " + keyType.getName());
@@ -37,8 +38,10 @@ abstract class IngredientImpl {
     }
 
     final Object checkValue(Object key, @org.jspecify.annotations.Nullable Object value) {
-        Objects.requireNonNull(value, () -> "null value for " + describe() + " key " + key
-                + "; values must not be null (use remove to empty a slot)");
+        if (value == null) {
+            throw new NullPointerException("null value for " + describe() + " key " + key
+                    + "; values must not be null (use remove to empty a slot)");
+        }
         if (!valueType.isInstance(value)) {
             throw new IllegalArgumentException("value of type " + value.getClass().getName() + " for " + describe()
                     + " key " + key + " is not a " + valueType.getName());

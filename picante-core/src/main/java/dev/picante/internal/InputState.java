@@ -80,6 +80,13 @@ final class InputState {
             }
         }
 
+        /** Replaces the watermarks, for a state restored from a store. */
+        Builder withLastChanged(long[] watermarks) {
+            System.arraycopy(watermarks, 0, lastChanged, 0, lastChanged.length);
+            highest = null;
+            return this;
+        }
+
         InputState build(long revision) {
             if (highest != null) {
                 for (int d = 0; d <= highest.ordinal(); d++) {

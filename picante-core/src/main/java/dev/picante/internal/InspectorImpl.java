@@ -202,6 +202,8 @@ final class InspectorImpl implements Inspector {
                     + " from a result another view computed, after checking its dependencies here";
             case FAILED -> query + " failed at revision " + at.value() + ": "
                     + Objects.requireNonNull(DerivedImpl.rootCause(Objects.requireNonNull(memo.failure)));
+            case RESTORED -> query + " was loaded from the store, verified at revision " + at.value()
+                    + " and changed at revision " + changedAt.value();
             case NOT_COMPUTED -> query + " holds no result";
         };
         return new Explanation(query, cell.outcome, at, memo.failed() ? null : changedAt, cause, causeAt, message);

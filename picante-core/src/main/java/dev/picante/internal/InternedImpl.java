@@ -54,6 +54,39 @@ final class InternedImpl<T> extends IngredientImpl implements InternedIngredient
         return id;
     }
 
+    /**
+     * Restores value {@code id} from a store: appends it if {@code id} is the next id, checks it if the
+     * table already has it.
+     *
+     * @throws dev.picante.persist.StoreMismatchException if the table holds another value at {@code id}, or
+     *     {@code id} would leave a gap
+     */
+    synchronized void restore(int id, Object value) {
+        if (id < size) {
+            if (!values[id].equals(value)) {
+                throw new dev.picante.persist.StoreMismatchException("stored value of " + describe() + " at id " + id
+                        + " differs from the value it already has; the store belongs to another history");
+            }
+            return;
+        }
+        if (id != size) {
+            throw new dev.picante.persist.StoreMismatchException("stored " + describe() + " jumps to id " + id
+                    + " but holds only " + size + " values; the store is missing interned records");
+        }
+        if (ids.containsKey(value)) {
+            throw new dev.picante.persist.StoreMismatchException("stored " + describe() + " has the value of id "
+                    + ids.get(value) + " again at id " + id + "; the store is corrupt");
+        }
+        Object[] array = values;
+        if (id == array.length) {
+            array = Arrays.copyOf(array, array.length * 2);
+            values = array;
+        }
+        array[id] = value;
+        size = id + 1;
+        ids.put(value, new InternId(id));
+    }
+
     @Override
     @SuppressWarnings("unchecked")
     public T lookup(View view, InternId id) {

@@ -54,6 +54,65 @@ final class PersistentMap<K, V> {
         root.forEach((BiConsumer<Object, Object>) action);
     }
 
+    /**
+     * Calls {@code action} for every entry of this map whose value is not the very object {@code older}
+     * maps its key to (new keys included), skipping shared subtrees: O(changes x depth), not O(size).
+     */
+    @SuppressWarnings("unchecked")
+    void forEachChangedSince(PersistentMap<K, V> older, BiConsumer<? super K, ? super V> action) {
+        diff(root, older.root, 0, (BiConsumer<Object, Object>) action);
+    }
+
+    private static void diff(Node newer, Node older, int shift, BiConsumer<Object, Object> action) {
+        if (newer == older) {
+            return;
+        }
+        if (!(newer instanceof BitmapNode nb) || !(older instanceof BitmapNode ob)) {
+            newer.forEach((k, v) -> {
+                if (older.find(shift, hash(k), k) != v) {
+                    action.accept(k, v);
+                }
+            });
+            return;
+        }
+        for (int bits = nb.bitmap; bits != 0; bits &= bits - 1) {
+            int bit = bits & -bits;
+            int i = nb.index(bit);
+            Object k = nb.array[2 * i];
+            Object v = Objects.requireNonNull(nb.array[2 * i + 1]);
+            if ((ob.bitmap & bit) == 0) {
+                emit(k, v, action);
+                continue;
+            }
+            int j = ob.index(bit);
+            Object ok = ob.array[2 * j];
+            Object ov = Objects.requireNonNull(ob.array[2 * j + 1]);
+            if (k == null && ok == null) {
+                diff((Node) v, (Node) ov, shift + 5, action);
+            } else if (k == null) {
+                ((Node) v).forEach((kk, vv) -> {
+                    if (!(kk.equals(ok) && vv == ov)) {
+                        action.accept(kk, vv);
+                    }
+                });
+            } else if (ok == null) {
+                if (((Node) ov).find(shift + 5, hash(k), k) != v) {
+                    action.accept(k, v);
+                }
+            } else if (!(k.equals(ok) && v == ov)) {
+                action.accept(k, v);
+            }
+        }
+    }
+
+    private static void emit(@Nullable Object k, Object v, BiConsumer<Object, Object> action) {
+        if (k == null) {
+            ((Node) v).forEach(action);
+        } else {
+            action.accept(k, v);
+        }
+    }
+
     private static int hash(Object key) {
         int h = key.hashCode();
         return h ^ (h >>> 16);

@@ -49,7 +49,7 @@ public final class ViewState {
     }
 
     /** Returns the engine. */
-    public Engine database() {
+    public Engine engine() {
         return engine;
     }
 
@@ -538,6 +538,56 @@ public final class ViewState {
     private boolean hasMemo(NodeKey node) {
         ConcurrentHashMap<Object, Cell> table = tableIfPresent(node.ingredient());
         return table != null && table.containsKey(node.key());
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Restoring from a store
+
+    /**
+     * Publishes restored state: the new inputs and revision, and restored cells replacing those of the same
+     * keys. Runs under the write lock, so it is one step for observers.
+     */
+    void restore(InputState restored, Map<NodeKey, Cell> cells, Runnable beforePublish) {
+        writeLock.lock();
+        try {
+            beforePublish.run();
+            current = restored;
+            for (Map.Entry<NodeKey, Cell> entry : cells.entrySet()) {
+                NodeKey node = entry.getKey();
+                Cell old = table(node.ingredient()).put(node.key(), entry.getValue());
+                if (reverseEdges != null) {
+                    reverseEdges.update(node, old == null ? null : old.memo.dependencies,
+                            entry.getValue().memo.dependencies);
+                }
+            }
+            if (primary && engine.events.active()) {
+                engine.events.publish(List.of(new RuntimeEvent.RevisionBumped(new Revision(restored.revision))));
+            }
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** Whether the view holds nothing: no input slot and no memo. */
+    boolean isEmpty() {
+        for (PersistentMap<Object, InputSlot> slots : current.inputs) {
+            if (slots != null && slots.size() > 0) {
+                return false;
+            }
+        }
+        for (ConcurrentHashMap<Object, Cell> table : tables) {
+            if (table != null && !table.isEmpty()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    void forEachCell(int ingredient, java.util.function.BiConsumer<Object, Cell> action) {
+        ConcurrentHashMap<Object, Cell> table = tableIfPresent(ingredient);
+        if (table != null) {
+            table.forEach(action);
+        }
     }
 
     // ---------------------------------------------------------------------------------------------
