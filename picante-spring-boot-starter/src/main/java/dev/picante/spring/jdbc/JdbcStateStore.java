@@ -508,12 +508,12 @@ public final class JdbcStateStore {
                         + " (r[store.mismatch]); they stay in the store until the next full save");
             }
             return new StoreLoadReport(true, database.revision().value(), report.records(),
-                    prepared.replay().size(), skipped, prepared.corrupt());
+                    prepared.logEntries(), skipped, prepared.corrupt());
         }
     }
 
     /** What a load will import: the full save and the log entries to replay, decoded. */
-    record Prepared(StateImage base, List<StateImage> replay, Checkpoint checkpoint, long saveId,
+    record Prepared(StateImage base, List<StateImage> replay, int logEntries, Checkpoint checkpoint, long saveId,
             List<String> skipped, List<String> corrupt, List<String> deleteRecordSections,
             List<long[]> deleteRecords, @Nullable Long deleteLogFrom) {
     }
@@ -523,7 +523,7 @@ public final class JdbcStateStore {
         synchronized (lock) {
             checkpoint = prepared.checkpoint();
             saveId = prepared.saveId();
-            logEntries = prepared.replay().size();
+            logEntries = prepared.logEntries();
             if (!prepared.corrupt().isEmpty()) {
                 logger.warn("store '" + name + "': left out unreadable data under corruption policy "
                         + corruptionPolicy + ": " + prepared.corrupt());
@@ -556,6 +556,9 @@ public final class JdbcStateStore {
 
             // The full save.
             List<Section> sections = new ArrayList<>();
+            // What was left out: derived records that read it are left out too, so they are recomputed.
+            Set<List<Object>> droppedRefs = new HashSet<>();
+            Set<String> droppedAll = new HashSet<>();
             for (StoredSection s : stored.sections) {
                 IngredientInfo info = match(s.section, registry, "the full save");
                 if (info == null) {
@@ -574,6 +577,7 @@ public final class JdbcStateStore {
                             throw corrupt(where, e, info.kind().name().equals("INTERNED"));
                         }
                         corrupt.add(where + ": " + e.getMessage());
+                        dropped(r, info, droppedRefs, droppedAll);
                         deleteRecordSections.add(info.name());
                         deleteRecords.add(new long[] {s.recordNumbers.get(i)});
                     }
@@ -581,7 +585,8 @@ public final class JdbcStateStore {
                 sections.add(new Section(info.name(), SectionKind.valueOf(info.kind().name()), info.keyType(),
                         info.valueType(), records));
             }
-            StateImage base = new StateImage(meta.revision, sections, meta.checkpoint);
+            StateImage base = new StateImage(meta.revision, dropDependents(sections, droppedRefs, droppedAll),
+                    meta.checkpoint);
 
             // The log, in revision order.
             List<StateImage> replay = new ArrayList<>();
@@ -623,12 +628,19 @@ public final class JdbcStateStore {
                                 // A derived record left out is recomputed when next read: safe.
                                 corrupt.add("record " + i + " of derived '" + info.name() + "' in " + where + ": "
                                         + e.getMessage());
+                                dropped(es.records().get(i), info, droppedRefs, droppedAll);
                             }
                         }
                         changes.add(new Section(info.name(), SectionKind.valueOf(info.kind().name()),
                                 info.keyType(), info.valueType(), records));
                     }
-                    replay.add(new StateImage(entry.revision(), changes, entry.checkpoint()));
+                    for (Section section : changes) {
+                        for (StoredRecord record : section.records()) {
+                            droppedRefs.remove(List.of(section.ingredient(), record.key()));
+                        }
+                    }
+                    replay.add(new StateImage(entry.revision(), dropDependents(changes, droppedRefs, droppedAll),
+                            entry.checkpoint()));
                     last = entry.checkpoint();
                     lastRevision = entry.revision();
                 } catch (IllegalArgumentException e) {
@@ -642,9 +654,98 @@ public final class JdbcStateStore {
                 }
             }
 
-            return new Prepared(base, replay, last, meta.saveId, skipped, corrupt, deleteRecordSections,
-                    deleteRecords, deleteLogFrom);
+            // Changes made without a new revision (new interned values) share their predecessor's revision:
+            // the engine takes one image per revision, so fold them into it.
+            StateImage first = base;
+            List<StateImage> rest = new ArrayList<>();
+            for (StateImage changes : replay) {
+                StateImage previous = rest.isEmpty() ? first : rest.get(rest.size() - 1);
+                if (changes.revision() == previous.revision()) {
+                    StateImage merged = merge(previous, changes);
+                    if (rest.isEmpty()) {
+                        first = merged;
+                    } else {
+                        rest.set(rest.size() - 1, merged);
+                    }
+                } else {
+                    rest.add(changes);
+                }
+            }
+            return new Prepared(first, rest, replay.size(), last, meta.saveId, skipped, corrupt,
+                    deleteRecordSections, deleteRecords, deleteLogFrom);
         }
+    }
+
+    private void dropped(EncodedRecord record, IngredientInfo info, Set<List<Object>> refs, Set<String> all) {
+        try {
+            refs.add(List.of(info.name(), codec.decode(record.key(), info.keyType())));
+        } catch (IllegalArgumentException e) {
+            all.add(info.name());
+        }
+    }
+
+    /**
+     * Leaves out every derived record that read something left out, transitively: the engine must not trust
+     * a memo whose dependency was not restored as it was read.
+     */
+    private List<Section> dropDependents(List<Section> sections, Set<List<Object>> refs, Set<String> all) {
+        if (refs.isEmpty() && all.isEmpty()) {
+            return sections;
+        }
+        List<Section> out = new ArrayList<>(sections);
+        boolean changed = true;
+        while (changed) {
+            changed = false;
+            for (int s = 0; s < out.size(); s++) {
+                Section section = out.get(s);
+                if (section.kind() != SectionKind.DERIVED) {
+                    continue;
+                }
+                List<StoredRecord> kept = new ArrayList<>(section.records().size());
+                for (StoredRecord record : section.records()) {
+                    boolean stale = record.dependencies().stream().anyMatch(d -> all.contains(d.ingredient())
+                            || refs.contains(List.of(d.ingredient(), d.key())));
+                    if (stale) {
+                        refs.add(List.of(section.ingredient(), record.key()));
+                        logger.info("store '" + name + "': leaving out derived '" + section.ingredient() + "' key "
+                                + describe(record.key()) + ": it read a record left out; it is recomputed when read");
+                        changed = true;
+                    } else {
+                        kept.add(record);
+                    }
+                }
+                if (kept.size() != section.records().size()) {
+                    out.set(s, new Section(section.ingredient(), section.kind(), section.keyType(),
+                            section.valueType(), kept));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Lays {@code later} over {@code earlier}, of the same revision: a record of {@code later} wins. */
+    private static StateImage merge(StateImage earlier, StateImage later) {
+        Map<String, Section> sections = new LinkedHashMap<>();
+        for (Section s : earlier.sections()) {
+            sections.put(s.ingredient(), s);
+        }
+        for (Section s : later.sections()) {
+            Section old = sections.get(s.ingredient());
+            if (old == null) {
+                sections.put(s.ingredient(), s);
+                continue;
+            }
+            Map<Object, StoredRecord> records = new LinkedHashMap<>();
+            for (StoredRecord r : old.records()) {
+                records.put(r.key(), r);
+            }
+            for (StoredRecord r : s.records()) {
+                records.put(r.key(), r);
+            }
+            sections.put(s.ingredient(), new Section(s.ingredient(), s.kind(), s.keyType(), s.valueType(),
+                    new ArrayList<>(records.values())));
+        }
+        return new StateImage(later.revision(), new ArrayList<>(sections.values()), later.checkpoint());
     }
 
     private void deleteCorrupt(List<String> sections, List<long[]> records, @Nullable Long logFrom) {
