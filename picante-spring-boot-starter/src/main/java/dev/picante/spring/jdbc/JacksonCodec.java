@@ -29,6 +29,7 @@ public final class JacksonCodec implements Codec {
     public JacksonCodec(JsonMapper mapper) {
         this.mapper = Objects.requireNonNull(mapper, "mapper").rebuild()
                 .enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
+                .disable(MapperFeature.SORT_CREATOR_PROPERTIES_FIRST)
                 .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
                 .disable(SerializationFeature.INDENT_OUTPUT)
                 .enable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
