@@ -524,6 +524,11 @@ public final class JdbcStateStore {
             checkpoint = prepared.checkpoint();
             saveId = prepared.saveId();
             logEntries = prepared.logEntries();
+            if (prepared.deleteLogFrom() != null) {
+                // The replay stopped at an unreadable entry: entries appended after it would never be replayed,
+                // so the next append makes a full save instead.
+                checkpoint = null;
+            }
             if (!prepared.corrupt().isEmpty()) {
                 logger.warn("store '" + name + "': left out unreadable data under corruption policy "
                         + corruptionPolicy + ": " + prepared.corrupt());

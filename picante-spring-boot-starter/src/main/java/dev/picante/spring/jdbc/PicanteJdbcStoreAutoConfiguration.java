@@ -21,7 +21,8 @@ import tools.jackson.databind.json.JsonMapper;
  * {@link DataSource}, loaded at startup, appended to periodically and saved on shutdown
  * ({@code picante.store.*}).
  *
- * <p>Active when Spring JDBC, Flyway and Jackson are on the class path, a {@code DataSource} and a
+ * <p>The store uses the {@code DataSource} qualified {@link PicanteDataSource} if there is one, else the
+ * application's. Active when Spring JDBC, Flyway and Jackson are on the class path, a {@code DataSource} and a
  * {@link Database} bean exist, and {@code picante.store.enabled} is not {@code false}. The store migrates its
  * schema with a Flyway instance of its own: no {@code Flyway} bean is defined, so the application's own
  * Flyway auto-configuration is unaffected, and the store is initialized after the application's database
@@ -40,7 +41,8 @@ public final class PicanteJdbcStoreAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     @DependsOnDatabaseInitialization
-    JdbcStateStore picanteJdbcStateStore(DataSource dataSource, Database database, PicanteProperties properties,
+    JdbcStateStore picanteJdbcStateStore(@PicanteDataSource ObjectProvider<DataSource> picanteDataSource,
+            ObjectProvider<DataSource> dataSource, Database database, PicanteProperties properties,
             ObjectProvider<Codec> codec, ObjectProvider<JsonMapper> jsonMapper) {
         PicanteProperties.Store store = properties.getStore();
         Codec chosen = codec.getIfAvailable(() -> {
@@ -48,7 +50,7 @@ public final class PicanteJdbcStoreAutoConfiguration {
             return mapper == null ? new JacksonCodec() : new JacksonCodec(mapper);
         });
         String name = store.getName();
-        JdbcStateStore.Builder builder = JdbcStateStore.builder(dataSource)
+        JdbcStateStore.Builder builder = JdbcStateStore.builder(picanteDataSource.getIfAvailable(dataSource::getObject))
                 .codec(chosen)
                 .name(name == null ? database.name() : name)
                 .initializeSchema(store.isInitializeSchema())

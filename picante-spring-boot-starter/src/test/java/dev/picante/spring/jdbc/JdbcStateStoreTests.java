@@ -345,11 +345,18 @@ class JdbcStateStoreTests {
         assertThat(failing.db.revision().value()).isZero();
 
         App ignoring = new App();
-        StoreLoadReport report = JdbcStateStore.builder(ds).corruptionPolicy(CorruptionPolicy.IGNORE).build()
-                .load(ignoring.db);
+        JdbcStateStore ignoringStore = JdbcStateStore.builder(ds).corruptionPolicy(CorruptionPolicy.IGNORE).build();
+        StoreLoadReport report = ignoringStore.load(ignoring.db);
         assertThat(report.logEntries()).isEqualTo(1);
         assertThat(ignoring.db.revision().value()).isEqualTo(good);
         assertThat(ignoring.pages.get(ignoring.db, "a")).contains("one");
+
+        // Work after such a load is not appended behind the unreadable entry, where no replay would reach it.
+        ignoring.pages.set(ignoring.db, "a", "after recovery");
+        ignoringStore.append(ignoring.db);
+        App recovered = new App();
+        store(ds).load(recovered.db);
+        assertThat(recovered.pages.get(recovered.db, "a")).contains("after recovery");
     }
 
     @ParameterizedTest

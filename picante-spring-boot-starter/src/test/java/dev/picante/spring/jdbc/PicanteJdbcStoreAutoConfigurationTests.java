@@ -86,6 +86,32 @@ class PicanteJdbcStoreAutoConfigurationTests {
                 });
     }
 
+    /** A second DataSource for the store only. */
+    @Configuration(proxyBeanMethods = false)
+    static class SeparateStoreDataSource {
+
+        @Bean
+        @PicanteDataSource
+        DataSource picanteOnly() {
+            JdbcDataSource ds = new JdbcDataSource();
+            ds.setURL("jdbc:h2:mem:picante-only-" + COUNTER.incrementAndGet() + ";DB_CLOSE_DELAY=-1");
+            return ds;
+        }
+    }
+
+    @Test
+    void usesTheDataSourceQualifiedPicanteDataSource() {
+        runner.withUserConfiguration(SeparateStoreDataSource.class).run(context -> {
+            assertThat(context).hasNotFailed();
+            Integer inMain = new JdbcTemplate(dataSource()).queryForObject("SELECT COUNT(*) FROM"
+                    + " INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME LIKE 'PICANTE%'", Integer.class);
+            assertThat(inMain).isZero();
+            DataSource own = context.getBean("picanteOnly", DataSource.class);
+            assertThat(new JdbcTemplate(own).queryForObject("SELECT COUNT(*) FROM PICANTE_METADATA", Integer.class))
+                    .isZero();
+        });
+    }
+
     @Test
     void backsOffWhenDisabled() {
         runner.withPropertyValues("picante.store.enabled=false")
