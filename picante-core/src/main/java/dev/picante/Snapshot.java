@@ -54,7 +54,8 @@ public final class Snapshot implements View, AutoCloseable {
     }
 
     /**
-     * Closes this snapshot: afterwards every operation on it throws {@link IllegalStateException}, and
+     * Closes this snapshot: afterwards reading or writing through it and forking it throw
+     * {@link IllegalStateException} ({@link #revision()} still answers), and
      * values only it held stop counting as state bytes. Snapshots taken from it stay usable. Closing twice
      * does nothing.
      */

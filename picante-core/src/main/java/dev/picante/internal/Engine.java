@@ -37,9 +37,8 @@ import org.jspecify.annotations.Nullable;
  * the same inputs.
  *
  * <p><b>Derived queries.</b> Each view keeps, per derived ingredient, a table of {@link Cell}s: an
- * immutable {@link Memo} (value or failure, dependencies read, effective durability) and the revision up
- * to which it is verified. A memo is valid at revision R if it was verified at or after R and its value
- * had not changed before R; then it is a hit. Otherwise one caller per (ingredient, key, revision), across
+ * immutable {@link Memo} (value or failure, dependencies read, effective durability) and the revision it
+ * was last verified at. An access at exactly that revision is a hit. Otherwise one caller per (ingredient, key, revision), across
  * every view, becomes the leader of an {@link InFlight} evaluation; the others wait and adopt its memo.
  * The leader reuses the old memo if no input of its durability changed since it was verified (the
  * watermark shortcut), or if deep {@link Revalidation} finds every dependency unchanged; else it computes.

@@ -52,11 +52,13 @@ final class Memo {
         return version.changedAt;
     }
 
-    /** Whether this memo is known to hold at {@code revision}, given it was verified at {@code verifiedAt}. */
+    /**
+     * Whether this memo is known to hold at {@code revision}, given it was verified at {@code verifiedAt}.
+     * Only the verified revision itself counts: a value equal at its {@code changed_at} and at
+     * {@code verifiedAt} may still have differed in between (an input changed and changed back, and early
+     * cutoff kept the old {@code changed_at}), so a read bound to an older revision revalidates.
+     */
     boolean validAt(long revision, long verifiedAt) {
-        if (failure != null) {
-            return revision == version.changedAt && verifiedAt == revision;
-        }
-        return version.changedAt <= revision && revision <= verifiedAt;
+        return revision == verifiedAt && (failure == null || revision == version.changedAt);
     }
 }

@@ -1,6 +1,12 @@
 package dev.picante.spring.autoconfigure;
 
 import dev.picante.Database;
+import dev.picante.spring.PicanteViews;
+import dev.picante.spring.QueryFunction;
+import dev.picante.spring.QueryFunctionEnhancer;
+import dev.picante.spring.QueryFunctionObserver;
+import dev.picante.spring.QueryFunctionRegistrar;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -11,12 +17,18 @@ import org.springframework.util.unit.DataSize;
 
 /**
  * Auto-configuration of the picante runtime: a {@link Database} bean configured from
- * {@link PicanteProperties} ({@code picante.*}).
+ * {@link PicanteProperties} ({@code picante.*}) and {@link PicanteDatabaseCustomizer} beans, the {@link PicanteViews} that tell which view code reads
+ * from, and {@link QueryFunction @QueryFunction} support.
  *
  * <p>Active when picante-core is on the class path and {@code picante.enabled} is not {@code false}.
- * Backs off when the application defines its own {@code Database} bean.
+ * The {@code Database} bean backs off when the application defines its own. Ordered after the
+ * {@code DataSource}, Flyway and Jackson auto-configurations, which a durable store and the actuator
+ * build on.
  */
-@AutoConfiguration
+@AutoConfiguration(afterName = {
+        "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration",
+        "org.springframework.boot.flyway.autoconfigure.FlywayAutoConfiguration",
+        "org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration"})
 @ConditionalOnClass(Database.class)
 @ConditionalOnBooleanProperty(name = "picante.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(PicanteProperties.class)
@@ -24,7 +36,7 @@ public final class PicanteAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    Database picanteDatabase(PicanteProperties properties) {
+    Database picanteDatabase(PicanteProperties properties, ObjectProvider<PicanteDatabaseCustomizer> customizers) {
         Database.Builder builder = Database.builder()
                 .name(properties.getName())
                 .sharedCacheMaxEntries(properties.getSharedCacheMaxEntries());
@@ -32,6 +44,24 @@ public final class PicanteAutoConfiguration {
         if (stateByteLimit != null) {
             builder.stateByteLimit(stateByteLimit.toBytes());
         }
+        customizers.orderedStream().forEach(customizer -> customizer.customize(builder));
         return builder.build();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    PicanteViews picanteViews(Database database) {
+        return new PicanteViews(database);
+    }
+
+    @Bean
+    static QueryFunctionEnhancer picanteQueryFunctionEnhancer() {
+        return new QueryFunctionEnhancer();
+    }
+
+    @Bean
+    static QueryFunctionRegistrar picanteQueryFunctionRegistrar(ObjectProvider<PicanteViews> views,
+            ObjectProvider<QueryFunctionObserver> observers) {
+        return new QueryFunctionRegistrar(views::getObject, observers);
     }
 }

@@ -43,6 +43,8 @@ public class PicanteProperties {
      */
     private final Store store = new Store();
 
+    private final Web web = new Web();
+
     /** Returns whether the auto-configuration is enabled. */
     public boolean isEnabled() {
         return enabled;
@@ -243,6 +245,31 @@ public class PicanteProperties {
         /** Sets the corruption policy. */
         public void setCorruptionPolicy(CorruptionPolicy corruptionPolicy) {
             this.corruptionPolicy = corruptionPolicy;
+        }
+    }
+
+    /** Returns the web settings. */
+    public Web getWeb() {
+        return web;
+    }
+
+    /** Web settings ({@code picante.web.*}). */
+    public static class Web {
+
+        /**
+         * Whether to read every query function called while handling a web request (Spring MVC or
+         * WebFlux) from a snapshot of the database taken when the request starts.
+         */
+        private boolean requestSnapshots = true;
+
+        /** Returns whether requests read from snapshots. */
+        public boolean isRequestSnapshots() {
+            return requestSnapshots;
+        }
+
+        /** Sets whether requests read from snapshots. */
+        public void setRequestSnapshots(boolean requestSnapshots) {
+            this.requestSnapshots = requestSnapshots;
         }
     }
 }

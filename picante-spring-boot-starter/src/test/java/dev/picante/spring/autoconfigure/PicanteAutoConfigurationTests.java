@@ -7,6 +7,10 @@ import dev.picante.Database;
 import dev.picante.InputIngredient;
 import dev.picante.LimitExceededException;
 import dev.picante.Revision;
+import dev.picante.spring.PicanteViews;
+import dev.picante.spring.QueryFunction;
+import dev.picante.spring.QueryFunctionEnhancer;
+import dev.picante.spring.QueryFunctionRegistrar;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
@@ -46,6 +50,45 @@ class PicanteAutoConfigurationTests {
     }
 
     @Test
+    void createsViewsAndQueryFunctionSupportWithoutADataSource() {
+        contextRunner.run(context -> {
+            assertThat(context).doesNotHaveBean(javax.sql.DataSource.class)
+                    .hasSingleBean(PicanteViews.class).hasSingleBean(QueryFunctionEnhancer.class)
+                    .hasSingleBean(QueryFunctionRegistrar.class);
+            assertThat(context.getBean(PicanteViews.class).current()).isSameAs(context.getBean(Database.class));
+        });
+    }
+
+    @Test
+    void queryFunctionsRegisterOnTheUserDefinedDatabase() {
+        contextRunner.withUserConfiguration(UserDatabaseConfiguration.class)
+                .withBean("echo", Echo.class)
+                .run(context -> {
+                    Database database = context.getBean(Database.class);
+                    assertThat(database.name()).isEqualTo("user");
+                    assertThat(context.getBean(PicanteViews.class).database()).isSameAs(database);
+                    assertThat(context.getBean(Echo.class).echo("hi")).isEqualTo("hi!");
+                    assertThat(database.inspector().ingredient("echo.echo").counters().computations()).isEqualTo(1);
+                });
+    }
+
+    @Test
+    void appliesDatabaseCustomizersAfterTheProperties() {
+        contextRunner.withPropertyValues("picante.name=docs")
+                .withBean(PicanteDatabaseCustomizer.class, () -> builder -> builder.name("customized"))
+                .run(context -> assertThat(context.getBean(Database.class).name()).isEqualTo("customized"));
+    }
+
+    @Test
+    void metadataDescribesEveryProperty() throws Exception {
+        String metadata = new String(getClass().getResourceAsStream(
+                "/META-INF/spring-configuration-metadata.json").readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(metadata).contains("\"picante.enabled\"", "\"picante.name\"", "\"picante.state-byte-limit\"",
+                "\"picante.shared-cache-max-entries\"", "\"picante.web.request-snapshots\"",
+                "\"picante.actuator.show-values\"", "\"picante.actuator.roles\"", "Whether to read every query function");
+    }
+
+    @Test
     void appliesStateByteLimitProperty() {
         contextRunner.withPropertyValues("picante.state-byte-limit=1KB").run(context -> {
             Database database = context.getBean(Database.class);
@@ -79,6 +122,14 @@ class PicanteAutoConfigurationTests {
     void backsOffWithoutPicanteCore() {
         contextRunner.withClassLoader(new FilteredClassLoader(Database.class)).run(context ->
                 assertThat(context).doesNotHaveBean(Database.class).doesNotHaveBean(PicanteProperties.class));
+    }
+
+    static class Echo {
+
+        @QueryFunction
+        public String echo(String text) {
+            return text + "!";
+        }
     }
 
     @Configuration(proxyBeanMethods = false)

@@ -1,0 +1,252 @@
+package dev.picante.spring;
+
+import dev.picante.Database;
+import dev.picante.DerivedIngredient;
+import dev.picante.QueryFailedException;
+import dev.picante.View;
+import java.lang.reflect.Method;
+import java.lang.reflect.UndeclaredThrowableException;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import org.springframework.beans.BeansException;
+import org.springframework.beans.factory.BeanCreationException;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.cglib.proxy.MethodInterceptor;
+import org.springframework.cglib.proxy.MethodProxy;
+import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.util.ClassUtils;
+
+/**
+ * Registers one derived ingredient per {@link QueryFunction} method of each bean the
+ * {@link QueryFunctionEnhancer} subclassed, and installs the interceptor that routes calls through
+ * them. Fails the bean's creation when a bean has query functions but was not subclassed.
+ */
+public final class QueryFunctionRegistrar implements BeanPostProcessor {
+
+    private final Supplier<PicanteViews> views;
+    private final ObjectProvider<QueryFunctionObserver> observers;
+
+    /**
+     * Creates the registrar.
+     *
+     * @param views the views of the database query functions are registered on, resolved lazily
+     * @param observers told about each computation
+     */
+    public QueryFunctionRegistrar(Supplier<PicanteViews> views, ObjectProvider<QueryFunctionObserver> observers) {
+        this.views = views;
+        this.observers = observers;
+    }
+
+    @Override
+    public Object postProcessBeforeInitialization(Object bean, String beanName) throws BeansException {
+        Class<?> type = ClassUtils.getUserClass(bean);
+        if (bean instanceof QueryFunctionProxy) {
+            install(bean, beanName, type);
+        } else if (QueryFunctionMethods.hasQueryFunctions(bean.getClass())) {
+            throw new BeanCreationException(beanName, "Bean '" + beanName + "' of type " + bean.getClass().getName()
+                    + " has @QueryFunction methods (" + QueryFunctionMethods.describe(
+                            QueryFunctionMethods.annotatedMethods(bean.getClass()).get(0))
+                    + ") but was not created from its class, so picante cannot intercept its calls (including "
+                    + "calls on 'this'). Declare the class as a component (@Component, @Service) or register it "
+                    + "with registerBean(" + bean.getClass().getSimpleName() + ".class) instead of returning it "
+                    + "from a @Bean method or a supplier");
+        }
+        return bean;
+    }
+
+    private void install(Object bean, String beanName, Class<?> type) {
+        PicanteViews views = this.views.get();
+        Database database = views.database();
+        Map<Method, Function> functions = new HashMap<>();
+        for (Method method : QueryFunctionMethods.annotatedMethods(type)) {
+            QueryFunction annotation = AnnotatedElementUtils.findMergedAnnotation(method, QueryFunction.class);
+            String name = annotation == null || annotation.name().isEmpty()
+                    ? beanName + "." + method.getName() : annotation.name();
+            Function function = new Function(name, method, bean, views, observers);
+            try {
+                function.ingredient = register(database, name, method, function);
+            } catch (IllegalArgumentException ex) {
+                throw new BeanCreationException(beanName, "Cannot register @QueryFunction method "
+                        + QueryFunctionMethods.describe(method) + " as derived ingredient '" + name + "' of "
+                        + database + ": " + ex.getMessage() + ". Give it a distinct name with "
+                        + "@QueryFunction(name = \"...\")", ex);
+            }
+            functions.put(method, function);
+        }
+        QueryFunctionEnhancer.install(bean, new Interceptor(Map.copyOf(functions)));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static DerivedIngredient<Object, Object> register(Database database, String name, Method method,
+            Function function) {
+        Class<Object> key = (Class<Object>) keyType(method);
+        Class<Object> value = (Class<Object>) valueType(method);
+        return database.derived(name, key, value, function::compute);
+    }
+
+    private static Class<?> keyType(Method method) {
+        Class<?>[] parameters = method.getParameterTypes();
+        return parameters.length == 1 ? ClassUtils.resolvePrimitiveIfNecessary(parameters[0]) : List.class;
+    }
+
+    private static Class<?> valueType(Method method) {
+        return QueryFunctionMethods.isAsync(method) ? Object.class
+                : ClassUtils.resolvePrimitiveIfNecessary(method.getReturnType());
+    }
+
+    /** Routes calls of the query functions of one bean through their ingredients. */
+    private record Interceptor(Map<Method, Function> functions) implements MethodInterceptor {
+
+        @Override
+        public @Nullable Object intercept(Object obj, Method method, @Nullable Object[] args, MethodProxy proxy)
+                throws Throwable {
+            Function function = functions.get(method);
+            if (function == null) {
+                return proxy.invokeSuper(obj, args);
+            }
+            function.proxy = proxy;
+            return function.call(args);
+        }
+    }
+
+    /** One query function: its method, ingredient and bean. */
+    private static final class Function {
+
+        private final String name;
+        private final Method method;
+        private final Object bean;
+        private final PicanteViews views;
+        private final ObjectProvider<QueryFunctionObserver> observers;
+        private final int arity;
+        private final boolean async;
+        private @Nullable DerivedIngredient<Object, Object> ingredient;
+        private volatile @Nullable MethodProxy proxy;
+
+        Function(String name, Method method, Object bean, PicanteViews views,
+                ObjectProvider<QueryFunctionObserver> observers) {
+            this.name = name;
+            this.method = method;
+            this.bean = bean;
+            this.views = views;
+            this.observers = observers;
+            this.arity = method.getParameterCount();
+            this.async = QueryFunctionMethods.isAsync(method);
+        }
+
+        @Nullable Object call(@Nullable Object[] args) throws Throwable {
+            Object key = key(args);
+            DerivedIngredient<Object, Object> ingredient = Objects.requireNonNull(this.ingredient, name);
+            View view = views.current();
+            if (async) {
+                return ingredient.getAsync(view, key).handle((value, failure) -> {
+                    if (failure == null) {
+                        return value;
+                    }
+                    throw new CompletionException(unwrap(failure instanceof CompletionException
+                            && failure.getCause() != null ? failure.getCause() : failure));
+                });
+            }
+            try {
+                return ingredient.get(view, key);
+            } catch (QueryFailedException ex) {
+                throw unwrap(ex);
+            }
+        }
+
+        private Throwable unwrap(Throwable failure) {
+            if (failure instanceof QueryFailedException ex) {
+                Throwable cause = ex.getCause();
+                if (cause instanceof RuntimeException || cause instanceof Error) {
+                    return cause;
+                }
+                if (cause != null) {
+                    for (Class<?> declared : method.getExceptionTypes()) {
+                        if (declared.isInstance(cause)) {
+                            return cause;
+                        }
+                    }
+                }
+            }
+            return failure;
+        }
+
+        private Object key(@Nullable Object[] args) {
+            if (arity == 1) {
+                Object key = args[0];
+                if (key == null) {
+                    throw new NullPointerException("query function '" + name + "' ("
+                            + QueryFunctionMethods.describe(method) + ") was called with a null argument");
+                }
+                return key;
+            }
+            return Collections.unmodifiableList(Arrays.asList(args.clone()));
+        }
+
+        private @Nullable Object[] args(Object key) {
+            if (arity == 1) {
+                return new Object[] {key};
+            }
+            return ((List<?>) key).toArray();
+        }
+
+        Object compute(dev.picante.QueryContext context, Object key) throws Exception {
+            MethodProxy proxy = this.proxy;
+            if (proxy == null) {
+                throw new IllegalStateException("query function '" + name + "' computed before its first call");
+            }
+            long start = System.nanoTime();
+            boolean failed = true;
+            PicanteViews.Scope scope = views.bindComputation(context);
+            try {
+                Object value = proxy.invokeSuper(bean, args(key));
+                if (async) {
+                    value = join((CompletableFuture<?>) value);
+                }
+                if (value == null) {
+                    throw new NullPointerException("query function '" + name + "' ("
+                            + QueryFunctionMethods.describe(method) + ") returned null for " + key
+                            + ": return a value (e.g. an Optional) instead");
+                }
+                failed = false;
+                return value;
+            } catch (Exception | Error ex) {
+                throw ex;
+            } catch (Throwable ex) {
+                throw new UndeclaredThrowableException(ex);
+            } finally {
+                scope.close();
+                long nanos = System.nanoTime() - start;
+                for (QueryFunctionObserver observer : observers) {
+                    observer.computed(name, nanos, failed);
+                }
+            }
+        }
+
+        private static @Nullable Object join(@Nullable CompletableFuture<?> future) throws Exception {
+            if (future == null) {
+                return null;
+            }
+            try {
+                return future.join();
+            } catch (CompletionException ex) {
+                Throwable cause = ex.getCause();
+                if (cause instanceof Exception e) {
+                    throw e;
+                }
+                if (cause instanceof Error e) {
+                    throw e;
+                }
+                throw ex;
+            }
+        }
+    }
+}

@@ -1,0 +1,352 @@
+package dev.picante.spring.autoconfigure.actuate.endpoint;
+
+import dev.picante.Database;
+import dev.picante.Inspector;
+import dev.picante.Inspector.CellInfo;
+import dev.picante.Inspector.Counters;
+import dev.picante.Inspector.DependencyGraph;
+import dev.picante.Inspector.Explanation;
+import dev.picante.Inspector.IngredientInfo;
+import dev.picante.Inspector.IngredientKind;
+import dev.picante.QueryRef;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.actuate.endpoint.OperationResponseBody;
+import org.springframework.boot.actuate.endpoint.SecurityContext;
+import org.springframework.boot.actuate.endpoint.Show;
+import org.springframework.boot.actuate.endpoint.annotation.DeleteOperation;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
+import org.springframework.boot.actuate.endpoint.annotation.Selector;
+
+/**
+ * The {@code picante} actuator endpoint: what the runtime holds and why.
+ *
+ * <ul>
+ * <li>{@code GET /picante}: the database's name, revision, state bytes and every ingredient with its
+ * entry count and counters; with {@code graph=json} or {@code graph=dot} the dependency graph instead.</li>
+ * <li>{@code GET /picante/{ingredient}?page=&size=}: one page of the ingredient's cells, ordered by key
+ * text.</li>
+ * <li>{@code GET /picante/{ingredient}/{key}}: one cell with its dependencies and, for a derived
+ * ingredient, the inspector's explanation. Keys are matched by {@code String.valueOf(key)}.</li>
+ * <li>{@code DELETE /picante/{ingredient}}: evicts the derived ingredient's memos from the database.</li>
+ * </ul>
+ *
+ * <p>Keys and values (and explanations, which name keys) are replaced by {@code ******} unless
+ * {@code picante.actuator.show-values} allows them, as Boot's {@code env} endpoint does. Unknown
+ * ingredients and cells read as {@code null}, which the web maps to 404. Thread-safe.
+ */
+@Endpoint(id = "picante")
+public class PicanteEndpoint {
+
+    static final String MASK = "******";
+
+    static final int DEFAULT_PAGE_SIZE = 20;
+
+    static final int MAX_PAGE_SIZE = 1000;
+
+    private final Database database;
+    private final Show showValues;
+    private final Set<String> roles;
+
+    /**
+     * Creates the endpoint.
+     *
+     * @param database the database inspected
+     * @param showValues when keys and values are shown
+     * @param roles the roles that authorize showing them with {@link Show#WHEN_AUTHORIZED}
+     */
+    public PicanteEndpoint(Database database, Show showValues, Set<String> roles) {
+        this.database = database;
+        this.showValues = showValues;
+        this.roles = Set.copyOf(roles);
+    }
+
+    /** Returns the summary, or the dependency graph when {@code graph} is {@code json} or {@code dot}. */
+    @ReadOperation
+    public OperationResponseBody picante(@Nullable String graph, SecurityContext securityContext) {
+        if (graph == null) {
+            Inspector inspector = database.inspector();
+            return new PicanteDescriptor(database.name(), database.revision().value(), database.stateBytes(),
+                    inspector.ingredients().stream().map(PicanteEndpoint::describe).toList());
+        }
+        return graph(graph, securityContext);
+    }
+
+    OperationResponseBody graph(String format, SecurityContext securityContext) {
+        boolean show = isShown(securityContext);
+        DependencyGraph graph = database.inspector().graph();
+        DependencyGraph shown = new DependencyGraph(graph.nodes().stream().map(ref -> ref(ref, show)).toList(),
+                graph.edges().stream().map(edge -> new DependencyGraph.Edge(ref(edge.from(), show),
+                        ref(edge.to(), show))).distinct().toList());
+        return switch (format.toLowerCase(Locale.ROOT)) {
+            case "json" -> new GraphDescriptor(database.revision().value(),
+                    shown.nodes().stream().distinct().map(RefDescriptor::of).toList(),
+                    shown.edges().stream().map(e -> new EdgeDescriptor(RefDescriptor.of(e.from()),
+                            RefDescriptor.of(e.to()))).toList());
+            case "dot" -> new DotDescriptor(database.revision().value(), shown.toDot());
+            default -> throw new IllegalArgumentException("graph must be json or dot, was '" + format + "'");
+        };
+    }
+
+    /** Returns one page of an ingredient's cells, or {@code null} if no ingredient has that name. */
+    @ReadOperation
+    public @Nullable CellsDescriptor ingredient(@Selector String ingredient, @Nullable Integer page,
+            @Nullable Integer size, SecurityContext securityContext) {
+        Optional<IngredientInfo> info = find(ingredient);
+        if (info.isEmpty()) {
+            return null;
+        }
+        int pageNumber = page == null ? 0 : page;
+        int pageSize = size == null ? DEFAULT_PAGE_SIZE : size;
+        if (pageNumber < 0 || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
+            throw new IllegalArgumentException("page must be >= 0 and size between 1 and " + MAX_PAGE_SIZE
+                    + ", were " + pageNumber + " and " + pageSize);
+        }
+        boolean show = isShown(securityContext);
+        List<CellInfo> cells = database.inspector().cells(ingredient);
+        long from = Math.min((long) pageNumber * pageSize, cells.size());
+        long to = Math.min(from + pageSize, cells.size());
+        return new CellsDescriptor(ingredient, kind(info.get()), database.revision().value(), pageNumber, pageSize,
+                cells.size(), cells.subList((int) from, (int) to).stream().map(cell -> cell(cell, show)).toList());
+    }
+
+    /** Returns one cell with its explanation, or {@code null} if there is no such ingredient or cell. */
+    @ReadOperation
+    public @Nullable CellDetailDescriptor cell(@Selector String ingredient, @Selector String key,
+            SecurityContext securityContext) {
+        Optional<IngredientInfo> info = find(ingredient);
+        if (info.isEmpty()) {
+            return null;
+        }
+        Optional<CellInfo> found = database.inspector().cells(ingredient).stream()
+                .filter(cell -> String.valueOf(cell.query().key()).equals(key)).findFirst();
+        if (found.isEmpty()) {
+            return null;
+        }
+        boolean show = isShown(securityContext);
+        CellInfo cell = found.get();
+        ExplanationDescriptor explanation = null;
+        if (info.get().kind() == IngredientKind.DERIVED) {
+            Explanation explained = database.inspector().explain(ingredient, cell.query().key());
+            explanation = new ExplanationDescriptor(explained.outcome().name().toLowerCase(Locale.ROOT),
+                    explained.revision() == null ? null : explained.revision().value(),
+                    explained.changedAt() == null ? null : explained.changedAt().value(),
+                    explained.dependency() == null ? null : RefDescriptor.of(ref(explained.dependency(), show)),
+                    explained.dependencyChangedAt() == null ? null : explained.dependencyChangedAt().value(),
+                    show ? explained.message() : MASK);
+        }
+        return new CellDetailDescriptor(ingredient, kind(info.get()), database.revision().value(), cell(cell, show),
+                explanation);
+    }
+
+    /**
+     * Evicts the memos of a derived ingredient from the database; later reads recompute them or adopt them
+     * back after revalidation. Returns {@code null} if no ingredient has that name.
+     *
+     * @throws IllegalArgumentException if the ingredient is not derived
+     */
+    @DeleteOperation
+    public @Nullable EvictionDescriptor evict(@Selector String ingredient) {
+        Optional<IngredientInfo> info = find(ingredient);
+        if (info.isEmpty()) {
+            return null;
+        }
+        if (info.get().kind() != IngredientKind.DERIVED) {
+            throw new IllegalArgumentException("ingredient '" + ingredient + "' is " + kind(info.get())
+                    + ": only the memos of derived ingredients can be evicted");
+        }
+        int evicted = database.evict(ingredient);
+        return new EvictionDescriptor(ingredient, evicted, database.inspector().ingredient(ingredient).entries());
+    }
+
+    /** Returns whether an ingredient with this name exists. */
+    boolean exists(String ingredient) {
+        return find(ingredient).isPresent();
+    }
+
+    private Optional<IngredientInfo> find(String ingredient) {
+        return database.inspector().ingredients().stream().filter(info -> info.name().equals(ingredient))
+                .findFirst();
+    }
+
+    private boolean isShown(SecurityContext securityContext) {
+        return showValues.isShown(securityContext, roles);
+    }
+
+    private static IngredientDescriptor describe(IngredientInfo info) {
+        Counters c = info.counters();
+        return new IngredientDescriptor(info.name(), kind(info), info.keyType().getName(), info.valueType().getName(),
+                info.durability() == null ? null : info.durability().name().toLowerCase(Locale.ROOT), info.entries(),
+                new CountersDescriptor(c.hits(), c.computations(), c.revalidations(), c.earlyCutoffs(), c.failures()));
+    }
+
+    private static String kind(IngredientInfo info) {
+        return info.kind().name().toLowerCase(Locale.ROOT);
+    }
+
+    private static CellDescriptor cell(CellInfo cell, boolean show) {
+        Object value = cell.value();
+        return new CellDescriptor(show ? String.valueOf(cell.query().key()) : MASK,
+                cell.state().name().toLowerCase(Locale.ROOT),
+                value == null ? null : show ? String.valueOf(value) : MASK,
+                cell.verifiedAt().value(), cell.changedAt().value(),
+                cell.dependencies().stream().map(ref -> RefDescriptor.of(ref(ref, show))).toList());
+    }
+
+    private static QueryRef ref(QueryRef ref, boolean show) {
+        return show ? new QueryRef(ref.ingredient(), String.valueOf(ref.key())) : new QueryRef(ref.ingredient(), MASK);
+    }
+
+    /**
+     * The summary of the runtime.
+     *
+     * @param name the database's name
+     * @param revision its revision
+     * @param stateBytes the state bytes in use
+     * @param ingredients every ingredient, in registration order
+     */
+    public record PicanteDescriptor(String name, long revision, long stateBytes, List<IngredientDescriptor> ingredients)
+            implements OperationResponseBody {
+    }
+
+    /**
+     * One ingredient.
+     *
+     * @param name its name
+     * @param kind {@code input}, {@code derived} or {@code interned}
+     * @param keyType its key type
+     * @param valueType its value type
+     * @param durability the durability of an input or interned table, else {@code null}
+     * @param entries how many cells the database holds
+     * @param counters its counters
+     */
+    public record IngredientDescriptor(String name, String kind, String keyType, String valueType,
+            @Nullable String durability, long entries, CountersDescriptor counters) {
+    }
+
+    /**
+     * The counters of one ingredient, across all views.
+     *
+     * @param hits accesses served from a result known valid
+     * @param computations runs of the compute function
+     * @param revalidations accesses served after checking dependencies
+     * @param earlyCutoffs recomputations that produced an equal value
+     * @param failures computations that threw
+     */
+    public record CountersDescriptor(long hits, long computations, long revalidations, long earlyCutoffs,
+            long failures) {
+    }
+
+    /**
+     * One page of an ingredient's cells.
+     *
+     * @param ingredient the ingredient
+     * @param kind its kind
+     * @param revision the database's revision
+     * @param page the page number, from 0
+     * @param size the page size
+     * @param total how many cells there are
+     * @param cells the cells of the page
+     */
+    public record CellsDescriptor(String ingredient, String kind, long revision, int page, int size, long total,
+            List<CellDescriptor> cells) implements OperationResponseBody {
+    }
+
+    /**
+     * One cell.
+     *
+     * @param key its key, as text, or masked
+     * @param state {@code ready}, {@code removed} or {@code poisoned}
+     * @param value its value (for a poisoned cell the failure), as text, or masked
+     * @param verifiedAt the revision it was last confirmed at
+     * @param changedAt the revision its value last changed at
+     * @param dependencies what its last evaluation read
+     */
+    public record CellDescriptor(String key, String state, @Nullable String value, long verifiedAt, long changedAt,
+            List<RefDescriptor> dependencies) {
+    }
+
+    /**
+     * One cell with the explanation of its last evaluation.
+     *
+     * @param ingredient the ingredient
+     * @param kind its kind
+     * @param revision the database's revision
+     * @param cell the cell
+     * @param explanation why it holds its value (derived ingredients only)
+     */
+    public record CellDetailDescriptor(String ingredient, String kind, long revision, CellDescriptor cell,
+            @Nullable ExplanationDescriptor explanation) implements OperationResponseBody {
+    }
+
+    /**
+     * Why a derived cell holds its value.
+     *
+     * @param outcome what its last evaluation did, e.g. {@code computed}, {@code revalidated}
+     * @param revision the revision of that evaluation
+     * @param changedAt the revision its value last changed at
+     * @param dependency the dependency found changed, if any
+     * @param dependencyChangedAt when that dependency changed
+     * @param message the same in one sentence, or masked
+     */
+    public record ExplanationDescriptor(String outcome, @Nullable Long revision, @Nullable Long changedAt,
+            @Nullable RefDescriptor dependency, @Nullable Long dependencyChangedAt, String message) {
+    }
+
+    /**
+     * A reference to a record.
+     *
+     * @param ingredient its ingredient
+     * @param key its key, as text, or masked
+     */
+    public record RefDescriptor(String ingredient, String key) {
+
+        static RefDescriptor of(QueryRef ref) {
+            return new RefDescriptor(ref.ingredient(), String.valueOf(ref.key()));
+        }
+    }
+
+    /**
+     * The dependency graph of the database's memoized results.
+     *
+     * @param revision the database's revision
+     * @param nodes every derived cell and every record one of them read
+     * @param edges the reads, from the reader to what it read
+     */
+    public record GraphDescriptor(long revision, List<RefDescriptor> nodes, List<EdgeDescriptor> edges)
+            implements OperationResponseBody {
+    }
+
+    /**
+     * One read.
+     *
+     * @param from the reader
+     * @param to what it read
+     */
+    public record EdgeDescriptor(RefDescriptor from, RefDescriptor to) {
+    }
+
+    /**
+     * The dependency graph in Graphviz DOT.
+     *
+     * @param revision the database's revision
+     * @param dot the graph
+     */
+    public record DotDescriptor(long revision, String dot) implements OperationResponseBody {
+    }
+
+    /**
+     * What an eviction did.
+     *
+     * @param ingredient the derived ingredient
+     * @param evicted how many memos were dropped
+     * @param entries how many the database holds now
+     */
+    public record EvictionDescriptor(String ingredient, int evicted, long entries) implements OperationResponseBody {
+    }
+
+}
