@@ -1,5 +1,7 @@
 package dev.picante.spring.autoconfigure;
 
+import dev.picante.spring.jdbc.CorruptionPolicy;
+import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
@@ -35,6 +37,11 @@ public class PicanteProperties {
      * database adopting from snapshots). 0 turns the shared cache off.
      */
     private int sharedCacheMaxEntries = 10_000;
+
+    /**
+     * The durable JDBC store ({@code picante.store.*}).
+     */
+    private final Store store = new Store();
 
     private final Web web = new Web();
 
@@ -76,6 +83,169 @@ public class PicanteProperties {
     /** Sets the maximum number of entries of the shared cache. */
     public void setSharedCacheMaxEntries(int sharedCacheMaxEntries) {
         this.sharedCacheMaxEntries = sharedCacheMaxEntries;
+    }
+
+    /** Returns the durable store's properties. */
+    public Store getStore() {
+        return store;
+    }
+
+    /**
+     * Properties of the durable JDBC store, bound from {@code picante.store.*}.
+     */
+    public static class Store {
+
+        /**
+         * Whether to enable the durable store when a DataSource is present.
+         */
+        private boolean enabled = true;
+
+        /**
+         * Name under which the store keeps its rows. Defaults to the database's name.
+         */
+        private @Nullable String name;
+
+        /**
+         * Whether to create and migrate the store's tables (PICANTE_*) with the store's own Flyway history
+         * table (picante_schema_history). Turn off to manage the schema yourself.
+         */
+        private boolean initializeSchema = true;
+
+        /**
+         * Whether to load the saved state into the database at startup.
+         */
+        private boolean loadOnStartup = true;
+
+        /**
+         * Whether to make a full save when the application context closes.
+         */
+        private boolean saveOnShutdown = true;
+
+        /**
+         * How often to append the changes since the last save or append to the log. Not set: no periodic
+         * appends.
+         */
+        private @Nullable Duration appendInterval = Duration.ofSeconds(10);
+
+        /**
+         * Number of log entries at which the log is folded into a new full save.
+         */
+        private int compactionThreshold = 100;
+
+        /**
+         * Largest encoded record (key, value and dependencies).
+         */
+        private DataSize maxRecordSize = DataSize.ofMegabytes(16);
+
+        /**
+         * Largest full save or log entry. Unlimited when not set.
+         */
+        private @Nullable DataSize maxTotalSize;
+
+        /**
+         * What a load does with a stored record that cannot be read: fail, ignore or delete.
+         */
+        private CorruptionPolicy corruptionPolicy = CorruptionPolicy.FAIL;
+
+        /** Returns whether the store is enabled. */
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        /** Sets whether the store is enabled. */
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        /** Returns the store's name, or {@code null} for the database's name. */
+        public @Nullable String getName() {
+            return name;
+        }
+
+        /** Sets the store's name. */
+        public void setName(@Nullable String name) {
+            this.name = name;
+        }
+
+        /** Returns whether the store manages its schema. */
+        public boolean isInitializeSchema() {
+            return initializeSchema;
+        }
+
+        /** Sets whether the store manages its schema. */
+        public void setInitializeSchema(boolean initializeSchema) {
+            this.initializeSchema = initializeSchema;
+        }
+
+        /** Returns whether to load at startup. */
+        public boolean isLoadOnStartup() {
+            return loadOnStartup;
+        }
+
+        /** Sets whether to load at startup. */
+        public void setLoadOnStartup(boolean loadOnStartup) {
+            this.loadOnStartup = loadOnStartup;
+        }
+
+        /** Returns whether to save on shutdown. */
+        public boolean isSaveOnShutdown() {
+            return saveOnShutdown;
+        }
+
+        /** Sets whether to save on shutdown. */
+        public void setSaveOnShutdown(boolean saveOnShutdown) {
+            this.saveOnShutdown = saveOnShutdown;
+        }
+
+        /** Returns the append interval, or {@code null} for none. */
+        public @Nullable Duration getAppendInterval() {
+            return appendInterval;
+        }
+
+        /** Sets the append interval; {@code null} turns periodic appends off. */
+        public void setAppendInterval(@Nullable Duration appendInterval) {
+            this.appendInterval = appendInterval;
+        }
+
+        /** Returns the compaction threshold. */
+        public int getCompactionThreshold() {
+            return compactionThreshold;
+        }
+
+        /** Sets the compaction threshold. */
+        public void setCompactionThreshold(int compactionThreshold) {
+            this.compactionThreshold = compactionThreshold;
+        }
+
+        /** Returns the record size limit. */
+        public DataSize getMaxRecordSize() {
+            return maxRecordSize;
+        }
+
+        /** Sets the record size limit. */
+        public void setMaxRecordSize(DataSize maxRecordSize) {
+            this.maxRecordSize = maxRecordSize;
+        }
+
+        /** Returns the total size limit, or {@code null} for none. */
+        public @Nullable DataSize getMaxTotalSize() {
+            return maxTotalSize;
+        }
+
+        /** Sets the total size limit. */
+        public void setMaxTotalSize(@Nullable DataSize maxTotalSize) {
+            this.maxTotalSize = maxTotalSize;
+        }
+
+        /** Returns the corruption policy. */
+        public CorruptionPolicy getCorruptionPolicy() {
+            return corruptionPolicy;
+        }
+
+        /** Sets the corruption policy. */
+        public void setCorruptionPolicy(CorruptionPolicy corruptionPolicy) {
+            this.corruptionPolicy = corruptionPolicy;
+        }
     }
 
     /** Returns the web settings. */

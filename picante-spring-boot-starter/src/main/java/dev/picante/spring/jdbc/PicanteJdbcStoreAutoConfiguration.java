@@ -1,0 +1,73 @@
+package dev.picante.spring.jdbc;
+
+import dev.picante.Database;
+import dev.picante.persist.Codec;
+import dev.picante.spring.autoconfigure.PicanteAutoConfiguration;
+import dev.picante.spring.autoconfigure.PicanteProperties;
+import javax.sql.DataSource;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.sql.init.dependency.DependsOnDatabaseInitialization;
+import org.springframework.context.annotation.Bean;
+import org.springframework.util.unit.DataSize;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Auto-configuration of the durable JDBC store: a {@link JdbcStateStore} on the application's
+ * {@link DataSource}, loaded at startup, appended to periodically and saved on shutdown
+ * ({@code picante.store.*}).
+ *
+ * <p>The store uses the {@code DataSource} qualified {@link PicanteDataSource} if there is one, else the
+ * application's. Active when Spring JDBC, Flyway and Jackson are on the class path, a {@code DataSource} and a
+ * {@link Database} bean exist, and {@code picante.store.enabled} is not {@code false}. The store migrates its
+ * schema with a Flyway instance of its own: no {@code Flyway} bean is defined, so the application's own
+ * Flyway auto-configuration is unaffected, and the store is initialized after the application's database
+ * initializers ({@link DependsOnDatabaseInitialization}).
+ */
+@AutoConfiguration(after = PicanteAutoConfiguration.class, afterName = {
+        "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration",
+        "org.springframework.boot.flyway.autoconfigure.FlywayAutoConfiguration",
+        "org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration" })
+@ConditionalOnClass(name = { "org.springframework.jdbc.core.JdbcTemplate", "org.flywaydb.core.Flyway",
+        "tools.jackson.databind.json.JsonMapper" })
+@ConditionalOnBean({ DataSource.class, Database.class })
+@ConditionalOnBooleanProperty(name = "picante.store.enabled", matchIfMissing = true)
+public final class PicanteJdbcStoreAutoConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean
+    @DependsOnDatabaseInitialization
+    JdbcStateStore picanteJdbcStateStore(@PicanteDataSource ObjectProvider<DataSource> picanteDataSource,
+            ObjectProvider<DataSource> dataSource, Database database, PicanteProperties properties,
+            ObjectProvider<Codec> codec, ObjectProvider<JsonMapper> jsonMapper) {
+        PicanteProperties.Store store = properties.getStore();
+        Codec chosen = codec.getIfAvailable(() -> {
+            JsonMapper mapper = jsonMapper.getIfAvailable();
+            return mapper == null ? new JacksonCodec() : new JacksonCodec(mapper);
+        });
+        String name = store.getName();
+        JdbcStateStore.Builder builder = JdbcStateStore.builder(picanteDataSource.getIfAvailable(dataSource::getObject))
+                .codec(chosen)
+                .name(name == null ? database.name() : name)
+                .initializeSchema(store.isInitializeSchema())
+                .compactionThreshold(store.getCompactionThreshold())
+                .maxRecordSize(store.getMaxRecordSize().toBytes())
+                .corruptionPolicy(store.getCorruptionPolicy());
+        DataSize total = store.getMaxTotalSize();
+        if (total != null) {
+            builder.maxTotalSize(total.toBytes());
+        }
+        return builder.build();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    PicanteStoreLifecycle picanteStoreLifecycle(JdbcStateStore store, Database database,
+            PicanteProperties properties) {
+        return new PicanteStoreLifecycle(store, database, properties.getStore());
+    }
+}

@@ -1,0 +1,103 @@
+package dev.picante.spring.jdbc;
+
+import dev.picante.Database;
+import dev.picante.spring.autoconfigure.PicanteProperties;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+import org.springframework.context.SmartLifecycle;
+
+/**
+ * Ties a {@link JdbcStateStore} to the application's lifecycle: loads it into the {@link Database} when the
+ * context starts (after every bean, so every ingredient is registered), appends the changes periodically,
+ * and makes a full save when the context stops (before the {@code DataSource} closes).
+ *
+ * <p>A failed load fails the startup: a store that does not match the application, or that cannot be read,
+ * is reported rather than silently ignored. A failed periodic append is logged and retried at the next tick.
+ */
+public final class PicanteStoreLifecycle implements SmartLifecycle {
+
+    private static final Log logger = LogFactory.getLog(PicanteStoreLifecycle.class);
+
+    private final JdbcStateStore store;
+    private final Database database;
+    private final PicanteProperties.Store properties;
+    private volatile @Nullable ScheduledExecutorService appender;
+    private volatile boolean running;
+    private volatile @Nullable StoreLoadReport lastLoad;
+
+    PicanteStoreLifecycle(JdbcStateStore store, Database database, PicanteProperties.Store properties) {
+        this.store = store;
+        this.database = database;
+        this.properties = properties;
+    }
+
+    /** Returns what the startup load did, or {@code null} if nothing was loaded. */
+    public @Nullable StoreLoadReport lastLoad() {
+        return lastLoad;
+    }
+
+    @Override
+    public void start() {
+        store.migrate();
+        if (properties.isLoadOnStartup()) {
+            StoreLoadReport report = store.load(database);
+            lastLoad = report;
+            logger.info("picante store '" + store.name() + "': " + (report.loaded() ? "loaded revision "
+                    + report.revision() + " (" + report.records() + " records, " + report.logEntries()
+                    + " log entries)" : "nothing saved yet"));
+        }
+        Duration interval = properties.getAppendInterval();
+        if (interval != null && !interval.isZero() && !interval.isNegative()) {
+            ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "picante-store-append");
+                t.setDaemon(true);
+                return t;
+            });
+            executor.scheduleWithFixedDelay(this::appendQuietly, interval.toMillis(), interval.toMillis(),
+                    TimeUnit.MILLISECONDS);
+            appender = executor;
+        }
+        running = true;
+    }
+
+    private void appendQuietly() {
+        try {
+            store.append(database);
+        } catch (RuntimeException e) {
+            logger.warn("picante store '" + store.name() + "': append failed; retrying at the next tick", e);
+        }
+    }
+
+    @Override
+    public void stop() {
+        ScheduledExecutorService executor = appender;
+        if (executor != null) {
+            executor.shutdownNow();
+            try {
+                executor.awaitTermination(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            appender = null;
+        }
+        running = false;
+        if (properties.isSaveOnShutdown()) {
+            try {
+                store.save(database);
+            } catch (RuntimeException e) {
+                logger.error("picante store '" + store.name() + "': save on shutdown failed; the store keeps its "
+                        + "last save and log", e);
+            }
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+}

@@ -1,0 +1,116 @@
+package dev.picante.spring.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.picante.InternId;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.h2.jdbcx.JdbcDataSource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * Kills a child JVM that saves and appends in a loop against a file H2 database with SIGKILL at random
+ * moments, and checks after every kill that a load yields a state that existed at a committed point: all
+ * counters from one batch, the interned values of every step up to it, and a derived sum that agrees
+ * (r[store.atomic-save], r[store.log]).
+ */
+class JdbcStateStoreCrashTests {
+
+    private static final int KILLS = 22;
+
+    @Test
+    void everyLoadAfterAKillSeesOneCommittedState(@TempDir Path dir) throws Exception {
+        // r[store.atomic-save] r[store.log]
+        // Two lanes, each with its own database file, share the kills to keep the test short on 2 cores.
+        ExecutorService lanes = Executors.newFixedThreadPool(2);
+        try {
+            Future<List<Long>> one = lanes.submit(() -> killRepeatedly(dir.resolve("one"), KILLS / 2, 1));
+            Future<List<Long>> two = lanes.submit(() -> killRepeatedly(dir.resolve("two"), KILLS - KILLS / 2, 2));
+            List<Long> first = one.get(5, TimeUnit.MINUTES);
+            List<Long> second = two.get(5, TimeUnit.MINUTES);
+            assertThat(first.size() + second.size()).isGreaterThanOrEqualTo(20);
+            assertThat(first.get(first.size() - 1) + second.get(second.size() - 1))
+                    .as("the children made progress").isPositive();
+        } finally {
+            lanes.shutdownNow();
+        }
+    }
+
+    /** Starts and kills a child {@code kills} times against one file; returns the step loaded after each. */
+    private static List<Long> killRepeatedly(Path file, int kills, long seed) throws Exception {
+        String url = "jdbc:h2:file:" + file.toAbsolutePath() + ";FILE_LOCK=FS;WRITE_DELAY=0";
+        Random random = new Random(seed);
+        List<Long> seen = new ArrayList<>();
+        long start = System.nanoTime();
+        // The schema is made once; the children and the checks skip Flyway to start fast.
+        JdbcDataSource setup = dataSource(url);
+        JdbcStateStore.builder(setup).build().migrate();
+        new JdbcTemplate(setup).execute("SHUTDOWN");
+        for (int kill = 0; kill < kills; kill++) {
+            Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), "-Xmx256m", "-XX:TieredStopAtLevel=1",
+                    "-XX:+UseSerialGC", CrashChild.class.getName(), url + ";DB_CLOSE_DELAY=-1")
+                    .redirectErrorStream(true).start();
+            try {
+                BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
+                        StandardCharsets.UTF_8));
+                String line;
+                StringBuilder log = new StringBuilder();
+                while ((line = out.readLine()) != null && !line.startsWith("ready ")) {
+                    log.append(line).append('\n');
+                }
+                assertThat(line).as("child started; it printed:%n%s", log).isNotNull();
+                Thread.sleep(100 + random.nextInt(900));
+            } finally {
+                child.destroyForcibly();
+                assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            }
+            seen.add(checkConsistent(url));
+            System.out.printf("%s kill %d: step %d after %d ms%n", file.getFileName(), kill,
+                    seen.get(seen.size() - 1), (System.nanoTime() - start) / 1_000_000);
+        }
+        return seen;
+    }
+
+    private static JdbcDataSource dataSource(String url) {
+        JdbcDataSource ds = new JdbcDataSource();
+        ds.setURL(url);
+        ds.setUser("sa");
+        return ds;
+    }
+
+    /** Loads the store and checks that its state is one committed step; returns that step. */
+    private static long checkConsistent(String url) {
+        JdbcDataSource ds = dataSource(url);
+        CrashChild.App app = new CrashChild.App();
+        try {
+            JdbcStateStore.builder(ds).initializeSchema(false).build().load(app.db);
+        } finally {
+            new JdbcTemplate(ds).execute("SHUTDOWN"); // release the file for the next child
+        }
+        long n = app.counter();
+        for (int i = 0; i < CrashChild.COUNTERS; i++) {
+            assertThat(app.counters.get(app.db, "c" + i)).as("counter c%d at step %d", i, n)
+                    .isEqualTo(n == 0 ? Optional.empty() : Optional.of(n));
+        }
+        assertThat(app.sum.get(app.db, "all")).isEqualTo(CrashChild.COUNTERS * n);
+        for (int step = 1; step <= n; step++) {
+            assertThat(app.values.lookup(app.db, new InternId(step - 1))).isEqualTo("v" + step);
+        }
+        assertThat(app.values.intern(app.db, "v" + (n + 1))).as("no interned value past step %d", n)
+                .isEqualTo(new InternId((int) n));
+        return n;
+    }
+}
