@@ -1,12 +1,12 @@
 package dev.picante.internal;
 
 import dev.picante.QueryCancelledException;
-import java.util.concurrent.CancellationException;
 
 /**
  * Tells cancellation from failure (r[jvm.interrupt]): what a compute function throws because its thread
- * was interrupted, or because a read it waited for was cancelled, is cancellation and is never memoized
- * as a failure (r[derived.cancel]).
+ * was interrupted (an {@code InterruptedException}, or anything thrown while the interrupt flag is set,
+ * such as a {@code CancellationException}), or because a read it waited for was cancelled, is
+ * cancellation and is never memoized as a failure (r[derived.cancel]).
  */
 final class Cancellation {
 
@@ -16,7 +16,6 @@ final class Cancellation {
     static boolean isCancellation(Throwable thrown) {
         return thrown instanceof QueryCancelledException
                 || thrown instanceof InterruptedException
-                || (thrown instanceof CancellationException && Thread.currentThread().isInterrupted())
                 || Thread.currentThread().isInterrupted();
     }
 

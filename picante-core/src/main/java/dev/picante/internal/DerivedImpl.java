@@ -5,7 +5,6 @@ import dev.picante.DerivedIngredient;
 import dev.picante.Inspector.Counters;
 import dev.picante.Inspector.IngredientKind;
 import dev.picante.Query;
-import dev.picante.QueryCancelledException;
 import dev.picante.QueryFailedException;
 import dev.picante.Revision;
 import dev.picante.View;
@@ -67,10 +66,6 @@ final class DerivedImpl<K, V> extends IngredientImpl implements DerivedIngredien
     RuntimeException failureOf(Throwable failure, Object key, long revision) {
         if (failure instanceof CycleException cycle) {
             return new CycleException(cycle.path(), cycle.revision());
-        }
-        if (failure instanceof QueryCancelledException cancelled) {
-            return new QueryCancelledException(cancelled.getMessage() == null ? "cancelled" : cancelled.getMessage(),
-                    cancelled);
         }
         Throwable cause = failure;
         String via = "";
