@@ -191,14 +191,15 @@ class PicanteEndpointWebIntegrationTests {
             mvc.perform(get("/actuator/picante/words")).andExpect(status().isOk())
                     .andExpect(jsonPath("$.total").value(1));
             mvc.perform(delete("/actuator/picante/words")).andExpect(status().is4xxClientError());
+            mvc.perform(post("/actuator/picante/store/save")).andExpect(status().is4xxClientError());
             mvc.perform(get("/actuator/picante/words")).andExpect(jsonPath("$.total").value(1));
         }
     }
 
     @Nested
     @SpringBootTest(classes = EndpointTestApplication.class, properties = {
-            "management.endpoints.web.exposure.include=picante",
-            "picante.store.save-on-shutdown=false"})
+            "management.endpoints.web.exposure.include=picante,health",
+            "management.endpoint.health.show-details=always", "picante.store.save-on-shutdown=false"})
     @AutoConfigureMockMvc
     @DirtiesContext
     class WithAStore {
@@ -230,6 +231,17 @@ class PicanteEndpointWebIntegrationTests {
             mvc.perform(post("/actuator/picante/store/vacuum")).andExpect(status().isBadRequest())
                     .andExpect(jsonPath("$.message").value(containsString("save or compact")));
             mvc.perform(post("/actuator/picante/pages/save")).andExpect(status().isNotFound());
+        }
+
+        @Test
+        void theHealthEndpointReportsTheStore() throws Exception {
+            pages.set("intro", "one two three");
+            mvc.perform(post("/actuator/picante/store/save")).andExpect(status().isOk());
+            mvc.perform(get("/actuator/health/picante")).andExpect(status().isOk())
+                    .andExpect(jsonPath("$.status").value("UP"))
+                    .andExpect(jsonPath("$.details.store").value("picante"))
+                    .andExpect(jsonPath("$.details.savedRevision").value(database.revision().value()))
+                    .andExpect(jsonPath("$.details.logEntriesSinceSave").value(0));
         }
     }
 
