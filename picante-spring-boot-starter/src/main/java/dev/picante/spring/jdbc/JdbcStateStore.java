@@ -93,6 +93,13 @@ public final class JdbcStateStore {
     private long saveId;
     private int logEntries;
     private boolean migrated;
+    private @Nullable Long savedRevision;
+    private @Nullable Instant savedAt;
+    private long savedRecords;
+    private @Nullable Instant lastAppendAt;
+    private @Nullable String failedOperation;
+    private @Nullable String failure;
+    private @Nullable Instant failedAt;
 
     private JdbcStateStore(Builder builder) {
         this.dataSource = builder.dataSource;
@@ -191,7 +198,37 @@ public final class JdbcStateStore {
      */
     public void save(Database database) {
         synchronized (lock) {
-            saveImage(database.exportState(), registry(database));
+            tracked("save", () -> {
+                saveImage(database.exportState(), registry(database));
+                return null;
+            });
+        }
+    }
+
+    /**
+     * Returns what this store has done in this process: its last save, the log since, its last failure.
+     * Does not touch the database.
+     */
+    public StoreStatus status() {
+        synchronized (lock) {
+            return new StoreStatus(name, savedRevision, savedAt, savedRecords, logEntries, lastAppendAt,
+                    failedOperation, failure, failedAt);
+        }
+    }
+
+    /** Runs an operation, recording its failure, or clearing the last failure when it succeeds. */
+    private <T> T tracked(String operation, Supplier<T> action) {
+        try {
+            T result = action.get();
+            failedOperation = null;
+            failure = null;
+            failedAt = null;
+            return result;
+        } catch (RuntimeException e) {
+            failedOperation = operation;
+            failure = String.valueOf(e.getMessage());
+            failedAt = Instant.now();
+            throw e;
         }
     }
 
@@ -211,6 +248,9 @@ public final class JdbcStateStore {
             saveId = newSaveId;
             checkpoint = image.checkpoint();
             logEntries = 0;
+            savedRevision = image.revision();
+            savedAt = Instant.now();
+            savedRecords = sections.stream().mapToLong(s -> s.records().size()).sum();
             if (logger.isDebugEnabled()) {
                 logger.debug("store '" + name + "': saved revision " + image.revision() + " (" + total
                         + " bytes)");
@@ -302,6 +342,12 @@ public final class JdbcStateStore {
      */
     public boolean append(Database database) {
         synchronized (lock) {
+            return tracked("append", () -> appendLocked(database));
+        }
+    }
+
+    private boolean appendLocked(Database database) {
+        synchronized (lock) {
             migrateLocked();
             Checkpoint since = checkpoint;
             if (since == null) {
@@ -341,6 +387,7 @@ public final class JdbcStateStore {
             if (appended) {
                 checkpoint = changes.checkpoint();
                 logEntries++;
+                lastAppendAt = Instant.now();
             }
             return appended;
         }
@@ -487,6 +534,12 @@ public final class JdbcStateStore {
      */
     public StoreLoadReport load(Database database) {
         synchronized (lock) {
+            return tracked("load", () -> loadLocked(database));
+        }
+    }
+
+    private StoreLoadReport loadLocked(Database database) {
+        synchronized (lock) {
             Prepared prepared = prepareLoad(registry(database));
             if (prepared == null) {
                 return new StoreLoadReport(false, database.revision().value(), 0, 0, List.of(), List.of());
@@ -503,6 +556,7 @@ public final class JdbcStateStore {
                 database.applyChanges(changes);
             }
             loaded(prepared);
+            savedRecords = report.records();
             if (!skipped.isEmpty()) {
                 logger.warn("store '" + name + "': skipped sections of unregistered ingredients " + skipped
                         + " (r[store.mismatch]); they stay in the store until the next full save");
@@ -524,6 +578,8 @@ public final class JdbcStateStore {
             checkpoint = prepared.checkpoint();
             saveId = prepared.saveId();
             logEntries = prepared.logEntries();
+            savedRevision = prepared.base().revision();
+            savedAt = Instant.now();
             if (prepared.deleteLogFrom() != null) {
                 // The replay stopped at an unreadable entry: entries appended after it would never be replayed,
                 // so the next append makes a full save instead.

@@ -9,11 +9,16 @@ import dev.picante.Inspector.Explanation;
 import dev.picante.Inspector.IngredientInfo;
 import dev.picante.Inspector.IngredientKind;
 import dev.picante.QueryRef;
+import dev.picante.spring.jdbc.JdbcStateStore;
+import dev.picante.spring.jdbc.StoreStatus;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.endpoint.OperationResponseBody;
 import org.springframework.boot.actuate.endpoint.SecurityContext;
 import org.springframework.boot.actuate.endpoint.Show;
@@ -21,6 +26,7 @@ import org.springframework.boot.actuate.endpoint.annotation.DeleteOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
+import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
 
 /**
  * The {@code picante} actuator endpoint: what the runtime holds and why.
@@ -33,6 +39,9 @@ import org.springframework.boot.actuate.endpoint.annotation.Selector;
  * <li>{@code GET /picante/{ingredient}/{key}}: one cell with its dependencies and, for a derived
  * ingredient, the inspector's explanation. Keys are matched by {@code String.valueOf(key)}.</li>
  * <li>{@code DELETE /picante/{ingredient}}: evicts the derived ingredient's memos from the database.</li>
+ * <li>{@code POST /picante/store/save} and {@code POST /picante/store/compact}: a full save of the database
+ * into the durable store, which also empties its log. Present only when a {@link JdbcStateStore} exists;
+ * the summary then describes the store too.</li>
  * </ul>
  *
  * <p>Keys and values (and explanations, which name keys) are replaced by {@code ******} unless
@@ -51,6 +60,7 @@ public class PicanteEndpoint {
     private final Database database;
     private final Show showValues;
     private final Set<String> roles;
+    private final @Nullable ObjectProvider<JdbcStateStore> store;
 
     /**
      * Creates the endpoint.
@@ -60,9 +70,23 @@ public class PicanteEndpoint {
      * @param roles the roles that authorize showing them with {@link Show#WHEN_AUTHORIZED}
      */
     public PicanteEndpoint(Database database, Show showValues, Set<String> roles) {
+        this(database, showValues, roles, null);
+    }
+
+    /**
+     * Creates the endpoint with the durable store, if any, that its store operations save.
+     *
+     * @param database the database inspected
+     * @param showValues when keys and values are shown
+     * @param roles the roles that authorize showing them with {@link Show#WHEN_AUTHORIZED}
+     * @param store the store of the database, if any
+     */
+    public PicanteEndpoint(Database database, Show showValues, Set<String> roles,
+            @Nullable ObjectProvider<JdbcStateStore> store) {
         this.database = database;
         this.showValues = showValues;
         this.roles = Set.copyOf(roles);
+        this.store = store;
     }
 
     /** Returns the summary, or the dependency graph when {@code graph} is {@code json} or {@code dot}. */
@@ -70,8 +94,10 @@ public class PicanteEndpoint {
     public OperationResponseBody picante(@Nullable String graph, SecurityContext securityContext) {
         if (graph == null) {
             Inspector inspector = database.inspector();
+            JdbcStateStore jdbcStore = store();
             return new PicanteDescriptor(database.name(), database.revision().value(), database.stateBytes(),
-                    inspector.ingredients().stream().map(PicanteEndpoint::describe).toList());
+                    inspector.ingredients().stream().map(PicanteEndpoint::describe).toList(),
+                    jdbcStore == null ? null : StoreDescriptor.of(jdbcStore.status()));
         }
         return graph(graph, securityContext);
     }
@@ -163,6 +189,39 @@ public class PicanteEndpoint {
         return new EvictionDescriptor(ingredient, evicted, database.inspector().ingredient(ingredient).entries());
     }
 
+    /**
+     * Runs an operation of the durable store: {@code save} or {@code compact}, both a full save of the
+     * database that empties the store's log. Returns {@code null} if {@code target} is not {@code store} or
+     * there is no store.
+     *
+     * @throws IllegalArgumentException if the operation is neither {@code save} nor {@code compact}
+     * @throws dev.picante.spring.jdbc.PicanteStoreException if the save fails; the store is unchanged then
+     */
+    @WriteOperation
+    public @Nullable StoreOperationDescriptor store(@Selector String target, @Selector String operation) {
+        JdbcStateStore jdbcStore = store();
+        if (!"store".equals(target) || jdbcStore == null) {
+            return null;
+        }
+        String op = operation.toLowerCase(Locale.ROOT);
+        long start = System.nanoTime();
+        switch (op) {
+            case "save" -> jdbcStore.save(database);
+            case "compact" -> jdbcStore.compact(database);
+            default -> throw new IllegalArgumentException("store operation must be save or compact, was '"
+                    + operation + "'");
+        }
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        StoreStatus status = jdbcStore.status();
+        return new StoreOperationDescriptor(status.name(), op,
+                status.savedRevision() == null ? database.revision().value() : status.savedRevision(),
+                status.savedRecords(), status.logEntries(), millis);
+    }
+
+    private @Nullable JdbcStateStore store() {
+        return store == null ? null : store.getIfAvailable();
+    }
+
     /** Returns whether an ingredient with this name exists. */
     boolean exists(String ingredient) {
         return find(ingredient).isPresent();
@@ -208,9 +267,51 @@ public class PicanteEndpoint {
      * @param revision its revision
      * @param stateBytes the state bytes in use
      * @param ingredients every ingredient, in registration order
+     * @param store the durable store's status, or {@code null} without a store
      */
-    public record PicanteDescriptor(String name, long revision, long stateBytes, List<IngredientDescriptor> ingredients)
-            implements OperationResponseBody {
+    public record PicanteDescriptor(String name, long revision, long stateBytes, List<IngredientDescriptor> ingredients,
+            @Nullable StoreDescriptor store) implements OperationResponseBody {
+    }
+
+    /**
+     * The durable store, as far as this process knows it.
+     *
+     * @param name the store's name
+     * @param savedRevision the revision of its last full save made or loaded by this process, or {@code null}
+     * @param savedAt when that save was made or loaded, or {@code null}
+     * @param savedRecords how many records that save holds
+     * @param logEntries how many log entries it holds on top of that save
+     * @param lastAppendAt when this process last appended to the log, or {@code null}
+     * @param failedOperation the operation that failed last, if none succeeded since, else {@code null}
+     * @param failure that failure's message, or {@code null}
+     */
+    public record StoreDescriptor(String name, @Nullable Long savedRevision, @Nullable String savedAt,
+            long savedRecords, int logEntries, @Nullable String lastAppendAt, @Nullable String failedOperation,
+            @Nullable String failure) {
+
+        static StoreDescriptor of(StoreStatus status) {
+            return new StoreDescriptor(status.name(), status.savedRevision(), text(status.savedAt()),
+                    status.savedRecords(), status.logEntries(), text(status.lastAppendAt()), status.failedOperation(),
+                    status.failure());
+        }
+
+        private static @Nullable String text(@Nullable Instant instant) {
+            return instant == null ? null : instant.toString();
+        }
+    }
+
+    /**
+     * What a store operation did.
+     *
+     * @param store the store's name
+     * @param operation {@code save} or {@code compact}
+     * @param revision the revision saved
+     * @param records how many records the save holds
+     * @param logEntries how many log entries the store holds now (0 after a full save)
+     * @param durationMillis how long the operation took, in milliseconds
+     */
+    public record StoreOperationDescriptor(String store, String operation, long revision, long records, int logEntries,
+            long durationMillis) implements OperationResponseBody {
     }
 
     /**

@@ -1,17 +1,20 @@
 package dev.picante.spring.autoconfigure.actuate.endpoint;
 
+import dev.picante.PicanteException;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.actuate.endpoint.OperationResponseBody;
 import org.springframework.boot.actuate.endpoint.SecurityContext;
 import org.springframework.boot.actuate.endpoint.annotation.DeleteOperation;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
+import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
 import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
 import org.springframework.boot.actuate.endpoint.web.annotation.EndpointWebExtension;
 
 /**
  * The web extension of {@link PicanteEndpoint}: an unknown ingredient or cell is 404, a bad parameter
- * (page, size, graph format, evicting an input) is 400.
+ * (page, size, graph format, evicting an input, a store operation other than save or compact) is 400, a
+ * store operation without a store is 404 and a failed one 500 with the store's message.
  */
 @EndpointWebExtension(endpoint = PicanteEndpoint.class)
 public class PicanteEndpointWebExtension {
@@ -47,6 +50,17 @@ public class PicanteEndpointWebExtension {
     @DeleteOperation
     public WebEndpointResponse<OperationResponseBody> evict(@Selector String ingredient) {
         return respond(() -> delegate.evict(ingredient));
+    }
+
+    /** Saves or compacts the store; 404 without a store, 400 for another operation, 500 if the save fails. */
+    @WriteOperation
+    public WebEndpointResponse<OperationResponseBody> store(@Selector String target, @Selector String operation) {
+        try {
+            return respond(() -> delegate.store(target, operation));
+        } catch (PicanteException ex) {
+            return new WebEndpointResponse<>(new ErrorDescriptor(ex.getMessage()),
+                    WebEndpointResponse.STATUS_INTERNAL_SERVER_ERROR);
+        }
     }
 
     private static WebEndpointResponse<OperationResponseBody> respond(Operation operation) {

@@ -1,6 +1,6 @@
 /**
  * The actuator endpoint {@code picante}: the runtime's revision, ingredients, cells, dependency graph and
- * explanations, and eviction of derived memos.
+ * explanations, eviction of derived memos, and saving or compacting the durable store.
  */
 @NullMarked
 package dev.picante.spring.autoconfigure.actuate.endpoint;

@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.hasSize;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.delete;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
@@ -190,7 +191,57 @@ class PicanteEndpointWebIntegrationTests {
             mvc.perform(get("/actuator/picante/words")).andExpect(status().isOk())
                     .andExpect(jsonPath("$.total").value(1));
             mvc.perform(delete("/actuator/picante/words")).andExpect(status().is4xxClientError());
+            mvc.perform(post("/actuator/picante/store/save")).andExpect(status().is4xxClientError());
             mvc.perform(get("/actuator/picante/words")).andExpect(jsonPath("$.total").value(1));
+        }
+    }
+
+    @Nested
+    @SpringBootTest(classes = EndpointTestApplication.class, properties = {
+            "management.endpoints.web.exposure.include=picante,health",
+            "management.endpoint.health.show-details=always", "picante.store.save-on-shutdown=false"})
+    @AutoConfigureMockMvc
+    @DirtiesContext
+    class WithAStore {
+
+        @Autowired
+        MockMvc mvc;
+
+        @Autowired
+        Database database;
+
+        @Autowired
+        Input<String, String> pages;
+
+        @Test
+        void saveAndCompactOverPostAndTheSummaryShowsTheStore() throws Exception {
+            pages.set("intro", "one two three");
+            mvc.perform(post("/actuator/picante/store/save")).andExpect(status().isOk())
+                    .andExpect(jsonPath("$.store").value("picante"))
+                    .andExpect(jsonPath("$.operation").value("save"))
+                    .andExpect(jsonPath("$.revision").value(database.revision().value()))
+                    .andExpect(jsonPath("$.logEntries").value(0))
+                    .andExpect(jsonPath("$.durationMillis").isNumber());
+            mvc.perform(get("/actuator/picante")).andExpect(status().isOk())
+                    .andExpect(jsonPath("$.store.name").value("picante"))
+                    .andExpect(jsonPath("$.store.savedRevision").value(database.revision().value()))
+                    .andExpect(jsonPath("$.store.logEntries").value(0));
+            mvc.perform(post("/actuator/picante/store/compact")).andExpect(status().isOk())
+                    .andExpect(jsonPath("$.operation").value("compact"));
+            mvc.perform(post("/actuator/picante/store/vacuum")).andExpect(status().isBadRequest())
+                    .andExpect(jsonPath("$.message").value(containsString("save or compact")));
+            mvc.perform(post("/actuator/picante/pages/save")).andExpect(status().isNotFound());
+        }
+
+        @Test
+        void theHealthEndpointReportsTheStore() throws Exception {
+            pages.set("intro", "one two three");
+            mvc.perform(post("/actuator/picante/store/save")).andExpect(status().isOk());
+            mvc.perform(get("/actuator/health/picante")).andExpect(status().isOk())
+                    .andExpect(jsonPath("$.status").value("UP"))
+                    .andExpect(jsonPath("$.details.store").value("picante"))
+                    .andExpect(jsonPath("$.details.savedRevision").value(database.revision().value()))
+                    .andExpect(jsonPath("$.details.logEntriesSinceSave").value(0));
         }
     }
 

@@ -1,0 +1,54 @@
+package dev.picante.spring.autoconfigure.health;
+
+import dev.picante.spring.jdbc.JdbcStateStore;
+import dev.picante.spring.jdbc.StoreStatus;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+
+/**
+ * The health of a {@link JdbcStateStore}: {@code UP} when its last save, append or load succeeded and its
+ * database answers, with the details of its {@link StoreStatus} (revision and time of the last save, log
+ * entries since, last append) and the log size the database holds; {@code DOWN} with the error when the
+ * last operation failed or the database cannot be queried. Thread-safe; a check waits for a save or append
+ * in progress.
+ */
+public class PicanteStoreHealthIndicator implements HealthIndicator {
+
+    private final JdbcStateStore store;
+
+    /** Creates the indicator of {@code store}. */
+    public PicanteStoreHealthIndicator(JdbcStateStore store) {
+        this.store = store;
+    }
+
+    @Override
+    public Health health() {
+        Health.Builder builder = Health.up();
+        try {
+            builder.withDetail("storedLogEntries", store.logSize());
+        } catch (RuntimeException ex) {
+            builder.down(ex);
+        }
+        StoreStatus status = store.status();
+        builder.withDetail("store", status.name());
+        if (status.savedRevision() != null) {
+            builder.withDetail("savedRevision", status.savedRevision());
+        }
+        if (status.savedAt() != null) {
+            builder.withDetail("savedAt", status.savedAt().toString());
+        }
+        builder.withDetail("savedRecords", status.savedRecords());
+        builder.withDetail("logEntriesSinceSave", status.logEntries());
+        if (status.lastAppendAt() != null) {
+            builder.withDetail("lastAppendAt", status.lastAppendAt().toString());
+        }
+        if (status.failing()) {
+            builder.down().withDetail("failedOperation", String.valueOf(status.failedOperation()))
+                    .withDetail("failure", String.valueOf(status.failure()));
+            if (status.failedAt() != null) {
+                builder.withDetail("failedAt", status.failedAt().toString());
+            }
+        }
+        return builder.build();
+    }
+}

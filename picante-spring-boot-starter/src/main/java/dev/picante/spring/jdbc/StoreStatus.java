@@ -1,0 +1,29 @@
+package dev.picante.spring.jdbc;
+
+import java.time.Instant;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What a {@link JdbcStateStore} has done in this process: its last full save (made or loaded), the log
+ * entries appended since, and its last failure. Read without touching the database.
+ *
+ * @param name the store's name
+ * @param savedRevision the revision of the last full save this process made or loaded, or {@code null}
+ * @param savedAt when this process made or loaded that save, or {@code null}
+ * @param savedRecords how many records that save holds (for a loaded save: how many were imported)
+ * @param logEntries how many log entries the store holds on top of that save, as far as this process knows
+ * @param lastAppendAt when this process last appended a log entry, or {@code null}
+ * @param failedOperation the operation ({@code save}, {@code append} or {@code load}) that failed last, if
+ *     no operation succeeded since, else {@code null}
+ * @param failure that failure's message, or {@code null}
+ * @param failedAt when it failed, or {@code null}
+ */
+public record StoreStatus(String name, @Nullable Long savedRevision, @Nullable Instant savedAt, long savedRecords,
+        int logEntries, @Nullable Instant lastAppendAt, @Nullable String failedOperation, @Nullable String failure,
+        @Nullable Instant failedAt) {
+
+    /** Returns whether the last operation failed. */
+    public boolean failing() {
+        return failure != null;
+    }
+}
