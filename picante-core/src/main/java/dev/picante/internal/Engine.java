@@ -279,6 +279,9 @@ public final class Engine {
 
     /** Resolves a public view of this database, or throws naming the ingredient that was used with it. */
     ViewState viewState(View view, IngredientImpl usedBy) {
+        if (view == owner) {
+            return primary; // the common case, without the bridge: the primary view is never closed
+        }
         if (view == null) {
             throw new NullPointerException("null view for " + usedBy.describe());
         }
