@@ -239,4 +239,25 @@ class InspectorTest {
         assertThat(inspector.explain(snapshot, "len", "alpha").outcome()).isIn(Outcome.COMPUTED, Outcome.RECOMPUTED);
         assertThat(inspector.explain("len", "alpha").outcome()).isEqualTo(Outcome.NOT_COMPUTED);
     }
+
+    @Test
+    void inputEntriesCountSlotsHoldingAValueThroughSetsRemovesBatchesAndSnapshots() {
+        // r[input.slot]: a removed slot holds nothing, so it is not an entry
+        Database db = Database.create();
+        InputIngredient<String, String> in = db.input("in", String.class, String.class);
+        in.set(db, "a", "1");
+        in.set(db, "b", "2");
+        in.set(db, "b", "3");
+        in.remove(db, "a");
+        in.remove(db, "zz");
+        db.batch().set(in, "c", "4").remove(in, "c").set(in, "d", "5").set(in, "a", "6").commit();
+        Snapshot snapshot = db.snapshot();
+        in.remove(snapshot, "b");
+
+        assertThat(db.inspector().ingredient("in").entries()).isEqualTo(3);
+        assertThat(db.inspector().cells("in").stream().filter(c -> c.state() == Inspector.CellState.READY))
+                .hasSize(3);
+        assertThat(db.inspector().cells(snapshot, "in").stream()
+                .filter(c -> c.state() == Inspector.CellState.READY)).hasSize(2);
+    }
 }

@@ -19,16 +19,25 @@ final class InputState {
      * {@code >= d} changed (r[durability.revalidation-opt]).
      */
     final long[] lastChanged;
+    /** Per ingredient index, how many slots hold a value (removed slots are kept but not counted). */
+    private final int[] present;
 
-    InputState(long revision, @Nullable PersistentMap<Object, InputSlot>[] inputs, long[] lastChanged) {
+    InputState(long revision, @Nullable PersistentMap<Object, InputSlot>[] inputs, long[] lastChanged,
+            int[] present) {
         this.revision = revision;
         this.inputs = inputs;
         this.lastChanged = lastChanged;
+        this.present = present;
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
     static InputState initial() {
-        return new InputState(0, new PersistentMap[0], new long[Durability.values().length]);
+        return new InputState(0, new PersistentMap[0], new long[Durability.values().length], new int[0]);
+    }
+
+    /** Returns how many slots of an input ingredient hold a value, in O(1). */
+    int presentCount(int ingredient) {
+        return ingredient < present.length ? present[ingredient] : 0;
     }
 
     @Nullable InputSlot slot(int ingredient, Object key) {
@@ -53,12 +62,14 @@ final class InputState {
         private final InputState base;
         private @Nullable PersistentMap<Object, InputSlot>[] inputs;
         private final long[] lastChanged;
+        private int[] present;
         private @Nullable Durability highest;
 
         Builder(InputState base) {
             this.base = base;
             this.inputs = base.inputs;
             this.lastChanged = base.lastChanged.clone();
+            this.present = base.present;
         }
 
         @Nullable InputSlot slot(int ingredient, Object key) {
@@ -74,6 +85,14 @@ final class InputState {
                 inputs = Arrays.copyOf(inputs, Math.max(inputs.length, ingredient + 1));
             }
             PersistentMap<Object, InputSlot> map = inputs[ingredient];
+            InputSlot old = map == null ? null : map.get(key);
+            int delta = (slot.present() ? 1 : 0) - (old != null && old.present() ? 1 : 0);
+            if (delta != 0) {
+                if (present == base.present || ingredient >= present.length) {
+                    present = Arrays.copyOf(present, Math.max(present.length, ingredient + 1));
+                }
+                present[ingredient] += delta;
+            }
             inputs[ingredient] = (map == null ? PersistentMap.<Object, InputSlot>empty() : map).put(key, slot);
             if (highest == null || durability.compareTo(highest) > 0) {
                 highest = durability;
@@ -93,7 +112,7 @@ final class InputState {
                     lastChanged[d] = revision;
                 }
             }
-            return new InputState(revision, inputs, lastChanged);
+            return new InputState(revision, inputs, lastChanged, present);
         }
     }
 }

@@ -50,14 +50,8 @@ final class InspectorImpl implements Inspector {
     private IngredientInfo info(IngredientImpl ingredient) {
         ViewState view = engine.primary();
         if (ingredient instanceof InputImpl<?, ?> input) {
-            long[] present = new long[1];
-            view.current().slots(input.index).forEach((k, slot) -> {
-                if (slot.present()) {
-                    present[0]++;
-                }
-            });
             return new IngredientInfo(input.name, IngredientKind.INPUT, input.keyType, input.valueType,
-                    input.durability, present[0], NONE);
+                    input.durability, view.current().presentCount(input.index), NONE);
         }
         if (ingredient instanceof DerivedImpl<?, ?> derived) {
             var table = view.tableIfPresent(derived.index);
