@@ -2,6 +2,7 @@ package dev.picante.internal;
 
 import dev.picante.DerivedIngredient;
 import dev.picante.Durability;
+import dev.picante.ForwardingView;
 import dev.picante.InputIngredient;
 import dev.picante.Inspector;
 import dev.picante.InternedIngredient;
@@ -287,12 +288,34 @@ public final class Engine {
         }
         ViewState state = ViewAccess.stateOf(view);
         if (state == null) {
+            if (view instanceof ForwardingView forwarding) {
+                return viewState(resolve(forwarding, usedBy), usedBy);
+            }
             throw new IllegalArgumentException("unsupported View implementation " + view.getClass().getName()
                     + " used with " + usedBy.describe() + "; use the Database, a Snapshot or a QueryContext");
         }
         checkSameDatabase(state, usedBy);
         state.checkOpen();
         return state;
+    }
+
+    /** Follows a forwarding view to the view it stands for now, which is not a forwarding view. */
+    private static View resolve(ForwardingView forwarding, IngredientImpl usedBy) {
+        View view = forwarding;
+        for (int hops = 0; hops < ForwardingView.MAX_FORWARDING && view instanceof ForwardingView next; hops++) {
+            View delegate = next.delegate();
+            if (delegate == null) {
+                throw new NullPointerException("forwarding view " + next.getClass().getName()
+                        + " returned a null delegate for " + usedBy.describe());
+            }
+            view = delegate;
+        }
+        if (view instanceof ForwardingView || view instanceof Evaluation) {
+            throw new IllegalArgumentException("forwarding view " + forwarding.getClass().getName() + " used with "
+                    + usedBy.describe() + " does not resolve to a Database or a Snapshot within "
+                    + ForwardingView.MAX_FORWARDING + " hops (it reached " + view.getClass().getName() + ")");
+        }
+        return view;
     }
 
     /** Checks that {@code view} (of any kind) belongs to this database. */
