@@ -6,6 +6,7 @@ import dev.picante.spring.QueryFunction;
 import dev.picante.spring.QueryFunctionEnhancer;
 import dev.picante.spring.QueryFunctionObserver;
 import dev.picante.spring.QueryFunctionRegistrar;
+import dev.picante.spring.RequestView;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -13,12 +14,13 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Primary;
 import org.springframework.util.unit.DataSize;
 
 /**
  * Auto-configuration of the picante runtime: a {@link Database} bean configured from
  * {@link PicanteProperties} ({@code picante.*}) and {@link PicanteDatabaseCustomizer} beans, the {@link PicanteViews} that tell which view code reads
- * from, and {@link QueryFunction @QueryFunction} support.
+ * from, the request-scoped {@link RequestView} (the primary {@code View} bean), and {@link QueryFunction @QueryFunction} support.
  *
  * <p>Active when picante-core is on the class path and {@code picante.enabled} is not {@code false}.
  * The {@code Database} bean backs off when the application defines its own. Ordered after the
@@ -52,6 +54,17 @@ public final class PicanteAutoConfiguration {
     @ConditionalOnMissingBean
     PicanteViews picanteViews(Database database) {
         return new PicanteViews(database);
+    }
+
+    /**
+     * The request-scoped view, primary among {@code View} beans so that injecting {@code View} gives it:
+     * the current request's snapshot inside a request and the database outside one.
+     */
+    @Bean
+    @Primary
+    @ConditionalOnMissingBean
+    RequestView picanteRequestView(PicanteViews views) {
+        return new RequestView(views);
     }
 
     @Bean

@@ -7,6 +7,7 @@ import dev.picante.Snapshot;
 import dev.picante.View;
 import dev.picante.spring.Input;
 import dev.picante.spring.PicanteViews;
+import dev.picante.spring.RequestView;
 import dev.picante.spring.autoconfigure.PicanteAutoConfiguration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -110,6 +111,7 @@ class PicanteWebFluxRequestSnapshotTests {
             assertThat(body(client, "/view")).isEqualTo("Snapshot");
             ReactivePagesController controller = context.getBean(ReactivePagesController.class);
             assertThat(controller.lastCurrent).isSameAs(controller.lastView);
+            assertThat(controller.lastDelegate).isSameAs(controller.lastView);  // the injected request View
             assertThat(org.assertj.core.api.Assertions.catchThrowable(
                     () -> pages(context).ingredient().get((Snapshot) controller.lastView, "a")))
                     .isInstanceOf(IllegalStateException.class);
@@ -140,12 +142,15 @@ class PicanteWebFluxRequestSnapshotTests {
 
         private final PageStats stats;
         private final PicanteViews views;
+        private final RequestView requestView;
         volatile View lastView;
         volatile View lastCurrent;
+        volatile View lastDelegate;
 
-        ReactivePagesController(PageStats stats, PicanteViews views) {
+        ReactivePagesController(PageStats stats, PicanteViews views, RequestView requestView) {
             this.stats = stats;
             this.views = views;
+            this.requestView = requestView;
         }
 
         @GetMapping("/pair/{page}")
@@ -168,6 +173,7 @@ class PicanteWebFluxRequestSnapshotTests {
         String view(View view) {
             lastView = view;
             lastCurrent = views.current();
+            lastDelegate = requestView.delegate();
             return view.getClass().getSimpleName();
         }
     }
