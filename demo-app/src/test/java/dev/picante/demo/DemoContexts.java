@@ -1,8 +1,8 @@
 package dev.picante.demo;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -15,7 +15,7 @@ final class DemoContexts {
 
     /**
      * Starts the application without a web server, the watcher off, on {@code docs} (filled with the sample
-     * pages when empty) and the JDBC URL {@code database}.
+     * pages when empty) and the JDBC URL {@code database}; {@code properties} ({@code name=value}) override.
      */
     static ConfigurableApplicationContext start(Path docs, String database, String... properties) {
         return start(WebApplicationType.NONE, docs, database, properties);
@@ -23,17 +23,19 @@ final class DemoContexts {
 
     static ConfigurableApplicationContext start(WebApplicationType type, Path docs, String database,
             String... properties) {
-        List<String> all = new ArrayList<>(List.of(
-                "--demo.docs.path=" + docs,
-                "--demo.docs.watch=false",
-                "--spring.datasource.url=" + database,
-                "--picante.store.append-interval=",
-                "--server.port=0",
-                "--spring.main.banner-mode=off"));
+        Map<String, String> all = new LinkedHashMap<>();
+        all.put("demo.docs.path", docs.toString());
+        all.put("demo.docs.watch", "false");
+        all.put("spring.datasource.url", database);
+        all.put("picante.store.append-interval", "");
+        all.put("server.port", "0");
+        all.put("spring.main.banner-mode", "off");
         for (String property : properties) {
-            all.add("--" + property);
+            int eq = property.indexOf('=');
+            all.put(property.substring(0, eq), property.substring(eq + 1));
         }
-        return new SpringApplicationBuilder(DemoApplication.class).web(type).run(all.toArray(String[]::new));
+        String[] args = all.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
+        return new SpringApplicationBuilder(DemoApplication.class).web(type).run(args);
     }
 
     /** An in-memory H2 database of its own. */
