@@ -16,11 +16,15 @@ import org.springframework.web.util.HtmlUtils;
  * Every derived view of the documentation site, as picante query functions over two inputs: {@code pages}
  * (page path to Markdown text) and {@code site} (the sorted list of page paths, under {@link #SITE}).
  *
- * <p>The graph is shaped for early cutoff: {@link #title}, {@link #links} and {@link #mentions} read
- * {@link #parse} and usually compute the value they had, so an edit of a page's body recomputes that page's
- * {@code parse} and {@code render} (and {@code page}) and stops there: {@link #navigation} reads only
- * titles, {@link #linkGraph} only links, {@link #termIndex} only {@code mentions} of its term. Creating or
- * deleting a page changes {@code site}, which {@link #exists} and {@link #navigation} read.
+ * <p>The graph is shaped for early cutoff: {@link #title}, {@link #links} and {@link #mentions} usually
+ * compute the value they had, so an edit of a page's body recomputes that page's {@code parse} and
+ * {@code render} (and {@code page}) and stops there: {@link #navigation} reads only titles, {@link #linkGraph}
+ * only links, {@link #termIndex} only {@code mentions} of its term. Creating or deleting a page changes
+ * {@code site}, which {@link #exists} and {@link #navigation} read.
+ *
+ * <p>{@link #title} and {@link #links} parse the page's text themselves rather than read {@link #parse}: after
+ * any edit, the next page served revalidates the navigation (every page's title) and the link graph (every
+ * page's links), and one level less per page halves that walk. {@link #parse} feeds search.
  *
  * <p>Every method notes its run in the {@link EditLog}, which the status page and the tests read.
  */
@@ -41,7 +45,7 @@ public class DocsQueries {
         this.log = log;
     }
 
-    /** Parses a page: its title, the pages it links to, its words. */
+    /** Parses a page: its title, the pages it links to, its words (which search reads). */
     @QueryFunction
     public Parsed parse(String path) {
         log.computed("parse", path);
@@ -54,14 +58,14 @@ public class DocsQueries {
     @QueryFunction
     public String title(String path) {
         log.computed("title", path);
-        return parse(path).title();
+        return Markdown.title(Markdown.parse(pages.require(path)), path);
     }
 
     /** The pages this page links to. */
     @QueryFunction
     public Paths links(String path) {
         log.computed("links", path);
-        return new Paths(parse(path).links());
+        return new Paths(Markdown.links(Markdown.parse(pages.require(path)), path));
     }
 
     /** Whether a page exists. */
