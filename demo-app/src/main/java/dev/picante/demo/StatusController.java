@@ -34,15 +34,19 @@ class StatusController {
         html.append("<h1>Status</h1><p>Database <code>").append(HtmlUtils.htmlEscape(database.name()))
                 .append("</code> at revision ").append(database.revision().value()).append(".</p>");
         EditLog.Edit edit = log.last();
+        Map<String, Inspector.Counters> since;
         if (edit == null) {
-            html.append("<p>No edit yet. Edit a page (a file in the docs folder, or <code>PUT /api/pages/...</code>), "
-                    + "open it, and come back.</p>");
-            return html.append(Layout.close()).toString();
+            since = Map.of();
+            html.append("<p>No edit since startup. Edit a page (a file in the docs folder, or <code>PUT /api/pages/...</code>), "
+                    + "open it, and come back.</p><h2>Since startup, per query function</h2>");
+        } else {
+            since = edit.counters();
+            html.append("<h2>Last edit</h2><p><code>").append(HtmlUtils.htmlEscape(edit.change().cause()))
+                    .append("</code> at revision ").append(edit.change().revision()).append(", ").append(edit.at())
+                    .append(": pages ").append(HtmlUtils.htmlEscape(String.join(", ", edit.change().paths())))
+                    .append(".</p><h2>Since then, per query function</h2>");
         }
-        html.append("<h2>Last edit</h2><p><code>").append(HtmlUtils.htmlEscape(edit.change().cause()))
-                .append("</code> at revision ").append(edit.change().revision()).append(", ").append(edit.at())
-                .append(": pages ").append(HtmlUtils.htmlEscape(String.join(", ", edit.change().paths()))).append(".</p>");
-        html.append("<h2>Since then, per query function</h2><table><tr><th>query</th><th>recomputed</th>")
+        html.append("<table><tr><th>query</th><th>computed</th>")
                 .append("<th>which</th><th>reused</th><th>early cutoffs</th></tr>");
         Map<String, Inspector.Counters> now = new TreeMap<>(log.counters());
         Inspector.Counters zero = new Inspector.Counters(0, 0, 0, 0, 0);
@@ -53,7 +57,7 @@ class StatusController {
                     .add(call.substring(paren + 1, call.length() - 1));
         }
         for (Map.Entry<String, Inspector.Counters> entry : now.entrySet()) {
-            Inspector.Counters before = edit.counters().getOrDefault(entry.getKey(), zero);
+            Inspector.Counters before = since.getOrDefault(entry.getKey(), zero);
             Inspector.Counters after = entry.getValue();
             html.append("<tr><td>").append(HtmlUtils.htmlEscape(entry.getKey())).append("</td><td>")
                     .append(after.computations() - before.computations()).append("</td><td>")
@@ -64,7 +68,7 @@ class StatusController {
                     .append("</td><td>").append(after.earlyCutoffs() - before.earlyCutoffs()).append("</td></tr>");
         }
         html.append("</table>");
-        html.append("<p>Everything else was reused. Look inside with <a href=\"/actuator/picante\">/actuator/picante</a>, ")
+        html.append("<p>Look inside with <a href=\"/actuator/picante\">/actuator/picante</a>, ")
                 .append("e.g. <a href=\"/actuator/picante/docsQueries.page\">the memoized pages</a>.</p>");
         return html.append(Layout.close()).toString();
     }
