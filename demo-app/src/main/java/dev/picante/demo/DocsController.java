@@ -99,6 +99,9 @@ class DocsController {
 
     @GetMapping(path = "/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
     SseEmitter events(@RequestParam String path, @RequestParam int v) {
+        if (!Markdown.isPagePath(path)) {
+            throw new IllegalArgumentException("not a page path: '" + path + "'");
+        }
         return live.subscribe(path, v);
     }
 
