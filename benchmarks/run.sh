@@ -2,7 +2,8 @@
 # Builds the JMH benchmarks, runs them and regenerates BENCHMARKS.md from the JSON results.
 #
 #   bash benchmarks/run.sh            quick mode (under 10 minutes on 2 cores: 7 min 36 s with the Spring and store
-#                                     benchmarks on a busy machine), rewrites BENCHMARKS.md; single-shot benchmarks
+#                                     benchmarks on a busy machine, before DocsSiteBenchmark, the demo on 2,000 pages, which
+#                                     adds about a minute), rewrites BENCHMARKS.md; single-shot benchmarks
 #                                     (the store's save and load) take 2 warmup + 4 measured shots
 #   bash benchmarks/run.sh --full     each benchmark class's own settings (2 forks, longer), rewrites BENCHMARKS.md
 #   bash benchmarks/run.sh REGEX...   only the matching benchmarks, quick settings; results go to

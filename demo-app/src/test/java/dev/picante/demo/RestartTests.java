@@ -1,0 +1,72 @@
+package dev.picante.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * A restart on the same H2 file database is warm: every page requested over HTTP before the restart is served
+ * after it without rendering anything again (the store saves on shutdown and loads at startup).
+ */
+class RestartTests {
+
+    @TempDir
+    Path folder;
+
+    private final HttpClient client = HttpClient.newHttpClient();
+
+    @Test
+    void restartOnTheSameDatabaseRecomputesNoPage() throws Exception {
+        Path docs = folder.resolve("docs");
+        String database = "jdbc:h2:file:" + folder.resolve("db");
+        Map<String, String> first = new HashMap<>();
+        try (ConfigurableApplicationContext context = start(docs, database)) {
+            for (String path : context.getBean(PageStore.class).paths()) {
+                first.put(path, get(context, path));
+            }
+            assertThat(computations(context, "page")).isEqualTo(first.size());
+        } // closing the context saves the database (picante.store.save-on-shutdown)
+        assertThat(first).hasSizeGreaterThanOrEqualTo(30);
+
+        // r[store.restore]
+        try (ConfigurableApplicationContext context = start(docs, database)) {
+            List<String> paths = context.getBean(PageStore.class).paths();
+            assertThat(paths).containsExactlyInAnyOrderElementsOf(first.keySet());
+            for (String path : paths) {
+                assertThat(get(context, path)).isEqualTo(first.get(path));
+            }
+            assertThat(computations(context, "render")).isZero();
+            assertThat(computations(context, "page")).isZero();
+            assertThat(context.getBean(EditLog.class).computedSinceEdit()).isEmpty();
+            assertThat(context.getBean(EditLog.class).last()).isNull();
+        }
+    }
+
+    private static ConfigurableApplicationContext start(Path docs, String database) {
+        return DemoContexts.start(WebApplicationType.SERVLET, docs, database);
+    }
+
+    private String get(ConfigurableApplicationContext context, String path) throws Exception {
+        int port = ((WebServerApplicationContext) context).getWebServer().getPort();
+        HttpResponse<String> response = client.send(HttpRequest.newBuilder(
+                URI.create("http://localhost:" + port + "/docs/" + path)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        return response.body();
+    }
+
+    private static long computations(ConfigurableApplicationContext context, String function) {
+        return context.getBean(EditLog.class).counters().get("docsQueries." + function).computations();
+    }
+}
