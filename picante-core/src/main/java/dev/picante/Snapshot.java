@@ -54,6 +54,22 @@ public final class Snapshot implements View, AutoCloseable {
     }
 
     /**
+     * Hands this snapshot's results to the view it was forked from, where that is free: when neither view
+     * has been written since the fork, every successful result this snapshot holds for the current revision
+     * is valid in its source unchanged and is adopted there, so the source (and what a store saves of it)
+     * does not compute it again. Computes nothing and changes no value either view returns
+     * (r[sharing.nonobservable]); after writes on either side it adopts nothing, and the source may still
+     * reuse those results later after revalidating them. Typical use: a request's snapshot, just before
+     * it is closed.
+     *
+     * @return how many results the source adopted
+     * @throws IllegalStateException if this snapshot is closed
+     */
+    public int promote() {
+        return state.promote();
+    }
+
+    /**
      * Closes this snapshot: afterwards reading or writing through it and forking it throw
      * {@link IllegalStateException} ({@link #revision()} still answers), and
      * values only it held stop counting as state bytes. Snapshots taken from it stay usable. Closing twice

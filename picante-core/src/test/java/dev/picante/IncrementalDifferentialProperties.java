@@ -84,7 +84,7 @@ class IncrementalDifferentialProperties {
     record GraphSpec(int keys, List<Durability> inputs, List<QuerySpec> queries) {
     }
 
-    sealed interface Step permits SetStep, RemoveStep, SetSameStep, BatchStep, SnapshotStep, ReadStep {
+    sealed interface Step permits SetStep, RemoveStep, SetSameStep, BatchStep, SnapshotStep, PromoteStep, ReadStep {
     }
 
     record SetStep(int view, int input, int key, int value) implements Step {
@@ -105,6 +105,10 @@ class IncrementalDifferentialProperties {
     }
 
     record SnapshotStep(int view) implements Step {
+    }
+
+    /** {@link Snapshot#promote()} on a snapshot (nothing on the database). */
+    record PromoteStep(int view) implements Step {
     }
 
     record ReadStep(int view, int query, int key, boolean async) implements Step {
@@ -149,6 +153,7 @@ class IncrementalDifferentialProperties {
                 Arbitraries.integers().between(-4, MAX_VALUE)).as(BatchOp::new);
         Arbitrary<Step> batch = Combinators.combine(view, op.list().ofMinSize(1).ofMaxSize(5)).as(BatchStep::new);
         Arbitrary<Step> snapshot = view.map(SnapshotStep::new);
+        Arbitrary<Step> promote = view.map(PromoteStep::new);
         Arbitrary<Step> readStep = Combinators.combine(view, Arbitraries.integers().between(0, MAX_DERIVED - 1), key,
                 bool).as(ReadStep::new);
         Arbitrary<Step> step = Arbitraries.frequencyOf(List.of(
@@ -157,6 +162,7 @@ class IncrementalDifferentialProperties {
                 Tuple.of(8, same),
                 Tuple.of(15, batch),
                 Tuple.of(12, snapshot),
+                Tuple.of(5, promote),
                 Tuple.of(15, readStep)));
         return Combinators.combine(
                 graph,
@@ -698,6 +704,13 @@ class IncrementalDifferentialProperties {
                     dropped = " (no longer checked: " + views.remove(1).label + ")";
                 }
                 trace.add("snapshot#" + id + " of " + source.label + dropped);
+            } else if (step instanceof PromoteStep promote) {
+                // r[sharing.nonobservable]: handing results to the source changes no value anywhere.
+                ViewModel vm = view(promote.view());
+                if (vm.view instanceof Snapshot snapshot) {
+                    int promoted = snapshot.promote();
+                    trace.add("promote " + vm.label + " (" + promoted + " adopted by its source)");
+                }
             } else if (step instanceof ReadStep read) {
                 ViewModel vm = view(read.view());
                 QK qk = new QK(read.query() % graph.defs.size(), read.key() % graph.keys);

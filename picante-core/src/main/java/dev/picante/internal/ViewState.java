@@ -362,6 +362,43 @@ public final class ViewState {
         return memo;
     }
 
+    /**
+     * Adopts into the view this snapshot was forked from every successful result this snapshot verified at
+     * the revision that view is at now: both views are then at the same input state, so each such result is
+     * valid there unchanged (r[sharing.nonobservable]). Computes nothing; other results stay available to
+     * that view through revalidation. Returns how many results it adopted.
+     */
+    public int promote() {
+        ViewState target = parent;
+        if (primary || target == null) {
+            return 0;
+        }
+        checkOpen();
+        long revision = target.current.revision;
+        if (current.revision != revision) {
+            return 0; // a write on either side since the fork: nothing here is verified at the target's state
+        }
+        int promoted = 0;
+        ConcurrentHashMap<Object, Cell>[] t = tables;
+        for (int i = 0; i < t.length; i++) {
+            ConcurrentHashMap<Object, Cell> table = t[i];
+            if (table == null || !(engine.ingredient(i) instanceof DerivedImpl<?, ?> derived)) {
+                continue;
+            }
+            for (Map.Entry<Object, Cell> entry : table.entrySet()) {
+                Cell cell = entry.getValue();
+                if (cell.verifiedAt == revision && !cell.memo.failed()) {
+                    Cell own = target.cell(i, entry.getKey());
+                    if (own == null || own.verifiedAt < revision) {
+                        target.adopt(derived, entry.getKey(), cell.memo, revision);
+                        promoted++;
+                    }
+                }
+            }
+        }
+        return promoted;
+    }
+
     /** Takes another view's memo for the same revision into this view's table. */
     private Memo adopt(DerivedImpl<?, ?> derived, Object key, Memo memo, long revision) {
         ConcurrentHashMap<Object, Cell> table = table(derived.index);
