@@ -14,8 +14,9 @@ import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * A servlet filter that takes a snapshot of the database when a request starts, makes it the request's
- * view ({@link PicanteViews#current()}) on the handling thread, and closes it when the request ends
- * (after asynchronous processing, if the request started any). The snapshot is also kept as the request
+ * view ({@link PicanteViews#current()}) on the handling thread, and when the request ends (after
+ * asynchronous processing, if the request started any) promotes its results into the database where they
+ * are valid unchanged ({@link Snapshot#promote()}) and closes it. The snapshot is also kept as the request
  * attribute {@link #SNAPSHOT_ATTRIBUTE}; asynchronous dispatches of the request reuse it.
  */
 public class RequestSnapshotFilter extends OncePerRequestFilter implements Ordered {
@@ -57,9 +58,23 @@ public class RequestSnapshotFilter extends OncePerRequestFilter implements Order
             if (request.isAsyncStarted()) {
                 request.getAsyncContext().addListener(new ClosingListener(snapshot));
             } else {
-                snapshot.close();
+                finish(snapshot);
             }
         }
+    }
+
+    /**
+     * Ends a request's snapshot: hands its results to the database where that is free
+     * ({@link Snapshot#promote()}: nothing was written since the request started), so that the next
+     * requests and the store's saves find them there, then closes it. Idempotent.
+     */
+    static void finish(Snapshot snapshot) {
+        try {
+            snapshot.promote();
+        } catch (IllegalStateException alreadyClosed) {
+            return;
+        }
+        snapshot.close();
     }
 
     /** Closes the snapshot when asynchronous processing ends. */
@@ -67,7 +82,7 @@ public class RequestSnapshotFilter extends OncePerRequestFilter implements Order
 
         @Override
         public void onComplete(AsyncEvent event) {
-            snapshot.close();
+            finish(snapshot);
         }
 
         @Override
@@ -76,7 +91,7 @@ public class RequestSnapshotFilter extends OncePerRequestFilter implements Order
 
         @Override
         public void onError(AsyncEvent event) {
-            snapshot.close();
+            finish(snapshot);
         }
 
         @Override

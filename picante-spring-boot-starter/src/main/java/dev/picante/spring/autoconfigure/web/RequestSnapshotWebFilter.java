@@ -11,8 +11,9 @@ import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Mono;
 
 /**
- * A WebFlux filter that takes a snapshot of the database when a request starts and closes it when the
- * request's processing ends. The snapshot is the exchange attribute {@link #SNAPSHOT_ATTRIBUTE} and the
+ * A WebFlux filter that takes a snapshot of the database when a request starts and, when the request's
+ * processing ends, promotes its results into the database where they are valid unchanged
+ * ({@link Snapshot#promote()}) and closes it. The snapshot is the exchange attribute {@link #SNAPSHOT_ATTRIBUTE} and the
  * Reactor context entry under the key {@code View.class}; it is also the request's view
  * ({@link PicanteViews#current()}) on the thread that subscribes to the rest of the chain, which is the
  * thread that invokes an annotated controller unless argument resolution waited for the request body.
@@ -44,7 +45,7 @@ public class RequestSnapshotWebFilter implements WebFilter, Ordered {
             Snapshot snapshot = views.database().snapshot();
             exchange.getAttributes().put(SNAPSHOT_ATTRIBUTE, snapshot);
             return new BoundMono(chain.filter(exchange), views, snapshot)
-                    .doFinally(signal -> snapshot.close())
+                    .doFinally(signal -> RequestSnapshotFilter.finish(snapshot))
                     .contextWrite(context -> context.put(View.class, snapshot)
                             .put(PicanteViews.REQUEST_VIEW_KEY, views.requestBinding(snapshot)));
         });

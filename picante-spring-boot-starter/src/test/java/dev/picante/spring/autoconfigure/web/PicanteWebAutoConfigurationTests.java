@@ -6,6 +6,7 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
 import dev.picante.Database;
+import dev.picante.Inspector;
 import dev.picante.Snapshot;
 import dev.picante.View;
 import dev.picante.spring.Input;
@@ -131,16 +132,43 @@ class PicanteWebAutoConfigurationTests {
             Database database = context.getBean(Database.class);
             mvc.perform(get("/words/a")).andExpect(content().string("3"));
             assertThat(computations(database, "words")).isEqualTo(1);
-            assertThat(database.inspector().cell("words", "a")).isEmpty();  // computed in the request's snapshot
+            // Computed in the request's snapshot, promoted into the database when the request ended.
+            assertThat(database.inspector().explain("words", "a").outcome()).isEqualTo(Inspector.Outcome.ADOPTED);
 
             mvc.perform(get("/words/a")).andExpect(content().string("3"));
             assertThat(computations(database, "words")).isEqualTo(1);
-            assertThat(context.getBean(PageStats.class).words("a")).isEqualTo(3);   // the primary view adopts it
+            assertThat(context.getBean(PageStats.class).words("a")).isEqualTo(3);   // a hit on the database
             assertThat(computations(database, "words")).isEqualTo(1);
 
             pages(context).set("a", "one two");
             mvc.perform(get("/words/a")).andExpect(content().string("2"));
             assertThat(computations(database, "words")).isEqualTo(2);
+        });
+    }
+
+    @Test
+    void aRequestOverlappingAWriteHandsNothingToTheDatabaseButItsResultIsStillReusedAfterRevalidation() {
+        // r[sharing.nonobservable]: nothing valid only in the request's state reaches the database as is
+        contextRunner.run(context -> {
+            MockMvc mvc = mockMvc(context);
+            PageStats stats = context.getBean(PageStats.class);
+            Database database = context.getBean(Database.class);
+            stats.firstReadDone = new CountDownLatch(1);
+            stats.writeDone = new CountDownLatch(1);
+            CompletableFuture<String> response = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return mvc.perform(get("/pair/a")).andReturn().getResponse().getContentAsString();
+                } catch (Exception ex) {
+                    throw new IllegalStateException(ex);
+                }
+            }, executor);
+            assertThat(stats.firstReadDone.await(10, TimeUnit.SECONDS)).isTrue();
+            pages(context).set("b", "unrelated");
+            stats.writeDone.countDown();
+            assertThat(response.get(10, TimeUnit.SECONDS)).isEqualTo("3,13");
+            assertThat(database.inspector().cell("words", "a")).isEmpty();
+            assertThat(stats.words("a")).isEqualTo(3);   // adopted from the shared cache after revalidation
+            assertThat(computations(database, "words")).isEqualTo(1);
         });
     }
 
