@@ -5,6 +5,7 @@ import dev.picante.internal.EngineOptions;
 import dev.picante.internal.ViewAccess;
 import dev.picante.internal.ViewState;
 import dev.picante.persist.ImportReport;
+import dev.picante.persist.InputChangeGate;
 import dev.picante.persist.StateImage;
 import dev.picante.persist.StoreMismatchException;
 import java.util.Objects;
@@ -282,6 +283,15 @@ public final class Database implements View {
          */
         public Builder executor(Executor executor) {
             options.executor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /**
+         * Sets the gate every input write on the primary view passes before it is published, for a store
+         * that must make each change durable or ordered first; see {@link InputChangeGate}. Default: none.
+         */
+        public Builder inputChangeGate(InputChangeGate gate) {
+            options.inputChangeGate = Objects.requireNonNull(gate, "gate");
             return this;
         }
 
