@@ -193,4 +193,28 @@ class InputChangeGateTest {
         assertThat(gate.calls).isEmpty();
         assertThat(pages.get(snapshot, "a")).contains("snapshot only");
     }
+
+    @Test
+    void applyInputChangesAppliesNamedChangesAsOneGatedBatch() {
+        pages.set(db, "a", "one");
+        gate.committed.clear();
+
+        Revision revision = db.applyInputChanges(List.of(new InputChange("pages", "a", null),
+                new InputChange("counts", "n", 7)));
+
+        assertThat(revision.value()).isEqualTo(2);
+        assertThat(pages.get(db, "a")).isEmpty();
+        assertThat(counts.get(db, "n")).contains(7);
+        assertThat(gate.committed).containsExactly(List.of(new InputChange("pages", "a", null),
+                new InputChange("counts", "n", 7)));
+        assertThatThrownBy(() -> db.applyInputChanges(List.of(new InputChange("counts", "m", 1),
+                new InputChange("length", "a", 1))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("database 'picante' has no input named 'length': derived 'length'");
+        assertThatThrownBy(() -> db.applyInputChanges(List.of(new InputChange("counts", "m", "text"))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("value of type java.lang.String for input 'counts' key m is not a java.lang.Integer");
+        assertThat(counts.get(db, "m")).isEmpty();
+        assertThat(db.revision()).isEqualTo(revision);
+    }
 }
