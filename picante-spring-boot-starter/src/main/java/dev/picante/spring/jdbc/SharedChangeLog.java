@@ -617,8 +617,10 @@ public final class SharedChangeLog implements InputChangeGate {
      * The position is read before the export, so the save includes at least the entries up to it; replaying
      * later ones on top, even some it already includes, gives the same inputs (each entry sets or removes
      * slots to given values).
+     *
+     * @throws PicanteStoreException if the save fails; the store is unchanged then
      */
-    void save(JdbcStateStore store, Database db) {
+    public void save(JdbcStateStore store, Database db) {
         long position = appliedPosition;
         tx.executeWithoutResult(status -> {
             store.save(db);

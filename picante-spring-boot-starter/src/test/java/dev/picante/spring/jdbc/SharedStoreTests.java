@@ -1,12 +1,17 @@
 package dev.picante.spring.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.picante.Database;
 import dev.picante.DerivedIngredient;
 import dev.picante.InputIngredient;
 import dev.picante.Snapshot;
 import dev.picante.spring.autoconfigure.PicanteAutoConfiguration;
+import dev.picante.spring.autoconfigure.actuate.endpoint.PicanteEndpoint;
+import dev.picante.spring.autoconfigure.actuate.endpoint.PicanteEndpoint.InstanceDescriptor;
+import dev.picante.spring.autoconfigure.actuate.endpoint.PicanteEndpoint.PicanteDescriptor;
+import dev.picante.spring.autoconfigure.actuate.endpoint.PicanteEndpoint.SharedLogDescriptor;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -17,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -30,6 +36,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.actuate.endpoint.SecurityContext;
+import org.springframework.boot.actuate.endpoint.Show;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
@@ -321,5 +329,24 @@ class SharedStoreTests {
         assertThat(status.instanceId()).isEqualTo("b");
         assertThat(status.lag()).isZero();
         assertThat(status.instances()).extracting(SharedLogStatus.Instance::id).containsExactly("a", "b");
+
+        // the actuator summary shows this instance's id, and each instance's applied position and lag
+        PicanteEndpoint endpoint = new PicanteEndpoint(b.db, Show.NEVER, Set.of(),
+                restarted.getBeanProvider(JdbcStateStore.class), restarted.getBeanProvider(SharedChangeLog.class));
+        PicanteDescriptor summary = (PicanteDescriptor) endpoint.picante(null, SecurityContext.NONE);
+        assertThat(summary.store()).isNotNull();
+        SharedLogDescriptor shared = summary.store().shared();
+        assertThat(shared).isNotNull();
+        assertThat(shared.instanceId()).isEqualTo("b");
+        assertThat(shared.lag()).isZero();
+        assertThat(shared.appliedPosition()).isEqualTo(shared.headPosition()).isEqualTo(24);
+        assertThat(shared.instances()).extracting(InstanceDescriptor::id, InstanceDescriptor::self)
+                .containsExactly(tuple("a", false), tuple("b", true));
+        assertThat(shared.instances().get(1).lag()).isZero();
+        await("a's heartbeat reports its position", () -> {
+            SharedLogDescriptor now = ((PicanteDescriptor) endpoint.picante(null, SecurityContext.NONE)).store()
+                    .shared();
+            return now.instances().get(0).appliedPosition() == 24 && now.instances().get(0).lag() == 0;
+        });
     }
 }
