@@ -1,6 +1,7 @@
 package dev.picante.spring.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
 import dev.picante.Database;
@@ -32,6 +33,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -44,6 +46,7 @@ import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * Two application instances (two Spring application contexts) sharing one store on a real PostgreSQL
@@ -129,7 +132,8 @@ class SharedStoreTests {
     }
 
     ConfigurableApplicationContext start(String instance, String... properties) {
-        List<String> all = new ArrayList<>(List.of("spring.datasource.url=" + url, "spring.datasource.username=postgres",
+        List<String> all = new ArrayList<>(List.of("spring.datasource.url=" + url,
+                "spring.datasource.username=" + (url.startsWith("jdbc:h2") ? "sa" : "postgres"),
                 "spring.datasource.hikari.maximum-pool-size=6", "spring.main.banner-mode=off",
                 "picante.store.instance-id=" + instance, "picante.store.poll-interval=200ms",
                 "logging.level.com.zaxxer=warn"));
@@ -216,6 +220,52 @@ class SharedStoreTests {
         assertThat(checks.get()).isPositive();
         assertThat(b.total.get(b.db, "all")).isEqualTo(batches * COUNTERS);
         assertThat(log(contexts.get(1)).status().lag()).isZero();
+    }
+
+    @Test
+    void aWriteTheLogRefusesFailsAndChangesNothingLocally() throws Exception {
+        Ingredients a = app(start("a"));
+        Ingredients b = app(start("b"));
+        a.pages.set(a.db, "home", "v1");
+        JdbcTemplate jdbc = new JdbcTemplate(contexts.get(0).getBean(DataSource.class));
+        jdbc.execute("ALTER TABLE PICANTE_SHARED_LOG RENAME TO PICANTE_SHARED_LOG_AWAY");
+        long revision = a.db.revision().value();
+
+        assertThatThrownBy(() -> a.pages.set(a.db, "home", "v2")).isInstanceOf(PicanteStoreException.class)
+                .hasMessageStartingWith("store 'picante': the shared change log refused the write:");
+        assertThat(a.pages.get(a.db, "home")).contains("v1");
+        assertThat(a.db.revision().value()).isEqualTo(revision);
+
+        jdbc.execute("ALTER TABLE PICANTE_SHARED_LOG_AWAY RENAME TO PICANTE_SHARED_LOG");
+        a.pages.set(a.db, "home", "v3");
+        await("b sees v3", () -> b.pages.get(b.db, "home").equals(Optional.of("v3")));
+        assertThat(log(contexts.get(1)).status().headPosition()).isEqualTo(2);
+    }
+
+    @Test
+    void onH2InstancesShareByPollingWhenSharedIsSet() throws Exception {
+        url = "jdbc:h2:mem:shared-h2-" + DATABASES.incrementAndGet() + ";DB_CLOSE_DELAY=-1";
+        Ingredients a = app(start("a", "picante.store.shared=true"));
+        Ingredients b = app(start("b", "picante.store.shared=true"));
+        assertThat(log(contexts.get(0)).isPostgres()).isFalse();
+
+        a.db.batch().set(a.pages, "home", "from a").set(a.counters, "c0", 1L).commit();
+        b.pages.set(b.db, "about", "from b");
+        await("both see both writes", () -> a.pages.get(a.db, "about").isPresent()
+                && b.pages.get(b.db, "home").isPresent());
+        assertThat(b.inputs()).isEqualTo(a.inputs());
+        assertThat(evaluate(b)).isEqualTo(fromScratch(a.inputs()));
+    }
+
+    @Test
+    void onH2TheStoreIsNotSharedByDefault() {
+        url = "jdbc:h2:mem:shared-h2-" + DATABASES.incrementAndGet() + ";DB_CLOSE_DELAY=-1";
+        ConfigurableApplicationContext context = start("a");
+        assertThat(context.getBean(PicanteStoreLifecycle.class).sharedLog()).isNull();
+        Ingredients a = app(context);
+        a.pages.set(a.db, "home", "local");
+        assertThat(new JdbcTemplate(context.getBean(DataSource.class)).queryForObject(
+                "SELECT COUNT(*) FROM PICANTE_SHARED_LOG", Integer.class)).isZero();
     }
 
     @Test
