@@ -438,22 +438,29 @@ public final class SharedChangeLog implements InputChangeGate {
         if (db == null || !started) {
             return false;
         }
-        Long head = jdbc.queryForObject("SELECT LAST_POSITION FROM PICANTE_SHARED_HEAD WHERE STORE_NAME = ?",
-                Long.class, name);
-        if (head == null) {
-            return false;
-        }
-        knownHead = Math.max(knownHead, head);
-        if (head <= appliedPosition) {
-            return false;
-        }
-        mode.set(Mode.CATCH_UP);
         try {
-            db.batch().commit(); // passes the gate, under the database's write serialization: see open()
-        } finally {
-            mode.remove();
+            Long head = jdbc.queryForObject("SELECT LAST_POSITION FROM PICANTE_SHARED_HEAD WHERE STORE_NAME = ?",
+                    Long.class, name);
+            if (head == null) {
+                return false;
+            }
+            knownHead = Math.max(knownHead, head);
+            if (head <= appliedPosition) {
+                failure = null;
+                return false;
+            }
+            mode.set(Mode.CATCH_UP);
+            try {
+                db.batch().commit(); // passes the gate, under the database's write serialization: see open()
+            } finally {
+                mode.remove();
+            }
+            failure = null;
+            return true;
+        } catch (RuntimeException e) {
+            failure = "cannot apply the shared log: " + e.getMessage();
+            throw e;
         }
-        return true;
     }
 
     /** Applies the entries after {@link #appliedPosition}; runs under the database's write serialization. */

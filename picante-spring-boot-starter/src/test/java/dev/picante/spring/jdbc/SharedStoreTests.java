@@ -10,6 +10,7 @@ import dev.picante.InputIngredient;
 import dev.picante.Snapshot;
 import dev.picante.spring.autoconfigure.PicanteAutoConfiguration;
 import dev.picante.spring.autoconfigure.actuate.endpoint.PicanteEndpoint;
+import dev.picante.spring.autoconfigure.health.PicanteStoreHealthIndicator;
 import dev.picante.spring.autoconfigure.actuate.endpoint.PicanteEndpoint.InstanceDescriptor;
 import dev.picante.spring.autoconfigure.actuate.endpoint.PicanteEndpoint.PicanteDescriptor;
 import dev.picante.spring.autoconfigure.actuate.endpoint.PicanteEndpoint.SharedLogDescriptor;
@@ -42,6 +43,7 @@ import org.springframework.boot.actuate.endpoint.SecurityContext;
 import org.springframework.boot.actuate.endpoint.Show;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
@@ -235,9 +237,17 @@ class SharedStoreTests {
                 .hasMessageStartingWith("store 'picante': the shared change log refused the write:");
         assertThat(a.pages.get(a.db, "home")).contains("v1");
         assertThat(a.db.revision().value()).isEqualTo(revision);
+        PicanteStoreHealthIndicator health = new PicanteStoreHealthIndicator(
+                contexts.get(0).getBean(JdbcStateStore.class), contexts.get(0).getBeanProvider(SharedChangeLog.class));
+        assertThat(health.health().getStatus()).isEqualTo(Status.DOWN);
+        assertThat(health.health().getDetails()).containsEntry("sharedInstance", "a")
+                .hasEntrySatisfying("sharedFailure", failure -> assertThat(failure.toString())
+                        .startsWith("store 'picante': the shared change log refused the write:"));
 
         jdbc.execute("ALTER TABLE PICANTE_SHARED_LOG_AWAY RENAME TO PICANTE_SHARED_LOG");
         a.pages.set(a.db, "home", "v3");
+        assertThat(health.health().getStatus()).isEqualTo(Status.UP);
+        assertThat(health.health().getDetails()).containsEntry("sharedAppliedPosition", 2L);
         await("b sees v3", () -> b.pages.get(b.db, "home").equals(Optional.of("v3")));
         assertThat(log(contexts.get(1)).status().headPosition()).isEqualTo(2);
     }
