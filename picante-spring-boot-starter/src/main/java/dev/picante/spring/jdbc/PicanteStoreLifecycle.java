@@ -58,7 +58,8 @@ public final class PicanteStoreLifecycle implements SmartLifecycle {
     @Override
     public void start() {
         store.migrate();
-        SharedChangeLog log = sharedLog != null && sharedLog.isShared() ? sharedLog : null;
+        SharedChangeLog log = sharedLog != null && sharedLog.isShared() && sharedLog.checkGate(database) ? sharedLog
+                : null;
         long from = 0;
         if (log != null) {
             // registered before the load: the entries after the save's position are kept from now on

@@ -92,7 +92,10 @@ public final class SharedChangeLog implements InputChangeGate {
     /** Position of the last entry applied to the database; written under its write serialization. */
     private volatile long appliedPosition;
     private volatile long knownHead;
+    /** The last refused write's failure, until a write commits. */
     private volatile @Nullable String failure;
+    /** The last failure to read or apply the log, until a catch-up succeeds. */
+    private volatile @Nullable String readFailure;
     private final ThreadLocal<Mode> mode = new ThreadLocal<>();
     private final Map<String, IngredientInfo> inputs = new ConcurrentHashMap<>();
     private final Set<String> skippedIngredients = ConcurrentHashMap.newKeySet();
@@ -190,6 +193,32 @@ public final class SharedChangeLog implements InputChangeGate {
     // ---------------------------------------------------------------- lifecycle
 
     /**
+     * Checks that {@code database}'s writes pass this log (it was built with this gate). If not: throws when
+     * {@code picante.store.shared} was set to true, else (shared only by default, for PostgreSQL) logs a
+     * warning and returns false: the store then works as an unshared one.
+     */
+    boolean checkGate(Database database) {
+        mode.set(Mode.CATCH_UP);
+        try {
+            database.batch().commit(); // the gate's open() notes that it was called
+        } finally {
+            mode.remove();
+        }
+        if (gateSeen) {
+            return true;
+        }
+        String problem = "store '" + name + "' is shared but the database's writes do not pass its change log: build"
+                + " the Database with Database.builder().inputChangeGate(sharedChangeLog), or use the auto-configured"
+                + " one";
+        if (Boolean.TRUE.equals(sharedProperty)) {
+            throw new PicanteStoreException(problem + "; or set picante.store.shared=false");
+        }
+        logger.warn("picante " + problem + "; the store is not shared (set picante.store.shared=false to silence"
+                + " this)");
+        return false;
+    }
+
+    /**
      * Registers this instance and returns the position to start from: the one the full save is known to
      * include (0 without a save, or when {@code fromSave} is false). Entries after it are kept from then on.
      * Call before loading the full save, then {@link #start}.
@@ -227,12 +256,6 @@ public final class SharedChangeLog implements InputChangeGate {
             database.batch().commit(); // applies what is new, through the gate
         } finally {
             mode.remove();
-        }
-        if (!gateSeen) {
-            started = false;
-            throw new PicanteStoreException("store '" + name + "' is shared but the database's writes do not pass its"
-                    + " change log: build the Database with Database.builder().inputChangeGate(sharedChangeLog), or"
-                    + " use the auto-configured one; or set picante.store.shared=false");
         }
         heartbeat();
         logger.info("picante store '" + name + "': shared change log started as instance '" + instanceId
@@ -287,11 +310,14 @@ public final class SharedChangeLog implements InputChangeGate {
         if (m == Mode.CATCH_UP) {
             gateSeen = true;
         }
-        if (stopped) {
-            throw new IllegalStateException("picante store '" + name + "' is shared and was stopped: input writes are"
-                    + " refused, since no other instance would see them");
+        if (m == Mode.APPLYING) {
+            return Pending.NONE;
         }
-        if (m == Mode.APPLYING || !started) {
+        if (!started) {
+            if (stopped && m == null) {
+                throw new IllegalStateException("picante store '" + name + "' is shared and was stopped: input"
+                        + " writes are refused, since no other instance would see them");
+            }
             return Pending.NONE;
         }
         Database db = database;
@@ -327,7 +353,9 @@ public final class SharedChangeLog implements InputChangeGate {
             return new LogWrite(connection, head + 1);
         } catch (SQLException | RuntimeException e) {
             closeQuietly(connection, true);
-            throw refused(e);
+            PicanteStoreException refused = refused(e);
+            failure = refused.getMessage();
+            throw refused;
         }
     }
 
@@ -446,7 +474,7 @@ public final class SharedChangeLog implements InputChangeGate {
             }
             knownHead = Math.max(knownHead, head);
             if (head <= appliedPosition) {
-                failure = null;
+                readFailure = null;
                 return false;
             }
             mode.set(Mode.CATCH_UP);
@@ -455,10 +483,10 @@ public final class SharedChangeLog implements InputChangeGate {
             } finally {
                 mode.remove();
             }
-            failure = null;
+            readFailure = null;
             return true;
         } catch (RuntimeException e) {
-            failure = "cannot apply the shared log: " + e.getMessage();
+            readFailure = "cannot apply the shared log: " + e.getMessage();
             throw e;
         }
     }
@@ -496,7 +524,7 @@ public final class SharedChangeLog implements InputChangeGate {
                 String message = "store '" + name + "': instance '" + instanceId + "' applied the shared log up to"
                         + " position " + appliedPosition + " but the next entry is " + position + ": the entries"
                         + " between were compacted away; restart this instance to reload the full save";
-                failure = message;
+                readFailure = message;
                 throw new PicanteStoreException(message);
             }
             List<InputChange> changes = decode(db, entries.get(i), position);
@@ -596,7 +624,7 @@ public final class SharedChangeLog implements InputChangeGate {
             return changes;
         } catch (IOException | IllegalArgumentException e) {
             String message = "store '" + name + "': cannot decode shared log entry " + position + ": " + e.getMessage();
-            failure = message;
+            readFailure = message;
             throw new PicanteStoreException(message, e);
         }
     }
@@ -680,7 +708,7 @@ public final class SharedChangeLog implements InputChangeGate {
         long headPosition = knownHead;
         long savePosition = -1;
         long compactedTo = -1;
-        String error = failure;
+        String error = failure != null ? failure : readFailure;
         try {
             Head head = head();
             headPosition = head.lastPosition();

@@ -48,6 +48,7 @@ import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
@@ -134,13 +135,17 @@ class SharedStoreTests {
     }
 
     ConfigurableApplicationContext start(String instance, String... properties) {
+        return start(App.class, instance, properties);
+    }
+
+    ConfigurableApplicationContext start(Class<?> source, String instance, String... properties) {
         List<String> all = new ArrayList<>(List.of("spring.datasource.url=" + url,
                 "spring.datasource.username=" + (url.startsWith("jdbc:h2") ? "sa" : "postgres"),
                 "spring.datasource.hikari.maximum-pool-size=6", "spring.main.banner-mode=off",
                 "picante.store.instance-id=" + instance, "picante.store.poll-interval=200ms",
                 "logging.level.com.zaxxer=warn"));
         all.addAll(List.of(properties));
-        ConfigurableApplicationContext context = new SpringApplicationBuilder(App.class)
+        ConfigurableApplicationContext context = new SpringApplicationBuilder(source)
                 .web(WebApplicationType.NONE).properties(all.toArray(String[]::new)).run();
         contexts.add(context);
         return context;
@@ -265,6 +270,31 @@ class SharedStoreTests {
                 && b.pages.get(b.db, "home").isPresent());
         assertThat(b.inputs()).isEqualTo(a.inputs());
         assertThat(evaluate(b)).isEqualTo(fromScratch(a.inputs()));
+    }
+
+    /** An application that builds its own database, without the shared log's gate. */
+    @Configuration(proxyBeanMethods = false)
+    @Import(App.class)
+    static class OwnDatabase {
+
+        @Bean
+        Database database() {
+            return Database.create();
+        }
+    }
+
+    @Test
+    void aDatabaseWithoutTheGateFailsTheStartupWhenSharedIsSetAndIsNotSharedByDefault() {
+        assertThatThrownBy(() -> start(OwnDatabase.class, "a", "picante.store.shared=true"))
+                .hasRootCauseInstanceOf(PicanteStoreException.class)
+                .rootCause().hasMessageStartingWith("store 'picante' is shared but the database's writes do not pass"
+                        + " its change log");
+
+        ConfigurableApplicationContext context = start(OwnDatabase.class, "a");
+        assertThat(context.getBean(PicanteStoreLifecycle.class).sharedLog()).isNull();
+        Ingredients a = app(context);
+        a.pages.set(a.db, "home", "local");
+        assertThat(a.pages.get(a.db, "home")).contains("local");
     }
 
     @Test
