@@ -82,12 +82,9 @@ final class SharedLogListener implements Runnable {
     private void waitForNews() throws InterruptedException {
         if (listen) {
             try {
-                Connection c = listening();
-                Object notifications = getNotifications(c);
-                if (notifications != null) {
-                    return;
-                }
-                return; // timed out: poll
+                // returns on a notification or after the poll interval: either way the log is read next
+                waitForNotifications(listening());
+                return;
             } catch (SQLException | ReflectiveOperationException | RuntimeException e) {
                 if (running) {
                     logger.debug("picante store '" + log.name() + "': LISTEN connection failed; polling", e);
@@ -98,7 +95,7 @@ final class SharedLogListener implements Runnable {
         Thread.sleep(pollMillis);
     }
 
-    private @Nullable Object getNotifications(Connection c) throws SQLException, ReflectiveOperationException {
+    private void waitForNotifications(Connection c) throws SQLException, ReflectiveOperationException {
         Method method = getNotifications;
         if (method == null) {
             Class<?> pg = Class.forName("org.postgresql.PGConnection", false, c.getClass().getClassLoader());
@@ -106,8 +103,7 @@ final class SharedLogListener implements Runnable {
             getNotifications = method;
         }
         Object pgConnection = c.unwrap(method.getDeclaringClass());
-        Object[] result = (Object[]) method.invoke(pgConnection, (int) Math.min(Integer.MAX_VALUE, pollMillis));
-        return result == null || result.length == 0 ? null : result;
+        method.invoke(pgConnection, (int) Math.min(Integer.MAX_VALUE, pollMillis));
     }
 
     private Connection listening() throws SQLException {
