@@ -5,8 +5,11 @@ import dev.picante.internal.EngineOptions;
 import dev.picante.internal.ViewAccess;
 import dev.picante.internal.ViewState;
 import dev.picante.persist.ImportReport;
+import dev.picante.persist.InputChange;
+import dev.picante.persist.InputChangeGate;
 import dev.picante.persist.StateImage;
 import dev.picante.persist.StoreMismatchException;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
@@ -181,6 +184,19 @@ public final class Database implements View {
         return engine.persistence().applyChanges(changes);
     }
 
+    /**
+     * Applies input changes named by ingredient to the primary view as one batch: one new revision, or
+     * none if nothing changes. For a store replaying changes made elsewhere, in order; the write passes the
+     * {@link InputChangeGate} like any other.
+     *
+     * @throws IllegalArgumentException if a change names no registered input, or its key or value does not
+     *     fit the input; nothing is applied then
+     * @throws LimitExceededException as {@link Batch#commit()}
+     */
+    public Revision applyInputChanges(List<InputChange> changes) {
+        return engine.applyInputChanges(Objects.requireNonNull(changes, "changes"));
+    }
+
     /** Returns the state bytes in use now, across all views (r[limit.state-bytes]). */
     public long stateBytes() {
         return engine.stateBytes();
@@ -282,6 +298,15 @@ public final class Database implements View {
          */
         public Builder executor(Executor executor) {
             options.executor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /**
+         * Sets the gate every input write on the primary view passes before it is published, for a store
+         * that must make each change durable or ordered first; see {@link InputChangeGate}. Default: none.
+         */
+        public Builder inputChangeGate(InputChangeGate gate) {
+            options.inputChangeGate = Objects.requireNonNull(gate, "gate");
             return this;
         }
 

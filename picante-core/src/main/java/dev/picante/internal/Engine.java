@@ -10,6 +10,8 @@ import dev.picante.Query;
 import dev.picante.RuntimeEvent;
 import dev.picante.Subscription;
 import dev.picante.View;
+import dev.picante.persist.InputChange;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -273,6 +275,24 @@ public final class Engine {
             throw new IllegalArgumentException(ingredient.describe() + " belongs to database '"
                     + ingredient.engine.name() + "', not to '" + name() + "'");
         }
+    }
+
+    /** Applies input changes named by ingredient to the primary view as one batch. */
+    public dev.picante.Revision applyInputChanges(List<InputChange> changes) {
+        List<ViewState.Write> writes = new ArrayList<>(changes.size());
+        for (InputChange change : changes) {
+            IngredientImpl ingredient = byName.get(change.ingredient());
+            if (!(ingredient instanceof InputImpl<?, ?> input)) {
+                throw new IllegalArgumentException("database '" + name() + "' has no input named '"
+                        + change.ingredient() + "'" + (ingredient == null ? "" : ": " + ingredient.describe()));
+            }
+            input.checkKey(change.key());
+            if (change.value() != null) {
+                input.checkValue(change.key(), change.value());
+            }
+            writes.add(new ViewState.Write(input, change.key(), change.value()));
+        }
+        return primary.apply(writes);
     }
 
     // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 package dev.picante.internal;
 
+import dev.picante.persist.InputChangeGate;
 import java.util.concurrent.Executor;
 import java.util.function.ToLongFunction;
 import org.jspecify.annotations.Nullable;
@@ -20,6 +21,9 @@ public final class EngineOptions {
     /** Executor for async work; {@code null} for the default. */
     public @Nullable Executor executor;
 
+    /** Gate of primary-view input writes; {@code null} for none. */
+    public @Nullable InputChangeGate inputChangeGate;
+
     /** Returns an independent copy. */
     public EngineOptions copy() {
         EngineOptions copy = new EngineOptions();
@@ -29,6 +33,7 @@ public final class EngineOptions {
         copy.sharedCacheMaxEntries = sharedCacheMaxEntries;
         copy.maxMemosPerIngredient = maxMemosPerIngredient;
         copy.executor = executor;
+        copy.inputChangeGate = inputChangeGate;
         return copy;
     }
 }

@@ -27,7 +27,7 @@ final class StateBytes {
     private final List<Deferred> deferred = new ArrayList<>();
 
     /** Bytes of a value current in the primary view over revisions {@code [from, until]}. */
-    private record Deferred(long bytes, long from, long until) {
+    record Deferred(long bytes, long from, long until) {
     }
 
     StateBytes(long limit) {
@@ -50,7 +50,7 @@ final class StateBytes {
      *
      * @param freed per freed value: {bytes, from, until}
      */
-    synchronized void change(long added, List<long[]> freed, Supplier<String> what) {
+    synchronized Reservation change(long added, List<long[]> freed, Supplier<String> what) {
         long release = 0;
         List<Deferred> keep = new ArrayList<>();
         for (long[] f : freed) {
@@ -66,6 +66,32 @@ final class StateBytes {
         }
         used = next;
         deferred.addAll(keep);
+        return new Reservation(added - release, keep);
+    }
+
+    /** What one {@link #change} did, for {@link #undo}. */
+    record Reservation(long delta, List<Deferred> deferred) {
+    }
+
+    /**
+     * Reverts a {@link #change}, for a write that was vetoed after its bytes were counted: the count is as
+     * if the change had not been made.
+     */
+    synchronized void undo(Reservation reservation) {
+        used -= reservation.delta();
+        for (Deferred d : reservation.deferred()) {
+            boolean pending = false;
+            for (Iterator<Deferred> it = deferred.iterator(); it.hasNext(); ) {
+                if (it.next() == d) {
+                    it.remove();
+                    pending = true;
+                    break;
+                }
+            }
+            if (!pending) {
+                used += d.bytes(); // already released by a snapshot's close: it was never freed by this change
+            }
+        }
     }
 
     synchronized void openSnapshot(long origin) {

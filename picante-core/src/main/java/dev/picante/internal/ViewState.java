@@ -7,6 +7,8 @@ import dev.picante.QueryCancelledException;
 import dev.picante.QueryRef;
 import dev.picante.Revision;
 import dev.picante.RuntimeEvent;
+import dev.picante.persist.InputChange;
+import dev.picante.persist.InputChangeGate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -494,50 +496,82 @@ public final class ViewState {
      */
     Revision apply(List<Write> writes) {
         checkOpen();
+        InputChangeGate gate = primary ? engine.options.inputChangeGate : null;
         writeLock.lock();
         try {
-            InputState base = current;
             Map<NodeKey, Write> finals = new LinkedHashMap<>();
             for (Write write : writes) {
                 engine.checkRegistered(write.input());
                 finals.put(new NodeKey(write.input().index, write.key()), write);
             }
-            List<Write> changes = new ArrayList<>(finals.size());
-            long added = 0;
-            List<long[]> freed = new ArrayList<>();
-            for (Write write : finals.values()) {
-                InputSlot old = base.slot(write.input().index, write.key());
-                boolean wasPresent = old != null && old.present();
-                if (write.value() == null ? !wasPresent
-                        : wasPresent && Equality.equal(old.value, write.value())) {
-                    continue;
+            InputChangeGate.Pending pending = gate == null ? null
+                    : Objects.requireNonNull(gate.open(), "InputChangeGate.open() returned null");
+            boolean committed = false;
+            try {
+                InputState base = current;
+                List<Write> changes = new ArrayList<>(finals.size());
+                long added = 0;
+                List<long[]> freed = new ArrayList<>();
+                for (Write write : finals.values()) {
+                    InputSlot old = base.slot(write.input().index, write.key());
+                    boolean wasPresent = old != null && old.present();
+                    if (write.value() == null ? !wasPresent
+                            : wasPresent && Equality.equal(old.value, write.value())) {
+                        continue;
+                    }
+                    changes.add(write);
+                    added += (old == null ? engine.weigh(write.key()) : 0)
+                            + (write.value() == null ? 0 : engine.weigh(write.value()));
+                    if (wasPresent && primary) {
+                        freed.add(new long[] {engine.weigh(Objects.requireNonNull(old.value)), old.changedAt,
+                                base.revision});
+                    }
                 }
-                changes.add(write);
-                added += (old == null ? engine.weigh(write.key()) : 0)
-                        + (write.value() == null ? 0 : engine.weigh(write.value()));
-                if (wasPresent && primary) {
-                    freed.add(new long[] {engine.weigh(Objects.requireNonNull(old.value)), old.changedAt,
-                            base.revision});
+                if (changes.isEmpty()) {
+                    return new Revision(base.revision);
+                }
+                StateBytes.Reservation reservation = engine.stateBytes.change(added, freed,
+                        () -> describe(changes) + " in database '" + engine.name() + "'");
+                if (pending != null) {
+                    try {
+                        pending.commit(gated(changes));
+                    } catch (Throwable e) {
+                        engine.stateBytes.undo(reservation);
+                        throw e;
+                    }
+                    committed = true;
+                }
+                long revision = engine.nextRevision();
+                InputState.Builder next = base.toBuilder();
+                for (Write write : changes) {
+                    next.put(write.input().index, write.key(), new InputSlot(write.value(), revision),
+                            write.input().durability);
+                }
+                current = next.build(revision);
+                Revision published = new Revision(revision);
+                if (pending != null) {
+                    pending.published(published);
+                }
+                if (primary && engine.events.active()) {
+                    publishEvents(changes, revision);
+                }
+                return published;
+            } finally {
+                if (pending != null && !committed) {
+                    pending.abort();
                 }
             }
-            if (changes.isEmpty()) {
-                return new Revision(base.revision);
-            }
-            engine.stateBytes.change(added, freed, () -> describe(changes) + " in database '" + engine.name() + "'");
-            long revision = engine.nextRevision();
-            InputState.Builder next = base.toBuilder();
-            for (Write write : changes) {
-                next.put(write.input().index, write.key(), new InputSlot(write.value(), revision),
-                        write.input().durability);
-            }
-            current = next.build(revision);
-            if (primary && engine.events.active()) {
-                publishEvents(changes, revision);
-            }
-            return new Revision(revision);
         } finally {
             writeLock.unlock();
         }
+    }
+
+    private static List<InputChange> gated(List<Write> changes) {
+        List<InputChange> gated = new ArrayList<>(changes.size());
+        for (Write write : changes) {
+            gated.add(new InputChange(write.input().name, write.key(), write.value()));
+        }
+        return List.copyOf(gated);
     }
 
     private static String describe(List<Write> changes) {

@@ -147,6 +147,31 @@ public class PicanteProperties {
          */
         private CorruptionPolicy corruptionPolicy = CorruptionPolicy.FAIL;
 
+        /**
+         * Whether several application instances share the store's input changes through the database: every
+         * input write is committed to a shared change log before it returns, and every instance applies the
+         * others' writes in log order. Defaults to on when the DataSource is PostgreSQL, off otherwise.
+         */
+        private @Nullable Boolean shared;
+
+        /**
+         * How often a shared store polls the change log for other instances' writes. On PostgreSQL,
+         * LISTEN/NOTIFY wakes it up sooner; polling is the fallback.
+         */
+        private Duration pollInterval = Duration.ofMillis(500);
+
+        /**
+         * How long a shared store's log compaction waits for a registered instance that stopped reporting;
+         * past it, the instance must restart (and reload the full save) to catch up.
+         */
+        private Duration instanceRetention = Duration.ofHours(1);
+
+        /**
+         * Id of this instance in a shared store's table of instances. Defaults to the host name, process id
+         * and a random suffix.
+         */
+        private @Nullable String instanceId;
+
         /** Returns whether the store is enabled. */
         public boolean isEnabled() {
             return enabled;
@@ -245,6 +270,46 @@ public class PicanteProperties {
         /** Sets the corruption policy. */
         public void setCorruptionPolicy(CorruptionPolicy corruptionPolicy) {
             this.corruptionPolicy = corruptionPolicy;
+        }
+
+        /** Returns whether the store is shared, or {@code null} for "when the DataSource is PostgreSQL". */
+        public @Nullable Boolean getShared() {
+            return shared;
+        }
+
+        /** Sets whether the store is shared. */
+        public void setShared(@Nullable Boolean shared) {
+            this.shared = shared;
+        }
+
+        /** Returns the poll interval of a shared store. */
+        public Duration getPollInterval() {
+            return pollInterval;
+        }
+
+        /** Sets the poll interval of a shared store. */
+        public void setPollInterval(Duration pollInterval) {
+            this.pollInterval = pollInterval;
+        }
+
+        /** Returns how long compaction waits for a silent instance. */
+        public Duration getInstanceRetention() {
+            return instanceRetention;
+        }
+
+        /** Sets how long compaction waits for a silent instance. */
+        public void setInstanceRetention(Duration instanceRetention) {
+            this.instanceRetention = instanceRetention;
+        }
+
+        /** Returns this instance's id, or {@code null} for a generated one. */
+        public @Nullable String getInstanceId() {
+            return instanceId;
+        }
+
+        /** Sets this instance's id. */
+        public void setInstanceId(@Nullable String instanceId) {
+            this.instanceId = instanceId;
         }
     }
 

@@ -3,6 +3,7 @@ package dev.picante.spring.jdbc;
 import dev.picante.Database;
 import dev.picante.persist.Codec;
 import dev.picante.spring.autoconfigure.PicanteAutoConfiguration;
+import dev.picante.spring.autoconfigure.PicanteDatabaseCustomizer;
 import dev.picante.spring.autoconfigure.PicanteProperties;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.ObjectProvider;
@@ -45,13 +46,9 @@ public final class PicanteJdbcStoreAutoConfiguration {
             ObjectProvider<DataSource> dataSource, Database database, PicanteProperties properties,
             ObjectProvider<Codec> codec, ObjectProvider<JsonMapper> jsonMapper) {
         PicanteProperties.Store store = properties.getStore();
-        Codec chosen = codec.getIfAvailable(() -> {
-            JsonMapper mapper = jsonMapper.getIfAvailable();
-            return mapper == null ? new JacksonCodec() : new JacksonCodec(mapper);
-        });
         String name = store.getName();
         JdbcStateStore.Builder builder = JdbcStateStore.builder(picanteDataSource.getIfAvailable(dataSource::getObject))
-                .codec(chosen)
+                .codec(codec(codec, jsonMapper))
                 .name(name == null ? database.name() : name)
                 .initializeSchema(store.isInitializeSchema())
                 .compactionThreshold(store.getCompactionThreshold())
@@ -64,10 +61,38 @@ public final class PicanteJdbcStoreAutoConfiguration {
         return builder.build();
     }
 
+    private static Codec codec(ObjectProvider<Codec> codec, ObjectProvider<JsonMapper> jsonMapper) {
+        return codec.getIfAvailable(() -> {
+            JsonMapper mapper = jsonMapper.getIfAvailable();
+            return mapper == null ? new JacksonCodec() : new JacksonCodec(mapper);
+        });
+    }
+
+    /**
+     * The shared change log ({@code picante.store.shared}); inactive unless the store turns out to be
+     * shared at startup. Its gate is set on the database by {@link #picanteSharedChangeLogCustomizer}.
+     */
+    @Bean
+    @ConditionalOnMissingBean
+    SharedChangeLog picanteSharedChangeLog(@PicanteDataSource ObjectProvider<DataSource> picanteDataSource,
+            ObjectProvider<DataSource> dataSource, PicanteProperties properties, ObjectProvider<Codec> codec,
+            ObjectProvider<JsonMapper> jsonMapper) {
+        PicanteProperties.Store store = properties.getStore();
+        String name = store.getName();
+        return new SharedChangeLog(picanteDataSource.getIfAvailable(dataSource::getObject), codec(codec, jsonMapper),
+                name == null ? properties.getName() : name, store.getShared(), store.getInstanceId(),
+                store.getInstanceRetention());
+    }
+
+    @Bean
+    static PicanteDatabaseCustomizer picanteSharedChangeLogCustomizer(ObjectProvider<SharedChangeLog> sharedLog) {
+        return builder -> sharedLog.ifAvailable(builder::inputChangeGate);
+    }
+
     @Bean
     @ConditionalOnMissingBean
     PicanteStoreLifecycle picanteStoreLifecycle(JdbcStateStore store, Database database,
-            PicanteProperties properties) {
-        return new PicanteStoreLifecycle(store, database, properties.getStore());
+            PicanteProperties properties, ObjectProvider<SharedChangeLog> sharedLog) {
+        return new PicanteStoreLifecycle(store, database, properties.getStore(), sharedLog.getIfAvailable());
     }
 }

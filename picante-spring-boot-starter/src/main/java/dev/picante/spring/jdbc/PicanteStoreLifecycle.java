@@ -29,11 +29,25 @@ public final class PicanteStoreLifecycle implements SmartLifecycle {
     private volatile @Nullable ScheduledExecutorService appender;
     private volatile boolean running;
     private volatile @Nullable StoreLoadReport lastLoad;
+    private final @Nullable SharedChangeLog sharedLog;
+    private volatile @Nullable SharedChangeLog shared;
+    private volatile @Nullable SharedLogListener listener;
 
     PicanteStoreLifecycle(JdbcStateStore store, Database database, PicanteProperties.Store properties) {
+        this(store, database, properties, null);
+    }
+
+    PicanteStoreLifecycle(JdbcStateStore store, Database database, PicanteProperties.Store properties,
+            @Nullable SharedChangeLog sharedLog) {
         this.store = store;
         this.database = database;
         this.properties = properties;
+        this.sharedLog = sharedLog;
+    }
+
+    /** Returns the shared change log if the store is shared and started, else {@code null}. */
+    public @Nullable SharedChangeLog sharedLog() {
+        return shared;
     }
 
     /** Returns what the startup load did, or {@code null} if nothing was loaded. */
@@ -44,12 +58,26 @@ public final class PicanteStoreLifecycle implements SmartLifecycle {
     @Override
     public void start() {
         store.migrate();
+        SharedChangeLog log = sharedLog != null && sharedLog.isShared() && sharedLog.checkGate(database) ? sharedLog
+                : null;
+        long from = 0;
+        if (log != null) {
+            // registered before the load: the entries after the save's position are kept from now on
+            from = log.register(properties.isLoadOnStartup());
+        }
         if (properties.isLoadOnStartup()) {
             StoreLoadReport report = store.load(database);
             lastLoad = report;
             logger.info("picante store '" + store.name() + "': " + (report.loaded() ? "loaded revision "
                     + report.revision() + " (" + report.records() + " records, " + report.logEntries()
                     + " log entries)" : "nothing saved yet"));
+        }
+        if (log != null) {
+            log.start(database, from);
+            SharedLogListener l = new SharedLogListener(log, properties.getPollInterval(), log.isPostgres());
+            l.start();
+            listener = l;
+            shared = log;
         }
         Duration interval = properties.getAppendInterval();
         if (interval != null && !interval.isZero() && !interval.isNegative()) {
@@ -58,7 +86,8 @@ public final class PicanteStoreLifecycle implements SmartLifecycle {
                 t.setDaemon(true);
                 return t;
             });
-            executor.scheduleWithFixedDelay(this::appendQuietly, interval.toMillis(), interval.toMillis(),
+            Runnable tick = log != null ? () -> maintainQuietly(log) : this::appendQuietly;
+            executor.scheduleWithFixedDelay(tick, interval.toMillis(), interval.toMillis(),
                     TimeUnit.MILLISECONDS);
             appender = executor;
         }
@@ -70,6 +99,15 @@ public final class PicanteStoreLifecycle implements SmartLifecycle {
             store.append(database);
         } catch (RuntimeException e) {
             logger.warn("picante store '" + store.name() + "': append failed; retrying at the next tick", e);
+        }
+    }
+
+    private void maintainQuietly(SharedChangeLog log) {
+        try {
+            log.maintain(store, database, properties.getCompactionThreshold());
+        } catch (RuntimeException e) {
+            logger.warn("picante store '" + store.name() + "': shared log maintenance failed; retrying at the next"
+                    + " tick", e);
         }
     }
 
@@ -85,14 +123,28 @@ public final class PicanteStoreLifecycle implements SmartLifecycle {
             }
             appender = null;
         }
+        SharedLogListener l = listener;
+        if (l != null) {
+            l.stop();
+            listener = null;
+        }
         running = false;
+        SharedChangeLog log = shared;
         if (properties.isSaveOnShutdown()) {
             try {
-                store.save(database);
+                if (log != null) {
+                    log.save(store, database);
+                } else {
+                    store.save(database);
+                }
             } catch (RuntimeException e) {
                 logger.error("picante store '" + store.name() + "': save on shutdown failed; the store keeps its "
                         + "last save and log", e);
             }
+        }
+        if (log != null) {
+            log.stop();
+            shared = null;
         }
     }
 

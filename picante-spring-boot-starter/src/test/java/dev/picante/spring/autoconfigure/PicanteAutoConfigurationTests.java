@@ -85,7 +85,10 @@ class PicanteAutoConfigurationTests {
                 "/META-INF/spring-configuration-metadata.json").readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         assertThat(metadata).contains("\"picante.enabled\"", "\"picante.name\"", "\"picante.state-byte-limit\"",
                 "\"picante.shared-cache-max-entries\"", "\"picante.web.request-snapshots\"",
-                "\"picante.actuator.show-values\"", "\"picante.actuator.roles\"", "Whether to read every query function");
+                "\"picante.actuator.show-values\"", "\"picante.actuator.roles\"", "Whether to read every query function",
+                "\"picante.store.shared\"", "Defaults to on when the DataSource is PostgreSQL",
+                "\"picante.store.poll-interval\"", "\"picante.store.instance-retention\"",
+                "\"picante.store.instance-id\"");
     }
 
     @Test

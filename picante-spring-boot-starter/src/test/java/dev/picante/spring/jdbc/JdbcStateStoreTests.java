@@ -448,7 +448,7 @@ class JdbcStateStoreTests {
 
         List<Map<String, Object>> history = jdbc.queryForList("SELECT \"version\", \"success\" FROM"
                 + " \"picante_schema_history\" WHERE \"version\" IS NOT NULL ORDER BY \"installed_rank\"");
-        assertThat(history).extracting(r -> String.valueOf(r.get("version"))).containsExactly("0", "1");
+        assertThat(history).extracting(r -> String.valueOf(r.get("version"))).containsExactly("0", "1", "2");
         assertThat(history).allSatisfy(r -> assertThat(r.get("success")).isEqualTo(Boolean.TRUE));
         store.save(populated().db);
         assertThat(store(ds).load(new App().db).loaded()).isTrue();

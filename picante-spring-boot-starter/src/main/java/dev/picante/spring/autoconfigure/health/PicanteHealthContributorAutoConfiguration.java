@@ -2,6 +2,8 @@ package dev.picante.spring.autoconfigure.health;
 
 import dev.picante.spring.jdbc.JdbcStateStore;
 import dev.picante.spring.jdbc.PicanteJdbcStoreAutoConfiguration;
+import dev.picante.spring.jdbc.SharedChangeLog;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -24,7 +26,8 @@ public final class PicanteHealthContributorAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean(name = "picanteHealthIndicator")
-    PicanteStoreHealthIndicator picanteHealthIndicator(JdbcStateStore store) {
-        return new PicanteStoreHealthIndicator(store);
+    PicanteStoreHealthIndicator picanteHealthIndicator(JdbcStateStore store,
+            ObjectProvider<SharedChangeLog> sharedLog) {
+        return new PicanteStoreHealthIndicator(store, sharedLog);
     }
 }

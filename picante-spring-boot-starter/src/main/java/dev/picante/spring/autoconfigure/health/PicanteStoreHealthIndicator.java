@@ -1,7 +1,11 @@
 package dev.picante.spring.autoconfigure.health;
 
 import dev.picante.spring.jdbc.JdbcStateStore;
+import dev.picante.spring.jdbc.SharedChangeLog;
+import dev.picante.spring.jdbc.SharedLogStatus;
 import dev.picante.spring.jdbc.StoreStatus;
+import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 
@@ -15,10 +19,21 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 public class PicanteStoreHealthIndicator implements HealthIndicator {
 
     private final JdbcStateStore store;
+    private final @Nullable ObjectProvider<SharedChangeLog> sharedLog;
 
     /** Creates the indicator of {@code store}. */
     public PicanteStoreHealthIndicator(JdbcStateStore store) {
+        this(store, null);
+    }
+
+    /**
+     * Creates the indicator of {@code store} and of its shared change log, if any: while the log is started
+     * the details show this instance's id, applied position and lag, and a failure of the log (a refused
+     * write, entries it cannot apply) makes the health {@code DOWN}.
+     */
+    public PicanteStoreHealthIndicator(JdbcStateStore store, @Nullable ObjectProvider<SharedChangeLog> sharedLog) {
         this.store = store;
+        this.sharedLog = sharedLog;
     }
 
     @Override
@@ -47,6 +62,16 @@ public class PicanteStoreHealthIndicator implements HealthIndicator {
                     .withDetail("failure", String.valueOf(status.failure()));
             if (status.failedAt() != null) {
                 builder.withDetail("failedAt", status.failedAt().toString());
+            }
+        }
+        SharedChangeLog log = sharedLog == null ? null : sharedLog.getIfAvailable();
+        if (log != null && log.isStarted()) {
+            SharedLogStatus shared = log.status();
+            builder.withDetail("sharedInstance", shared.instanceId())
+                    .withDetail("sharedAppliedPosition", shared.appliedPosition())
+                    .withDetail("sharedLag", shared.lag());
+            if (shared.failure() != null) {
+                builder.down().withDetail("sharedFailure", shared.failure());
             }
         }
         return builder.build();

@@ -10,6 +10,8 @@ import dev.picante.Inspector.IngredientInfo;
 import dev.picante.Inspector.IngredientKind;
 import dev.picante.QueryRef;
 import dev.picante.spring.jdbc.JdbcStateStore;
+import dev.picante.spring.jdbc.SharedChangeLog;
+import dev.picante.spring.jdbc.SharedLogStatus;
 import dev.picante.spring.jdbc.StoreStatus;
 import java.util.List;
 import java.util.Locale;
@@ -61,6 +63,7 @@ public class PicanteEndpoint {
     private final Show showValues;
     private final Set<String> roles;
     private final @Nullable ObjectProvider<JdbcStateStore> store;
+    private final @Nullable ObjectProvider<SharedChangeLog> sharedLog;
 
     /**
      * Creates the endpoint.
@@ -83,10 +86,31 @@ public class PicanteEndpoint {
      */
     public PicanteEndpoint(Database database, Show showValues, Set<String> roles,
             @Nullable ObjectProvider<JdbcStateStore> store) {
+        this(database, showValues, roles, store, null);
+    }
+
+    /**
+     * Creates the endpoint with the durable store, if any, and its shared change log, if any: the summary
+     * then shows each instance's applied log position and lag, and store saves record the log position.
+     *
+     * @param database the database inspected
+     * @param showValues when keys and values are shown
+     * @param roles the roles that authorize showing them with {@link Show#WHEN_AUTHORIZED}
+     * @param store the store of the database, if any
+     * @param sharedLog the store's shared change log, if any; shown while it is started
+     */
+    public PicanteEndpoint(Database database, Show showValues, Set<String> roles,
+            @Nullable ObjectProvider<JdbcStateStore> store, @Nullable ObjectProvider<SharedChangeLog> sharedLog) {
         this.database = database;
         this.showValues = showValues;
         this.roles = Set.copyOf(roles);
         this.store = store;
+        this.sharedLog = sharedLog;
+    }
+
+    private @Nullable SharedChangeLog sharedLog() {
+        SharedChangeLog log = sharedLog == null ? null : sharedLog.getIfAvailable();
+        return log != null && log.isStarted() ? log : null;
     }
 
     /** Returns the summary, or the dependency graph when {@code graph} is {@code json} or {@code dot}. */
@@ -97,7 +121,7 @@ public class PicanteEndpoint {
             JdbcStateStore jdbcStore = store();
             return new PicanteDescriptor(database.name(), database.revision().value(), database.stateBytes(),
                     inspector.ingredients().stream().map(PicanteEndpoint::describe).toList(),
-                    jdbcStore == null ? null : StoreDescriptor.of(jdbcStore.status()));
+                    jdbcStore == null ? null : StoreDescriptor.of(jdbcStore.status(), sharedLog()));
         }
         return graph(graph, securityContext);
     }
@@ -206,8 +230,16 @@ public class PicanteEndpoint {
         String op = operation.toLowerCase(Locale.ROOT);
         long start = System.nanoTime();
         switch (op) {
-            case "save" -> jdbcStore.save(database);
-            case "compact" -> jdbcStore.compact(database);
+            case "save", "compact" -> {
+                SharedChangeLog log = sharedLog();
+                if (log != null) {
+                    log.save(jdbcStore, database);
+                } else if (op.equals("save")) {
+                    jdbcStore.save(database);
+                } else {
+                    jdbcStore.compact(database);
+                }
+            }
             default -> throw new IllegalArgumentException("store operation must be save or compact, was '"
                     + operation + "'");
         }
@@ -284,20 +316,67 @@ public class PicanteEndpoint {
      * @param lastAppendAt when this process last appended to the log, or {@code null}
      * @param failedOperation the operation that failed last, if none succeeded since, else {@code null}
      * @param failure that failure's message, or {@code null}
+     * @param shared the shared change log ({@code picante.store.shared}), or {@code null} if the store is not
+     *     shared
      */
     public record StoreDescriptor(String name, @Nullable Long savedRevision, @Nullable String savedAt,
             long savedRecords, int logEntries, @Nullable String lastAppendAt, @Nullable String failedOperation,
-            @Nullable String failure) {
+            @Nullable String failure, @Nullable SharedLogDescriptor shared) {
 
-        static StoreDescriptor of(StoreStatus status) {
+        /** A descriptor of a store that is not shared. */
+        public StoreDescriptor(String name, @Nullable Long savedRevision, @Nullable String savedAt,
+                long savedRecords, int logEntries, @Nullable String lastAppendAt, @Nullable String failedOperation,
+                @Nullable String failure) {
+            this(name, savedRevision, savedAt, savedRecords, logEntries, lastAppendAt, failedOperation, failure, null);
+        }
+
+        static StoreDescriptor of(StoreStatus status, @Nullable SharedChangeLog sharedLog) {
             return new StoreDescriptor(status.name(), status.savedRevision(), text(status.savedAt()),
                     status.savedRecords(), status.logEntries(), text(status.lastAppendAt()), status.failedOperation(),
-                    status.failure());
+                    status.failure(), sharedLog == null ? null : SharedLogDescriptor.of(sharedLog.status()));
         }
 
         private static @Nullable String text(@Nullable Instant instant) {
             return instant == null ? null : instant.toString();
         }
+    }
+
+    /**
+     * The shared change log of a store: this instance and every registered one, with the log position each
+     * has applied and its lag (the entries it has not applied yet).
+     *
+     * @param instanceId this instance's id
+     * @param appliedPosition the last log entry this instance applied
+     * @param headPosition the last entry in the log
+     * @param lag how many entries this instance has not applied
+     * @param savePosition the last entry the full save includes, or -1 if unknown
+     * @param compactedTo the entries up to this one were compacted away, or -1 if unknown
+     * @param instances the registered instances (other instances as of their last heartbeat)
+     * @param failure the log's last failure, or {@code null}
+     */
+    public record SharedLogDescriptor(String instanceId, long appliedPosition, long headPosition, long lag,
+            long savePosition, long compactedTo, List<InstanceDescriptor> instances, @Nullable String failure) {
+
+        static SharedLogDescriptor of(SharedLogStatus status) {
+            return new SharedLogDescriptor(status.instanceId(), status.appliedPosition(), status.headPosition(),
+                    status.lag(), status.savePosition(), status.compactedTo(), status.instances().stream()
+                            .map(i -> new InstanceDescriptor(i.id(), i.self(), i.appliedPosition(), i.lag(),
+                                    i.heartbeatAt() == null ? null : i.heartbeatAt().toString()))
+                            .toList(), status.failure());
+        }
+    }
+
+    /**
+     * An instance sharing the store.
+     *
+     * @param id its id
+     * @param self whether it is this instance
+     * @param appliedPosition the last log entry it applied
+     * @param lag how many entries it has not applied
+     * @param heartbeatAt when it last reported, or {@code null}
+     */
+    public record InstanceDescriptor(String id, boolean self, long appliedPosition, long lag,
+            @Nullable String heartbeatAt) {
     }
 
     /**

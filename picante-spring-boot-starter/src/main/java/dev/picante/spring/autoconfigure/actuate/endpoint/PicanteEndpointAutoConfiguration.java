@@ -4,6 +4,7 @@ import dev.picante.Database;
 import dev.picante.spring.autoconfigure.PicanteAutoConfiguration;
 import dev.picante.spring.jdbc.JdbcStateStore;
 import dev.picante.spring.jdbc.PicanteJdbcStoreAutoConfiguration;
+import dev.picante.spring.jdbc.SharedChangeLog;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.autoconfigure.endpoint.expose.EndpointExposure;
@@ -31,8 +32,8 @@ public final class PicanteEndpointAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     PicanteEndpoint picanteEndpoint(Database database, PicanteEndpointProperties properties,
-            ObjectProvider<JdbcStateStore> store) {
-        return new PicanteEndpoint(database, properties.getShowValues(), properties.getRoles(), store);
+            ObjectProvider<JdbcStateStore> store, ObjectProvider<SharedChangeLog> sharedLog) {
+        return new PicanteEndpoint(database, properties.getShowValues(), properties.getRoles(), store, sharedLog);
     }
 
     @Bean

@@ -1,0 +1,743 @@
+package dev.picante.spring.jdbc;
+
+import dev.picante.Database;
+import dev.picante.Inspector.IngredientInfo;
+import dev.picante.Inspector.IngredientKind;
+import dev.picante.Revision;
+import dev.picante.persist.Codec;
+import dev.picante.persist.InputChange;
+import dev.picante.persist.InputChangeGate;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.sql.DataSource;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.support.JdbcUtils;
+import org.springframework.jdbc.support.MetaDataAccessException;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * The change log a {@link JdbcStateStore} shares between several instances of an application
+ * ({@code picante.store.shared}): every input write made on any instance's primary view, in one global order,
+ * committed before the write returns; and every instance applying the others' writes in that order.
+ *
+ * <p><b>Writing.</b> As the database's {@link InputChangeGate}, for each primary-view write (a {@code set}, a
+ * {@code remove} or a batch) this log, holding the database's write serialization: opens a transaction and
+ * locks the store's row of {@code PICANTE_SHARED_HEAD}, which serializes appends of all instances, so the
+ * position order is the commit order, without gaps; applies every entry it has not applied yet (so this
+ * instance applies entries in log order); lets the database compute the write's effective changes on that
+ * state; inserts them as the next entry, notifies the other instances ({@code pg_notify} on PostgreSQL) and
+ * commits. Only then is the write published locally: if the log cannot be written, the write fails and
+ * nothing changes (a commit whose outcome is unknown is applied later if it did commit).
+ *
+ * <p><b>Reading.</b> A {@link SharedLogListener} applies other instances' entries as they arrive: woken by
+ * PostgreSQL {@code LISTEN/NOTIFY}, and by polling (the only way on other databases). Each entry is applied
+ * with {@link Database#applyInputChanges} as one revision, and is not logged again. Derived results stay
+ * local: each instance computes, or revalidates, its own.
+ *
+ * <p><b>Instances and compaction.</b> Each instance registers in {@code PICANTE_INSTANCES} with the position
+ * it has applied and a heartbeat. A full save records the position it includes; entries are deleted only up
+ * to what the full save includes and every instance heard of within the retention has applied. An instance
+ * starts from the full save and catches up from the log; one that fell behind compaction (silent longer than
+ * the retention) stops applying and must be restarted, which reloads the full save.
+ */
+public final class SharedChangeLog implements InputChangeGate {
+
+    private static final Log logger = LogFactory.getLog(SharedChangeLog.class);
+
+    /** The PostgreSQL notification channel of shared logs; the payload is the store's name. */
+    public static final String CHANNEL = "picante_shared_log";
+
+    private static final int ENTRY_FORMAT = 1;
+
+    private final DataSource dataSource;
+    private final JdbcTemplate jdbc;
+    private final TransactionTemplate tx;
+    private final Codec codec;
+    private final String name;
+    private final String instanceId;
+    private final @Nullable Boolean sharedProperty;
+    private final Duration retention;
+
+    private volatile @Nullable Boolean shared;
+    private volatile @Nullable Boolean postgres;
+    private volatile @Nullable Database database;
+    private volatile boolean started;
+    private volatile boolean stopped;
+    /** Position of the last entry applied to the database; written under its write serialization. */
+    private volatile long appliedPosition;
+    private volatile long knownHead;
+    /** The last refused write's failure, until a write commits. */
+    private volatile @Nullable String failure;
+    /** The last failure to read or apply the log, until a catch-up succeeds. */
+    private volatile @Nullable String readFailure;
+    private final ThreadLocal<Mode> mode = new ThreadLocal<>();
+    private final Map<String, IngredientInfo> inputs = new ConcurrentHashMap<>();
+    private final Set<String> skippedIngredients = ConcurrentHashMap.newKeySet();
+    private volatile boolean gateSeen;
+
+    private enum Mode {
+        APPLYING, CATCH_UP
+    }
+
+    /**
+     * Creates the log of the store named {@code name}.
+     *
+     * @param shared whether the store is shared; {@code null} for "when the database is PostgreSQL"
+     * @param instanceId this instance's id, or {@code null} for a generated one
+     * @param retention how long an instance may stay silent before compaction stops waiting for it
+     */
+    public SharedChangeLog(DataSource dataSource, Codec codec, String name, @Nullable Boolean shared,
+            @Nullable String instanceId, Duration retention) {
+        this.dataSource = dataSource;
+        this.jdbc = new JdbcTemplate(dataSource);
+        this.tx = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+        this.codec = codec;
+        this.name = name;
+        this.sharedProperty = shared;
+        this.instanceId = instanceId == null || instanceId.isBlank() ? generatedId() : instanceId;
+        this.retention = retention;
+    }
+
+    private static String generatedId() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            host = "host";
+        }
+        String runtime = ManagementFactory.getRuntimeMXBean().getName();
+        String pid = runtime.contains("@") ? runtime.substring(0, runtime.indexOf('@')) : runtime;
+        return host + "-" + pid + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    /** Returns this instance's id. */
+    public String instanceId() {
+        return instanceId;
+    }
+
+    /** Returns the store's name. */
+    public String name() {
+        return name;
+    }
+
+    /**
+     * Returns whether the store is shared: as configured, or when not configured, whether the database is
+     * PostgreSQL. Connects once to find out.
+     */
+    public boolean isShared() {
+        Boolean s = shared;
+        if (s == null) {
+            s = sharedProperty != null ? sharedProperty : isPostgres();
+            shared = s;
+        }
+        return s;
+    }
+
+    /** Returns whether the database is PostgreSQL (where LISTEN/NOTIFY is used). */
+    boolean isPostgres() {
+        Boolean p = postgres;
+        if (p == null) {
+            try {
+                String product = JdbcUtils.extractDatabaseMetaData(dataSource,
+                        DatabaseMetaData::getDatabaseProductName);
+                p = product.toLowerCase(Locale.ROOT).contains("postgres");
+            } catch (MetaDataAccessException e) {
+                throw new PicanteStoreException("store '" + name + "': cannot connect to the database to find out"
+                        + " whether it is PostgreSQL: " + e.getMessage() + "; set picante.store.shared", e);
+            }
+            postgres = p;
+        }
+        return p;
+    }
+
+    DataSource dataSource() {
+        return dataSource;
+    }
+
+    /** Returns the position of the last entry this instance applied. */
+    public long appliedPosition() {
+        return appliedPosition;
+    }
+
+    /** Whether {@link #start} ran and {@link #stop} did not. */
+    public boolean isStarted() {
+        return started;
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    /**
+     * Checks that {@code database}'s writes pass this log (it was built with this gate). If not: throws when
+     * {@code picante.store.shared} was set to true, else (shared only by default, for PostgreSQL) logs a
+     * warning and returns false: the store then works as an unshared one.
+     */
+    boolean checkGate(Database database) {
+        mode.set(Mode.CATCH_UP);
+        try {
+            database.batch().commit(); // the gate's open() notes that it was called
+        } finally {
+            mode.remove();
+        }
+        if (gateSeen) {
+            return true;
+        }
+        String problem = "store '" + name + "' is shared but the database's writes do not pass its change log: build"
+                + " the Database with Database.builder().inputChangeGate(sharedChangeLog), or use the auto-configured"
+                + " one";
+        if (Boolean.TRUE.equals(sharedProperty)) {
+            throw new PicanteStoreException(problem + "; or set picante.store.shared=false");
+        }
+        logger.warn("picante " + problem + "; the store is not shared (set picante.store.shared=false to silence"
+                + " this)");
+        return false;
+    }
+
+    /**
+     * Registers this instance and returns the position to start from: the one the full save is known to
+     * include (0 without a save, or when {@code fromSave} is false). Entries after it are kept from then on.
+     * Call before loading the full save, then {@link #start}.
+     */
+    long register(boolean fromSave) {
+        ensureHead();
+        Long position = tx.execute(status -> {
+            Head head = lockHead();
+            long from = fromSave ? head.savePosition() : 0;
+            if (from < head.compactedTo()) {
+                throw new PicanteStoreException("store '" + name + "': the shared log was compacted up to position "
+                        + head.compactedTo() + " but this instance would start from " + from
+                        + "; load the full save at startup (picante.store.load-on-startup=true)");
+            }
+            Timestamp now = Timestamp.from(Instant.now());
+            jdbc.update("DELETE FROM PICANTE_INSTANCES WHERE STORE_NAME = ? AND INSTANCE_ID = ?", name, instanceId);
+            jdbc.update("INSERT INTO PICANTE_INSTANCES (STORE_NAME, INSTANCE_ID, APPLIED_POSITION, STARTED_AT,"
+                    + " HEARTBEAT_AT) VALUES (?, ?, ?, ?, ?)", name, instanceId, from, now, now);
+            return from;
+        });
+        return position == null ? 0 : position;
+    }
+
+    /**
+     * Starts gating {@code database}'s writes from {@code position} (what it holds now), and applies every
+     * later entry before returning.
+     */
+    void start(Database database, long position) {
+        this.database = database;
+        this.appliedPosition = position;
+        this.stopped = false;
+        this.started = true;
+        mode.set(Mode.CATCH_UP);
+        try {
+            database.batch().commit(); // applies what is new, through the gate
+        } finally {
+            mode.remove();
+        }
+        heartbeat();
+        logger.info("picante store '" + name + "': shared change log started as instance '" + instanceId
+                + "' at position " + appliedPosition);
+    }
+
+    /** Stops applying the log and unregisters this instance; later writes are refused. */
+    void stop() {
+        started = false;
+        stopped = true;
+        try {
+            jdbc.update("DELETE FROM PICANTE_INSTANCES WHERE STORE_NAME = ? AND INSTANCE_ID = ?", name, instanceId);
+        } catch (RuntimeException e) {
+            logger.warn("picante store '" + name + "': could not unregister instance '" + instanceId + "'", e);
+        }
+    }
+
+    private void ensureHead() {
+        Integer rows = jdbc.queryForObject("SELECT COUNT(*) FROM PICANTE_SHARED_HEAD WHERE STORE_NAME = ?",
+                Integer.class, name);
+        if (rows != null && rows > 0) {
+            return;
+        }
+        try {
+            jdbc.update("INSERT INTO PICANTE_SHARED_HEAD (STORE_NAME, LAST_POSITION, SAVE_POSITION, COMPACTED_TO)"
+                    + " VALUES (?, 0, 0, 0)", name);
+        } catch (DuplicateKeyException e) {
+            // another instance created it meanwhile
+        }
+    }
+
+    record Head(long lastPosition, long savePosition, long compactedTo) {
+    }
+
+    private Head lockHead() {
+        return jdbc.queryForObject("SELECT LAST_POSITION, SAVE_POSITION, COMPACTED_TO FROM PICANTE_SHARED_HEAD"
+                + " WHERE STORE_NAME = ? FOR UPDATE", (rs, n) -> new Head(rs.getLong(1), rs.getLong(2),
+                        rs.getLong(3)), name);
+    }
+
+    /** Returns the store's head row, unlocked. */
+    Head head() {
+        return jdbc.queryForObject("SELECT LAST_POSITION, SAVE_POSITION, COMPACTED_TO FROM PICANTE_SHARED_HEAD"
+                + " WHERE STORE_NAME = ?", (rs, n) -> new Head(rs.getLong(1), rs.getLong(2), rs.getLong(3)), name);
+    }
+
+    // ---------------------------------------------------------------- the gate
+
+    @Override
+    public Pending open() {
+        Mode m = mode.get();
+        if (m == Mode.CATCH_UP) {
+            gateSeen = true;
+        }
+        if (m == Mode.APPLYING) {
+            return Pending.NONE;
+        }
+        if (!started) {
+            if (stopped && m == null) {
+                throw new IllegalStateException("picante store '" + name + "' is shared and was stopped: input"
+                        + " writes are refused, since no other instance would see them");
+            }
+            return Pending.NONE;
+        }
+        Database db = database;
+        if (db == null) {
+            return Pending.NONE;
+        }
+        if (m == Mode.CATCH_UP) {
+            applyFrom(db, null);
+            return Pending.NONE;
+        }
+        Connection connection = null;
+        try {
+            connection = dataSource.getConnection();
+            connection.setAutoCommit(false);
+            long head;
+            try (PreparedStatement ps = connection.prepareStatement("SELECT LAST_POSITION FROM PICANTE_SHARED_HEAD"
+                    + " WHERE STORE_NAME = ? FOR UPDATE")) {
+                ps.setString(1, name);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        throw new PicanteStoreException("store '" + name + "' has no shared log head row");
+                    }
+                    head = rs.getLong(1);
+                }
+            }
+            if (head > appliedPosition) {
+                applyFrom(db, connection);
+            }
+            if (appliedPosition != head) {
+                throw new PicanteStoreException("store '" + name + "': instance '" + instanceId + "' applied up to"
+                        + " position " + appliedPosition + " but the shared log is at " + head);
+            }
+            return new LogWrite(connection, head + 1);
+        } catch (SQLException | RuntimeException e) {
+            closeQuietly(connection, true);
+            PicanteStoreException refused = refused(e);
+            failure = refused.getMessage();
+            throw refused;
+        }
+    }
+
+    private PicanteStoreException refused(Exception e) {
+        if (e instanceof PicanteStoreException p) {
+            return p;
+        }
+        return new PicanteStoreException("store '" + name + "': the shared change log refused the write: "
+                + e.getMessage(), e);
+    }
+
+    /** One write between the lock of the head row and its commit. */
+    private final class LogWrite implements Pending {
+
+        private final Connection connection;
+        private final long position;
+        private boolean done;
+
+        LogWrite(Connection connection, long position) {
+            this.connection = connection;
+            this.position = position;
+        }
+
+        @Override
+        public void commit(List<InputChange> changes) {
+            try {
+                byte[] bytes = encode(changes);
+                try (PreparedStatement ps = connection.prepareStatement("INSERT INTO PICANTE_SHARED_LOG (STORE_NAME,"
+                        + " LOG_POSITION, INSTANCE_ID, FORMAT_VERSION, CHANGES, APPENDED_AT) VALUES (?, ?, ?, ?, ?, ?)")) {
+                    ps.setString(1, name);
+                    ps.setLong(2, position);
+                    ps.setString(3, instanceId);
+                    ps.setInt(4, ENTRY_FORMAT);
+                    ps.setBytes(5, bytes);
+                    ps.setTimestamp(6, Timestamp.from(Instant.now()));
+                    ps.executeUpdate();
+                }
+                try (PreparedStatement ps = connection.prepareStatement(
+                        "UPDATE PICANTE_SHARED_HEAD SET LAST_POSITION = ? WHERE STORE_NAME = ?")) {
+                    ps.setLong(1, position);
+                    ps.setString(2, name);
+                    ps.executeUpdate();
+                }
+                if (Boolean.TRUE.equals(postgres)) {
+                    try (PreparedStatement ps = connection.prepareStatement("SELECT pg_notify(?, ?)")) {
+                        ps.setString(1, CHANNEL);
+                        ps.setString(2, name);
+                        ps.execute();
+                    }
+                }
+                connection.commit();
+                done = true;
+                failure = null;
+            } catch (SQLException | RuntimeException e) {
+                PicanteStoreException refused = refused(e);
+                failure = refused.getMessage();
+                throw refused;
+            }
+        }
+
+        @Override
+        public void abort() {
+            closeQuietly(connection, !done);
+        }
+
+        @Override
+        public void published(Revision revision) {
+            appliedPosition = position;
+            knownHead = Math.max(knownHead, position);
+            closeQuietly(connection, false);
+        }
+    }
+
+    private static void closeQuietly(@Nullable Connection connection, boolean rollback) {
+        if (connection == null) {
+            return;
+        }
+        try {
+            if (rollback) {
+                connection.rollback();
+            }
+        } catch (SQLException e) {
+            // the connection is closed next; an open transaction ends with it
+        }
+        try {
+            connection.setAutoCommit(true);
+        } catch (SQLException e) {
+            // closing it anyway
+        }
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            // nothing to do
+        }
+    }
+
+    // ---------------------------------------------------------------- applying
+
+    /**
+     * Applies every entry this instance has not applied yet, in log order. Does nothing before
+     * {@link #start}. Safe to call from any thread.
+     *
+     * @return whether the log was read (false if it was known to hold nothing new)
+     * @throws PicanteStoreException if the log cannot be read, or an entry cannot be applied
+     */
+    public boolean catchUp() {
+        Database db = database;
+        if (db == null || !started) {
+            return false;
+        }
+        try {
+            Long head = jdbc.queryForObject("SELECT LAST_POSITION FROM PICANTE_SHARED_HEAD WHERE STORE_NAME = ?",
+                    Long.class, name);
+            if (head == null) {
+                return false;
+            }
+            knownHead = Math.max(knownHead, head);
+            if (head <= appliedPosition) {
+                readFailure = null;
+                return false;
+            }
+            mode.set(Mode.CATCH_UP);
+            try {
+                db.batch().commit(); // passes the gate, under the database's write serialization: see open()
+            } finally {
+                mode.remove();
+            }
+            readFailure = null;
+            return true;
+        } catch (RuntimeException e) {
+            readFailure = "cannot apply the shared log: " + e.getMessage();
+            throw e;
+        }
+    }
+
+    /** Applies the entries after {@link #appliedPosition}; runs under the database's write serialization. */
+    private void applyFrom(Database db, @Nullable Connection connection) {
+        long from = appliedPosition;
+        List<long[]> positions = new ArrayList<>();
+        List<byte[]> entries = new ArrayList<>();
+        String sql = "SELECT LOG_POSITION, CHANGES FROM PICANTE_SHARED_LOG WHERE STORE_NAME = ? AND LOG_POSITION > ?"
+                + " ORDER BY LOG_POSITION";
+        if (connection == null) {
+            jdbc.query(sql, rs -> {
+                positions.add(new long[] {rs.getLong(1)});
+                entries.add(rs.getBytes(2));
+            }, name, from);
+        } else {
+            try (PreparedStatement ps = connection.prepareStatement(sql)) {
+                ps.setString(1, name);
+                ps.setLong(2, from);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        positions.add(new long[] {rs.getLong(1)});
+                        entries.add(rs.getBytes(2));
+                    }
+                }
+            } catch (SQLException e) {
+                throw new PicanteStoreException("store '" + name + "': cannot read the shared log: " + e.getMessage(),
+                        e);
+            }
+        }
+        for (int i = 0; i < entries.size(); i++) {
+            long position = positions.get(i)[0];
+            if (position != appliedPosition + 1) {
+                String message = "store '" + name + "': instance '" + instanceId + "' applied the shared log up to"
+                        + " position " + appliedPosition + " but the next entry is " + position + ": the entries"
+                        + " between were compacted away; restart this instance to reload the full save";
+                readFailure = message;
+                throw new PicanteStoreException(message);
+            }
+            List<InputChange> changes = decode(db, entries.get(i), position);
+            mode.set(Mode.APPLYING);
+            try {
+                if (!changes.isEmpty()) {
+                    db.applyInputChanges(changes);
+                }
+            } finally {
+                mode.remove();
+            }
+            appliedPosition = position;
+            knownHead = Math.max(knownHead, position);
+        }
+    }
+
+    // ---------------------------------------------------------------- encoding
+
+    private IngredientInfo input(Database db, String ingredient) {
+        IngredientInfo info = inputs.get(ingredient);
+        if (info == null) {
+            for (IngredientInfo candidate : db.inspector().ingredients()) {
+                if (candidate.kind() == IngredientKind.INPUT) {
+                    inputs.putIfAbsent(candidate.name(), candidate);
+                }
+            }
+            info = inputs.get(ingredient);
+        }
+        return info;
+    }
+
+    private byte[] encode(List<InputChange> changes) {
+        Database db = database;
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeInt(changes.size());
+            for (InputChange change : changes) {
+                IngredientInfo info = db == null ? null : input(db, change.ingredient());
+                if (info == null) {
+                    throw new PicanteStoreException("store '" + name + "': no input named '" + change.ingredient()
+                            + "'");
+                }
+                out.writeUTF(change.ingredient());
+                writeBytes(out, encodeValue(change.key(), info.keyType(), change.ingredient()));
+                Object value = change.value();
+                out.writeBoolean(value != null);
+                if (value != null) {
+                    writeBytes(out, encodeValue(value, info.valueType(), change.ingredient()));
+                }
+            }
+        } catch (IOException e) {
+            throw new PicanteStoreException("store '" + name + "': cannot encode a shared log entry", e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private byte[] encodeValue(Object value, Class<?> type, String ingredient) {
+        try {
+            return codec.encode(value, type);
+        } catch (IllegalArgumentException e) {
+            throw new PicanteStoreException("store '" + name + "': cannot encode a " + type.getName() + " of input '"
+                    + ingredient + "' for the shared log: " + e.getMessage(), e);
+        }
+    }
+
+    private static void writeBytes(DataOutputStream out, byte[] bytes) throws IOException {
+        out.writeInt(bytes.length);
+        out.write(bytes);
+    }
+
+    private static byte[] readBytes(DataInputStream in) throws IOException {
+        byte[] bytes = new byte[in.readInt()];
+        in.readFully(bytes);
+        return bytes;
+    }
+
+    private List<InputChange> decode(Database db, byte[] entry, long position) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(entry))) {
+            int count = in.readInt();
+            List<InputChange> changes = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                String ingredient = in.readUTF();
+                byte[] key = readBytes(in);
+                byte[] value = in.readBoolean() ? readBytes(in) : null;
+                IngredientInfo info = input(db, ingredient);
+                if (info == null) {
+                    if (skippedIngredients.add(ingredient)) {
+                        logger.warn("picante store '" + name + "': the shared log has changes of input '" + ingredient
+                                + "', which this instance does not register; skipping them");
+                    }
+                    continue;
+                }
+                Object k = codec.decode(key, info.keyType());
+                changes.add(new InputChange(ingredient, k, value == null ? null : codec.decode(value,
+                        info.valueType())));
+            }
+            return changes;
+        } catch (IOException | IllegalArgumentException e) {
+            String message = "store '" + name + "': cannot decode shared log entry " + position + ": " + e.getMessage();
+            readFailure = message;
+            throw new PicanteStoreException(message, e);
+        }
+    }
+
+    // ---------------------------------------------------------------- heartbeat, save and compaction
+
+    /** Records this instance's applied position and that it is alive. */
+    void heartbeat() {
+        if (!started) {
+            return;
+        }
+        int updated = jdbc.update("UPDATE PICANTE_INSTANCES SET APPLIED_POSITION = ?, HEARTBEAT_AT = ?"
+                + " WHERE STORE_NAME = ? AND INSTANCE_ID = ?", appliedPosition, Timestamp.from(Instant.now()), name,
+                instanceId);
+        if (updated == 0) {
+            // removed by compaction after a long silence: register again
+            Timestamp now = Timestamp.from(Instant.now());
+            jdbc.update("INSERT INTO PICANTE_INSTANCES (STORE_NAME, INSTANCE_ID, APPLIED_POSITION, STARTED_AT,"
+                    + " HEARTBEAT_AT) VALUES (?, ?, ?, ?, ?)", name, instanceId, appliedPosition, now, now);
+        }
+    }
+
+    /**
+     * Makes a full save with {@code store} that records the shared position it includes, in one transaction.
+     * The position is read before the export, so the save includes at least the entries up to it; replaying
+     * later ones on top, even some it already includes, gives the same inputs (each entry sets or removes
+     * slots to given values).
+     *
+     * @throws PicanteStoreException if the save fails; the store is unchanged then
+     */
+    public void save(JdbcStateStore store, Database db) {
+        long position = appliedPosition;
+        tx.executeWithoutResult(status -> {
+            store.save(db);
+            Head head = lockHead();
+            if (position < head.compactedTo()) {
+                throw new PicanteStoreException("store '" + name + "': this instance applied the shared log up to "
+                        + position + ", before what was compacted (" + head.compactedTo() + "); not saving");
+            }
+            jdbc.update("UPDATE PICANTE_SHARED_HEAD SET SAVE_POSITION = ? WHERE STORE_NAME = ?", position, name);
+        });
+    }
+
+    /**
+     * Heartbeat, and when the log holds {@code threshold} entries past the full save, a full save; then
+     * deletes the entries every live instance applied and the save includes, and forgets instances silent
+     * for longer than the retention.
+     *
+     * @return how many entries were deleted
+     */
+    int maintain(JdbcStateStore store, Database db, int threshold) {
+        heartbeat();
+        Head head = head();
+        if (head.lastPosition() - head.savePosition() >= threshold && appliedPosition > head.savePosition()) {
+            save(store, db);
+        }
+        Integer deleted = tx.execute(status -> {
+            Head locked = lockHead();
+            Timestamp cutoff = Timestamp.from(Instant.now().minus(retention));
+            jdbc.update("DELETE FROM PICANTE_INSTANCES WHERE STORE_NAME = ? AND HEARTBEAT_AT < ?", name, cutoff);
+            Long minApplied = jdbc.queryForObject("SELECT MIN(APPLIED_POSITION) FROM PICANTE_INSTANCES"
+                    + " WHERE STORE_NAME = ?", Long.class, name);
+            long upTo = Math.min(locked.savePosition(), minApplied == null ? Long.MAX_VALUE : minApplied);
+            if (upTo <= locked.compactedTo()) {
+                return 0;
+            }
+            int n = jdbc.update("DELETE FROM PICANTE_SHARED_LOG WHERE STORE_NAME = ? AND LOG_POSITION <= ?", name,
+                    upTo);
+            jdbc.update("UPDATE PICANTE_SHARED_HEAD SET COMPACTED_TO = ? WHERE STORE_NAME = ?", upTo, name);
+            return n;
+        });
+        return deleted == null ? 0 : deleted;
+    }
+
+    // ---------------------------------------------------------------- status
+
+    /** Returns the shared log's status; reads the instances table. */
+    public SharedLogStatus status() {
+        long applied = appliedPosition;
+        List<SharedLogStatus.Instance> instances = new ArrayList<>();
+        long headPosition = knownHead;
+        long savePosition = -1;
+        long compactedTo = -1;
+        String error = failure != null ? failure : readFailure;
+        try {
+            Head head = head();
+            headPosition = head.lastPosition();
+            savePosition = head.savePosition();
+            compactedTo = head.compactedTo();
+            long last = headPosition;
+            Set<String> seen = new HashSet<>();
+            jdbc.query("SELECT INSTANCE_ID, APPLIED_POSITION, HEARTBEAT_AT FROM PICANTE_INSTANCES WHERE STORE_NAME = ?"
+                    + " ORDER BY INSTANCE_ID", rs -> {
+                        String id = rs.getString(1);
+                        boolean self = id.equals(instanceId);
+                        long position = self ? applied : rs.getLong(2);
+                        seen.add(id);
+                        instances.add(new SharedLogStatus.Instance(id, self, position, Math.max(0, last - position),
+                                rs.getTimestamp(3).toInstant()));
+                    }, name);
+            if (started && !seen.contains(instanceId)) {
+                instances.add(new SharedLogStatus.Instance(instanceId, true, applied, Math.max(0, last - applied),
+                        null));
+            }
+        } catch (RuntimeException e) {
+            error = "cannot read the shared log: " + e.getMessage();
+        }
+        return new SharedLogStatus(instanceId, started, applied, headPosition, Math.max(0, headPosition - applied),
+                savePosition, compactedTo, List.copyOf(instances), error);
+    }
+
+    @Override
+    public String toString() {
+        return "SharedChangeLog[" + name + " as " + instanceId + " at " + appliedPosition + "]";
+    }
+}

@@ -1,0 +1,62 @@
+package dev.picante.spring.jdbc;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.picante.Batch;
+import dev.picante.Database;
+import dev.picante.spring.autoconfigure.PicanteProperties;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * The child JVM of {@link SharedStoreCrashTests}: one instance of a shared store that, until it is killed,
+ * sets the counters {@code c0..c4} and the page {@code step} to step {@code n} in one batch, and prints
+ * {@code ack n} to a file after each commit returned (each line is one write to the file, which the
+ * operating system keeps when the process is killed).
+ */
+public final class SharedChild {
+
+    private SharedChild() {
+    }
+
+    /**
+     * Runs as instance {@code args[1]} against the PostgreSQL JDBC URL {@code args[0]}, acknowledging to the
+     * file {@code args[2]}.
+     */
+    public static void main(String[] args) throws IOException {
+        HikariDataSource ds = new HikariDataSource();
+        ds.setJdbcUrl(args[0]);
+        ds.setUsername("postgres");
+        ds.setMaximumPoolSize(4);
+        SharedStoreTests.Ingredients app = instance(ds, args[1]);
+        long n = app.counters.get(app.db, "c0").orElse(0L);
+        PrintStream acks = new PrintStream(new FileOutputStream(args[2], true), true, StandardCharsets.UTF_8);
+        System.out.println("ready " + n);
+        System.out.flush();
+        while (true) {
+            n++;
+            Batch batch = app.db.batch();
+            for (int i = 0; i < SharedStoreTests.COUNTERS; i++) {
+                batch.set(app.counters, "c" + i, n);
+            }
+            batch.set(app.pages, "step", "s" + n).commit();
+            acks.println("ack " + n);
+        }
+    }
+
+    /** Starts an instance of the shared store on {@code ds}, as the auto-configuration would. */
+    static SharedStoreTests.Ingredients instance(javax.sql.DataSource ds, String id) {
+        SharedChangeLog log = new SharedChangeLog(ds, new JacksonCodec(), "picante", true, id, Duration.ofHours(1));
+        SharedStoreTests.Ingredients app = new SharedStoreTests.Ingredients(Database.builder().inputChangeGate(log)
+                .build());
+        PicanteProperties.Store properties = new PicanteProperties.Store();
+        properties.setAppendInterval(Duration.ofMillis(300));
+        properties.setCompactionThreshold(25);
+        properties.setPollInterval(Duration.ofMillis(100));
+        properties.setSaveOnShutdown(false);
+        new PicanteStoreLifecycle(JdbcStateStore.builder(ds).build(), app.db, properties, log).start();
+        return app;
+    }
+}
