@@ -98,6 +98,8 @@ public final class JdbcStateStore {
     private final Set<String> checkedSections = new HashSet<>();
     private @Nullable Checkpoint checkpoint;
     private long saveId;
+    /** The position of the last log entry this store wrote since its last save or load; 0 when none. */
+    private long lastLogPosition;
     private int logEntries;
     private boolean migrated;
     private @Nullable Long savedRevision;
@@ -253,6 +255,7 @@ public final class JdbcStateStore {
             checkTotal(total, "full save at revision " + image.revision());
             long newSaveId = write("save", () -> writeTx.execute(status -> writeSave(image, sections)));
             saveId = newSaveId;
+            lastLogPosition = 0;
             checkpoint = image.checkpoint();
             logEntries = 0;
             savedRevision = image.revision();
@@ -438,8 +441,10 @@ public final class JdbcStateStore {
             byte[] entry = StoreFormat.writeLogEntry(new LogEntry(changes.revision(), changes.checkpoint(),
                     sections));
             checkTotal(entry.length, "log entry at revision " + changes.revision());
-            boolean appended = write("append", () -> writeTx.execute(status -> writeLog(changes, entry)));
+            Long position = write("append", () -> writeTx.execute(status -> writeLog(changes, entry)));
+            boolean appended = position != null && position > 0;
             if (appended) {
+                lastLogPosition = position;
                 checkpoint = changes.checkpoint();
                 logEntries++;
                 lastAppendAt = Instant.now();
@@ -448,20 +453,26 @@ public final class JdbcStateStore {
         }
     }
 
-    private boolean writeLog(StateImage changes, byte[] entry) {
+    /** Writes a log entry; returns its position, or 0, writing nothing, when the full save is not ours. */
+    private long writeLog(StateImage changes, byte[] entry) {
         Long current = lockMetadata();
         if (current == null || current != saveId) {
-            return false;
+            return 0;
         }
-        // The last position through the primary key index (newest first, one row), not an aggregate over
-        // the store's whole log, which H2 computes by scanning it.
-        List<Long> last = jdbc.queryForList("SELECT LOG_POSITION FROM PICANTE_LOG WHERE STORE_NAME = ?"
-                + " ORDER BY LOG_POSITION DESC FETCH FIRST 1 ROWS ONLY", Long.class, name);
-        long position = last.isEmpty() ? 1 : last.get(0) + 1;
+        // The newest position, looked up from the last one this store wrote (a range of the primary key
+        // index: what was appended since, normally nothing), not over the whole log, which grows until the
+        // next full save. From the start when that finds nothing (the log was emptied by another process).
+        Long last = jdbc.queryForObject("SELECT MAX(LOG_POSITION) FROM PICANTE_LOG WHERE STORE_NAME = ?"
+                + " AND LOG_POSITION >= ?", Long.class, name, lastLogPosition);
+        if (last == null && lastLogPosition > 0) {
+            last = jdbc.queryForObject("SELECT MAX(LOG_POSITION) FROM PICANTE_LOG WHERE STORE_NAME = ?",
+                    Long.class, name);
+        }
+        long position = last == null ? 1 : last + 1;
         jdbc.update("INSERT INTO PICANTE_LOG (STORE_NAME, LOG_POSITION, SAVE_ID, REVISION, FORMAT_VERSION, IMAGE,"
                 + " APPENDED_AT) VALUES (?, ?, ?, ?, ?, ?, ?)", name, position, saveId, changes.revision(),
                 StoreFormat.FORMAT_VERSION, entry, Timestamp.from(Instant.now()));
-        return true;
+        return position;
     }
 
     /** Returns how many entries the log holds now. */
@@ -634,6 +645,7 @@ public final class JdbcStateStore {
         synchronized (lock) {
             checkpoint = prepared.checkpoint();
             saveId = prepared.saveId();
+            lastLogPosition = 0;
             logEntries = prepared.logEntries();
             savedRevision = prepared.base().revision();
             savedAt = Instant.now();
