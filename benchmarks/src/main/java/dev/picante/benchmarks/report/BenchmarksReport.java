@@ -414,7 +414,32 @@ public final class BenchmarksReport {
             reached 1.6x either in the same run (their ratios are in row 6c), so this run cannot tell \
             picante's scaling from the machine's; the picante hit path writes only the `LongAdder` hit \
             counter, whose single-thread cost the control row of 1 shows.
-            - **8, durable store** (`profile-store-*.txt`; analysis written 2026-11-28 with these profiles and             JFR recordings of the same operations): the first profiles (before the fixes below) showed the H2             append spending its time in `MVStore.close` and reopening the file database: the benchmark's             `DataSource` was unpooled, and H2 closes a file database when its last connection closes, so every             transaction reopened it (193 MB allocated per append); on PostgreSQL every transaction started a             new backend process. The benchmark now uses a HikariCP pool, as Spring Boot does. The store then             took the log position with `MAX(LOG_POSITION)`, which H2 computes by scanning the store's log (now             the newest row through the primary key), and the core's change export walked every derived cell             (about half of the append's CPU samples with 10,000 memos; now it visits the cells stored since             the checkpoint). What remains of an append is the database's commit. The H2 save's samples and             allocation are inside H2's MVStore: deleting the previous 110,000 rows, inserting 110,000 rows             into the row map, the primary key and the foreign key's index (`MVSecondaryIndex`), and             `Transaction.commit` walking the undo log (more than a third of the save's allocation); JSON             encoding is under a fifth of the CPU samples. A plain JDBC loop doing the same delete and insert             on the same schema costs as much, so the fix that would meet the goal on H2 is fewer rows:             records packed many to a row (a new record format), not a faster loop. The load read its records             `ORDER BY SECTION_NAME, RECORD_NO`, which H2 sorted in a temporary on-disk result; they are now             read unordered and sorted in Java. On PostgreSQL the records are now written with multi-row             inserts (200 rows a statement), what the driver's `reWriteBatchedInserts` would do.
+            - **8, durable store** (`profile-store-*.txt`; analysis written 2026-11-28 with these profiles and \
+            JFR recordings of the same operations): the first profiles (before the fixes below) showed the H2 \
+            append spending its time in `MVStore.close` and reopening the file database: the benchmark's \
+            `DataSource` was unpooled, and H2 closes a file database when its last connection closes, so every \
+            transaction reopened it (193 MB allocated per append); on PostgreSQL every transaction started a \
+            new backend process. The benchmark now uses a HikariCP pool, as Spring Boot does. The store then \
+            took the next log position with `MAX(LOG_POSITION)` over the store's whole log, which H2 computes \
+            by scanning it (and `ORDER BY LOG_POSITION DESC FETCH FIRST 1 ROWS ONLY` by sorting it), and the \
+            log grows with every append until the next full save (compaction is off here); it is now looked \
+            up from the last position the store wrote, a primary-key range of normally one row. The core's \
+            change export walked every derived cell (about half of the append's CPU samples with 10,000 \
+            memos); it now visits the cells stored since the checkpoint. What remains of an append is a few \
+            statements and the database's commit (on PostgreSQL, the samples wait on the socket). The H2 \
+            save's samples and allocation are inside H2's MVStore: deleting the previous 110,000 rows, \
+            inserting 110,000 rows into the row map, the primary key and the foreign key's index \
+            (`MVSecondaryIndex`), and `Transaction.commit` walking the undo log (more than a third of the \
+            save's allocation); JSON encoding is under a fifth of the CPU samples. In an ad-hoc experiment (not \
+            kept in the repository), a plain JDBC loop deleting and inserting 110,000 such rows on an \
+            equivalent table (with the foreign key) used a comparable CPU time on this machine, so the change \
+            likely to meet the goal on H2 is fewer rows: records packed many to a row (a new record format \
+            and migration), not a faster loop. Without the foreign key (its check and its index, redundant \
+            with the primary key) that loop allocated about a quarter less: not enough alone. The load read \
+            its records `ORDER BY SECTION_NAME, RECORD_NO`, which H2 sorted in a temporary on-disk \
+            result; they are now read unordered and sorted in Java. On PostgreSQL the save's records are now \
+            written with multi-row inserts (200 rows a statement), what the driver's `reWriteBatchedInserts` \
+            would do; the rest of its time is the server's.
 
             """;
 
