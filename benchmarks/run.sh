@@ -8,6 +8,9 @@
 #   bash benchmarks/run.sh --full     each benchmark class's own settings (2 forks, longer), rewrites BENCHMARKS.md
 #   bash benchmarks/run.sh REGEX...   only the matching benchmarks, quick settings; results go to
 #                                     benchmarks/results/partial.json and BENCHMARKS.md is left alone
+#   bash benchmarks/run.sh --store    only the durable store's benchmark (JdbcStoreBenchmark), quick settings; its
+#                                     rows in BENCHMARKS.md are replaced by these (results/store.json), marked as
+#                                     a separate run, until the next quick or full run
 #   bash benchmarks/run.sh --build-only
 #
 # Then `bash benchmarks/profile.sh` profiles the goals not met; the next report embeds its output.
@@ -28,6 +31,7 @@ filters=()
 case "${1:-}" in
   --build-only) exit 0 ;;
   --full) mode=full; settings=(); shift ;;
+  --store) mode=store; filters=(JdbcStoreBenchmark); shift ;;
 esac
 if [ $# -gt 0 ]; then
   filters=("$@")
@@ -44,7 +48,15 @@ java -jar "$JAR" "${settings[@]}" -prof gc -foe false -rf json -rff "$out" ${JMH
 
 load_after=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 
-if [ "$mode" != partial ]; then
+if [ "$mode" = store ]; then
+  # Rows 8 of BENCHMARKS.md come from this run (the report reads store.json and store.load beside quick.json)
+  # until the next quick or full run, which measures the store too and removes them.
+  echo "$load_before at the start, $load_after at the end" > "$RESULTS/store.load"
+  [ -f "$RESULTS/quick.json" ] && java -cp "$JAR" dev.picante.benchmarks.report.BenchmarksReport \
+    "$RESULTS/quick.json" BENCHMARKS.md quick "bash benchmarks/run.sh" "$(cat "$RESULTS/quick.load" 2>/dev/null || true)"
+elif [ "$mode" != partial ]; then
+  rm -f "$RESULTS/store.json" "$RESULTS/store.load"
+  echo "$load_before at the start, $load_after at the end" > "$RESULTS/$mode.load"
   command="bash benchmarks/run.sh"
   [ "$mode" = full ] && command="bash benchmarks/run.sh --full"
   java -cp "$JAR" dev.picante.benchmarks.report.BenchmarksReport "$out" BENCHMARKS.md "$mode" "$command" \

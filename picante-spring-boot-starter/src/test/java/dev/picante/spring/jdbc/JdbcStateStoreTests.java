@@ -157,6 +157,44 @@ class JdbcStateStoreTests {
 
     @ParameterizedTest
     @MethodSource("dev.picante.spring.jdbc.TestDatabases#vendors")
+    void aLargeSaveKeepsEveryRecordInOrderAndReplacesThePreviousOne(Vendor vendor) {
+        // r[store.atomic-save] r[store.restore]: more records than one multi-row insert and one JDBC batch
+        // hold (200 rows and 1,000 rows), with a remainder, in two sections
+        DataSource ds = vendor.fresh();
+        App app = populated();
+        int pages = 2_345;
+        for (int i = 0; i < pages; i++) {
+            app.pages.set(app.db, "p" + i, "page " + i);
+        }
+        for (int i = 0; i < 1_201; i++) {
+            app.length.get(app.db, "p" + i);
+        }
+        JdbcStateStore store = store(ds);
+        store.save(app.db);
+        app.pages.set(app.db, "p7", "changed");
+        store.save(app.db);
+
+        Integer rows = new JdbcTemplate(ds).queryForObject("SELECT COUNT(*) FROM PICANTE_RECORDS", Integer.class);
+        assertThat(rows).isEqualTo(pages + 2 + 1 + 1_201 + 2 + 1);
+        List<Integer> numbers = new JdbcTemplate(ds).queryForList("SELECT RECORD_NO FROM PICANTE_RECORDS"
+                + " WHERE SECTION_NAME = ? ORDER BY RECORD_NO", Integer.class, "pages");
+        assertThat(numbers).hasSize(pages + 2).isEqualTo(java.util.stream.IntStream.range(0, pages + 2).boxed()
+                .toList());
+        App restarted = new App();
+        StoreLoadReport report = store(ds).load(restarted.db);
+        assertThat(report.records()).isEqualTo(rows.longValue());
+        for (int i = 0; i < pages; i++) {
+            assertThat(restarted.pages.get(restarted.db, "p" + i)).contains(i == 7 ? "changed" : "page " + i);
+        }
+        for (int i = 0; i < 1_201; i++) {
+            assertThat(restarted.length.get(restarted.db, "p" + i)).as("length times scale 2")
+                    .isEqualTo(2 * (i == 7 ? "changed" : "page " + i).length());
+        }
+        assertThat(restarted.computed("length")).as("only length(p7), whose page changed").isEqualTo(1);
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.picante.spring.jdbc.TestDatabases#vendors")
     void appendsContinueAfterALoad(Vendor vendor) {
         // r[store.log]
         DataSource ds = vendor.fresh();
