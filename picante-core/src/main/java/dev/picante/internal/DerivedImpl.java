@@ -17,7 +17,7 @@ import org.jspecify.annotations.Nullable;
 final class DerivedImpl<K, V> extends IngredientImpl implements DerivedIngredient<K, V> {
 
     final Query<K, V> query;
-    final LongAdder hits = new LongAdder();
+    final HitCounter hits = new HitCounter();
     final LongAdder computations = new LongAdder();
     final LongAdder revalidations = new LongAdder();
     final LongAdder earlyCutoffs = new LongAdder();
@@ -42,7 +42,12 @@ final class DerivedImpl<K, V> extends IngredientImpl implements DerivedIngredien
             return (V) evaluation.readDerived(this, key);
         }
         ViewState state = engine.viewState(view, this);
-        return (V) unwrap(state.fetch(this, key, state.current(), null), key);
+        InputState current = state.current();
+        Object hit = state.hitValue(this, key, current.revision);
+        if (hit != null) {
+            return (V) hit;
+        }
+        return (V) unwrap(state.fetch(this, key, current, null), key);
     }
 
     @Override

@@ -153,6 +153,30 @@ public final class ViewState {
      * @throws CycleException if the evaluation needs itself (r[cycle.detect], r[jvm.cross-thread-cycle])
      * @throws QueryCancelledException if this caller was interrupted (r[jvm.interrupt])
      */
+    /**
+     * The hit path of a top-level read: the value of a successful memo of {@code derived(key)} verified at
+     * exactly {@code revision}, counted as a hit, or {@code null} for anything else, which the caller
+     * resolves with {@link #fetch}. It writes no shared memory, so readers of one key scale across threads.
+     */
+    @Nullable Object hitValue(DerivedImpl<?, ?> derived, Object key, long revision) {
+        ConcurrentHashMap<Object, Cell>[] t = tables;
+        int index = derived.index;
+        if (index < t.length) {
+            ConcurrentHashMap<Object, Cell> table = t[index];
+            if (table != null) {
+                Cell cell = table.get(key);
+                if (cell != null && cell.verifiedAt == revision) {
+                    Object value = cell.value;
+                    if (value != null) {
+                        derived.hits.increment();
+                        return value;
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
     Memo fetch(DerivedImpl<?, ?> derived, Object key, InputState state, @Nullable InFlight caller) {
         ConcurrentHashMap<Object, Cell> table = tableIfPresent(derived.index);
         if (table != null) {
@@ -170,7 +194,7 @@ public final class ViewState {
         while (true) {
             InFlight running = engine.inFlight.get(id);
             if (running == null) {
-                InFlight mine = new InFlight(id, derived.ref(key));
+                InFlight mine = new InFlight(id, derived);
                 running = engine.inFlight.putIfAbsent(id, mine);
                 if (running == null) {
                     return lead(derived, key, state, mine, caller);
@@ -225,7 +249,7 @@ public final class ViewState {
             return running.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new QueryCancelledException("interrupted while waiting for " + running.ref + " at revision "
+            throw new QueryCancelledException("interrupted while waiting for " + running.ref() + " at revision "
                     + running.key.revision(), e);
         } finally {
             if (caller != null) {
@@ -237,7 +261,7 @@ public final class ViewState {
     private static CycleException cycle(List<InFlight> path) {
         List<QueryRef> refs = new ArrayList<>(path.size());
         for (InFlight node : path) {
-            refs.add(node.ref);
+            refs.add(node.ref());
         }
         return new CycleException(refs, new Revision(path.get(0).key.revision()));
     }
@@ -271,7 +295,21 @@ public final class ViewState {
             }
             change = found[0];
         } else if (own == null) {
-            for (Memo candidate : adoptionCandidates(derived, key)) {
+            // Memos other views hold for the record: the nearest source's cell, then the shared cache.
+            Memo fromSource = null;
+            for (ViewState source = parent; source != null; source = source.parent) {
+                Cell cell = source.cell(derived.index, key);
+                if (cell != null) {
+                    fromSource = cell.memo;
+                    break;
+                }
+            }
+            Memo shared = engine.sharedResults.get(derived.index, key);
+            for (int i = 0; i < 2; i++) {
+                Memo candidate = i == 0 ? fromSource : (shared == fromSource ? null : shared);
+                if (candidate == null) {
+                    continue;
+                }
                 if (candidate.failed()) {
                     if (candidate.failedAt() == revision) {
                         derived.hits.increment();
@@ -294,24 +332,6 @@ public final class ViewState {
         return compute(derived, key, state, mine, previous, change, own != null && own.memo.failed());
     }
 
-    /** Memos other views hold for the record: the sources' cells, then the shared cache. */
-    private List<Memo> adoptionCandidates(DerivedImpl<?, ?> derived, Object key) {
-        List<Memo> candidates = new ArrayList<>(2);
-        for (ViewState source = parent; source != null; source = source.parent) {
-            ConcurrentHashMap<Object, Cell> table = source.tableIfPresent(derived.index);
-            Cell cell = table == null ? null : table.get(key);
-            if (cell != null) {
-                candidates.add(cell.memo);
-                break;
-            }
-        }
-        Memo shared = engine.sharedResults.get(derived.index, key);
-        if (shared != null && !candidates.contains(shared)) {
-            candidates.add(shared);
-        }
-        return candidates;
-    }
-
     @SuppressWarnings("unchecked")
     private Memo compute(DerivedImpl<?, ?> derived, Object key, InputState state, InFlight mine,
             @Nullable Memo previous, Revalidation.@Nullable Change change, boolean afterFailure) {
@@ -322,10 +342,10 @@ public final class ViewState {
         try {
             value = ((DerivedImpl<Object, Object>) derived).query.compute(ctx, key);
             if (value == null) {
-                failure = new NullPointerException("the compute function of " + mine.ref
+                failure = new NullPointerException("the compute function of " + mine.ref()
                         + " returned null; return a value (e.g. an Optional) instead");
             } else if (!derived.valueType.isInstance(value)) {
-                failure = new ClassCastException("the compute function of " + mine.ref + " returned a "
+                failure = new ClassCastException("the compute function of " + mine.ref() + " returned a "
                         + value.getClass().getName() + ", not a " + derived.valueType.getName());
             }
         } catch (Throwable thrown) {
@@ -385,13 +405,12 @@ public final class ViewState {
         ConcurrentHashMap<Object, Cell> table = table(derived.index);
         Cell replaced;
         while (true) {
-            Cell existing = table.get(key);
+            Cell existing = table.putIfAbsent(key, cell);
             if (existing == null) {
-                if (table.putIfAbsent(key, cell) == null) {
-                    replaced = null;
-                    break;
-                }
-            } else if (existing.verifiedAt > cell.verifiedAt) {
+                replaced = null;
+                break;
+            }
+            if (existing.verifiedAt > cell.verifiedAt) {
                 return;
             } else if (table.replace(key, existing, cell)) {
                 replaced = existing;
@@ -405,7 +424,8 @@ public final class ViewState {
                         replaced == null ? null : replaced.memo.dependencies, cell.memo.dependencies);
             }
         }
-        if (table.size() > engine.options.maxMemosPerIngredient) {
+        long max = engine.options.maxMemosPerIngredient;
+        if (max != Long.MAX_VALUE && table.size() > max) {
             trim(table, key);
         }
     }
