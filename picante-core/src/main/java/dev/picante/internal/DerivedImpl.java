@@ -47,7 +47,7 @@ final class DerivedImpl<K, V> extends IngredientImpl implements DerivedIngredien
         if (hit != null) {
             return (V) hit;
         }
-        return (V) unwrap(state.fetch(this, key, current, null), key);
+        return (V) unwrap(state.evaluate(this, key, current, null), key);
     }
 
     @Override

@@ -189,16 +189,19 @@ public final class ViewState {
         return evaluate(derived, key, state, caller);
     }
 
-    private Memo evaluate(DerivedImpl<?, ?> derived, Object key, InputState state, @Nullable InFlight caller) {
+    /**
+     * Resolves a read that is not a plain hit (the caller has looked): as the leader of its evaluation, or
+     * by waiting for the one in flight. The leader looks at its cell again, so a memo published meanwhile,
+     * or a failure valid at this revision, is still a hit.
+     */
+    Memo evaluate(DerivedImpl<?, ?> derived, Object key, InputState state, @Nullable InFlight caller) {
         InFlight.Key id = new InFlight.Key(derived.index, key, state.revision);
         while (true) {
-            InFlight running = engine.inFlight.get(id);
+            // Claim it at once: an uncontended read (the common case) needs one map operation, not two.
+            InFlight mine = new InFlight(id, derived);
+            InFlight running = engine.inFlight.putIfAbsent(id, mine);
             if (running == null) {
-                InFlight mine = new InFlight(id, derived);
-                running = engine.inFlight.putIfAbsent(id, mine);
-                if (running == null) {
-                    return lead(derived, key, state, mine, caller);
-                }
+                return lead(derived, key, state, mine, caller);
             }
             Memo memo = follow(running, caller);
             if (memo != null) {
