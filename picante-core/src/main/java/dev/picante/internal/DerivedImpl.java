@@ -36,6 +36,20 @@ final class DerivedImpl<K, V> extends IngredientImpl implements DerivedIngredien
     @Override
     @SuppressWarnings("unchecked")
     public V get(View view, K key) {
+        // The hit on the database itself, kept small so that it is inlined into callers; the rest is getSlow.
+        Engine e = engine;
+        if (view == e.owner && keyType.isInstance(key)) {
+            ViewState primary = e.primary();
+            Object hit = primary.hitValue(this, key, primary.current().revision);
+            if (hit != null) {
+                return (V) hit;
+            }
+        }
+        return getSlow(view, key);
+    }
+
+    @SuppressWarnings("unchecked")
+    private V getSlow(View view, K key) {
         checkKey(key);
         if (view instanceof Evaluation evaluation) {
             engine.checkSameDatabase(evaluation.view, this);
@@ -43,9 +57,11 @@ final class DerivedImpl<K, V> extends IngredientImpl implements DerivedIngredien
         }
         ViewState state = engine.viewState(view, this);
         InputState current = state.current();
-        Object hit = state.hitValue(this, key, current.revision);
-        if (hit != null) {
-            return (V) hit;
+        if (view != engine.owner) {
+            Object hit = state.hitValue(this, key, current.revision);
+            if (hit != null) {
+                return (V) hit;
+            }
         }
         return (V) unwrap(state.evaluate(this, key, current, null), key);
     }
