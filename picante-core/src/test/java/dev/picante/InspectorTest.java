@@ -52,6 +52,32 @@ class InspectorTest {
     }
 
     @Test
+    void hitsFromManyThreadsAreCountedExactly() throws InterruptedException {
+        // Hits are counted per thread; the counts of threads that ended must stay in the total.
+        text.set(db, "alpha", "xx");
+        assertThat(len.get(db, "alpha")).isEqualTo(2);
+        int threads = 40;
+        int hitsPerThread = 1_000;
+        for (int round = 0; round < threads; round += 4) {
+            Thread[] batch = new Thread[4];
+            for (int t = 0; t < batch.length; t++) {
+                batch[t] = new Thread(() -> {
+                    for (int i = 0; i < hitsPerThread; i++) {
+                        assertThat(len.get(db, "alpha")).isEqualTo(2);
+                    }
+                });
+                batch[t].start();
+            }
+            for (Thread thread : batch) {
+                thread.join();
+            }
+        }
+        assertThat(len.get(db, "alpha")).isEqualTo(2);
+        assertThat(inspector.ingredient("len").counters())
+                .isEqualTo(new Counters((long) threads * hitsPerThread + 1, 1, 0, 0, 0));
+    }
+
+    @Test
     void countersAfterAScriptedScenario() {
         // r[cell.revalidate]
         // r[revision.early-cutoff]

@@ -23,7 +23,7 @@ final class Cancellation {
         if (thrown instanceof InterruptedException) {
             Thread.currentThread().interrupt();
         }
-        return new QueryCancelledException("evaluation of " + evaluation.ref + " at revision "
+        return new QueryCancelledException("evaluation of " + evaluation.ref() + " at revision "
                 + evaluation.key.revision() + " was cancelled", thrown);
     }
 }

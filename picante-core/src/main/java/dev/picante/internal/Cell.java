@@ -13,6 +13,8 @@ final class Cell {
     private static final java.util.concurrent.atomic.AtomicLong SEQUENCE = new java.util.concurrent.atomic.AtomicLong();
 
     final Memo memo;
+    /** The memo's value, or {@code null} for a failure: what a hit returns without reading the memo. */
+    final @Nullable Object value;
     /** Increases with every cell made in this process: what a change-log export has already seen. */
     final long sequence = SEQUENCE.incrementAndGet();
     final long verifiedAt;
@@ -23,6 +25,7 @@ final class Cell {
 
     Cell(Memo memo, long verifiedAt, Outcome outcome, @Nullable Dependency cause, long causeChangedAt) {
         this.memo = memo;
+        this.value = memo.value;
         this.verifiedAt = verifiedAt;
         this.outcome = outcome;
         this.cause = cause;

@@ -17,7 +17,7 @@ import org.jspecify.annotations.Nullable;
 final class DerivedImpl<K, V> extends IngredientImpl implements DerivedIngredient<K, V> {
 
     final Query<K, V> query;
-    final LongAdder hits = new LongAdder();
+    final HitCounter hits = new HitCounter();
     final LongAdder computations = new LongAdder();
     final LongAdder revalidations = new LongAdder();
     final LongAdder earlyCutoffs = new LongAdder();
@@ -36,13 +36,34 @@ final class DerivedImpl<K, V> extends IngredientImpl implements DerivedIngredien
     @Override
     @SuppressWarnings("unchecked")
     public V get(View view, K key) {
+        // The hit on the database itself, kept small so that it is inlined into callers; the rest is getSlow.
+        Engine e = engine;
+        if (view == e.owner && keyType.isInstance(key)) {
+            ViewState primary = e.primary();
+            Object hit = primary.hitValue(this, key, primary.current().revision);
+            if (hit != null) {
+                return (V) hit;
+            }
+        }
+        return getSlow(view, key);
+    }
+
+    @SuppressWarnings("unchecked")
+    private V getSlow(View view, K key) {
         checkKey(key);
         if (view instanceof Evaluation evaluation) {
             engine.checkSameDatabase(evaluation.view, this);
             return (V) evaluation.readDerived(this, key);
         }
         ViewState state = engine.viewState(view, this);
-        return (V) unwrap(state.fetch(this, key, state.current(), null), key);
+        InputState current = state.current();
+        if (view != engine.owner) {
+            Object hit = state.hitValue(this, key, current.revision);
+            if (hit != null) {
+                return (V) hit;
+            }
+        }
+        return (V) unwrap(state.evaluate(this, key, current, null), key);
     }
 
     @Override

@@ -41,7 +41,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Derived queries.</b> Each view keeps, per derived ingredient, a table of {@link Cell}s: an
  * immutable {@link Memo} (value or failure, dependencies read, effective durability) and the revision it
- * was last verified at. An access at exactly that revision is a hit. Otherwise one caller per (ingredient, key, revision), across
+ * was last verified at. An access at exactly that revision is a hit: one table look-up, no allocation and no
+ * write to memory another thread writes (hits are counted in per-thread slots), so readers of one key scale
+ * across cores. Otherwise one caller per (ingredient, key, revision), across
  * every view, becomes the leader of an {@link InFlight} evaluation; the others wait and adopt its memo.
  * The leader reuses the old memo if no input of its durability changed since it was verified (the
  * watermark shortcut), or if deep {@link Revalidation} finds every dependency unchanged; else it computes.

@@ -31,7 +31,8 @@ final class Evaluation implements QueryContext {
     private Dependency[] dependencies = new Dependency[4];
     private int count;
     private Durability durability = Durability.HIGH;
-    private boolean closed;
+    /** Written under this object's lock, read without it by the checks at the start of each read. */
+    private volatile boolean closed;
 
     Evaluation(ViewState view, InputState state, InFlight inFlight) {
         this.view = view;
@@ -66,14 +67,14 @@ final class Evaluation implements QueryContext {
         }
     }
 
-    private synchronized void checkOpen() {
+    private void checkOpen() {
         if (closed) {
             throw closedError();
         }
     }
 
     private IllegalStateException closedError() {
-        return new IllegalStateException("the QueryContext of " + inFlight.ref + " at revision " + state.revision
+        return new IllegalStateException("the QueryContext of " + inFlight.ref() + " at revision " + state.revision
                 + " was used after its computation returned; read only while computing");
     }
 
@@ -83,26 +84,34 @@ final class Evaluation implements QueryContext {
 
     /** The dependencies in the order they were read, each record once. */
     synchronized Dependency[] dependencies() {
-        if (count <= 1) {
-            return Arrays.copyOf(dependencies, count);
+        if (count > 8) {
+            return unique(dependencies, count);
         }
-        List<Dependency> unique = new ArrayList<>(count);
-        Set<NodeKey> seen = count > 8 ? new HashSet<>() : null;
+        // Few reads: remove repeats in place, without a set.
+        Dependency[] all = dependencies;
+        int kept = 0;
         outer:
         for (int i = 0; i < count; i++) {
-            Dependency d = dependencies[i];
-            if (seen != null) {
-                if (!seen.add(new NodeKey(d.ingredient, d.key))) {
-                    continue;
-                }
-            } else {
-                for (Dependency u : unique) {
-                    if (u.sameRecord(d)) {
-                        continue outer;
-                    }
+            Dependency d = all[i];
+            for (int j = 0; j < kept; j++) {
+                if (all[j].sameRecord(d)) {
+                    continue outer;
                 }
             }
-            unique.add(d);
+            all[kept++] = d;
+        }
+        count = kept;
+        return kept == all.length ? all : Arrays.copyOf(all, kept);
+    }
+
+    private static Dependency[] unique(Dependency[] all, int count) {
+        List<Dependency> unique = new ArrayList<>(count);
+        Set<NodeKey> seen = new HashSet<>();
+        for (int i = 0; i < count; i++) {
+            Dependency d = all[i];
+            if (seen.add(new NodeKey(d.ingredient, d.key))) {
+                unique.add(d);
+            }
         }
         return unique.toArray(new Dependency[0]);
     }
@@ -113,7 +122,7 @@ final class Evaluation implements QueryContext {
 
     IllegalStateException writeRefused(IngredientImpl input) {
         return new IllegalStateException("cannot write " + input.describe() + " from inside the computation of "
-                + inFlight.ref + ": a query is a pure function of what it reads; write inputs outside queries");
+                + inFlight.ref() + ": a query is a pure function of what it reads; write inputs outside queries");
     }
 
     @Override
@@ -129,7 +138,7 @@ final class Evaluation implements QueryContext {
 
     @Override
     public Batch batch() {
-        throw new IllegalStateException("cannot start a batch from inside the computation of " + inFlight.ref
+        throw new IllegalStateException("cannot start a batch from inside the computation of " + inFlight.ref()
                 + ": a query is a pure function of what it reads; write inputs outside queries");
     }
 
@@ -158,7 +167,7 @@ final class Evaluation implements QueryContext {
             } catch (InterruptedException e) {
                 futures.forEach(f -> f.cancel(true));
                 Thread.currentThread().interrupt();
-                throw new QueryCancelledException("interrupted while " + inFlight.ref
+                throw new QueryCancelledException("interrupted while " + inFlight.ref()
                         + " waited for concurrent reads", e);
             } catch (ExecutionException e) {
                 if (first == null) {
@@ -181,6 +190,6 @@ final class Evaluation implements QueryContext {
 
     @Override
     public String toString() {
-        return "QueryContext[" + inFlight.ref + " at " + revision() + "]";
+        return "QueryContext[" + inFlight.ref() + " at " + revision() + "]";
     }
 }

@@ -1,12 +1,13 @@
 package dev.picante.internal;
 
 import dev.picante.QueryRef;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -14,20 +15,38 @@ import org.jspecify.annotations.Nullable;
  * database at that revision (single flight; r[sharing.nonobservable]). The leader runs it; followers wait
  * and adopt its memo. It is also a node of the database's wait graph: {@link #waitsOn} holds the
  * evaluations it is waiting for, which is how cycles across threads are found (r[jvm.cross-thread-cycle]).
+ *
+ * <p>Every computation makes one, so it is kept small: the wait-graph edges and the {@link QueryRef} are
+ * made only when needed, and followers wait on this object's monitor, which the leader takes only if
+ * someone waits.
  */
 final class InFlight {
 
-    final Key key;
-    final QueryRef ref;
-    final Thread leader;
-    private final ConcurrentLinkedQueue<InFlight> waitsOn = new ConcurrentLinkedQueue<>();
-    private final CountDownLatch done = new CountDownLatch(1);
-    private volatile @Nullable Memo outcome;
-    private volatile boolean cancelled;
+    private static final int RUNNING = 0;
+    private static final int DONE = 1;
+    private static final int CANCELLED = 2;
+    private static final VarHandle WAITS_ON;
 
-    InFlight(Key key, QueryRef ref) {
+    static {
+        try {
+            WAITS_ON = MethodHandles.lookup().findVarHandle(InFlight.class, "waitsOn", ConcurrentLinkedQueue.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    final Key key;
+    private final IngredientImpl ingredient;
+    final Thread leader;
+    private volatile @Nullable ConcurrentLinkedQueue<InFlight> waitsOn;
+    private volatile @Nullable Memo outcome;
+    private volatile int state = RUNNING;
+    /** Followers inside {@link #await}; changed only under this object's monitor. */
+    private volatile int waiters;
+
+    InFlight(Key key, IngredientImpl ingredient) {
         this.key = key;
-        this.ref = ref;
+        this.ingredient = ingredient;
         this.leader = Thread.currentThread();
     }
 
@@ -35,33 +54,71 @@ final class InFlight {
     record Key(int ingredient, Object key, long revision) {
     }
 
+    /** The query this evaluation is of, for messages and cycle paths. */
+    QueryRef ref() {
+        return ingredient.ref(key.key());
+    }
+
     void complete(Memo memo) {
         outcome = memo;
-        done.countDown();
+        finish(DONE);
     }
 
     /** The leader gave up without an outcome: followers retry (r[derived.cancel-progress]). */
     void cancel() {
-        cancelled = true;
-        done.countDown();
+        finish(CANCELLED);
+    }
+
+    private void finish(int how) {
+        state = how;
+        // A follower raises waiters before it checks state, and this reads waiters after writing state (both
+        // volatile), so either the follower sees the outcome or this sees the follower and wakes it.
+        if (waiters > 0) {
+            synchronized (this) {
+                notifyAll();
+            }
+        }
     }
 
     boolean isDone() {
-        return done.getCount() == 0;
+        return state != RUNNING;
     }
 
     /** Waits for the outcome; {@code null} means the leader was cancelled and the caller must retry. */
     @Nullable Memo await() throws InterruptedException {
-        done.await();
-        return cancelled ? null : outcome;
+        if (state == RUNNING) {
+            synchronized (this) {
+                waiters++;
+                try {
+                    while (state == RUNNING) {
+                        wait();
+                    }
+                } finally {
+                    waiters--;
+                }
+            }
+        }
+        return state == CANCELLED ? null : outcome;
     }
 
+    @SuppressWarnings("unchecked")
     void addWait(InFlight target) {
-        waitsOn.add(target);
+        ConcurrentLinkedQueue<InFlight> edges = waitsOn;
+        if (edges == null) {
+            ConcurrentLinkedQueue<InFlight> created = new ConcurrentLinkedQueue<>();
+            edges = (ConcurrentLinkedQueue<InFlight>) WAITS_ON.compareAndExchange(this, null, created);
+            if (edges == null) {
+                edges = created;
+            }
+        }
+        edges.add(target);
     }
 
     void removeWait(InFlight target) {
-        waitsOn.remove(target);
+        ConcurrentLinkedQueue<InFlight> edges = waitsOn;
+        if (edges != null) {
+            edges.remove(target);
+        }
     }
 
     /**
@@ -78,8 +135,9 @@ final class InFlight {
         if (node == target) {
             return true;
         }
-        if (visited.add(node) && !node.isDone()) {
-            for (InFlight next : node.waitsOn) {
+        ConcurrentLinkedQueue<InFlight> edges = node.waitsOn;
+        if (visited.add(node) && !node.isDone() && edges != null) {
+            for (InFlight next : edges) {
                 if (dfs(next, target, path, visited)) {
                     return true;
                 }

@@ -1,5 +1,6 @@
 package dev.picante.internal;
 
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -10,11 +11,17 @@ import org.jspecify.annotations.Nullable;
  * computed it. A view that misses a result may adopt one from here only after checking, by identity, that
  * everything it read is unchanged in that view (r[sharing.nonobservable]), so the cache never changes a
  * result. When full, arbitrary entries make room.
+ *
+ * <p>One table per derived ingredient, keyed by the query key itself, so a look-up or an offer (one per
+ * computation) allocates no composite key.
  */
 final class SharedResults {
 
     private final int maxEntries;
-    private final ConcurrentHashMap<NodeKey, Memo> memos = new ConcurrentHashMap<>();
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private volatile ConcurrentHashMap<Object, Memo>[] tables = new ConcurrentHashMap[0];
+    /** Entries in all tables; may briefly differ from the exact sum while offers race. */
+    private final AtomicInteger size = new AtomicInteger();
     private final AtomicInteger trimming = new AtomicInteger();
 
     SharedResults(int maxEntries) {
@@ -22,29 +29,68 @@ final class SharedResults {
     }
 
     @Nullable Memo get(int ingredient, Object key) {
-        return maxEntries == 0 ? null : memos.get(new NodeKey(ingredient, key));
+        if (maxEntries == 0) {
+            return null;
+        }
+        ConcurrentHashMap<Object, Memo>[] t = tables;
+        ConcurrentHashMap<Object, Memo> table = ingredient < t.length ? t[ingredient] : null;
+        return table == null ? null : table.get(key);
     }
 
     void offer(int ingredient, Object key, Memo memo) {
         if (maxEntries == 0 || memo.failed()) {
             return;
         }
-        memos.put(new NodeKey(ingredient, key), memo);
-        if (memos.size() > maxEntries && trimming.compareAndSet(0, 1)) {
+        if (table(ingredient).put(key, memo) == null && size.incrementAndGet() > maxEntries
+                && trimming.compareAndSet(0, 1)) {
             try {
-                int excess = memos.size() - maxEntries + maxEntries / 10;
-                Iterator<NodeKey> it = memos.keySet().iterator();
-                while (excess-- > 0 && it.hasNext()) {
-                    it.next();
-                    it.remove();
-                }
+                trim();
             } finally {
                 trimming.set(0);
             }
         }
     }
 
+    private void trim() {
+        int excess = size.get() - maxEntries + maxEntries / 10;
+        for (ConcurrentHashMap<Object, Memo> table : tables) {
+            if (table == null) {
+                continue;
+            }
+            Iterator<Object> it = table.keySet().iterator();
+            while (excess > 0 && it.hasNext()) {
+                Object key = it.next();
+                Memo memo = table.get(key);
+                if (memo != null && table.remove(key, memo)) {
+                    size.decrementAndGet();
+                    excess--;
+                }
+            }
+            if (excess <= 0) {
+                return;
+            }
+        }
+    }
+
+    private ConcurrentHashMap<Object, Memo> table(int ingredient) {
+        ConcurrentHashMap<Object, Memo>[] t = tables;
+        ConcurrentHashMap<Object, Memo> table = ingredient < t.length ? t[ingredient] : null;
+        return table != null ? table : createTable(ingredient);
+    }
+
+    private synchronized ConcurrentHashMap<Object, Memo> createTable(int ingredient) {
+        ConcurrentHashMap<Object, Memo>[] t = tables;
+        if (ingredient < t.length && t[ingredient] != null) {
+            return t[ingredient];
+        }
+        t = Arrays.copyOf(t, Math.max(t.length, ingredient + 1));
+        ConcurrentHashMap<Object, Memo> table = new ConcurrentHashMap<>();
+        t[ingredient] = table;
+        tables = t;
+        return table;
+    }
+
     int size() {
-        return memos.size();
+        return size.get();
     }
 }

@@ -155,6 +155,30 @@ public final class ViewState {
      * @throws CycleException if the evaluation needs itself (r[cycle.detect], r[jvm.cross-thread-cycle])
      * @throws QueryCancelledException if this caller was interrupted (r[jvm.interrupt])
      */
+    /**
+     * The hit path of a top-level read: the value of a successful memo of {@code derived(key)} verified at
+     * exactly {@code revision}, counted as a hit, or {@code null} for anything else, which the caller
+     * resolves with {@link #fetch}. It writes no shared memory, so readers of one key scale across threads.
+     */
+    @Nullable Object hitValue(DerivedImpl<?, ?> derived, Object key, long revision) {
+        ConcurrentHashMap<Object, Cell>[] t = tables;
+        int index = derived.index;
+        if (index < t.length) {
+            ConcurrentHashMap<Object, Cell> table = t[index];
+            if (table != null) {
+                Cell cell = table.get(key);
+                if (cell != null && cell.verifiedAt == revision) {
+                    Object value = cell.value;
+                    if (value != null) {
+                        derived.hits.increment();
+                        return value;
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
     Memo fetch(DerivedImpl<?, ?> derived, Object key, InputState state, @Nullable InFlight caller) {
         ConcurrentHashMap<Object, Cell> table = tableIfPresent(derived.index);
         if (table != null) {
@@ -167,16 +191,19 @@ public final class ViewState {
         return evaluate(derived, key, state, caller);
     }
 
-    private Memo evaluate(DerivedImpl<?, ?> derived, Object key, InputState state, @Nullable InFlight caller) {
+    /**
+     * Resolves a read that is not a plain hit (the caller has looked): as the leader of its evaluation, or
+     * by waiting for the one in flight. The leader looks at its cell again, so a memo published meanwhile,
+     * or a failure valid at this revision, is still a hit.
+     */
+    Memo evaluate(DerivedImpl<?, ?> derived, Object key, InputState state, @Nullable InFlight caller) {
         InFlight.Key id = new InFlight.Key(derived.index, key, state.revision);
         while (true) {
-            InFlight running = engine.inFlight.get(id);
+            // Claim it at once: an uncontended read (the common case) needs one map operation, not two.
+            InFlight mine = new InFlight(id, derived);
+            InFlight running = engine.inFlight.putIfAbsent(id, mine);
             if (running == null) {
-                InFlight mine = new InFlight(id, derived.ref(key));
-                running = engine.inFlight.putIfAbsent(id, mine);
-                if (running == null) {
-                    return lead(derived, key, state, mine, caller);
-                }
+                return lead(derived, key, state, mine, caller);
             }
             Memo memo = follow(running, caller);
             if (memo != null) {
@@ -227,7 +254,7 @@ public final class ViewState {
             return running.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new QueryCancelledException("interrupted while waiting for " + running.ref + " at revision "
+            throw new QueryCancelledException("interrupted while waiting for " + running.ref() + " at revision "
                     + running.key.revision(), e);
         } finally {
             if (caller != null) {
@@ -239,7 +266,7 @@ public final class ViewState {
     private static CycleException cycle(List<InFlight> path) {
         List<QueryRef> refs = new ArrayList<>(path.size());
         for (InFlight node : path) {
-            refs.add(node.ref);
+            refs.add(node.ref());
         }
         return new CycleException(refs, new Revision(path.get(0).key.revision()));
     }
@@ -273,7 +300,21 @@ public final class ViewState {
             }
             change = found[0];
         } else if (own == null) {
-            for (Memo candidate : adoptionCandidates(derived, key)) {
+            // Memos other views hold for the record: the nearest source's cell, then the shared cache.
+            Memo fromSource = null;
+            for (ViewState source = parent; source != null; source = source.parent) {
+                Cell cell = source.cell(derived.index, key);
+                if (cell != null) {
+                    fromSource = cell.memo;
+                    break;
+                }
+            }
+            Memo shared = engine.sharedResults.get(derived.index, key);
+            for (int i = 0; i < 2; i++) {
+                Memo candidate = i == 0 ? fromSource : (shared == fromSource ? null : shared);
+                if (candidate == null) {
+                    continue;
+                }
                 if (candidate.failed()) {
                     if (candidate.failedAt() == revision) {
                         derived.hits.increment();
@@ -296,24 +337,6 @@ public final class ViewState {
         return compute(derived, key, state, mine, previous, change, own != null && own.memo.failed());
     }
 
-    /** Memos other views hold for the record: the sources' cells, then the shared cache. */
-    private List<Memo> adoptionCandidates(DerivedImpl<?, ?> derived, Object key) {
-        List<Memo> candidates = new ArrayList<>(2);
-        for (ViewState source = parent; source != null; source = source.parent) {
-            ConcurrentHashMap<Object, Cell> table = source.tableIfPresent(derived.index);
-            Cell cell = table == null ? null : table.get(key);
-            if (cell != null) {
-                candidates.add(cell.memo);
-                break;
-            }
-        }
-        Memo shared = engine.sharedResults.get(derived.index, key);
-        if (shared != null && !candidates.contains(shared)) {
-            candidates.add(shared);
-        }
-        return candidates;
-    }
-
     @SuppressWarnings("unchecked")
     private Memo compute(DerivedImpl<?, ?> derived, Object key, InputState state, InFlight mine,
             @Nullable Memo previous, Revalidation.@Nullable Change change, boolean afterFailure) {
@@ -324,10 +347,10 @@ public final class ViewState {
         try {
             value = ((DerivedImpl<Object, Object>) derived).query.compute(ctx, key);
             if (value == null) {
-                failure = new NullPointerException("the compute function of " + mine.ref
+                failure = new NullPointerException("the compute function of " + mine.ref()
                         + " returned null; return a value (e.g. an Optional) instead");
             } else if (!derived.valueType.isInstance(value)) {
-                failure = new ClassCastException("the compute function of " + mine.ref + " returned a "
+                failure = new ClassCastException("the compute function of " + mine.ref() + " returned a "
                         + value.getClass().getName() + ", not a " + derived.valueType.getName());
             }
         } catch (Throwable thrown) {
@@ -424,13 +447,12 @@ public final class ViewState {
         ConcurrentHashMap<Object, Cell> table = table(derived.index);
         Cell replaced;
         while (true) {
-            Cell existing = table.get(key);
+            Cell existing = table.putIfAbsent(key, cell);
             if (existing == null) {
-                if (table.putIfAbsent(key, cell) == null) {
-                    replaced = null;
-                    break;
-                }
-            } else if (existing.verifiedAt > cell.verifiedAt) {
+                replaced = null;
+                break;
+            }
+            if (existing.verifiedAt > cell.verifiedAt) {
                 return;
             } else if (table.replace(key, existing, cell)) {
                 replaced = existing;
@@ -447,7 +469,8 @@ public final class ViewState {
                         replaced == null ? null : replaced.memo.dependencies, cell.memo.dependencies);
             }
         }
-        if (table.size() > engine.options.maxMemosPerIngredient) {
+        long max = engine.options.maxMemosPerIngredient;
+        if (max != Long.MAX_VALUE && table.size() > max) {
             trim(table, key);
         }
     }

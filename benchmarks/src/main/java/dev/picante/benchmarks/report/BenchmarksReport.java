@@ -407,37 +407,43 @@ public final class BenchmarksReport {
     }
 
     private static final String PROFILE_ANALYSIS = """
-            What the profiles show (analysis written with these profiles, 2026-11-28; rerun \
-            `benchmarks/profile.sh` and reread after engine changes):
+            What the profiles show (analysis written with these profiles, 2026-11-28, after the engine's \
+            read and compute paths were made cheaper; rerun `benchmarks/profile.sh` and reread after engine \
+            changes). The table above comes from a run before those changes; these profiles from after. \
+            Instruction counts per operation come from `bash benchmarks/callgrind.sh` (valgrind's callgrind: \
+            the same on an idle or a loaded machine; JIT-compiled code and GC included); "before" is the same \
+            harness run against the engine of commit 1a4ed69:
 
-            - **7, cold computation**: most of the benchmark thread's samples are in \
-            `ReverseEdges.update`, called by `ViewState.store` for every memo the primary view stores: for \
-            each dependency it allocates a `NodeKey` and adds the reader to that dependency's \
-            `ConcurrentHashMap` key set, which grows with every reader (`ConcurrentHashMap.transfer` resizing \
-            it is the top frame). The reverse edges exist only to announce `QueryInvalidated` events, and are \
-            kept even when nobody subscribed. With the first version of this benchmark (inputs read at \
-            `k & 1023`, `profile-cold-computation-strided-keys.txt`) the readers of one input were congruent \
-            modulo 1,024, their `NodeKey` hashes collided, and the sets degraded to tree bins \
-            (`TreeBin.putTreeVal` on top). Next come `SharedResults.offer` (its trim iterates the key set \
-            from the start of the table each time), the global in-flight map (`putIfAbsent` / `remove` per \
-            computation) and `Evaluation.dependencies`. The gc profiler shows over 1 KB allocated per cold \
-            computation, several times Caffeine's and the plain method's (see the allocation table below), \
-            and hundreds of ms to seconds of GC time per 1 s iteration as the memo table and the reverse-edge \
-            sets grow.
-            - **1, memo hit**: the hit allocates nothing (gc.alloc.rate.norm about 0 B/op). The control \
-            row (a `ConcurrentHashMap.get` plus a `LongAdder` increment, like picante's hit counter) shows \
-            what the counter adds to a bare `get`: in the runs so far, much less than picante's gap to \
-            Caffeine. The sampler resolves the inlined hit path only down to \
-            `ViewState.fetch` -> `ConcurrentHashMap.get`. Before and around that `get`, each hit runs \
-            `checkKey` (`Class.isInstance`), `Engine.viewState` (the `ViewAccess` resolver, a non-final static \
-            `Function` called on every access, then `instanceof Database`), `checkSameDatabase`, \
-            `ViewState.checkOpen` (a volatile read of an `AtomicBoolean`), `ViewState.current()` and the \
-            `tables` array (two more volatile reads), then follows `Cell` -> `Memo` -> `Version` \
-            (`validAt`) -> value. Caffeine's unbounded `getIfPresent` is essentially one `ConcurrentHashMap.get` (statistics off).
-            - **6c, hot key scaling**: with the machine's load average above 10 on 2 cores, neither peer \
-            reached 1.6x either in the same run (their ratios are in row 6c), so this run cannot tell \
-            picante's scaling from the machine's; the picante hit path writes only the `LongAdder` hit \
-            counter, whose single-thread cost the control row of 1 shows.
+            - **7, cold computation**: the reverse edges are kept only while someone listens, so \
+            `ReverseEdges.update` is gone from the profile. The top frames are now the query's own function \
+            (its three input reads, each recorded as a dependency), the memo table's `putIfAbsent` and its \
+            resizing (`ConcurrentHashMap.transfer`), then `SharedResults.offer` (and its trim once the shared \
+            cache is full), the in-flight claim (one `putIfAbsent` and one `remove` per computation) and \
+            `Evaluation.dependencies`. Allocation per cold computation fell from about 850 B to about 565 B \
+            (no latch, queue or `QueryRef` per in-flight evaluation, no composite keys for the shared cache, \
+            no lists for adoption candidates or dependencies); callgrind counts 8,777 instructions per cold \
+            computation before and 3,122 after (in the same runs: the plain method 210 and 244, Caffeine's \
+            `get` with a loader 919 and 918), so the overhead over the plain method fell from about 8,570 to \
+            about 2,880 instructions. What is left is mostly memory: each memo keeps a `Cell`, a `Memo`, a `Version` and one \
+            `Dependency` per read (about 340 B retained per memo, against about 64 B per Caffeine entry), so \
+            the garbage collector copies several times more per computation, which the gc profiler's GC time \
+            per iteration shows; on a loaded machine that time varies by multiples between runs.
+            - **1, memo hit**: the hit allocates nothing (gc.alloc.rate.norm about 0 B/op) and writes no \
+            shared memory: `DerivedImpl.get` on the database itself reads the view's state, the memo table and \
+            the `Cell` (which now holds the value, so the `Memo` is not read), and counts the hit in a \
+            per-thread slot (a `ThreadLocal` and an opaque write instead of a `LongAdder` CAS). Callgrind: \
+            about 173 instructions per hit (182 before) against 49 for Caffeine's `getIfPresent` and 40 for \
+            `ConcurrentHashMap.get`. Two costs remain: the per-thread counter (about 30 instructions) and \
+            a call that is not inlined: `get` is small, but its slow path was hot while the memos were \
+            computed, so C2 inlines it into `get` and then refuses to inline the big `get` into the caller \
+            ("already compiled into a big method" in `-XX:+PrintInlining`); with the hit inlined the count \
+            is about 116. Keeping the slow path out of `get`'s compiled code, and counting hits without a \
+            `ThreadLocal` look-up, are what would close most of the remaining gap.
+            - **6c, hot key scaling**: the hit path is now read-only for shared memory (each thread counts in \
+            its own padded slot), so nothing picante does serializes two readers of one key. With the \
+            machine's load average between 4 and 20 on 2 cores while these runs were taken, the peers' own \
+            1-to-2-thread ratios swing from below 1x to 2x between runs, so this machine cannot confirm \
+            or refute the 1.6x goal; it needs a run on an otherwise idle machine.
             - **8, durable store** (`profile-store-*.txt`; analysis written 2026-11-28 with these profiles and \
             JFR recordings of the same operations): the first profiles (before the fixes below) showed the H2 \
             append spending its time in `MVStore.close` and reopening the file database: the benchmark's \
@@ -464,7 +470,6 @@ public final class BenchmarksReport {
             result; they are now read unordered and sorted in Java. On PostgreSQL the save's records are now \
             written with multi-row inserts (200 rows a statement), what the driver's `reWriteBatchedInserts` \
             would do; the rest of its time is the server's.
-
             """;
 
     @SuppressWarnings("unchecked")

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Instructions per operation of scenarios 1 (memo hit) and 7 (cold computation) and their peers, counted by
+# valgrind's callgrind: the same on an idle or a loaded machine (unlike JMH's times). Each scenario runs twice,
+# with N and 3N measured operations after the same warm-up; (total(3N) - total(N)) / 2N is the count per
+# operation, JIT-compiled code and garbage collection included. Run after `bash benchmarks/run.sh --build-only`.
+#
+#   bash benchmarks/callgrind.sh [JAR]     prints one line per scenario; about 3 minutes on 2 cores
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JAR=${1:-benchmarks/target/benchmarks.jar}
+OUT=$(mktemp -d)
+JVM=(-XX:+UseSerialGC -Xbatch -Xms1g -Xmx1g)
+count() {
+  valgrind --tool=callgrind --smc-check=all-non-file --callgrind-out-file=/dev/null \
+    java "${JVM[@]}" -cp "$JAR" dev.picante.benchmarks.callgrind.InstructionCounts "$@" 2>&1 \
+    | sed -n 's/.*I *refs: *//p' | tr -d ,
+}
+measure() {
+  local scenario=$1 warm=$2 n=$3
+  count "$scenario" "$warm" "$n" > "$OUT/$scenario.1" &
+  count "$scenario" "$warm" $((3 * n)) > "$OUT/$scenario.3" &
+  wait
+  echo "$scenario: $(( ($(cat "$OUT/$scenario.3") - $(cat "$OUT/$scenario.1")) / (2 * n) )) instructions/op"
+}
+measure hit-picante 400000 1000000
+measure hit-caffeine 400000 1000000
+measure hit-chm 400000 1000000
+measure cold-picante 100000 100000
+measure cold-caffeine 100000 100000
+measure cold-plain 100000 100000
+rm -rf "$OUT"
