@@ -2,6 +2,7 @@ package dev.picante.internal;
 
 import dev.picante.Batch;
 import dev.picante.CycleException;
+import dev.picante.Durability;
 import dev.picante.Inspector.Outcome;
 import dev.picante.QueryCancelledException;
 import dev.picante.QueryRef;
@@ -183,12 +184,55 @@ public final class ViewState {
         ConcurrentHashMap<Object, Cell> table = tableIfPresent(derived.index);
         if (table != null) {
             Cell cell = table.get(key);
-            if (cell != null && cell.memo.validAt(state.revision, cell.verifiedAt)) {
-                derived.hits.increment();
-                return cell.memo;
+            if (cell != null) {
+                if (cell.memo.validAt(state.revision, cell.verifiedAt)) {
+                    derived.hits.increment();
+                    return cell.memo;
+                }
+                if (caller != null) {
+                    Memo reused = reuseInputsOnly(derived, key, cell, state);
+                    if (reused != null) {
+                        return reused;
+                    }
+                }
             }
         }
         return evaluate(derived, key, state, caller);
+    }
+
+    /**
+     * Reuses, without claiming its evaluation, a successful memo that read inputs only, all of them unchanged
+     * at {@code state} (or none of its durability changed since it was verified): the check computes and
+     * waits for nothing, so readers that make it at once agree, and the memo is stored reverified exactly
+     * as its leader would have. This is what a read after an edit mostly does, for the many dependencies
+     * the edit did not touch. Returns {@code null} when the full path is needed.
+     */
+    private @Nullable Memo reuseInputsOnly(DerivedImpl<?, ?> derived, Object key, Cell own, InputState state) {
+        Memo memo = own.memo;
+        long revision = state.revision;
+        if (memo.failed() || own.verifiedAt > revision) {
+            return null;
+        }
+        if (own.verifiedAt >= state.lastChanged[memo.durability.ordinal()]) {
+            // r[durability.revalidation-opt]
+            derived.revalidations.increment();
+            store(derived, key, own.reverified(revision, Outcome.DURABILITY_SHORTCUT));
+            return memo;
+        }
+        Durability durability = Durability.HIGH;
+        for (Dependency dependency : memo.dependencies) {
+            if (!(engine.ingredientOrNull(dependency.ingredient) instanceof InputImpl<?, ?> input)
+                    || state.slot(dependency.ingredient, dependency.key) != dependency.seen) {
+                return null;
+            }
+            if (input.durability.compareTo(durability) < 0) {
+                durability = input.durability;
+            }
+        }
+        Memo still = durability == memo.durability ? memo : memo.withDurability(durability);
+        derived.revalidations.increment();
+        store(derived, key, new Cell(still, revision, Outcome.REVALIDATED, null, 0));
+        return still;
     }
 
     /**
