@@ -4,13 +4,18 @@
 #
 #   bash benchmarks/profile.sh          every profile
 #   bash benchmarks/profile.sh store    only the durable store's (JdbcStoreBenchmark: save and append, H2 and PostgreSQL)
+#   bash benchmarks/profile.sh NAME...  only the named profiles (e.g. docs-site-edited-page)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JAR=benchmarks/target/benchmarks.jar
 RESULTS=benchmarks/results
+ONLY=" $* "
 profile() {
   local name=$1 regex=$2
   shift 2
+  if [ "$ONLY" != "  " ] && [ "$ONLY" != " store " ] && [[ "$ONLY" != *" $name "* ]]; then
+    return 0
+  fi
   java -jar "$JAR" "$regex" -f 1 -wi 3 -w 1s -i 3 -r 1s -prof "stack:${STACK:-lines=4;top=15;detailLine=false}" -prof gc "$@" \
     > "$RESULTS/profile-$name.txt" 2>&1
   echo "wrote $RESULTS/profile-$name.txt"
@@ -19,6 +24,9 @@ if [ "${1:-}" != store ]; then
   profile memo-hit 'MemoHitBenchmark.picante$'
   profile hot-key-2-threads 'HotKeyScalingBenchmark.picante2Threads$'
   profile cold-computation 'ColdComputationOverheadBenchmark.picante$'
+  profile early-cutoff-fan-out 'EarlyCutoffFanOutBenchmark.changeAndRecompute$' -p fanOut=10000
+  profile docs-site-edited-page 'DocsSiteBenchmark.serveEditedPage$'
+  profile mvc-request-snapshots 'RequestSnapshotBenchmark'
 fi
 # The store's save is a single shot (3 warmup + 3 measured saves); deeper stacks to see past the JDBC layers.
 export STACK="lines=8;top=12;detailLine=false"

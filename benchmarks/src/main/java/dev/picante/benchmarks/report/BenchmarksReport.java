@@ -409,7 +409,7 @@ public final class BenchmarksReport {
     private static final String PROFILE_ANALYSIS = """
             What the profiles show (analysis written with these profiles, 2026-11-28, after the engine's \
             read and compute paths were made cheaper; rerun `benchmarks/profile.sh` and reread after engine \
-            changes). The table above comes from a run before those changes; these profiles from after. \
+            changes). The table above and these profiles both come from after those changes. \
             Instruction counts per operation come from `bash benchmarks/callgrind.sh` (valgrind's callgrind: \
             the same on an idle or a loaded machine; JIT-compiled code and GC included); "before" is the same \
             harness run against the engine of commit 1a4ed69:
@@ -444,6 +444,32 @@ public final class BenchmarksReport {
             machine's load average between 4 and 20 on 2 cores while these runs were taken, the peers' own \
             1-to-2-thread ratios swing from below 1x to 2x between runs, so this machine cannot confirm \
             or refute the 1.6x goal; it needs a run on an otherwise idle machine.
+            - **2w, MVC with request snapshots**: the errors of both rows are larger than their scores \
+            (one 1 s iteration of a loopback HTTP round trip per data point), so the ratio varies from run to \
+            run (1.01x in the previous quick run, 0.770x in this one). `profile-mvc-request-snapshots.txt` \
+            shows both variants spending their samples in Tomcat's and the HTTP client's socket code \
+            (`EPoll.wait`, `Net.accept`, `writev`); no picante frame is among the top ones, so snapshots are \
+            not what the benchmark measures a difference of. A longer run (`--full`: more forks and \
+            iterations) is what can resolve a 5% gap here.
+            - **4b, early cutoff under 10,000 dependents**: in the quick run the error (± 39.74 us) is ten \
+            times the score. The dedicated run in `profile-early-cutoff-fan-out.txt` (3 x 1 s, fan-out \
+            10,000) measured 0.787 ± 0.108 us/op, below the quick run's 0.921 us/op for fan-out 1 (4a); its \
+            samples are the one recompute (`String.split` of the word count), the input write and the memo \
+            store, and 2,913 B are allocated per operation whatever the fan-out: nothing is done per \
+            dependent. The quick run's outliers are pauses (GC of the 10,000-dependent graph, other \
+            processes), not work.
+            - **9, demo docs site**: serving an edited page takes about a millisecond (median 1.58 ms here, \
+            1.13 ms in `profile-docs-site-edited-page.txt`), but the page depends on the navigation (every \
+            page's title) and the link graph (every page's links), so the first read after an edit \
+            revalidates 4,000 dependencies that the edit did not change: the top picante frames are \
+            `PersistentMap.get` (looking up each dependency's input slot) and `ViewState.store` (storing \
+            each reverified cell: a `putIfAbsent` then a `replace`, and a new `Cell`), about 595 KB \
+            allocated per request. A fast path added in this run (a dependency that read only unchanged \
+            inputs is reverified without claiming an in-flight evaluation) took the median from 1.43 to \
+            about 1.06 ms in back-to-back runs. Reaching 50x needs cheaper reverification (updating a \
+            cell's verified revision in place instead of a new `Cell` and two map writes per dependency) \
+            or push-based invalidation (reverse edges kept always, so that a read visits only what an edit \
+            reached instead of walking every dependency).
             - **8, durable store** (`profile-store-*.txt`; analysis written 2026-11-28 with these profiles and \
             JFR recordings of the same operations): the first profiles (before the fixes below) showed the H2 \
             append spending its time in `MVStore.close` and reopening the file database: the benchmark's \
