@@ -61,6 +61,23 @@ final class Revalidation {
         return durability == memo.durability ? memo : memo.withDurability(durability);
     }
 
+    /**
+     * Returns {@code memo} (with its effective durability) if it read inputs only and every one of them is
+     * unchanged in {@code state}, else {@code null}: the part of {@link #revalidate} that brings nothing
+     * up to date, so it needs no evaluation of its own.
+     */
+    static @Nullable Memo revalidateInputsOnly(ViewState view, Memo memo, InputState state) {
+        Durability durability = Durability.HIGH;
+        for (Dependency dependency : memo.dependencies) {
+            if (!(view.engine.ingredientOrNull(dependency.ingredient) instanceof InputImpl<?, ?> input)
+                    || state.slot(dependency.ingredient, dependency.key) != dependency.seen) {
+                return null;
+            }
+            durability = min(durability, input.durability);
+        }
+        return durability == memo.durability ? memo : memo.withDurability(durability);
+    }
+
     private static Durability min(Durability a, Durability b) {
         return a.compareTo(b) <= 0 ? a : b;
     }

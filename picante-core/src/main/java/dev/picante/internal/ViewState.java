@@ -2,7 +2,6 @@ package dev.picante.internal;
 
 import dev.picante.Batch;
 import dev.picante.CycleException;
-import dev.picante.Durability;
 import dev.picante.Inspector.Outcome;
 import dev.picante.QueryCancelledException;
 import dev.picante.QueryRef;
@@ -208,31 +207,32 @@ public final class ViewState {
      * the edit did not touch. Returns {@code null} when the full path is needed.
      */
     private @Nullable Memo reuseInputsOnly(DerivedImpl<?, ?> derived, Object key, Cell own, InputState state) {
-        Memo memo = own.memo;
-        long revision = state.revision;
-        if (memo.failed() || own.verifiedAt > revision) {
+        if (own.memo.failed() || own.verifiedAt > state.revision) {
             return null;
         }
-        if (own.verifiedAt >= state.lastChanged[memo.durability.ordinal()]) {
-            // r[durability.revalidation-opt]
+        Memo shortcut = durabilityShortcut(derived, key, own, state);
+        if (shortcut != null) {
+            return shortcut;
+        }
+        Memo still = Revalidation.revalidateInputsOnly(this, own.memo, state);
+        if (still != null) {
             derived.revalidations.increment();
-            store(derived, key, own.reverified(revision, Outcome.DURABILITY_SHORTCUT));
-            return memo;
+            store(derived, key, new Cell(still, state.revision, Outcome.REVALIDATED, null, 0));
         }
-        Durability durability = Durability.HIGH;
-        for (Dependency dependency : memo.dependencies) {
-            if (!(engine.ingredientOrNull(dependency.ingredient) instanceof InputImpl<?, ?> input)
-                    || state.slot(dependency.ingredient, dependency.key) != dependency.seen) {
-                return null;
-            }
-            if (input.durability.compareTo(durability) < 0) {
-                durability = input.durability;
-            }
-        }
-        Memo still = durability == memo.durability ? memo : memo.withDurability(durability);
-        derived.revalidations.increment();
-        store(derived, key, new Cell(still, revision, Outcome.REVALIDATED, null, 0));
         return still;
+    }
+
+    /**
+     * r[durability.revalidation-opt]: reuses a successful memo verified at or before {@code state} when no input
+     * of its durability changed since it was verified; {@code null} otherwise.
+     */
+    private @Nullable Memo durabilityShortcut(DerivedImpl<?, ?> derived, Object key, Cell own, InputState state) {
+        if (own.verifiedAt > state.revision || own.verifiedAt < state.lastChanged[own.memo.durability.ordinal()]) {
+            return null;
+        }
+        derived.revalidations.increment();
+        store(derived, key, own.reverified(state.revision, Outcome.DURABILITY_SHORTCUT));
+        return own.memo;
     }
 
     /**
@@ -328,12 +328,9 @@ public final class ViewState {
         Revalidation.Change change = null;
         if (own != null && !own.memo.failed()) {
             previous = own.memo;
-            if (own.verifiedAt <= revision
-                    && own.verifiedAt >= state.lastChanged[previous.durability.ordinal()]) {
-                // r[durability.revalidation-opt]: nothing of its durability changed since it was verified.
-                derived.revalidations.increment();
-                store(derived, key, own.reverified(revision, Outcome.DURABILITY_SHORTCUT));
-                return previous;
+            Memo shortcut = durabilityShortcut(derived, key, own, state);
+            if (shortcut != null) {
+                return shortcut;
             }
             Revalidation.Change[] found = new Revalidation.Change[1];
             Memo still = Revalidation.revalidate(this, previous, state, mine, found);
