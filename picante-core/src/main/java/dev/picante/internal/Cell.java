@@ -1,35 +1,50 @@
 package dev.picante.internal;
 
 import dev.picante.Inspector.Outcome;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A view's immutable record of one derived query: the memo it holds, the newest revision of the view at
- * which that memo was confirmed ({@code verifiedAt}), and how that happened, for
- * {@link dev.picante.Inspector#explain}. Replaced as a whole, never mutated.
+ * A view's record of one derived query: the memo it holds, the newest revision of the view at which that
+ * memo was confirmed ({@code verifiedAt}), and how that happened, for {@link dev.picante.Inspector#explain}.
+ * The memo never changes: a new result is a new cell. Confirming the same memo at a later revision
+ * advances the cell in place ({@link #reverify}), since that is what a read after an edit does for most of
+ * the dependencies it walks; {@code verifiedAt} only ever increases.
  */
 final class Cell {
 
-    private static final java.util.concurrent.atomic.AtomicLong SEQUENCE = new java.util.concurrent.atomic.AtomicLong();
+    private static final AtomicLong SEQUENCE = new AtomicLong();
+    private static final VarHandle VERIFIED_AT;
+
+    static {
+        try {
+            VERIFIED_AT = MethodHandles.lookup().findVarHandle(Cell.class, "verifiedAt", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     final Memo memo;
     /** The memo's value, or {@code null} for a failure: what a hit returns without reading the memo. */
     final @Nullable Object value;
-    /** Increases with every cell made in this process: what a change-log export has already seen. */
-    final long sequence = SEQUENCE.incrementAndGet();
-    final long verifiedAt;
-    final Outcome outcome;
-    /** The dependency found changed, for recomputations; {@code null} otherwise or when unknown. */
-    final @Nullable Dependency cause;
-    final long causeChangedAt;
+    /**
+     * Increases with every cell made or reverified in this process: what a change-log export has already
+     * seen.
+     */
+    volatile long sequence = SEQUENCE.incrementAndGet();
+    volatile long verifiedAt;
+    /** How the memo was last confirmed. */
+    volatile Verification how;
 
     Cell(Memo memo, long verifiedAt, Outcome outcome, @Nullable Dependency cause, long causeChangedAt) {
         this.memo = memo;
         this.value = memo.value;
         this.verifiedAt = verifiedAt;
-        this.outcome = outcome;
-        this.cause = cause;
-        this.causeChangedAt = causeChangedAt;
+        this.how = cause == null ? Verification.of(outcome) : new Verification(outcome, cause, causeChangedAt);
     }
 
     /** The newest sequence number given to a cell so far. */
@@ -37,7 +52,37 @@ final class Cell {
         return SEQUENCE.get();
     }
 
-    Cell reverified(long revision, Outcome how) {
-        return new Cell(memo, revision, how, null, 0);
+    /**
+     * Records that the memo, unchanged, holds at {@code revision}; returns {@code false} (and changes
+     * nothing) when the cell is already verified at or after it.
+     */
+    boolean reverify(long revision, Outcome outcome) {
+        long at;
+        do {
+            at = verifiedAt;
+            if (at >= revision) {
+                return false;
+            }
+        } while (!VERIFIED_AT.compareAndSet(this, at, revision));
+        how = Verification.of(outcome);
+        sequence = SEQUENCE.incrementAndGet();
+        return true;
+    }
+
+    /** How a memo was confirmed: the outcome and, for a recomputation, the dependency found changed. */
+    record Verification(Outcome outcome, @Nullable Dependency cause, long causeChangedAt) {
+
+        private static final Map<Outcome, Verification> PLAIN = new EnumMap<>(Outcome.class);
+
+        static {
+            for (Outcome outcome : Outcome.values()) {
+                PLAIN.put(outcome, new Verification(outcome, null, 0));
+            }
+        }
+
+        /** The shared instance for an outcome without a cause. */
+        static Verification of(Outcome outcome) {
+            return PLAIN.get(outcome);
+        }
     }
 }

@@ -174,12 +174,14 @@ final class InspectorImpl implements Inspector {
                     + " holds no result in this view: it was never asked for, or its result was evicted");
         }
         Memo memo = cell.memo;
+        Cell.Verification how = cell.how;
         Revision at = new Revision(cell.verifiedAt);
         Revision changedAt = new Revision(memo.version.changedAt);
-        QueryRef cause = cell.cause == null ? null : ref(cell.cause);
-        Revision causeAt = cell.cause == null ? null : new Revision(cell.causeChangedAt);
-        String because = cause == null ? "" : " because " + cause + " changed at revision " + cell.causeChangedAt;
-        String message = switch (cell.outcome) {
+        Dependency found = how.cause();
+        QueryRef cause = found == null ? null : ref(found);
+        Revision causeAt = found == null ? null : new Revision(how.causeChangedAt());
+        String because = cause == null ? "" : " because " + cause + " changed at revision " + how.causeChangedAt();
+        String message = switch (how.outcome()) {
             case COMPUTED -> query + " was computed at revision " + at.value() + " (no earlier result to reuse)";
             case RECOMPUTED -> query + " was recomputed at revision " + at.value()
                     + (cause != null ? because : " because its earlier result could not be reused")
@@ -200,7 +202,7 @@ final class InspectorImpl implements Inspector {
                     + " and changed at revision " + changedAt.value();
             case NOT_COMPUTED -> query + " holds no result";
         };
-        return new Explanation(query, cell.outcome, at, memo.failed() ? null : changedAt, cause, causeAt, message);
+        return new Explanation(query, how.outcome(), at, memo.failed() ? null : changedAt, cause, causeAt, message);
     }
 
     private ViewState resolve(View view) {

@@ -298,7 +298,7 @@ public final class Persistence {
             InputState base = view.current();
             long revision = image.revision();
             // Inputs.
-            InputState.Builder builder = base.toBuilder();
+            InputState.Builder builder = base.toBranch();
             long[] lastChanged = base.lastChanged.clone();
             long added = 0;
             List<long[]> freed = new ArrayList<>();
@@ -315,8 +315,8 @@ public final class Persistence {
                         freed.add(new long[] {engine.weigh(Objects.requireNonNull(old.value)), old.changedAt,
                                 base.revision});
                     }
-                    builder.put(input.index, record.key(), new InputSlot(record.value(), record.changedAt()),
-                            input.durability);
+                    InputSlot slot = new InputSlot(record.value(), record.changedAt(), builder.lineage());
+                    builder.put(input.index, record.key(), slot, input.durability);
                     for (int d = 0; d <= input.durability.ordinal(); d++) {
                         lastChanged[d] = Math.max(lastChanged[d], record.changedAt());
                     }

@@ -32,8 +32,8 @@ final class Revalidation {
         for (Dependency dependency : memo.dependencies) {
             IngredientImpl ingredient = view.engine.ingredientOrNull(dependency.ingredient);
             if (ingredient instanceof InputImpl<?, ?> input) {
-                InputSlot now = state.slot(dependency.ingredient, dependency.key);
-                if (now != dependency.seen) {
+                if (!state.holds(dependency.ingredient, dependency.key, dependency.seen)) {
+                    InputSlot now = state.slot(dependency.ingredient, dependency.key);
                     change[0] = new Change(dependency, now == null ? state.revision : now.changedAt);
                     return null;
                 }
@@ -70,7 +70,7 @@ final class Revalidation {
         Durability durability = Durability.HIGH;
         for (Dependency dependency : memo.dependencies) {
             if (!(view.engine.ingredientOrNull(dependency.ingredient) instanceof InputImpl<?, ?> input)
-                    || state.slot(dependency.ingredient, dependency.key) != dependency.seen) {
+                    || !state.holds(dependency.ingredient, dependency.key, dependency.seen)) {
                 return null;
             }
             durability = min(durability, input.durability);

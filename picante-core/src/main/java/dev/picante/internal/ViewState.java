@@ -216,8 +216,7 @@ public final class ViewState {
         }
         Memo still = Revalidation.revalidateInputsOnly(this, own.memo, state);
         if (still != null) {
-            derived.revalidations.increment();
-            store(derived, key, new Cell(still, state.revision, Outcome.REVALIDATED, null, 0));
+            revalidated(derived, key, own, still, state.revision);
         }
         return still;
     }
@@ -231,8 +230,33 @@ public final class ViewState {
             return null;
         }
         derived.revalidations.increment();
-        store(derived, key, own.reverified(state.revision, Outcome.DURABILITY_SHORTCUT));
+        reverify(derived, key, own, state.revision, Outcome.DURABILITY_SHORTCUT);
         return own.memo;
+    }
+
+    /**
+     * Records that revalidation found {@code own}'s memo still holding at {@code revision}, as {@code still}
+     * (the same memo, or a copy with its effective durability brought up to date).
+     */
+    private void revalidated(DerivedImpl<?, ?> derived, Object key, Cell own, Memo still, long revision) {
+        derived.revalidations.increment();
+        if (still == own.memo) {
+            reverify(derived, key, own, revision, Outcome.REVALIDATED);
+        } else {
+            store(derived, key, new Cell(still, revision, Outcome.REVALIDATED, null, 0));
+        }
+    }
+
+    /**
+     * Advances a cell of this view's table, whose memo holds unchanged at {@code revision}, in place: no new
+     * cell and no table write, which is most of what confirming an unchanged dependency would otherwise
+     * cost. A cell replaced or evicted meanwhile is advanced to no effect; the next read resolves its key
+     * again.
+     */
+    private void reverify(DerivedImpl<?, ?> derived, Object key, Cell own, long revision, Outcome how) {
+        if (own.reverify(revision, how) && primary) {
+            engine.persistence().cellStored(derived.index, key, own);
+        }
     }
 
     /**
@@ -335,8 +359,7 @@ public final class ViewState {
             Revalidation.Change[] found = new Revalidation.Change[1];
             Memo still = Revalidation.revalidate(this, previous, state, mine, found);
             if (still != null) {
-                derived.revalidations.increment();
-                store(derived, key, new Cell(still, revision, Outcome.REVALIDATED, null, 0));
+                revalidated(derived, key, own, still, revision);
                 return still;
             }
             change = found[0];
@@ -609,20 +632,31 @@ public final class ViewState {
                     committed = true;
                 }
                 long revision = engine.nextRevision();
-                InputState.Builder next = base.toBuilder();
+                // Only the primary view's writes continue a lineage: a snapshot shares its slots with the
+                // primary view's states, which still hold the slots the snapshot replaces.
+                InputState.Builder next = primary ? base.toBuilder() : base.toBranch();
+                List<InputSlot> replaced = new ArrayList<>(changes.size());
                 for (Write write : changes) {
-                    next.put(write.input().index, write.key(), new InputSlot(write.value(), revision),
-                            write.input().durability);
+                    InputSlot old = base.slot(write.input().index, write.key());
+                    if (old != null) {
+                        replaced.add(old);
+                    }
+                    InputSlot slot = new InputSlot(write.value(), revision, next.lineage());
+                    next.put(write.input().index, write.key(), slot, write.input().durability);
                 }
-                current = next.build(revision);
-                Revision published = new Revision(revision);
+                InputState published = next.build(revision);
+                if (primary) {
+                    next.supersede(replaced, revision);
+                }
+                current = published;
+                Revision at = new Revision(revision);
                 if (pending != null) {
-                    pending.published(published);
+                    pending.published(at);
                 }
                 if (primary && engine.events.active()) {
                     publishEvents(changes, revision);
                 }
-                return published;
+                return at;
             } finally {
                 if (pending != null && !committed) {
                     pending.abort();
