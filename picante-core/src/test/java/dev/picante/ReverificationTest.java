@@ -119,7 +119,9 @@ class ReverificationTest {
 
         resetCounts();
         assertThat(navigation.get(snapshot, "all")).isEqualTo("# A;# Snap B;# C;# D;");
-        assertThat(titleRuns).as("the snapshot recomputes only b's title").hasValue(1);
+        // b's title, and d's: the snapshot adopted the navigation without holding titles of its own, and the
+        // database's title of d now answers for the database's later state.
+        assertThat(titleRuns).as("the snapshot recomputes b's and d's titles").hasValue(2);
         assertThat(navigationRuns).hasValue(1);
 
         resetCounts();
@@ -136,6 +138,38 @@ class ReverificationTest {
         toClose.add(later);
         assertThat(navigation.get(later, "all")).isEqualTo("# Primary A;# B;# C;# D;");
         assertThat(titleRuns).hasValue(0);
+        assertThat(navigationRuns).hasValue(0);
+    }
+
+    @Test
+    void aSnapshotAtTheDatabasesStateAdoptsWhatTheDatabaseVerifiedThereWithoutCheckingIt() {
+        // r[snapshot.memo-isolation] r[sharing.nonobservable]: a snapshot taken for one request reads results the
+        // database confirmed at the same inputs; it does not walk their dependencies again.
+        Inspector inspector = db.inspector();
+        assertThat(nav2.get(db, "x")).isEqualTo("[# A;# B;# C;# D;]");
+        Inspector.Counters titles = inspector.ingredient("title").counters();
+        Inspector.Counters navigations = inspector.ingredient("navigation").counters();
+        resetCounts();
+
+        Snapshot snapshot = db.snapshot();
+        toClose.add(snapshot);
+        assertThat(nav2.get(snapshot, "x")).isEqualTo("[# A;# B;# C;# D;]");
+        assertThat(titleRuns).hasValue(0);
+        assertThat(navigationRuns).hasValue(0);
+        assertThat(inspector.ingredient("title").counters()).as("no title is looked at").isEqualTo(titles);
+        assertThat(inspector.ingredient("navigation").counters()).isEqualTo(navigations);
+        assertThat(inspector.explain(snapshot, "nav2", "x").outcome()).isEqualTo(Outcome.ADOPTED);
+
+        // Once the database moved on, the snapshot checks what it adopts against its own state.
+        pages.set(db, "a", "# Moved A\nbody");
+        assertThat(navigation.get(db, "all")).isEqualTo("# Moved A;# B;# C;# D;");
+        resetCounts();
+        assertThat(title.get(snapshot, "a")).isEqualTo("# A");
+        assertThat(titleRuns).as("the database's title of a does not hold at the snapshot's state").hasValue(1);
+        Snapshot later = db.snapshot();
+        toClose.add(later);
+        assertThat(navigation.get(later, "all")).isEqualTo("# Moved A;# B;# C;# D;");
+        assertThat(titleRuns).hasValue(1);
         assertThat(navigationRuns).hasValue(0);
     }
 

@@ -265,6 +265,12 @@ public final class ViewState {
      * or a failure valid at this revision, is still a hit.
      */
     Memo evaluate(DerivedImpl<?, ?> derived, Object key, InputState state, @Nullable InFlight caller) {
+        if (parent != null) {
+            Memo verified = adoptVerified(derived, key, state);
+            if (verified != null) {
+                return verified;
+            }
+        }
         InFlight.Key id = new InFlight.Key(derived.index, key, state.revision);
         while (true) {
             // Claim it at once: an uncontended read (the common case) needs one map operation, not two.
@@ -280,6 +286,28 @@ public final class ViewState {
             }
             // The leader was cancelled: try again, maybe as the leader (r[derived.cancel-progress]).
         }
+    }
+
+    /**
+     * For a snapshot: adopts, without checking its dependencies, the successful memo of the nearest view it
+     * descends from that holds one, when that view is at exactly {@code state} and verified the memo there.
+     * This is what a snapshot taken for one request mostly reads: results the database already confirmed at
+     * the same inputs. Returns {@code null} otherwise; the full path then revalidates what it finds.
+     */
+    private @Nullable Memo adoptVerified(DerivedImpl<?, ?> derived, Object key, InputState state) {
+        for (ViewState source = parent; source != null; source = source.parent) {
+            Cell cell = source.cell(derived.index, key);
+            if (cell != null) {
+                // Every state of a view has its own revision, so a memo the source verified at this revision
+                // was verified against its current state, which is this one.
+                if (source.current == state && cell.verifiedAt == state.revision && !cell.memo.failed()) {
+                    derived.hits.increment();
+                    return adopt(derived, key, cell.memo, state.revision);
+                }
+                return null;
+            }
+        }
+        return null;
     }
 
     private Memo lead(DerivedImpl<?, ?> derived, Object key, InputState state, InFlight mine,
