@@ -1,10 +1,12 @@
 package dev.picante.benchmarks;
 
 import dev.picante.Inspector;
+import dev.picante.Snapshot;
 import dev.picante.demo.DemoApplication;
 import dev.picante.demo.DocsQueries;
 import dev.picante.demo.EditLog;
 import dev.picante.demo.PageStore;
+import dev.picante.spring.PicanteViews;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -43,6 +45,8 @@ import org.springframework.context.ConfigurableApplicationContext;
  *       {@code PageStore.put} (file and inputs), a different page each time; the call is what the page controller
  *       does to answer {@code GET /docs/{page}} on the server side: {@code exists(page)} then {@code page(page)}
  *       on {@code DocsQueries}, on the database directly (no HTTP, no request snapshot). Goal: median under 10 ms.
+ *   <li>{@code serveEditedPageInRequestSnapshot}: the same, as the demo serves it with request snapshots on (the
+ *       starter's default): in a snapshot bound as the request's view, promoted and closed at the end.
  *   <li>{@code renderWholeSiteFromScratch}: the peer, the same 2,000 Markdown texts parsed and rendered to HTML
  *       with a plain commonmark-java loop (no navigation, backlinks or link checking, so less work than the demo
  *       does per page). Goal: at least 50x the median of {@code serveEditedPage}.
@@ -110,6 +114,7 @@ public class DocsSiteBenchmark {
         DocsQueries docs;
         PageStore store;
         EditLog log;
+        PicanteViews views;
         List<String> paths;
         List<String> texts;
         int next;
@@ -136,6 +141,7 @@ public class DocsSiteBenchmark {
             docs = context.getBean(DocsQueries.class);
             store = context.getBean(PageStore.class);
             log = context.getBean(EditLog.class);
+            views = context.getBean(PicanteViews.class);
             if (store.paths().size() != paths.size()) {
                 throw new IllegalStateException("the site has " + store.paths().size() + " pages, not " + paths.size());
             }
@@ -193,6 +199,27 @@ public class DocsSiteBenchmark {
             throw new IllegalStateException("no page " + site.edited);
         }
         return site.docs.page(site.edited);
+    }
+
+    /**
+     * The same request as {@link #serveEditedPage} as the demo serves it, with request snapshots on (the starter's
+     * default): the queries read a snapshot taken for the request, bound as the request's view, and the snapshot
+     * hands its results to the database and closes when the request ends, as the starter's filter does.
+     */
+    @Benchmark
+    public String serveEditedPageInRequestSnapshot(Site site) {
+        Snapshot snapshot = site.views.database().snapshot();
+        try {
+            try (PicanteViews.Scope scope = site.views.bindRequest(snapshot)) {
+                if (!site.docs.exists(site.edited)) {
+                    throw new IllegalStateException("no page " + site.edited);
+                }
+                return site.docs.page(site.edited);
+            }
+        } finally {
+            snapshot.promote();
+            snapshot.close();
+        }
     }
 
     @Benchmark

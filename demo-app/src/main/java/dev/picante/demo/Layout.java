@@ -1,8 +1,6 @@
 package dev.picante.demo;
 
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.springframework.web.util.HtmlUtils;
 
 /**
@@ -48,44 +46,57 @@ final class Layout {
         return "</main>\n</div>\n</body>\n</html>\n";
     }
 
+    /**
+     * The navigation: top-level pages, then one line per folder, the current page's folder unfolded. The
+     * entries are sorted by path, so each folder's pages are consecutive: one pass per part, no grouping map,
+     * which matters because every page served after a title edit renders this for the whole site.
+     */
     private static void appendNavigation(StringBuilder html, DocsQueries.Navigation navigation, String current) {
-        String currentFolder = folder(current);
-        Map<String, List<DocsQueries.Navigation.Entry>> folders = new LinkedHashMap<>();
+        List<DocsQueries.Navigation.Entry> entries = navigation.entries();
+        int currentSlash = current.indexOf('/');
         html.append("<nav><ul>");
-        for (DocsQueries.Navigation.Entry entry : navigation.entries()) {
-            String folder = folder(entry.path());
-            if (folder.isEmpty()) {
+        for (DocsQueries.Navigation.Entry entry : entries) {
+            if (entry.path().indexOf('/') < 0) {
                 appendEntry(html, entry, current);
-            } else {
-                folders.computeIfAbsent(folder, f -> new java.util.ArrayList<>()).add(entry);
             }
         }
-        for (Map.Entry<String, List<DocsQueries.Navigation.Entry>> folder : folders.entrySet()) {
+        int i = 0;
+        while (i < entries.size()) {
+            String first = entries.get(i).path();
+            int slash = first.indexOf('/');
+            if (slash < 0) {
+                i++;
+                continue;
+            }
+            int end = i + 1;
+            while (end < entries.size() && sameFolder(entries.get(end).path(), first, slash)) {
+                end++;
+            }
+            String folder = first.substring(0, slash);
             html.append("<li>");
-            if (folder.getKey().equals(currentFolder)) {
-                html.append("<strong>").append(HtmlUtils.htmlEscape(folder.getKey())).append("/</strong><ul>");
-                for (DocsQueries.Navigation.Entry entry : folder.getValue()) {
-                    appendEntry(html, entry, current);
+            if (currentSlash == slash && current.regionMatches(0, first, 0, slash)) {
+                html.append("<strong>").append(HtmlUtils.htmlEscape(folder)).append("/</strong><ul>");
+                for (int e = i; e < end; e++) {
+                    appendEntry(html, entries.get(e), current);
                 }
                 html.append("</ul>");
             } else {
-                DocsQueries.Navigation.Entry first = folder.getValue().get(0);
-                html.append("<a href=\"/docs/").append(first.path()).append("\">")
-                        .append(HtmlUtils.htmlEscape(folder.getKey())).append("/</a>");
+                html.append("<a href=\"/docs/").append(first).append("\">").append(HtmlUtils.htmlEscape(folder))
+                        .append("/</a>");
             }
             html.append("</li>");
+            i = end;
         }
         html.append("</ul></nav>\n");
+    }
+
+    private static boolean sameFolder(String path, String first, int slash) {
+        return path.length() > slash && path.charAt(slash) == '/' && path.regionMatches(0, first, 0, slash);
     }
 
     private static void appendEntry(StringBuilder html, DocsQueries.Navigation.Entry entry, String current) {
         html.append("<li><a href=\"/docs/").append(entry.path()).append('"')
                 .append(entry.path().equals(current) ? " class=\"current\"" : "").append('>')
                 .append(HtmlUtils.htmlEscape(entry.title())).append("</a></li>");
-    }
-
-    private static String folder(String path) {
-        int slash = path.indexOf('/');
-        return slash < 0 ? "" : path.substring(0, slash);
     }
 }
