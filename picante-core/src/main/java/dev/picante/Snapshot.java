@@ -10,8 +10,11 @@ import java.lang.ref.Cleaner;
  * r[snapshot.linearizable]) and then evolves on its own revision line (r[snapshot.revisions]): writes to
  * it are invisible to its source and the other way round (r[snapshot.isolation]). Its derived results
  * are always those a fresh evaluation over its own inputs would give (r[snapshot.memo-isolation]);
- * results already computed by other views are reused only after revalidation. Interned tables are
- * shared with the whole database (r[snapshot.interned]).
+ * results already computed by other views are reused only after revalidation. While the database is at
+ * exactly a snapshot's state (neither written since the fork), that snapshot's reads are resolved in the
+ * database, so a snapshot taken for one request computes nothing the database has, and what it computes
+ * stays in the database for later requests. Interned tables are shared with the whole database
+ * (r[snapshot.interned]).
  *
  * <p>Creating a snapshot costs constant time and memory; its memory then grows with what it changes or
  * computes. {@link #close() Closing} a snapshot tells the runtime that values only it still holds no
@@ -60,7 +63,9 @@ public final class Snapshot implements View, AutoCloseable {
      * does not compute it again. Computes nothing and changes no value either view returns
      * (r[sharing.nonobservable]); after writes on either side it adopts nothing, and the source may still
      * reuse those results later after revalidating them. Typical use: a request's snapshot, just before
-     * it is closed.
+     * it is closed. A snapshot of the database resolves its reads in the database while both are at the
+     * same state (see above), so there it usually finds nothing left to hand over; it matters for a
+     * snapshot of a snapshot.
      *
      * @return how many results the source adopted
      * @throws IllegalStateException if this snapshot is closed

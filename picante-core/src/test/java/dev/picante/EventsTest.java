@@ -386,7 +386,21 @@ class EventsTest {
 
     @Test
     void queriesMemoizedOnlyInASnapshotAreNotReportedInvalidated() {
-        // r[dep.invalidation] r[snapshot.memo-isolation]
+        // r[dep.invalidation] r[snapshot.memo-isolation]: the database moved on, so the snapshot computes for itself.
+        src.set(db, "a", "hello");
+        Snapshot s = db.snapshot();
+        src.set(db, "c", "moved on");
+        sumAB.get(s, "ab");
+        db.subscribe(events::add);
+
+        Revision r = src.set(db, "a", "bye");
+
+        assertThat(events).containsExactly(new RevisionBumped(r), new InputSet("src", "a", r));
+    }
+
+    @Test
+    void queriesASnapshotResolvedInTheDatabaseAreReportedInvalidatedThere() {
+        // r[dep.invalidation]: a snapshot at the database's state resolves its reads in the database.
         src.set(db, "a", "hello");
         Snapshot s = db.snapshot();
         sumAB.get(s, "ab");
@@ -394,7 +408,8 @@ class EventsTest {
 
         Revision r = src.set(db, "a", "bye");
 
-        assertThat(events).containsExactly(new RevisionBumped(r), new InputSet("src", "a", r));
+        assertThat(events).containsExactly(new RevisionBumped(r), new InputSet("src", "a", r),
+                new QueryInvalidated("len", "a", "src", "a", r), new QueryInvalidated("sumAB", "ab", "src", "a", r));
     }
 
     // ---------------------------------------------------------------- subscriptions

@@ -9,8 +9,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link Snapshot#promote()}: results a snapshot computed at its source's current state are handed to the
- * source, which then reuses them without computing; nothing is handed over once either side was written.
- * The shared cache is off here, so any reuse in the database comes from promotion.
+ * source, which then reuses them without computing; nothing is handed over once either side was written. A
+ * snapshot of the database resolves its reads in the database while the database is at its state, so what it
+ * could promote is there already; a snapshot of a snapshot computes for itself. The shared cache is off here,
+ * so any reuse comes from promotion or from the database itself.
  */
 class PromotionTest {
 
@@ -32,29 +34,44 @@ class PromotionTest {
             });
 
     @Test
-    void theSourceReusesWhatItsSnapshotComputedAtTheSameState() {
+    void aSnapshotAtTheDatabasesStateResolvesItsReadsInTheDatabase() {
+        // A request's snapshot taken while the database is at its state: what it computes is computed once, in
+        // the database, which reuses it at once; there is nothing left to promote.
         pages.set(db, "a", "one two three");
         try (Snapshot request = db.snapshot()) {
             assertThat(report.get(request, "a")).isEqualTo("a:3");
-            assertThat(db.inspector().cell("report", "a")).isEmpty();
-            assertThat(request.promote()).isEqualTo(2);
+            assertThat(db.inspector().explain("report", "a").outcome()).isEqualTo(Outcome.COMPUTED);
+            assertThat(db.inspector().explain(request, "report", "a").outcome()).isEqualTo(Outcome.ADOPTED);
+            assertThat(request.promote()).isZero();
         }
-        assertThat(db.inspector().explain("report", "a").outcome()).isEqualTo(Outcome.ADOPTED);
         assertThat(report.get(db, "a")).isEqualTo("a:3");
         assertThat(words.get(db, "a")).isEqualTo(3);
         assertThat(reports).hasValue(1);
         assertThat(wordCounts).hasValue(1);
 
-        // The promoted results carry their dependencies: a change still invalidates them.
+        // The database's results carry their dependencies: a change still invalidates them.
         pages.set(db, "a", "one");
         assertThat(report.get(db, "a")).isEqualTo("a:1");
         assertThat(reports).hasValue(2);
     }
 
     @Test
+    void aFailureAtTheDatabasesStateIsTheDatabasesForThatRevisionOnly() {
+        // r[cell.poison]: the failure is resolved in the database, valid at its revision only.
+        try (Snapshot request = db.snapshot()) {
+            assertThatThrownBy(() -> words.get(request, "missing")).isInstanceOf(QueryFailedException.class);
+            assertThat(request.promote()).isZero();
+        }
+        assertThat(db.inspector().explain("words", "missing").outcome()).isEqualTo(Outcome.FAILED);
+        pages.set(db, "missing", "now here");
+        assertThat(words.get(db, "missing")).isEqualTo(2);
+        assertThat(wordCounts).hasValue(2);
+    }
+
+    @Test
     void promotingTwiceAdoptsNothingNew() {
         pages.set(db, "a", "x");
-        try (Snapshot request = db.snapshot()) {
+        try (Snapshot outer = db.snapshot(); Snapshot request = outer.snapshot()) {
             words.get(request, "a");
             assertThat(request.promote()).isEqualTo(1);
             assertThat(request.promote()).isZero();
@@ -64,9 +81,23 @@ class PromotionTest {
     @Test
     void nothingIsPromotedAfterTheSourceWasWritten() {
         pages.set(db, "a", "one two");
-        try (Snapshot request = db.snapshot()) {
+        try (Snapshot outer = db.snapshot(); Snapshot request = outer.snapshot()) {
             assertThat(words.get(request, "a")).isEqualTo(2);
+            pages.set(outer, "b", "unrelated");
+            assertThat(request.promote()).isZero();
+            assertThat(db.inspector().cell(outer, "words", "a")).isEmpty();
+            assertThat(words.get(outer, "a")).isEqualTo(2);
+        }
+        assertThat(wordCounts).hasValue(2);
+    }
+
+    @Test
+    void aSnapshotOfAMovedDatabaseComputesForItselfAndPromotesNothing() {
+        pages.set(db, "a", "one two");
+        try (Snapshot request = db.snapshot()) {
             pages.set(db, "b", "unrelated");
+            assertThat(words.get(request, "a")).isEqualTo(2);
+            assertThat(db.inspector().cell("words", "a")).isEmpty();
             assertThat(request.promote()).isZero();
         }
         assertThat(db.inspector().cell("words", "a")).isEmpty();
@@ -87,11 +118,11 @@ class PromotionTest {
 
     @Test
     void failuresAreNotPromoted() {
-        try (Snapshot request = db.snapshot()) {
+        try (Snapshot outer = db.snapshot(); Snapshot request = outer.snapshot()) {
             assertThatThrownBy(() -> words.get(request, "missing")).isInstanceOf(QueryFailedException.class);
             assertThat(request.promote()).isZero();
+            assertThat(db.inspector().cell(outer, "words", "missing")).isEmpty();
         }
-        assertThat(db.inspector().cell("words", "missing")).isEmpty();
     }
 
     @Test

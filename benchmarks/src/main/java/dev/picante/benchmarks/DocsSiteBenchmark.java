@@ -209,14 +209,14 @@ public class DocsSiteBenchmark {
     @Benchmark
     public String serveEditedPageInRequestSnapshot(Site site) {
         Snapshot snapshot = site.views.database().snapshot();
+        PicanteViews.Scope scope = site.views.bindRequest(snapshot);
         try {
-            try (PicanteViews.Scope scope = site.views.bindRequest(snapshot)) {
-                if (!site.docs.exists(site.edited)) {
-                    throw new IllegalStateException("no page " + site.edited);
-                }
-                return site.docs.page(site.edited);
+            if (!site.docs.exists(site.edited)) {
+                throw new IllegalStateException("no page " + site.edited);
             }
+            return site.docs.page(site.edited);
         } finally {
+            scope.close();
             snapshot.promote();
             snapshot.close();
         }

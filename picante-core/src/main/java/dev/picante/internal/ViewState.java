@@ -265,10 +265,16 @@ public final class ViewState {
      * or a failure valid at this revision, is still a hit.
      */
     Memo evaluate(DerivedImpl<?, ?> derived, Object key, InputState state, @Nullable InFlight caller) {
-        if (parent != null) {
+        ViewState source = parent;
+        if (source != null) {
             Memo verified = adoptVerified(derived, key, state);
             if (verified != null) {
                 return verified;
+            }
+            if (source.primary && source.current == state) {
+                // The database is at this snapshot's state: resolve it there, where what it reads is reused in
+                // place and stays for the next request, and take the result (r[sharing.nonobservable]).
+                return adopt(derived, key, source.fetch(derived, key, state, caller), state.revision);
             }
         }
         InFlight.Key id = new InFlight.Key(derived.index, key, state.revision);
