@@ -442,7 +442,8 @@ class ConcurrencyStressTest {
     private static void takeSnapshots(World world, Random rnd, long deadline, AtomicLong checks) throws Exception {
         List<Snapshot> kept = new ArrayList<>();
         List<Outcome[]> keptExpected = new ArrayList<>();
-        for (int ops = 0; goOn(deadline, ops); ops++) {
+        // At least one snapshot, however late a loaded machine starts this thread.
+        for (int ops = 0; ops == 0 || goOn(deadline, ops); ops++) {
             Snapshot s = world.db.snapshot();
             Outcome[] expected = checkSnapshot(world, s, rnd, "snapshot at " + s.revision());
             checks.incrementAndGet();
