@@ -9,6 +9,7 @@ import dev.picante.Durability;
 import dev.picante.InputIngredient;
 import dev.picante.InternId;
 import dev.picante.InternedIngredient;
+import dev.picante.Inspector.IngredientInfo;
 import dev.picante.persist.StoreMismatchException;
 import dev.picante.spring.jdbc.TestDatabases.Vendor;
 import java.sql.Connection;
@@ -591,6 +592,31 @@ class JdbcStateStoreTests {
         }
         assertThat(restarted.total.get(restarted.db, "t")).isEqualTo(32);
         assertThat(restarted.computations.get()).isZero();
+    }
+
+    @Test
+    void deleteLeavesAStoreSavedAnewSinceTheLoadAlone() {
+        // r[store.corrupt] r[store.atomic-save]: repairing what a load read never rewrites a later save
+        DataSource ds = Vendor.H2.fresh();
+        store(ds).save(populated().db);
+        corruptValue(ds, "length", "\"a\"");
+        App restarted = new App();
+        JdbcStateStore deleting = JdbcStateStore.builder(ds).corruptionPolicy(CorruptionPolicy.DELETE).build();
+        Map<String, IngredientInfo> registry = new java.util.LinkedHashMap<>();
+        restarted.db.inspector().ingredients().forEach(info -> registry.put(info.name(), info));
+        JdbcStateStore.Prepared prepared = deleting.prepareLoad(registry);
+        assertThat(prepared).isNotNull();
+        assertThat(prepared.corrupt()).singleElement().asString().contains("derived 'length'");
+
+        App other = populated();
+        other.pages.set(other.db, "a", "saved meanwhile");
+        store(ds).save(other.db);
+        deleting.loaded(prepared);
+
+        assertThat(recordCount(ds, "length")).as("the new save's records, untouched").isEqualTo(2);
+        App again = new App();
+        assertThat(store(ds).load(again.db).corruptRecords()).isEmpty();
+        assertThat(again.pages.get(again.db, "a")).contains("saved meanwhile");
     }
 
     @ParameterizedTest
