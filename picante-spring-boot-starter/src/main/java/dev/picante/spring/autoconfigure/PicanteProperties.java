@@ -143,7 +143,8 @@ public class PicanteProperties {
         private @Nullable DataSize maxTotalSize;
 
         /**
-         * What a load does with a stored record that cannot be read: fail, ignore or delete.
+         * What a load does with a stored record that cannot be read, or a damaged chunk of records: fail,
+         * ignore or delete.
          */
         private CorruptionPolicy corruptionPolicy = CorruptionPolicy.FAIL;
 

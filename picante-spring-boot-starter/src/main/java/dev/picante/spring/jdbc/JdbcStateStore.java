@@ -15,9 +15,8 @@ import dev.picante.spring.jdbc.StoreFormat.EncodedDependency;
 import dev.picante.spring.jdbc.StoreFormat.EncodedRecord;
 import dev.picante.spring.jdbc.StoreFormat.EncodedSection;
 import dev.picante.spring.jdbc.StoreFormat.LogEntry;
+import dev.picante.spring.jdbc.StoreFormat.NumberedRecord;
 import java.sql.DatabaseMetaData;
-import java.sql.PreparedStatement;
-import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -37,7 +36,6 @@ import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import org.jspecify.annotations.Nullable;
 import org.springframework.dao.DataAccessException;
-import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.support.JdbcUtils;
@@ -49,8 +47,11 @@ import org.springframework.transaction.support.TransactionTemplate;
 /**
  * A durable store of one {@link Database}'s state in a relational database (H2 or PostgreSQL).
  *
- * <p>It keeps a <em>full save</em> (tables {@code PICANTE_METADATA}, {@code PICANTE_SECTIONS},
- * {@code PICANTE_RECORDS}) and an <em>append log</em> of the changes made since ({@code PICANTE_LOG}).
+ * <p>It keeps a <em>full save</em> (tables {@code PICANTE_METADATA}, {@code PICANTE_SECTIONS} and
+ * {@code PICANTE_RECORD_CHUNKS}, which packs up to 1,000 records or about 256 KB into a row, each chunk
+ * checked by a CRC-32) and an <em>append log</em> of the changes made since ({@code PICANTE_LOG}). A store
+ * saved by an earlier version, one record to a row in {@code PICANTE_RECORDS} (format 1), is read as well;
+ * its next save rewrites it as chunks.
  * {@link #save} replaces the previous full save and empties the log in one transaction
  * (r[store.atomic-save]); {@link #append} adds the changes since the last save or append as one log entry
  * and folds the log into a new full save once it holds {@code compactionThreshold} entries; {@link #load}
@@ -76,11 +77,8 @@ public final class JdbcStateStore {
     public static final String HISTORY_TABLE = "picante_schema_history";
 
     private static final int BATCH_SIZE = 500;
-    /** Rows per multi-row insert of a full save's records: 1,600 parameters, within every driver's limit. */
-    private static final int ROWS_PER_INSERT = 200;
-    private static final int RECORD_COLUMNS = 8;
-    /** Multi-row inserts per JDBC batch: 1,000 records. */
-    private static final int STATEMENTS_PER_BATCH = 5;
+    /** Chunks per JDBC batch of a full save: at most about 8 MB of parameters. */
+    private static final int CHUNKS_PER_BATCH = 32;
 
     private final DataSource dataSource;
     private final JdbcTemplate jdbc;
@@ -253,7 +251,11 @@ public final class JdbcStateStore {
                 }
             }
             checkTotal(total, "full save at revision " + image.revision());
-            long newSaveId = write("save", () -> writeTx.execute(status -> writeSave(image, sections)));
+            List<Chunk> chunks = new ArrayList<>();
+            for (EncodedSection s : sections) {
+                chunks.addAll(chunks(s.name(), s.records()));
+            }
+            long newSaveId = write("save", () -> writeTx.execute(status -> writeSave(image, sections, chunks)));
             saveId = newSaveId;
             lastLogPosition = 0;
             checkpoint = image.checkpoint();
@@ -273,7 +275,7 @@ public final class JdbcStateStore {
         save(database);
     }
 
-    private long writeSave(StateImage image, List<EncodedSection> sections) {
+    private long writeSave(StateImage image, List<EncodedSection> sections, List<Chunk> chunks) {
         Long current = lockMetadata();
         long newSaveId = current == null ? 1 : current + 1;
         byte[] checkpointBytes = StoreFormat.writeCheckpoint(image.checkpoint());
@@ -288,6 +290,8 @@ public final class JdbcStateStore {
                     image.revision(), checkpointBytes, now, name);
         }
         jdbc.update("DELETE FROM PICANTE_LOG WHERE STORE_NAME = ?", name);
+        jdbc.update("DELETE FROM PICANTE_RECORD_CHUNKS WHERE STORE_NAME = ?", name);
+        // Rows of a store last saved in format 1.
         jdbc.update("DELETE FROM PICANTE_RECORDS WHERE STORE_NAME = ?", name);
         jdbc.update("DELETE FROM PICANTE_SECTIONS WHERE STORE_NAME = ?", name);
         jdbc.batchUpdate("INSERT INTO PICANTE_SECTIONS (STORE_NAME, SECTION_NAME, KIND, KEY_TYPE, VALUE_TYPE)"
@@ -298,75 +302,46 @@ public final class JdbcStateStore {
                     ps.setString(4, s.keyType());
                     ps.setString(5, s.valueType());
                 });
-        insertRecords(sections);
+        insertChunks(chunks);
         return newSaveId;
     }
 
+    /** A chunk of a full save's records, framed. */
+    private record Chunk(String section, int chunkNo, int firstRecordNo, int recordCount, byte[] bytes) {
+    }
+
     /**
-     * Inserts the records of a full save with multi-row {@code INSERT} statements of {@link #ROWS_PER_INSERT}
-     * rows, sent in JDBC batches: a hundred times fewer statements for the database to run than one per
-     * record (on PostgreSQL what the driver's {@code reWriteBatchedInserts} does, without asking the
-     * application to set it).
+     * Inserts the records of a full save packed into chunks ({@link StoreFormat#writeChunk}), in JDBC batches:
+     * a few hundred rows for 100,000 small records, where one row per record made the database's own work on
+     * rows, keys and undo log the bulk of a save.
      */
-    private void insertRecords(List<EncodedSection> sections) {
-        jdbc.execute((ConnectionCallback<@Nullable Void>) con -> {
-            try (PreparedStatement full = con.prepareStatement(insertRecordsSql(ROWS_PER_INSERT))) {
-                int rows = 0;
-                int statements = 0;
-                for (EncodedSection s : sections) {
-                    List<EncodedRecord> records = s.records();
-                    int i = 0;
-                    for (; i + ROWS_PER_INSERT <= records.size(); i += ROWS_PER_INSERT) {
-                        for (int row = 0; row < ROWS_PER_INSERT; row++) {
-                            bindRecord(full, row * RECORD_COLUMNS, s.name(), i + row, records.get(i + row));
-                        }
-                        full.addBatch();
-                        rows += ROWS_PER_INSERT;
-                        if (++statements % STATEMENTS_PER_BATCH == 0) {
-                            full.executeBatch();
-                        }
-                    }
-                    int rest = records.size() - i;
-                    if (rest > 0) {
-                        try (PreparedStatement partial = con.prepareStatement(insertRecordsSql(rest))) {
-                            for (int row = 0; row < rest; row++) {
-                                bindRecord(partial, row * RECORD_COLUMNS, s.name(), i + row, records.get(i + row));
-                            }
-                            partial.executeUpdate();
-                        }
-                        rows += rest;
-                    }
-                }
-                if (statements % STATEMENTS_PER_BATCH != 0) {
-                    full.executeBatch();
-                }
-                if (logger.isTraceEnabled()) {
-                    logger.trace("store '" + name + "': inserted " + rows + " records");
-                }
-            }
-            return null;
-        });
-    }
-
-    private static String insertRecordsSql(int rows) {
-        StringBuilder sql = new StringBuilder("INSERT INTO PICANTE_RECORDS (STORE_NAME, SECTION_NAME, RECORD_NO,"
-                + " KEY_BYTES, VALUE_BYTES, VERIFIED_AT, CHANGED_AT, DEPENDENCIES) VALUES ");
-        for (int row = 0; row < rows; row++) {
-            sql.append(row == 0 ? "" : ", ").append("(?, ?, ?, ?, ?, ?, ?, ?)");
+    private void insertChunks(List<Chunk> chunks) {
+        jdbc.batchUpdate("INSERT INTO PICANTE_RECORD_CHUNKS (STORE_NAME, SECTION_NAME, CHUNK_NO, FIRST_RECORD_NO,"
+                + " RECORD_COUNT, CHUNK) VALUES (?, ?, ?, ?, ?, ?)", chunks, CHUNKS_PER_BATCH, (ps, c) -> {
+                    ps.setString(1, name);
+                    ps.setString(2, c.section());
+                    ps.setInt(3, c.chunkNo());
+                    ps.setInt(4, c.firstRecordNo());
+                    ps.setInt(5, c.recordCount());
+                    ps.setBytes(6, c.bytes());
+                });
+        if (logger.isTraceEnabled()) {
+            logger.trace("store '" + name + "': inserted " + chunks.size() + " chunks");
         }
-        return sql.toString();
     }
 
-    private void bindRecord(PreparedStatement ps, int offset, String section, int number, EncodedRecord r)
-            throws SQLException {
-        ps.setString(offset + 1, name);
-        ps.setString(offset + 2, section);
-        ps.setInt(offset + 3, number);
-        ps.setBytes(offset + 4, r.key());
-        setNullableBytes(ps, offset + 5, r.value());
-        ps.setLong(offset + 6, r.verifiedAt());
-        ps.setLong(offset + 7, r.changedAt());
-        setNullableBytes(ps, offset + 8, r.dependencies());
+    /** Packs a section's records, numbered from 0, into chunks. */
+    private static List<Chunk> chunks(String section, List<EncodedRecord> records) {
+        int[] bounds = StoreFormat.chunkBounds(records);
+        List<Chunk> chunks = new ArrayList<>(bounds.length - 1);
+        for (int c = 0; c + 1 < bounds.length; c++) {
+            List<NumberedRecord> numbered = new ArrayList<>(bounds[c + 1] - bounds[c]);
+            for (int i = bounds[c]; i < bounds[c + 1]; i++) {
+                numbered.add(new NumberedRecord(i, records.get(i)));
+            }
+            chunks.add(new Chunk(section, c, bounds[c], numbered.size(), StoreFormat.writeChunk(numbered)));
+        }
+        return chunks;
     }
 
     /** Locks this store's metadata row; returns its save id, or null when the store is empty. */
@@ -636,8 +611,19 @@ public final class JdbcStateStore {
 
     /** What a load will import: the full save and the log entries to replay, decoded. */
     record Prepared(StateImage base, List<StateImage> replay, int logEntries, Checkpoint checkpoint, long saveId,
-            List<String> skipped, List<String> corrupt, List<String> deleteRecordSections,
-            List<long[]> deleteRecords, @Nullable Long deleteLogFrom) {
+            List<String> skipped, List<String> corrupt, List<RecordRow> deleteRows, List<ChunkRepair> chunkRepairs,
+            @Nullable Long deleteLogFrom) {
+    }
+
+    /** A record row of a full save in format 1, to delete. */
+    record RecordRow(String section, int recordNo) {
+    }
+
+    /**
+     * A chunk to repair under {@link CorruptionPolicy#DELETE}: rewritten with the readable records only, or
+     * deleted when {@code records} is null (its frame is damaged, or none of its records is readable).
+     */
+    record ChunkRepair(String section, int chunkNo, @Nullable List<NumberedRecord> records) {
     }
 
     /** Marks a prepared load as imported: later appends continue from it; unreadable data is deleted. */
@@ -658,8 +644,7 @@ public final class JdbcStateStore {
                 logger.warn("store '" + name + "': left out unreadable data under corruption policy "
                         + corruptionPolicy + ": " + prepared.corrupt());
                 if (corruptionPolicy == CorruptionPolicy.DELETE) {
-                    deleteCorrupt(prepared.deleteRecordSections(), prepared.deleteRecords(),
-                            prepared.deleteLogFrom());
+                    deleteCorrupt(prepared);
                 }
             }
         }
@@ -680,8 +665,8 @@ public final class JdbcStateStore {
             checkFormat(meta.format);
             List<String> skipped = new ArrayList<>();
             List<String> corrupt = new ArrayList<>();
-            List<long[]> deleteRecords = new ArrayList<>();
-            List<String> deleteRecordSections = new ArrayList<>();
+            List<RecordRow> deleteRows = new ArrayList<>();
+            List<ChunkRepair> chunkRepairs = new ArrayList<>();
             @Nullable Long deleteLogFrom = null;
 
             // The full save.
@@ -695,21 +680,57 @@ public final class JdbcStateStore {
                     skipped.add(s.section.name());
                     continue;
                 }
-                List<StoredRecord> records = new ArrayList<>(s.section.records().size());
-                for (int i = 0; i < s.section.records().size(); i++) {
-                    EncodedRecord r = s.section.records().get(i);
+                String what = info.kind().name().toLowerCase(Locale.ROOT) + " '" + info.name() + "'";
+                boolean interned = info.kind().name().equals("INTERNED");
+                List<StoredRecord> records = new ArrayList<>();
+                // A store saved in format 1: one row per record.
+                for (NumberedRecord r : s.rows) {
+                    StoredRecord decoded = decodeSaved(r, info, registry, what, corrupt, droppedRefs, droppedAll);
+                    if (decoded == null) {
+                        deleteRows.add(new RecordRow(info.name(), r.number()));
+                    } else {
+                        records.add(decoded);
+                    }
+                }
+                for (StoredChunk c : s.chunks) {
+                    List<NumberedRecord> chunk;
                     try {
-                        records.add(decode(r, info, registry));
+                        chunk = StoreFormat.readChunk(c.bytes());
+                        if (chunk.size() != c.recordCount()
+                                || (!chunk.isEmpty() && chunk.get(0).number() != c.firstRecordNo())) {
+                            throw new IllegalArgumentException("its row says " + c.recordCount() + " records from "
+                                    + c.firstRecordNo() + ", its frame holds " + chunk.size());
+                        }
                     } catch (IllegalArgumentException e) {
-                        String where = "record " + s.recordNumbers.get(i) + " of " + info.kind().name()
-                                .toLowerCase(Locale.ROOT) + " '" + info.name() + "' in the full save";
-                        if (corruptionPolicy == CorruptionPolicy.FAIL || info.kind().name().equals("INTERNED")) {
-                            throw corrupt(where, e, info.kind().name().equals("INTERNED"));
+                        // r[store.corrupt]: a damaged frame makes all its records unreadable.
+                        String where = "chunk " + c.chunkNo() + " (records " + c.firstRecordNo() + " to "
+                                + (c.firstRecordNo() + c.recordCount() - 1) + ") of " + what + " in the full save";
+                        if (corruptionPolicy == CorruptionPolicy.FAIL || interned) {
+                            throw corrupt(where, e, interned);
                         }
                         corrupt.add(where + ": " + e.getMessage());
-                        dropped(r, info, droppedRefs, droppedAll);
-                        deleteRecordSections.add(info.name());
-                        deleteRecords.add(new long[] {s.recordNumbers.get(i)});
+                        // Which keys it held is unknown: every derived record that read the ingredient goes.
+                        droppedAll.add(info.name());
+                        chunkRepairs.add(new ChunkRepair(info.name(), c.chunkNo(), null));
+                        continue;
+                    }
+                    List<NumberedRecord> kept = null;
+                    for (int i = 0; i < chunk.size(); i++) {
+                        NumberedRecord r = chunk.get(i);
+                        StoredRecord decoded = decodeSaved(r, info, registry, what, corrupt, droppedRefs, droppedAll);
+                        if (decoded == null) {
+                            if (kept == null) {
+                                kept = new ArrayList<>(chunk.subList(0, i));
+                            }
+                        } else {
+                            records.add(decoded);
+                            if (kept != null) {
+                                kept.add(r);
+                            }
+                        }
+                    }
+                    if (kept != null) {
+                        chunkRepairs.add(new ChunkRepair(info.name(), c.chunkNo(), kept.isEmpty() ? null : kept));
                     }
                 }
                 sections.add(new Section(info.name(), SectionKind.valueOf(info.kind().name()), info.keyType(),
@@ -801,8 +822,8 @@ public final class JdbcStateStore {
                     rest.add(changes);
                 }
             }
-            return new Prepared(first, rest, replay.size(), last, meta.saveId, skipped, corrupt,
-                    deleteRecordSections, deleteRecords, deleteLogFrom);
+            return new Prepared(first, rest, replay.size(), last, meta.saveId, skipped, corrupt, deleteRows,
+                    chunkRepairs, deleteLogFrom);
         }
     }
 
@@ -878,17 +899,63 @@ public final class JdbcStateStore {
         return new StateImage(later.revision(), new ArrayList<>(sections.values()), later.checkpoint());
     }
 
-    private void deleteCorrupt(List<String> sections, List<long[]> records, @Nullable Long logFrom) {
-        write("delete unreadable records", () -> writeTx.execute(status -> {
-            for (int i = 0; i < sections.size(); i++) {
-                jdbc.update("DELETE FROM PICANTE_RECORDS WHERE STORE_NAME = ? AND SECTION_NAME = ? AND RECORD_NO = ?",
-                        name, sections.get(i), records.get(i)[0]);
+    /**
+     * Decodes a record of the full save; under a policy that leaves unreadable records out, returns null for
+     * one, reporting it and noting what derived records must be left out with it (r[store.corrupt]).
+     */
+    private @Nullable StoredRecord decodeSaved(NumberedRecord r, IngredientInfo info,
+            Map<String, IngredientInfo> registry, String what, List<String> corrupt, Set<List<Object>> droppedRefs,
+            Set<String> droppedAll) {
+        try {
+            return decode(r.record(), info, registry);
+        } catch (IllegalArgumentException e) {
+            String where = "record " + r.number() + " of " + what + " in the full save";
+            boolean interned = info.kind().name().equals("INTERNED");
+            if (corruptionPolicy == CorruptionPolicy.FAIL || interned) {
+                throw corrupt(where, e, interned);
             }
+            corrupt.add(where + ": " + e.getMessage());
+            dropped(r.record(), info, droppedRefs, droppedAll);
+            return null;
+        }
+    }
+
+    /**
+     * Deletes what a load left out under {@link CorruptionPolicy#DELETE}, in one transaction: unreadable
+     * records (their chunk rewritten without them, or deleted), damaged chunks, and the log from its first
+     * unreadable entry. Nothing is deleted when the store was saved anew since the load.
+     */
+    private void deleteCorrupt(Prepared prepared) {
+        boolean deleted = write("delete unreadable records", () -> Boolean.TRUE.equals(writeTx.execute(status -> {
+            Long current = lockMetadata();
+            if (current == null || current != prepared.saveId()) {
+                return false;
+            }
+            for (RecordRow row : prepared.deleteRows()) {
+                jdbc.update("DELETE FROM PICANTE_RECORDS WHERE STORE_NAME = ? AND SECTION_NAME = ? AND RECORD_NO = ?",
+                        name, row.section(), row.recordNo());
+            }
+            for (ChunkRepair repair : prepared.chunkRepairs()) {
+                List<NumberedRecord> kept = repair.records();
+                if (kept == null) {
+                    jdbc.update("DELETE FROM PICANTE_RECORD_CHUNKS WHERE STORE_NAME = ? AND SECTION_NAME = ?"
+                            + " AND CHUNK_NO = ?", name, repair.section(), repair.chunkNo());
+                } else {
+                    jdbc.update("UPDATE PICANTE_RECORD_CHUNKS SET FIRST_RECORD_NO = ?, RECORD_COUNT = ?, CHUNK = ?"
+                            + " WHERE STORE_NAME = ? AND SECTION_NAME = ? AND CHUNK_NO = ?", kept.get(0).number(),
+                            kept.size(), StoreFormat.writeChunk(kept), name, repair.section(), repair.chunkNo());
+                }
+            }
+            Long logFrom = prepared.deleteLogFrom();
             if (logFrom != null) {
                 jdbc.update("DELETE FROM PICANTE_LOG WHERE STORE_NAME = ? AND LOG_POSITION >= ?", name, logFrom);
             }
-            return null;
-        }));
+            return true;
+        })));
+        if (!deleted) {
+            logger.info("store '" + name + "' was saved anew since it was loaded; the unreadable data is gone"
+                    + " with the previous save");
+        }
     }
 
     private PicanteStoreException corrupt(String where, Exception e, boolean always) {
@@ -941,10 +1008,11 @@ public final class JdbcStateStore {
     private record Metadata(int format, long saveId, long revision, Checkpoint checkpoint) {
     }
 
-    private record StoredSection(EncodedSection section, List<Integer> recordNumbers) {
+    /** A section of the full save: its chunks (format 2) or its record rows (format 1), in order. */
+    private record StoredSection(EncodedSection section, List<StoredChunk> chunks, List<NumberedRecord> rows) {
     }
 
-    private record NumberedRecord(int number, EncodedRecord record) {
+    private record StoredChunk(int chunkNo, int firstRecordNo, int recordCount, byte[] bytes) {
     }
 
     private record StoredLog(long position, long revision, int format, byte[] image) {
@@ -975,43 +1043,47 @@ public final class JdbcStateStore {
             return stored;
         }
         stored.metadata = meta.get(0);
-        Map<String, EncodedSection> sections = new LinkedHashMap<>();
-        Map<String, List<NumberedRecord>> rows = new LinkedHashMap<>();
+        Map<String, StoredSection> sections = new LinkedHashMap<>();
         jdbc.query("SELECT SECTION_NAME, KIND, KEY_TYPE, VALUE_TYPE FROM PICANTE_SECTIONS WHERE STORE_NAME = ?"
                 + " ORDER BY SECTION_NAME", rs -> {
                     String section = rs.getString(1);
-                    sections.put(section, new EncodedSection(section, rs.getString(2), rs.getString(3),
-                            rs.getString(4), new ArrayList<>()));
-                    rows.put(section, new ArrayList<>());
+                    sections.put(section, new StoredSection(new EncodedSection(section, rs.getString(2),
+                            rs.getString(3), rs.getString(4), List.of()), new ArrayList<>(), new ArrayList<>()));
                 }, name);
         // Read in the database's own order and sorted here: H2 sorts a large ORDER BY result in a temporary
         // table on disk instead of reading the primary key index in order.
-        jdbc.query("SELECT SECTION_NAME, RECORD_NO, KEY_BYTES, VALUE_BYTES, VERIFIED_AT, CHANGED_AT, DEPENDENCIES"
-                + " FROM PICANTE_RECORDS WHERE STORE_NAME = ?", rs -> {
-                    String section = rs.getString(1);
-                    List<NumberedRecord> list = rows.get(section);
-                    if (list == null) {
-                        throw new PicanteStoreException("store '" + name + "': records of section '" + section
-                                + "' have no section row; the store is damaged: delete it");
-                    }
-                    list.add(new NumberedRecord(rs.getInt(2), new EncodedRecord(rs.getBytes(3), rs.getBytes(4),
-                            rs.getLong(5), rs.getLong(6), rs.getBytes(7))));
+        jdbc.query("SELECT SECTION_NAME, CHUNK_NO, FIRST_RECORD_NO, RECORD_COUNT, CHUNK FROM PICANTE_RECORD_CHUNKS"
+                + " WHERE STORE_NAME = ?", rs -> {
+                    section(sections, rs.getString(1)).chunks().add(new StoredChunk(rs.getInt(2), rs.getInt(3),
+                            rs.getInt(4), rs.getBytes(5)));
                 }, name);
-        for (EncodedSection s : sections.values()) {
-            List<NumberedRecord> list = rows.get(s.name());
-            list.sort(Comparator.comparingInt(NumberedRecord::number));
-            List<Integer> numbers = new ArrayList<>(list.size());
-            for (NumberedRecord r : list) {
-                numbers.add(r.number());
-                s.records().add(r.record());
-            }
-            stored.sections.add(new StoredSection(s, numbers));
+        if (stored.metadata.format() <= StoreFormat.FORMAT_RECORD_ROWS) {
+            jdbc.query("SELECT SECTION_NAME, RECORD_NO, KEY_BYTES, VALUE_BYTES, VERIFIED_AT, CHANGED_AT,"
+                    + " DEPENDENCIES FROM PICANTE_RECORDS WHERE STORE_NAME = ?", rs -> {
+                        section(sections, rs.getString(1)).rows().add(new NumberedRecord(rs.getInt(2),
+                                new EncodedRecord(rs.getBytes(3), rs.getBytes(4), rs.getLong(5), rs.getLong(6),
+                                        rs.getBytes(7))));
+                    }, name);
+        }
+        for (StoredSection s : sections.values()) {
+            s.chunks().sort(Comparator.comparingInt(StoredChunk::chunkNo));
+            s.rows().sort(Comparator.comparingInt(NumberedRecord::number));
+            stored.sections.add(s);
         }
         jdbc.query("SELECT LOG_POSITION, REVISION, FORMAT_VERSION, IMAGE FROM PICANTE_LOG WHERE STORE_NAME = ?"
                 + " AND SAVE_ID = ? ORDER BY REVISION, LOG_POSITION", rs -> {
                     stored.log.add(new StoredLog(rs.getLong(1), rs.getLong(2), rs.getInt(3), rs.getBytes(4)));
                 }, name, stored.metadata.saveId());
         return stored;
+    }
+
+    private StoredSection section(Map<String, StoredSection> sections, String section) {
+        StoredSection s = sections.get(section);
+        if (s == null) {
+            throw new PicanteStoreException("store '" + name + "': records of section '" + section
+                    + "' have no section row; the store is damaged: delete it");
+        }
+        return s;
     }
 
     // ---------------------------------------------------------------- errors
@@ -1031,15 +1103,6 @@ public final class JdbcStateStore {
         } catch (DataAccessException | TransactionException e) {
             throw new PicanteStoreException("store '" + name + "': " + what + " failed, nothing was loaded: "
                     + e.getMessage() + "; check that the database is reachable", e);
-        }
-    }
-
-    private static void setNullableBytes(PreparedStatement ps, int index, byte @Nullable [] bytes)
-            throws SQLException {
-        if (bytes == null) {
-            ps.setNull(index, java.sql.Types.BINARY);
-        } else {
-            ps.setBytes(index, bytes);
         }
     }
 

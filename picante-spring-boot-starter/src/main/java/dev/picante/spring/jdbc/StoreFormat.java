@@ -7,25 +7,45 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.zip.CRC32;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The binary framing of what the store keeps besides codec bytes: checkpoints, dependency lists and
- * change-log entries. Keys and values inside are opaque codec bytes. Every frame starts with a magic
- * number, so a damaged frame is detected rather than misread.
+ * The binary framing of what the store keeps besides codec bytes: checkpoints, dependency lists,
+ * change-log entries and chunks of a full save's records. Keys and values inside are opaque codec bytes.
+ * Every frame starts with a magic number, and a chunk ends with a CRC-32 of its bytes, so a damaged frame is
+ * detected rather than misread.
+ *
+ * <p>Format 1 kept a full save one record to a row ({@code PICANTE_RECORDS}); format 2 packs many records
+ * into a chunk ({@code PICANTE_RECORD_CHUNKS}, see {@link #writeChunk}). This version reads both and writes 2.
  */
 final class StoreFormat {
 
     /** The format this version writes and the newest it reads. */
-    static final int FORMAT_VERSION = 1;
+    static final int FORMAT_VERSION = 2;
+
+    /** The format that kept one record to a row ({@code PICANTE_RECORDS}), still read. */
+    static final int FORMAT_RECORD_ROWS = 1;
+
+    /** The most records in one chunk. */
+    static final int CHUNK_MAX_RECORDS = 1_000;
+
+    /** The most bytes in one chunk, unless it holds a single larger record. */
+    static final int CHUNK_MAX_BYTES = 256 * 1024;
 
     private static final int CHECKPOINT_MAGIC = 0x50434B31; // "PCK1"
     private static final int DEPENDENCIES_MAGIC = 0x50445031; // "PDP1"
     private static final int LOG_MAGIC = 0x504C4731; // "PLG1"
+    private static final int CHUNK_MAGIC = 0x50524331; // "PRC1"
+    /** Magic, record count and CRC. */
+    private static final int CHUNK_OVERHEAD = 12;
+    /** Record number, verifiedAt, changedAt and the three lengths. */
+    private static final int CHUNK_RECORD_OVERHEAD = 32;
 
     private StoreFormat() {
     }
@@ -43,6 +63,10 @@ final class StoreFormat {
     /** A section as bytes. */
     record EncodedSection(String name, String kind, String keyType, String valueType,
             List<EncodedRecord> records) {
+    }
+
+    /** A record of a full save with its record number (its position in its section). */
+    record NumberedRecord(int number, EncodedRecord record) {
     }
 
     /** A dependency with its key as bytes. */
@@ -142,6 +166,139 @@ final class StoreFormat {
             }
             return new LogEntry(revision, checkpoint, list);
         });
+    }
+
+    /** Returns the bytes {@code record} takes in a chunk. */
+    static long chunkedSize(EncodedRecord record) {
+        return CHUNK_RECORD_OVERHEAD + (long) record.key().length
+                + (record.value() == null ? 0 : record.value().length)
+                + (record.dependencies() == null ? 0 : record.dependencies().length);
+    }
+
+    /**
+     * Splits a section's records into chunks of at most {@link #CHUNK_MAX_RECORDS} records and about
+     * {@link #CHUNK_MAX_BYTES} bytes; a record larger than that gets a chunk of its own. Returns the index of
+     * the first record of each chunk, followed by the number of records.
+     */
+    static int[] chunkBounds(List<EncodedRecord> records) {
+        List<Integer> starts = new ArrayList<>();
+        long bytes = 0;
+        int count = 0;
+        for (int i = 0; i < records.size(); i++) {
+            long size = chunkedSize(records.get(i));
+            if (count > 0 && (count == CHUNK_MAX_RECORDS || bytes + size > CHUNK_MAX_BYTES - CHUNK_OVERHEAD)) {
+                count = 0;
+                bytes = 0;
+            }
+            if (count == 0) {
+                starts.add(i);
+            }
+            count++;
+            bytes += size;
+        }
+        int[] bounds = new int[starts.size() + 1];
+        for (int c = 0; c < starts.size(); c++) {
+            bounds[c] = starts.get(c);
+        }
+        bounds[starts.size()] = records.size();
+        return bounds;
+    }
+
+    /**
+     * Writes a chunk of a full save: magic {@code "PRC1"}, the record count, then per record its number,
+     * verifiedAt, changedAt, key bytes, value bytes and dependency bytes (each a length, -1 for none, then the
+     * bytes), then a CRC-32 of everything before it.
+     */
+    static byte[] writeChunk(List<NumberedRecord> records) {
+        long size = CHUNK_OVERHEAD;
+        for (NumberedRecord r : records) {
+            size += chunkedSize(r.record());
+        }
+        if (size > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("a chunk of " + size + " bytes is too large");
+        }
+        ByteBuffer out = ByteBuffer.allocate((int) size);
+        out.putInt(CHUNK_MAGIC);
+        out.putInt(records.size());
+        for (NumberedRecord n : records) {
+            EncodedRecord r = n.record();
+            out.putInt(n.number());
+            out.putLong(r.verifiedAt());
+            out.putLong(r.changedAt());
+            putBytes(out, r.key());
+            putBytes(out, r.value());
+            putBytes(out, r.dependencies());
+        }
+        CRC32 crc = new CRC32();
+        crc.update(out.array(), 0, out.position());
+        out.putInt((int) crc.getValue());
+        return out.array();
+    }
+
+    /**
+     * Reads a chunk written by {@link #writeChunk}; a damaged one (bad magic number, bad CRC, truncated or
+     * with trailing bytes) is an {@link IllegalArgumentException}, never a misread.
+     */
+    static List<NumberedRecord> readChunk(byte[] bytes) {
+        try {
+            if (bytes.length < CHUNK_OVERHEAD) {
+                throw new IOException("truncated: " + bytes.length + " bytes");
+            }
+            ByteBuffer in = ByteBuffer.wrap(bytes);
+            expect(in.getInt(), CHUNK_MAGIC, "chunk of records");
+            CRC32 crc = new CRC32();
+            crc.update(bytes, 0, bytes.length - 4);
+            if ((int) crc.getValue() != in.getInt(bytes.length - 4)) {
+                throw new IOException("bad CRC (damaged or truncated)");
+            }
+            in.limit(bytes.length - 4);
+            int n = in.getInt();
+            if (n < 0 || n > in.remaining() / CHUNK_RECORD_OVERHEAD) {
+                throw new IOException("bad record count " + n);
+            }
+            List<NumberedRecord> records = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                int number = in.getInt();
+                long verifiedAt = in.getLong();
+                long changedAt = in.getLong();
+                byte[] key = getBytes(in);
+                if (key == null) {
+                    throw new IOException("record " + number + " has no key");
+                }
+                byte[] value = getBytes(in);
+                byte[] dependencies = getBytes(in);
+                records.add(new NumberedRecord(number, new EncodedRecord(key, value, verifiedAt, changedAt,
+                        dependencies)));
+            }
+            if (in.hasRemaining()) {
+                throw new IOException("trailing bytes after the chunk");
+            }
+            return records;
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException("damaged chunk: " + e, e);
+        }
+    }
+
+    private static void putBytes(ByteBuffer out, byte @Nullable [] bytes) {
+        if (bytes == null) {
+            out.putInt(-1);
+        } else {
+            out.putInt(bytes.length);
+            out.put(bytes);
+        }
+    }
+
+    private static byte @Nullable [] getBytes(ByteBuffer in) throws IOException {
+        int n = in.getInt();
+        if (n == -1) {
+            return null;
+        }
+        if (n < 0 || n > in.remaining()) {
+            throw new IOException("length " + n + " runs past the end");
+        }
+        byte[] bytes = new byte[n];
+        in.get(bytes);
+        return bytes;
     }
 
     private static void writeCheckpointBody(DataOutputStream out, Checkpoint checkpoint) throws IOException {

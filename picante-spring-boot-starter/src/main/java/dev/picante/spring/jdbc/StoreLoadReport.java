@@ -11,7 +11,8 @@ import java.util.List;
  * @param logEntries how many change-log entries were replayed on top of it
  * @param skippedSections sections left out because no ingredient of their name is registered
  *     (r[store.mismatch])
- * @param corruptRecords records or log entries left out under the corruption policy (r[store.corrupt])
+ * @param corruptRecords records, chunks of records or log entries left out under the corruption policy
+ *     (r[store.corrupt])
  */
 public record StoreLoadReport(boolean loaded, long revision, long records, int logEntries,
         List<String> skippedSections, List<String> corruptRecords) {

@@ -9,6 +9,7 @@ import dev.picante.Durability;
 import dev.picante.InputIngredient;
 import dev.picante.InternId;
 import dev.picante.InternedIngredient;
+import dev.picante.Inspector.IngredientInfo;
 import dev.picante.persist.StoreMismatchException;
 import dev.picante.spring.jdbc.TestDatabases.Vendor;
 import java.sql.Connection;
@@ -158,8 +159,8 @@ class JdbcStateStoreTests {
     @ParameterizedTest
     @MethodSource("dev.picante.spring.jdbc.TestDatabases#vendors")
     void aLargeSaveKeepsEveryRecordInOrderAndReplacesThePreviousOne(Vendor vendor) {
-        // r[store.atomic-save] r[store.restore]: more records than one multi-row insert and one JDBC batch
-        // hold (200 rows and 1,000 rows), with a remainder, in two sections
+        // r[store.atomic-save] r[store.restore]: more records than one chunk holds (1,000), with a remainder,
+        // in two sections; record numbers, verifiedAt, changedAt and dependencies come back exactly
         DataSource ds = vendor.fresh();
         App app = populated();
         int pages = 2_345;
@@ -174,15 +175,28 @@ class JdbcStateStoreTests {
         app.pages.set(app.db, "p7", "changed");
         store.save(app.db);
 
-        Integer rows = new JdbcTemplate(ds).queryForObject("SELECT COUNT(*) FROM PICANTE_RECORDS", Integer.class);
+        Integer rows = new JdbcTemplate(ds).queryForObject("SELECT SUM(RECORD_COUNT) FROM PICANTE_RECORD_CHUNKS",
+                Integer.class);
         assertThat(rows).isEqualTo(pages + 2 + 1 + 1_201 + 2 + 1);
-        List<Integer> numbers = new JdbcTemplate(ds).queryForList("SELECT RECORD_NO FROM PICANTE_RECORDS"
-                + " WHERE SECTION_NAME = ? ORDER BY RECORD_NO", Integer.class, "pages");
+        assertThat(StoredChunks.chunkNumbers(ds, "pages")).containsExactly(0, 1, 2);
+        assertThat(StoredChunks.chunkNumbers(ds, "length")).containsExactly(0, 1);
+        List<Integer> numbers = StoredChunks.records(ds, "pages").stream().map(r -> r.number()).toList();
         assertThat(numbers).hasSize(pages + 2).isEqualTo(java.util.stream.IntStream.range(0, pages + 2).boxed()
                 .toList());
         App restarted = new App();
         StoreLoadReport report = store(ds).load(restarted.db);
         assertThat(report.records()).isEqualTo(rows.longValue());
+        // length(p7) is left out: its page changed after it was computed, so the engine imports it as one to
+        // reverify rather than as verified at its saved revision.
+        for (String ingredient : List.of("pages", "length", "total")) {
+            assertThat(restarted.db.inspector().cells(ingredient).stream()
+                    .filter(c -> !c.query().toString().equals("length(p7)"))
+                    .map(c -> List.of(c.query(), c.verifiedAt(), c.changedAt(), c.dependencies())).toList())
+                    .as(ingredient)
+                    .isEqualTo(app.db.inspector().cells(ingredient).stream()
+                            .filter(c -> !c.query().toString().equals("length(p7)"))
+                            .map(c -> List.of(c.query(), c.verifiedAt(), c.changedAt(), c.dependencies())).toList());
+        }
         for (int i = 0; i < pages; i++) {
             assertThat(restarted.pages.get(restarted.db, "p" + i)).contains(i == 7 ? "changed" : "page " + i);
         }
@@ -359,6 +373,252 @@ class JdbcStateStoreTests {
         assertThat(store(ds).load(again.db).corruptRecords()).isEmpty();
     }
 
+    /** {@link #populated()} with 2,500 more pages and their lengths: three chunks of each. */
+    private static App manyPages() {
+        App app = populated();
+        for (int i = 0; i < 2_500; i++) {
+            app.pages.set(app.db, "p" + i, "page " + i);
+        }
+        for (int i = 0; i < 2_500; i++) {
+            app.length.get(app.db, "p" + i);
+        }
+        return app;
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.picante.spring.jdbc.TestDatabases#vendors")
+    void aDamagedChunkFailsTheLoadByDefaultNamingSectionAndChunk(Vendor vendor) {
+        // r[store.corrupt]
+        DataSource ds = vendor.fresh();
+        store(ds).save(manyPages().db);
+        StoredChunks.damage(ds, "pages", 1, StoredChunks.Damage.TRUNCATE);
+
+        App restarted = new App();
+        assertThatThrownBy(() -> store(ds).load(restarted.db))
+                .isInstanceOf(PicanteStoreException.class)
+                .hasMessageContaining("chunk 1 (records 1000 to 1999) of input 'pages'")
+                .hasMessageContaining("cannot be read").hasMessageContaining("corruption-policy");
+        assertThat(restarted.db.revision().value()).isZero();
+        assertThat(restarted.pages.get(restarted.db, "a")).isEmpty();
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.picante.spring.jdbc.TestDatabases#vendors")
+    void ignoreLeavesOutEveryRecordOfADamagedChunkAndRecomputesWhatReadThem(Vendor vendor) {
+        // r[store.corrupt]: a flipped byte is caught by the chunk's CRC, never misread
+        DataSource ds = vendor.fresh();
+        App saved = manyPages();
+        store(ds).save(saved.db);
+        List<String> lost = StoredChunks.damage(ds, "pages", 1, StoredChunks.Damage.FLIP);
+        assertThat(lost).hasSize(1_000);
+
+        App restarted = new App();
+        StoreLoadReport report = JdbcStateStore.builder(ds).corruptionPolicy(CorruptionPolicy.IGNORE).build()
+                .load(restarted.db);
+
+        assertThat(report.corruptRecords()).singleElement().asString()
+                .contains("chunk 1 (records 1000 to 1999) of input 'pages'").contains("CRC");
+        assertThat(report.records()).as("all but the damaged chunk's 1,000 pages, and no length or total")
+                .isEqualTo(2_502 - 1_000 + 1);
+        int missing = 0;
+        for (String key : List.of("a", "b")) {
+            if (!lost.contains("\"" + key + "\"")) {
+                assertThat(restarted.pages.get(restarted.db, key)).isEqualTo(saved.pages.get(saved.db, key));
+            }
+        }
+        for (int i = 0; i < 2_500; i++) {
+            String key = "p" + i;
+            if (lost.contains("\"" + key + "\"")) {
+                missing++;
+                assertThat(restarted.pages.get(restarted.db, key)).as(key).isEmpty();
+                assertThat(restarted.length.get(restarted.db, key)).as("length of lost %s, recomputed", key).isZero();
+            } else {
+                assertThat(restarted.pages.get(restarted.db, key)).as(key).contains("page " + i);
+                assertThat(restarted.length.get(restarted.db, key)).isEqualTo(2 * ("page " + i).length());
+            }
+        }
+        assertThat(missing).isEqualTo(lost.size() - (lost.contains("\"a\"") ? 1 : 0)
+                - (lost.contains("\"b\"") ? 1 : 0));
+        assertThat(StoredChunks.chunkNumbers(ds, "pages")).as("ignored, not deleted").containsExactly(0, 1, 2);
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.picante.spring.jdbc.TestDatabases#vendors")
+    void deleteRemovesADamagedChunkFromTheStore(Vendor vendor) {
+        // r[store.corrupt]
+        DataSource ds = vendor.fresh();
+        store(ds).save(populated().db);
+        StoredChunks.damage(ds, "pages", 0, StoredChunks.Damage.MAGIC);
+
+        App restarted = new App();
+        StoreLoadReport report = JdbcStateStore.builder(ds).corruptionPolicy(CorruptionPolicy.DELETE).build()
+                .load(restarted.db);
+
+        assertThat(report.corruptRecords()).singleElement().asString()
+                .contains("chunk 0 (records 0 to 1) of input 'pages'").contains("bad magic");
+        assertThat(StoredChunks.chunkNumbers(ds, "pages")).isEmpty();
+        assertThat(restarted.pages.get(restarted.db, "a")).isEmpty();
+        assertThat(restarted.config.get(restarted.db, "scale")).contains(2);
+        assertThat(restarted.total.get(restarted.db, "t")).as("recomputed: the pages are gone").isZero();
+        App again = new App();
+        assertThat(store(ds).load(again.db).corruptRecords()).isEmpty();
+        assertThat(again.config.get(again.db, "scale")).contains(2);
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.picante.spring.jdbc.TestDatabases#vendors")
+    void aDamagedChunkOfInternedValuesFailsEvenWhenIgnoring(Vendor vendor) {
+        // r[store.corrupt]: interned ids are referenced elsewhere, so they are never left out
+        DataSource ds = vendor.fresh();
+        App app = populated();
+        app.words.intern(app.db, "first");
+        store(ds).save(app.db);
+        StoredChunks.damage(ds, "words", 0, StoredChunks.Damage.FLIP);
+
+        App restarted = new App();
+        assertThatThrownBy(() -> JdbcStateStore.builder(ds).corruptionPolicy(CorruptionPolicy.IGNORE).build()
+                .load(restarted.db))
+                .isInstanceOf(PicanteStoreException.class)
+                .hasMessageContaining("chunk 0 (records 0 to 0) of interned 'words'")
+                .hasMessageContaining("interned values cannot be left out");
+        assertThat(restarted.db.revision().value()).isZero();
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.picante.spring.jdbc.TestDatabases#vendors")
+    void aStoreSavedInFormat1IsLoadedAndTheNextSaveRewritesItAsChunks(Vendor vendor) {
+        // r[store.restore]: a store written by the previous version, one record to a row
+        DataSource ds = vendor.fresh();
+        App saved = populated();
+        InternId first = saved.words.intern(saved.db, "first");
+        for (int i = 0; i < 1_500; i++) {
+            saved.pages.set(saved.db, "p" + i, "page " + i);
+        }
+        JdbcStateStore store = store(ds);
+        store.save(saved.db);
+        saved.pages.set(saved.db, "a", "from the log");
+        assertThat(saved.total.get(saved.db, "t")).isEqualTo(46);
+        assertThat(store.append(saved.db)).isTrue();
+        int rows = StoredChunks.rewriteAsFormat1(ds);
+        assertThat(rows).isEqualTo(1_502 + 1 + 1 + 2 + 1);
+
+        App restarted = new App();
+        StoreLoadReport report = store(ds).load(restarted.db);
+        assertThat(report.records()).isEqualTo(rows);
+        assertThat(report.logEntries()).isEqualTo(1);
+        assertThat(restarted.db.revision()).isEqualTo(saved.db.revision());
+        assertThat(restarted.total.get(restarted.db, "t")).isEqualTo(46);
+        assertThat(restarted.computations.get()).isZero();
+        assertThat(restarted.words.lookup(restarted.db, first)).isEqualTo("first");
+        for (String ingredient : List.of("pages", "config", "length", "total")) {
+            assertThat(restarted.db.inspector().cells(ingredient))
+                    .extracting(c -> List.of(c.query(), c.verifiedAt(), c.changedAt(), c.dependencies()))
+                    .as(ingredient)
+                    .isEqualTo(saved.db.inspector().cells(ingredient).stream()
+                            .map(c -> List.of(c.query(), c.verifiedAt(), c.changedAt(), c.dependencies())).toList());
+        }
+
+        // r[store.atomic-save]: the next save writes format 2 and leaves no row of format 1
+        store(ds).save(restarted.db);
+        JdbcTemplate jdbc = new JdbcTemplate(ds);
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM PICANTE_RECORDS", Integer.class)).isZero();
+        assertThat(jdbc.queryForObject("SELECT FORMAT_VERSION FROM PICANTE_METADATA", Integer.class))
+                .isEqualTo(StoreFormat.FORMAT_VERSION);
+        assertThat(StoredChunks.chunkNumbers(ds, "pages")).containsExactly(0, 1);
+        App again = new App();
+        assertThat(store(ds).load(again.db).records()).isEqualTo(rows);
+        for (int i = 0; i < 1_500; i++) {
+            assertThat(again.pages.get(again.db, "p" + i)).contains("page " + i);
+        }
+        assertThat(again.pages.get(again.db, "a")).contains("from the log");
+        assertThat(again.words.lookup(again.db, first)).isEqualTo("first");
+        assertThat(again.total.get(again.db, "t")).isEqualTo(46);
+        assertThat(again.computations.get()).isZero();
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.picante.spring.jdbc.TestDatabases#vendors")
+    void deleteRemovesAnUndecodableRecordOfAFormat1Store(Vendor vendor) {
+        // r[store.corrupt]
+        DataSource ds = vendor.fresh();
+        store(ds).save(populated().db);
+        StoredChunks.rewriteAsFormat1(ds);
+        JdbcTemplate jdbc = new JdbcTemplate(ds);
+        assertThat(jdbc.update("UPDATE PICANTE_RECORDS SET VALUE_BYTES = ? WHERE SECTION_NAME = ? AND KEY_BYTES = ?",
+                StoredChunks.UNDECODABLE, "length", "\"a\"".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .isEqualTo(1);
+
+        App restarted = new App();
+        StoreLoadReport report = JdbcStateStore.builder(ds).corruptionPolicy(CorruptionPolicy.DELETE).build()
+                .load(restarted.db);
+
+        assertThat(report.corruptRecords()).singleElement().asString().contains("derived 'length'");
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM PICANTE_RECORDS WHERE SECTION_NAME = ?", Integer.class,
+                "length")).isEqualTo(1);
+        assertThat(restarted.total.get(restarted.db, "t")).isEqualTo(32);
+        assertThat(restarted.computations.get()).as("length(a) and total recomputed").isEqualTo(2);
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.picante.spring.jdbc.TestDatabases#vendors")
+    void aRecordLargerThanAChunkGetsAChunkOfItsOwn(Vendor vendor) {
+        // r[store.restore]
+        DataSource ds = vendor.fresh();
+        App app = populated();
+        String huge = "x".repeat(StoreFormat.CHUNK_MAX_BYTES + 1_000);
+        app.pages.set(app.db, "huge", huge);
+        for (int i = 0; i < 10; i++) {
+            app.pages.set(app.db, "p" + i, "page " + i);
+        }
+        store(ds).save(app.db);
+
+        List<Integer> chunks = StoredChunks.chunkNumbers(ds, "pages");
+        assertThat(chunks).hasSizeGreaterThanOrEqualTo(2);
+        int withHuge = 0;
+        for (int chunkNo : chunks) {
+            List<StoreFormat.NumberedRecord> records = StoredChunks.records(ds, "pages", chunkNo);
+            if (records.stream().anyMatch(r -> r.record().value().length > StoreFormat.CHUNK_MAX_BYTES)) {
+                assertThat(records).as("the huge record's chunk").hasSize(1);
+                withHuge++;
+            }
+        }
+        assertThat(withHuge).isEqualTo(1);
+        assertThat(StoredChunks.recordCount(ds, "pages")).isEqualTo(13);
+        App restarted = new App();
+        store(ds).load(restarted.db);
+        assertThat(restarted.pages.get(restarted.db, "huge")).contains(huge);
+        for (int i = 0; i < 10; i++) {
+            assertThat(restarted.pages.get(restarted.db, "p" + i)).contains("page " + i);
+        }
+        assertThat(restarted.total.get(restarted.db, "t")).isEqualTo(32);
+        assertThat(restarted.computations.get()).isZero();
+    }
+
+    @Test
+    void deleteLeavesAStoreSavedAnewSinceTheLoadAlone() {
+        // r[store.corrupt] r[store.atomic-save]: repairing what a load read never rewrites a later save
+        DataSource ds = Vendor.H2.fresh();
+        store(ds).save(populated().db);
+        corruptValue(ds, "length", "\"a\"");
+        App restarted = new App();
+        JdbcStateStore deleting = JdbcStateStore.builder(ds).corruptionPolicy(CorruptionPolicy.DELETE).build();
+        Map<String, IngredientInfo> registry = new java.util.LinkedHashMap<>();
+        restarted.db.inspector().ingredients().forEach(info -> registry.put(info.name(), info));
+        JdbcStateStore.Prepared prepared = deleting.prepareLoad(registry);
+        assertThat(prepared).isNotNull();
+        assertThat(prepared.corrupt()).singleElement().asString().contains("derived 'length'");
+
+        App other = populated();
+        other.pages.set(other.db, "a", "saved meanwhile");
+        store(ds).save(other.db);
+        deleting.loaded(prepared);
+
+        assertThat(recordCount(ds, "length")).as("the new save's records, untouched").isEqualTo(2);
+        App again = new App();
+        assertThat(store(ds).load(again.db).corruptRecords()).isEmpty();
+        assertThat(again.pages.get(again.db, "a")).contains("saved meanwhile");
+    }
+
     @ParameterizedTest
     @MethodSource("dev.picante.spring.jdbc.TestDatabases#vendors")
     void aDamagedLogEntryFailsOrEndsTheReplayAtTheLastGoodState(Vendor vendor) {
@@ -486,7 +746,7 @@ class JdbcStateStoreTests {
 
         List<Map<String, Object>> history = jdbc.queryForList("SELECT \"version\", \"success\" FROM"
                 + " \"picante_schema_history\" WHERE \"version\" IS NOT NULL ORDER BY \"installed_rank\"");
-        assertThat(history).extracting(r -> String.valueOf(r.get("version"))).containsExactly("0", "1", "2");
+        assertThat(history).extracting(r -> String.valueOf(r.get("version"))).containsExactly("0", "1", "2", "3");
         assertThat(history).allSatisfy(r -> assertThat(r.get("success")).isEqualTo(Boolean.TRUE));
         store.save(populated().db);
         assertThat(store(ds).load(new App().db).loaded()).isTrue();
@@ -530,15 +790,10 @@ class JdbcStateStoreTests {
     }
 
     private static void corruptValue(DataSource ds, String section, String keyJson) {
-        int updated = new JdbcTemplate(ds).update("UPDATE PICANTE_RECORDS SET VALUE_BYTES = ? WHERE SECTION_NAME = ?"
-                + " AND KEY_BYTES = ?", "{not json".getBytes(java.nio.charset.StandardCharsets.UTF_8), section,
-                keyJson.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        assertThat(updated).isEqualTo(1);
+        StoredChunks.corruptValue(ds, section, keyJson);
     }
 
     private static int recordCount(DataSource ds, String section) {
-        Integer n = new JdbcTemplate(ds).queryForObject("SELECT COUNT(*) FROM PICANTE_RECORDS WHERE SECTION_NAME = ?",
-                Integer.class, section);
-        return n == null ? 0 : n;
+        return StoredChunks.recordCount(ds, section);
     }
 }

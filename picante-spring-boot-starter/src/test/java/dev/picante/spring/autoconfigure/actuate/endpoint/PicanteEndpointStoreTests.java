@@ -103,7 +103,8 @@ class PicanteEndpointStoreTests {
                 assertThat(s.logEntries()).isZero();
             });
             assertThat(logRows(jdbc)).isZero();
-            assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM PICANTE_RECORDS", Integer.class)).isEqualTo(3);
+            assertThat(jdbc.queryForObject("SELECT SUM(RECORD_COUNT) FROM PICANTE_RECORD_CHUNKS", Integer.class))
+                    .isEqualTo(3);
         });
     }
 
