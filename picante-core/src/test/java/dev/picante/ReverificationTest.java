@@ -257,6 +257,14 @@ class ReverificationTest {
         assertThat(navigation.get(loaded, "all")).isEqualTo("# A;# B;# C;# D;");
         assertThat(titleRuns).hasValue(0);
         assertThat(navigationRuns).hasValue(0);
+
+        // The same from a database whose only checkpoint is the one it loaded.
+        Revision next = pages.set(loaded, "c", "# C\nchanged body");
+        assertThat(navigation.get(loaded, "all")).isEqualTo("# A;# B;# C;# D;");
+        List<Long> again = loaded.exportChangesSince(change.checkpoint()).sections().stream()
+                .filter(s -> s.ingredient().equals("title")).flatMap(s -> s.records().stream())
+                .filter(r -> r.key().equals("d")).map(StoredRecord::verifiedAt).toList();
+        assertThat(again).containsExactly(next.value());
     }
 
     @Test

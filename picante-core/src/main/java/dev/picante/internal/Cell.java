@@ -53,10 +53,11 @@ final class Cell {
     }
 
     /**
-     * Records that the memo, unchanged, holds at {@code revision}; returns {@code false} (and changes
-     * nothing) when the cell is already verified at or after it.
+     * Records that the memo, unchanged, holds at {@code revision}, with a new sequence number if
+     * {@code sequenced}; returns {@code false} (and changes nothing) when the cell is already verified at or
+     * after it.
      */
-    boolean reverify(long revision, Outcome outcome) {
+    boolean reverify(long revision, Outcome outcome, boolean sequenced) {
         long at;
         do {
             at = verifiedAt;
@@ -65,7 +66,9 @@ final class Cell {
             }
         } while (!VERIFIED_AT.compareAndSet(this, at, revision));
         how = Verification.of(outcome);
-        sequence = SEQUENCE.incrementAndGet();
+        if (sequenced) {
+            sequence = SEQUENCE.incrementAndGet();
+        }
         return true;
     }
 

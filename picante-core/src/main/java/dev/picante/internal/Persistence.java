@@ -68,6 +68,8 @@ public final class Persistence {
      */
     private volatile long trackedFrom = Long.MAX_VALUE;
     private final Object exportLock = new Object();
+    /** Whether a checkpoint was ever issued or loaded: until then no change export can ask what is new. */
+    private volatile boolean checkpointed;
 
     Persistence(Engine engine) {
         this.engine = engine;
@@ -89,6 +91,15 @@ public final class Persistence {
             storedCells.clear();
             storedCellCount.set(0);
         }
+    }
+
+    /**
+     * Whether a cell reverified in place must take a new sequence number, so that change exports since a
+     * checkpoint see it: only once a checkpoint exists, which saves a shared atomic write per reverified cell
+     * in a database that is never saved.
+     */
+    boolean sequencesCells() {
+        return checkpointed;
     }
 
     /** How many stored cells change tracking keeps at most between exports. */
@@ -183,6 +194,7 @@ public final class Persistence {
         lastExported = state;
         Checkpoint checkpoint = new Checkpoint(state.revision, internedSizes);
         issued.put(checkpoint, sequence);
+        checkpointed = true;
         trimStoredCells();
         return new StateImage(state.revision, sections, checkpoint);
     }
@@ -340,6 +352,7 @@ public final class Persistence {
             engine.advanceRevisionTo(revision);
             view.restore(restored, cells, () -> { });
             issued.put(image.checkpoint(), Cell.lastSequence());
+            checkpointed = true;
             long count = known.stream().mapToLong(s -> s.records().size()).sum();
             return new ImportReport(revision, count, skipped);
         }

@@ -254,7 +254,8 @@ public final class ViewState {
      * again.
      */
     private void reverify(DerivedImpl<?, ?> derived, Object key, Cell own, long revision, Outcome how) {
-        if (own.reverify(revision, how) && primary) {
+        boolean exported = primary && engine.persistence().sequencesCells();
+        if (own.reverify(revision, how, exported) && exported) {
             engine.persistence().cellStored(derived.index, key, own);
         }
     }

@@ -24,13 +24,13 @@ class CellTest {
         // r[cell.revalidate]: a read bound to an older revision must not move a cell back.
         Cell cell = cell(5);
         long sequence = cell.sequence;
-        assertThat(cell.reverify(5, Outcome.REVALIDATED)).isFalse();
-        assertThat(cell.reverify(3, Outcome.REVALIDATED)).isFalse();
+        assertThat(cell.reverify(5, Outcome.REVALIDATED, true)).isFalse();
+        assertThat(cell.reverify(3, Outcome.REVALIDATED, true)).isFalse();
         assertThat(cell.verifiedAt).isEqualTo(5);
         assertThat(cell.how.outcome()).isEqualTo(Outcome.COMPUTED);
         assertThat(cell.sequence).isEqualTo(sequence);
 
-        assertThat(cell.reverify(8, Outcome.DURABILITY_SHORTCUT)).isTrue();
+        assertThat(cell.reverify(8, Outcome.DURABILITY_SHORTCUT, true)).isTrue();
         assertThat(cell.verifiedAt).isEqualTo(8);
         assertThat(cell.how.outcome()).isEqualTo(Outcome.DURABILITY_SHORTCUT);
         assertThat(cell.how.cause()).isNull();
@@ -51,7 +51,7 @@ class CellTest {
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }
-                    cell.reverify(revision, Outcome.REVALIDATED);
+                    cell.reverify(revision, Outcome.REVALIDATED, true);
                 });
                 thread.start();
                 threads.add(thread);
