@@ -65,7 +65,10 @@ final class Cell {
                 return false;
             }
         } while (!VERIFIED_AT.compareAndSet(this, at, revision));
-        how = Verification.of(outcome);
+        Verification next = Verification.of(outcome);
+        if (how != next) {
+            how = next; // mostly already so: a cell reused after every edit skips this store and its fence
+        }
         if (sequenced) {
             sequence = SEQUENCE.incrementAndGet();
         }
