@@ -467,45 +467,37 @@ public final class BenchmarksReport {
             store, and 2,913 B are allocated per operation whatever the fan-out: nothing is done per \
             dependent. The quick run's outliers are pauses (GC of the 10,000-dependent graph, other \
             processes), not work.
-            - **9, demo docs site**: serving an edited page takes about a millisecond (median 1.58 ms here, \
-            1.13 ms in `profile-docs-site-edited-page.txt`), but the page depends on the navigation (every \
-            page's title) and the link graph (every page's links), so the first read after an edit \
-            revalidates 4,000 dependencies that the edit did not change: the top picante frames are \
-            `PersistentMap.get` (looking up each dependency's input slot) and `ViewState.store` (storing \
-            each reverified cell: a `putIfAbsent` then a `replace`, and a new `Cell`), about 595 KB \
-            allocated per request. A fast path added in this run (a dependency that read only unchanged \
-            inputs is reverified without claiming an in-flight evaluation) halved the allocation per request \
-            (1,202,608 B in the previous quick run, 595,835 B in this one); its effect on time is within this \
-            machine's run-to-run spread. Reaching 50x needs cheaper reverification (updating a \
-            cell's verified revision in place instead of a new `Cell` and two map writes per dependency) \
-            or push-based invalidation (reverse edges kept always, so that a read visits only what an edit \
-            reached instead of walking every dependency).
-            - **8, durable store** (`profile-store-*.txt`; analysis written 2026-11-28 with these profiles and \
-            JFR recordings of the same operations): the first profiles (before the fixes below) showed the H2 \
-            append spending its time in `MVStore.close` and reopening the file database: the benchmark's \
-            `DataSource` was unpooled, and H2 closes a file database when its last connection closes, so every \
-            transaction reopened it (193 MB allocated per append); on PostgreSQL every transaction started a \
-            new backend process. The benchmark now uses a HikariCP pool, as Spring Boot does. The store then \
-            took the next log position with `MAX(LOG_POSITION)` over the store's whole log, which H2 computes \
-            by scanning it (and `ORDER BY LOG_POSITION DESC FETCH FIRST 1 ROWS ONLY` by sorting it), and the \
-            log grows with every append until the next full save (compaction is off here); it is now looked \
-            up from the last position the store wrote, a primary-key range of normally one row. The core's \
-            change export walked every derived cell (about half of the append's CPU samples with 10,000 \
-            memos); it now visits the cells stored since the checkpoint. What remains of an append is a few \
-            statements and the database's commit (on PostgreSQL, the samples wait on the socket). The H2 \
-            save's samples and allocation are inside H2's MVStore: deleting the previous 110,000 rows, \
-            inserting 110,000 rows into the row map, the primary key and the foreign key's index \
-            (`MVSecondaryIndex`), and `Transaction.commit` walking the undo log (more than a third of the \
-            save's allocation); JSON encoding is under a fifth of the CPU samples. In an ad-hoc experiment (not \
-            kept in the repository), a plain JDBC loop deleting and inserting 110,000 such rows on an \
-            equivalent table (with the foreign key) used a comparable CPU time on this machine, so the change \
-            likely to meet the goal on H2 is fewer rows: records packed many to a row (a new record format \
-            and migration), not a faster loop. Without the foreign key (its check and its index, redundant \
-            with the primary key) that loop allocated about a quarter less: not enough alone. The load read \
-            its records `ORDER BY SECTION_NAME, RECORD_NO`, which H2 sorted in a temporary on-disk \
-            result; they are now read unordered and sorted in Java. On PostgreSQL the save's records are now \
-            written with multi-row inserts (200 rows a statement), what the driver's `reWriteBatchedInserts` \
-            would do; the rest of its time is the server's.
+            - **9 and 9s, demo docs site (met in this run; written 2026-11-29)**: an edited page is served in \
+            0.795 ms (9, on the database) and 0.907 ms (9s, in a request snapshot, the demo's default) at \
+            the median, against 53.18 ms for the plain commonmark loop: 66.93x and 58.62x. The ratio moves \
+            with the peer, whose median varies between runs (its samples are bimodal, p0 33.95 ms here): the \
+            quick run committed one engine commit earlier measured 0.705 and 0.614 ms against 31.74 ms \
+            (45.05x and 51.65x), and a `bash benchmarks/run.sh DocsSiteBenchmark` run 0.621 and 0.718 ms \
+            against 33.62 ms (54.1x and 46.8x), so on this machine the goal is met in some runs and missed by \
+            up to a tenth in others. What changed since the previous analysis (1.58 ms, 32.1x): a memo found \
+            unchanged is confirmed in place (its `Cell`'s verified revision advances by a CAS; before, a new \
+            `Cell` and two map writes per dependency); an input dependency of the database's line of states \
+            is checked from the slot alone (each replaced slot records the revision that replaced it, so no \
+            `PersistentMap.get`); a request snapshot resolves its reads in the database while both are at the \
+            same state (9s went from 6.66 ms and 1.29 MB per request to 0.920 ms and 222 KB, in runs just \
+            before and after that change on this machine at a load average of 4 to 6); the navigation is \
+            rendered in one pass. Allocation per request fell from 595,835 B to \
+            219,185 B. What remains is the walk itself: after any edit, the next page revalidates every \
+            page's title (navigation) and links (link graph), 4,000 dependencies, and \
+            `Revalidation.revalidateInputsOnly` is the top frame (memory-bound: a cell, a memo, a \
+            dependency and a slot per page). A margin that does not depend on the run needs push-based \
+            invalidation (reverse edges kept always, so a read visits only what an edit reached).
+            - **8, durable store (met in this run; written 2026-11-29)**: the full save packs records into \
+            chunks (table `PICANTE_RECORD_CHUNKS`, at most 1,000 records or about 256 KB a row, CRC-32 \
+            checked; format 2, migration `V3__`), so a save of 110,000 records writes about a hundred rows \
+            instead of 110,000. H2 save 446.7 ms (was 2,386 ms), PostgreSQL 450.0 ms (was 1,840 ms); loads \
+            368.2 and 300.9 ms; append 0.0956 and 1.02 ms. Allocation per H2 save fell from 3.02 GB to 214 MB \
+            (PostgreSQL 164 to 135 MB). The earlier profiles had shown the H2 save inside MVStore (deleting \
+            and inserting 110,000 rows and their index entries, then a commit walking the undo log); a plain \
+            JDBC loop doing the same cost as much, so fewer rows was the fix. Before that, the append was \
+            made cheap by a connection pool in the benchmark (H2 had reopened its file database on every \
+            transaction), a log position looked up from the last one written (not `MAX` over the log) and a \
+            change export that visits the results stored since the checkpoint (not every memo).
             """;
 
     @SuppressWarnings("unchecked")
