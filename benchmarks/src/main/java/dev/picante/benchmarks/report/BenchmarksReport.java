@@ -470,9 +470,9 @@ public final class BenchmarksReport {
             - **9 and 9s, demo docs site (met in this run; written 2026-11-29)**: an edited page is served in \
             0.795 ms (9, on the database) and 0.907 ms (9s, in a request snapshot, the demo's default) at \
             the median, against 53.18 ms for the plain commonmark loop: 66.93x and 58.62x. The ratio moves \
-            with the peer, whose median varies between runs (its samples are bimodal, p0 33.95 ms here): the \
-            quick run committed one engine commit earlier measured 0.705 and 0.614 ms against 31.74 ms \
-            (45.05x and 51.65x), and a `bash benchmarks/run.sh DocsSiteBenchmark` run 0.621 and 0.718 ms \
+            with the peer, whose median varies between runs (its samples are bimodal, p0 33.95 ms here): an \
+            earlier quick run the same day (two small engine commits before) measured 0.705 and 0.614 ms \
+            against 31.74 ms (45.05x and 51.65x), and a `bash benchmarks/run.sh DocsSiteBenchmark` run 0.621 and 0.718 ms \
             against 33.62 ms (54.1x and 46.8x), so on this machine the goal is met in some runs and missed by \
             up to a tenth in others. What changed since the previous analysis (1.58 ms, 32.1x): a memo found \
             unchanged is confirmed in place (its `Cell`'s verified revision advances by a CAS; before, a new \
