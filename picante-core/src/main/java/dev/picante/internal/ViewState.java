@@ -302,16 +302,27 @@ public final class ViewState {
      * the same inputs. Returns {@code null} otherwise; the full path then revalidates what it finds.
      */
     private @Nullable Memo adoptVerified(DerivedImpl<?, ?> derived, Object key, InputState state) {
+        SourceCell found = nearestSourceCell(derived.index, key);
+        // Every state of a view has its own revision, so a memo the source verified at this revision was
+        // verified against its current state, which is this one.
+        if (found != null && found.view().current == state && found.cell().verifiedAt == state.revision
+                && !found.cell().memo.failed()) {
+            derived.hits.increment();
+            return adopt(derived, key, found.cell().memo, state.revision);
+        }
+        return null;
+    }
+
+    /** A cell another view holds, with that view. */
+    private record SourceCell(ViewState view, Cell cell) {
+    }
+
+    /** The cell of the nearest view this one descends from that holds one for the record, or {@code null}. */
+    private @Nullable SourceCell nearestSourceCell(int ingredient, Object key) {
         for (ViewState source = parent; source != null; source = source.parent) {
-            Cell cell = source.cell(derived.index, key);
+            Cell cell = source.cell(ingredient, key);
             if (cell != null) {
-                // Every state of a view has its own revision, so a memo the source verified at this revision
-                // was verified against its current state, which is this one.
-                if (source.current == state && cell.verifiedAt == state.revision && !cell.memo.failed()) {
-                    derived.hits.increment();
-                    return adopt(derived, key, cell.memo, state.revision);
-                }
-                return null;
+                return new SourceCell(source, cell);
             }
         }
         return null;
@@ -400,14 +411,8 @@ public final class ViewState {
             change = found[0];
         } else if (own == null) {
             // Memos other views hold for the record: the nearest source's cell, then the shared cache.
-            Memo fromSource = null;
-            for (ViewState source = parent; source != null; source = source.parent) {
-                Cell cell = source.cell(derived.index, key);
-                if (cell != null) {
-                    fromSource = cell.memo;
-                    break;
-                }
-            }
+            SourceCell found = nearestSourceCell(derived.index, key);
+            Memo fromSource = found == null ? null : found.cell().memo;
             Memo shared = engine.sharedResults.get(derived.index, key);
             for (int i = 0; i < 2; i++) {
                 Memo candidate = i == 0 ? fromSource : (shared == fromSource ? null : shared);
