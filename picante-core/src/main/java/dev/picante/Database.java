@@ -95,7 +95,25 @@ public final class Database implements View {
      * @throws IllegalArgumentException if the name is taken, or {@code key} is an array type
      */
     public <K, V> DerivedIngredient<K, V> derived(String name, Class<K> key, Class<V> value, Query<K, V> compute) {
-        return engine.registerDerived(name, key, value, compute);
+        return engine.registerDerived(name, key, value, "", compute);
+    }
+
+    /**
+     * Registers a derived query computed by {@code compute}, whose code is at {@code codeVersion}.
+     *
+     * <p>The code version names the code that computes the values (any string: a hash of the function's
+     * bytecode, a release number). A durable store saves it with the ingredient's results; results loaded
+     * from a store that were computed by another code version are never served as they are: they are
+     * recomputed at their first use, as if something they read had changed at the load, and a recomputed
+     * value equal to the stored one keeps its dependents valid (r[revision.early-cutoff]). The empty
+     * string is the version of {@link #derived(String, Class, Class, Query)}.
+     *
+     * @throws IllegalArgumentException if the name is taken, or {@code key} is an array type
+     * @throws NullPointerException if {@code codeVersion} is null
+     */
+    public <K, V> DerivedIngredient<K, V> derived(String name, Class<K> key, Class<V> value, String codeVersion,
+            Query<K, V> compute) {
+        return engine.registerDerived(name, key, value, codeVersion, compute);
     }
 
     /**

@@ -38,4 +38,12 @@ public interface DerivedIngredient<K, V> {
 
     /** Returns the ingredient's name, its stable identity (r[kind.identity]). */
     String name();
+
+    /**
+     * Returns the version of the code that computes this ingredient's values, as given to
+     * {@link Database#derived(String, Class, Class, String, Query)}; empty when none was given.
+     */
+    default String codeVersion() {
+        return "";
+    }
 }

@@ -17,15 +17,23 @@ import org.jspecify.annotations.Nullable;
 final class DerivedImpl<K, V> extends IngredientImpl implements DerivedIngredient<K, V> {
 
     final Query<K, V> query;
+    final String codeVersion;
     final HitCounter hits = new HitCounter();
     final LongAdder computations = new LongAdder();
     final LongAdder revalidations = new LongAdder();
     final LongAdder earlyCutoffs = new LongAdder();
     final LongAdder failures = new LongAdder();
 
-    DerivedImpl(Engine engine, int index, String name, Class<K> keyType, Class<V> valueType, Query<K, V> query) {
+    DerivedImpl(Engine engine, int index, String name, Class<K> keyType, Class<V> valueType, String codeVersion,
+            Query<K, V> query) {
         super(engine, index, name, keyType, valueType);
+        this.codeVersion = codeVersion;
         this.query = query;
+    }
+
+    @Override
+    public String codeVersion() {
+        return codeVersion;
     }
 
     @Override

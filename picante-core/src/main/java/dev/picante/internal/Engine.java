@@ -137,10 +137,11 @@ public final class Engine {
 
     /** Registers a derived ingredient. */
     public <K, V> DerivedIngredient<K, V> registerDerived(String name, Class<K> key, Class<V> value,
-            Query<K, V> compute) {
+            String codeVersion, Query<K, V> compute) {
         Objects.requireNonNull(compute, () -> "null compute function for derived '" + name + "'");
+        Objects.requireNonNull(codeVersion, () -> "null code version for derived '" + name + "'");
         return register(name, key, value, false, index -> new DerivedImpl<>(this, index, name, wrap(key),
-                wrap(value), compute));
+                wrap(value), codeVersion, compute));
     }
 
     /** Registers an interned table. */
