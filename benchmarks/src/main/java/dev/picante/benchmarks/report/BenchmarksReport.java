@@ -60,6 +60,13 @@ public final class BenchmarksReport {
         BenchmarksReport report = new BenchmarksReport(results);
         report.storeNote = storeNote;
         String markdown = report.render(json, args[2], args[3], args.length == 5 ? args[4] : "");
+        // Figures measured by other commands, and the history of each figure, are kept by hand.
+        Path history = dir.getParent().resolve("history.md");
+        if (Files.exists(history)) {
+            markdown = markdown.stripTrailing() + "\n\n# Other measurements and history\n\n"
+                    + Files.readString(history, StandardCharsets.UTF_8).replaceFirst("(?s)^<!--.*?-->\\s*", "")
+                            .strip() + "\n";
+        }
         Files.writeString(Path.of(args[1]), markdown, StandardCharsets.UTF_8);
         System.out.println("wrote " + args[1] + " from " + results.size() + " JMH results in " + json);
     }
