@@ -205,20 +205,7 @@ public final class Database implements View {
      * @throws IllegalStateException if the database is not new
      */
     public ImportReport load(StateImage image, java.util.List<StateImage> changes) {
-        // TODO(core helper): make this atomic; today it imports and replays in sequence.
-        ImportReport report = importState(image);
-        long records = report.records();
-        java.util.List<String> skipped = new java.util.ArrayList<>(report.skippedSections());
-        for (StateImage change : changes) {
-            ImportReport applied = applyChanges(change);
-            records += applied.records();
-            for (String name : applied.skippedSections()) {
-                if (!skipped.contains(name)) {
-                    skipped.add(name);
-                }
-            }
-        }
-        return new ImportReport(revision().value(), records, skipped);
+        return engine.persistence().load(image, changes);
     }
 
     /**
