@@ -29,8 +29,21 @@ import org.jspecify.annotations.Nullable;
  * <p>Exported dependencies name the {@code changed_at} their record had when read. On import each is
  * matched against the restored state: the same {@code changed_at} means the same slot or version, so the
  * restored memo holds exactly as before (r[store.restore]); anything else becomes a stamp that matches
- * nothing, so the memo is recomputed rather than trusted. Imports validate every section before changing
- * anything (r[store.mismatch]).
+ * nothing, so the memo is recomputed rather than trusted.
+ *
+ * <p>A load (one image, or a full image and its change log) first plans everything without changing
+ * anything: the records of all its images merged in order, input and interned sections checked against the
+ * registry (a mismatch throws), derived records that no longer fit left out with their readers, interned ids
+ * checked against the tables, the state bytes counted. Only then does it change the database: the interned
+ * values, then inputs, revision and results in one step under the primary view's write lock; none of these
+ * steps can fail, so a failed load leaves the database as it was.
+ *
+ * <p>Each derived section carries its ingredient's code version. A loaded result of another code version
+ * gets, as its first dependency, a marker ({@link #OUTDATED_CODE}) that names no ingredient: revalidation
+ * fails on it wherever the result is looked at (the database, a snapshot, a dependent's revalidation), and
+ * the result is restored as not verified (negative {@code verified_at}), so neither a hit nor the
+ * durability shortcut takes it. Its recomputation compares against the loaded value (early cutoff), and
+ * exports leave it out until then.
  */
 public final class Persistence {
 
@@ -307,7 +320,17 @@ public final class Persistence {
      * Loads images in order as one step: reads and checks all of them against the registry and each other
      * first, changes nothing if anything is wrong, then publishes the result at once.
      */
-    private synchronized ImportReport load(List<StateImage> images, boolean full) {
+    private ImportReport load(List<StateImage> images, boolean full) {
+        // The write lock first, as a write whose InputChangeGate replays changes takes it: no write runs
+        // between reading the inputs and publishing the loaded ones.
+        return engine.primary().whileWritesWait(() -> {
+            synchronized (this) {
+                return loadLocked(images, full);
+            }
+        });
+    }
+
+    private ImportReport loadLocked(List<StateImage> images, boolean full) {
         ViewState view = engine.primary();
         InputState base = view.current();
         if (full) {
@@ -320,8 +343,6 @@ public final class Persistence {
                 plan.add(section, image.revision());
             }
         }
-        StateImage last = images.get(images.size() - 1);
-        long revision = last.revision();
         // Inputs.
         InputState.Builder builder = base.toBranch();
         long[] lastChanged = base.lastChanged.clone();
@@ -342,7 +363,30 @@ public final class Persistence {
                 lastChanged[d] = Math.max(lastChanged[d], record.changedAt());
             }
         }
-        // Interned values: checked against the tables, then appended in id order.
+        // Interned values: checked against the tables, which no one interns into meanwhile, then appended.
+        List<InternedImpl<?>> tables = new ArrayList<>(plan.interned.keySet());
+        tables.sort(Comparator.comparingInt(t -> t.index));
+        long inputBytes = added;
+        return whileInterningWaits(tables, 0, () -> publish(view, base, plan, images, full, builder, lastChanged,
+                inputBytes, freed));
+    }
+
+    /** Runs {@code action} holding the locks of {@code tables} from {@code from} on, in index order. */
+    private static ImportReport whileInterningWaits(List<InternedImpl<?>> tables, int from,
+            java.util.function.Supplier<ImportReport> action) {
+        if (from == tables.size()) {
+            return action.get();
+        }
+        synchronized (tables.get(from)) {
+            return whileInterningWaits(tables, from + 1, action);
+        }
+    }
+
+    private ImportReport publish(ViewState view, InputState base, Plan plan, List<StateImage> images, boolean full,
+            InputState.Builder builder, long[] lastChanged, long inputBytes, List<long[]> freed) {
+        StateImage last = images.get(images.size() - 1);
+        long revision = last.revision();
+        long added = inputBytes;
         List<Map.Entry<InternedImpl<?>, Map.Entry<Integer, Object>>> interned = plan.checkedInterned();
         for (Map.Entry<InternedImpl<?>, Map.Entry<Integer, Object>> entry : interned) {
             if (entry.getValue().getKey() >= entry.getKey().size()) {
