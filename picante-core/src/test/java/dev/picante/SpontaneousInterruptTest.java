@@ -100,4 +100,40 @@ class SpontaneousInterruptTest {
         assertThat(polling.get(db, "k")).as("not memoized: a later access computes afresh").isEqualTo(1);
         assertThat(polls).hasValue(2);
     }
+
+    @Test
+    void jvmInterrupt_anInterruptedExceptionMadeAfterTheFutureWasCancelledIsCancellation() throws Exception {
+        // r[jvm.interrupt] r[derived.cancel]: the function polls the status (clearing it) and throws its own
+        java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch exited = new java.util.concurrent.CountDownLatch(1);
+        AtomicInteger polls = new AtomicInteger();
+        DerivedIngredient<String, Integer> polling = db.derived("Polling", String.class, Integer.class, (ctx, k) -> {
+            if (polls.incrementAndGet() == 1) {
+                try {
+                    entered.countDown();
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                    while (!Thread.interrupted()) {
+                        if (System.nanoTime() > deadline) {
+                            throw new IllegalStateException("never cancelled");
+                        }
+                        Thread.onSpinWait();
+                    }
+                    throw new InterruptedException("polled");
+                } finally {
+                    exited.countDown();
+                }
+            }
+            return 1;
+        });
+        CompletableFuture<Integer> future = polling.getAsync(db, "k");
+        assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
+
+        assertThat(future.cancel(true)).isTrue();
+
+        assertThat(exited.await(10, TimeUnit.SECONDS)).isTrue();
+        // The cancelled run memoized nothing: this access computes afresh and gets the value.
+        assertThat(polling.get(db, "k")).isEqualTo(1);
+        assertThat(polls).hasValue(2);
+        assertThat(db.inspector().ingredient("Polling").counters().failures()).isZero();
+    }
 }
