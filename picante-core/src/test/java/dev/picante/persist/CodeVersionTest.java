@@ -271,4 +271,26 @@ class CodeVersionTest {
         assertThat(replayed.netRuns).hasValue(2);
         assertThat(replayed.totalRuns).as("equal values: total kept").hasValue(0);
     }
+
+    @Test
+    void aResultReplayedOnTopOfAnOutdatedOneIsNotServedWithoutIt() {
+        // A change image holds total alone; the net it read was loaded before, from another code version.
+        App saved = new App("v1", x -> x * 2).filled();
+        StateImage full = saved.db.exportState();
+        saved.other.set(saved.db, "unrelated", "write");
+        saved.db.evict(saved.total);
+        assertThat(saved.total.get(saved.db, "t")).isEqualTo(60);
+        StateImage change = saved.db.exportChangesSince(full.checkpoint());
+        java.util.List<Section> totalOnly = change.sections().stream()
+                .filter(s -> !s.ingredient().equals("net")).toList();
+        assertThat(totalOnly).anySatisfy(s -> assertThat(s.ingredient()).isEqualTo("total"));
+
+        App loaded = new App("v2", x -> x * 3);
+        loaded.db.importState(full);
+        loaded.db.applyChanges(new StateImage(change.revision(), totalOnly, change.checkpoint()));
+
+        assertThat(loaded.total.get(loaded.db, "t")).isEqualTo(90);
+        assertThat(loaded.netRuns).hasValue(2);
+        assertThat(loaded.totalRuns).hasValue(1);
+    }
 }
