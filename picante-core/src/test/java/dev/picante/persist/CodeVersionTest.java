@@ -293,4 +293,21 @@ class CodeVersionTest {
         assertThat(loaded.netRuns).hasValue(2);
         assertThat(loaded.totalRuns).hasValue(1);
     }
+
+    @Test
+    void theInspectorShowsWhatAnOutdatedResultReadAndWhyItIsRecomputed() {
+        App saved = new App("v1", x -> x * 2).filled();
+        App loaded = new App("v2", x -> x * 2);
+        loaded.load(saved.db.exportState());
+
+        assertThat(loaded.db.inspector().cell("net", "a")).get()
+                .extracting(dev.picante.Inspector.CellInfo::dependencies)
+                .isEqualTo(saved.db.inspector().cell("net", "a").get().dependencies());
+        assertThat(loaded.db.inspector().graph(loaded.db).nodes())
+                .containsExactlyInAnyOrderElementsOf(saved.db.inspector().graph(saved.db).nodes());
+        Explanation restored = loaded.db.inspector().explain("net", "a");
+        assertThat(restored.outcome()).isEqualTo(Outcome.RESTORED);
+        assertThat(restored.message()).contains("code version changed (stored 'v1', registered 'v2')")
+                .contains("recomputed before it is served");
+    }
 }
