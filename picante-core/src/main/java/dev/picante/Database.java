@@ -185,7 +185,20 @@ public final class Database implements View {
      * without recomputation (r[store.restore]). Sections of unregistered ingredients are skipped and
      * reported.
      *
-     * @throws StoreMismatchException if a section does not match its ingredient; nothing is loaded then
+     * <p>Derived results are a cache, so they never fail a load: a derived section whose key or value types
+     * differ from the registered ingredient's, or whose ingredient is now an input or an interned table, a
+     * derived record whose key or value is not of the registered types, or that read an ingredient that is
+     * not registered, a key of the wrong type or a record left out, is left out with every result that read
+     * it, and listed in {@link ImportReport#droppedSections()}; those results are computed again when asked
+     * for. A derived section saved by another code version than the registered one
+     * ({@link #derived(String, Class, Class, String, Query)}) is loaded, but each of its results is recomputed
+     * before it is served, as if an input it read had changed at the load, with early cutoff against the
+     * loaded value ({@link ImportReport#outdatedSections()}). Inputs and interned values are data: a section
+     * of them that does not fit fails the load.
+     *
+     * @throws StoreMismatchException if an input or interned section does not match its ingredient (another
+     *     kind, other types, records of other types, interned ids that contradict each other); the message
+     *     names the ingredient, both types and a way out; nothing is loaded then
      * @throws IllegalStateException if the database is not new
      */
     public ImportReport importState(StateImage image) {
@@ -195,36 +208,29 @@ public final class Database implements View {
     /**
      * Loads a full image and then replays change-log images on top of it, in order, as one step: either
      * all of it is loaded, or (on any exception) the database is left exactly as it was: same revision,
-     * no records, no events. The database must be new, as for {@link #importState(StateImage)}.
+     * no records, no events. Everything (the sections against the registered ingredients, the order of the
+     * change images, the records) is checked before anything is changed. The database must be new, as for
+     * {@link #importState(StateImage)}, whose rules for derived, input and interned sections apply to every
+     * image. The result is that of importing {@code image} and applying each change in order.
      *
      * @param image the full image
      * @param changes change-log images, in revision order, each after the previous one
      * @return what was imported, over the image and all changes
-     * @throws StoreMismatchException if a section does not match its ingredient; nothing is loaded then
+     * @throws StoreMismatchException if an input or interned section does not match its ingredient; nothing is
+     *     loaded then
      * @throws IllegalArgumentException if a change image's revision is not after the previous one's
      * @throws IllegalStateException if the database is not new
      */
     public ImportReport load(StateImage image, java.util.List<StateImage> changes) {
-        // TODO(core helper): make this atomic; today it imports and replays in sequence.
-        ImportReport report = importState(image);
-        long records = report.records();
-        java.util.List<String> skipped = new java.util.ArrayList<>(report.skippedSections());
-        for (StateImage change : changes) {
-            ImportReport applied = applyChanges(change);
-            records += applied.records();
-            for (String name : applied.skippedSections()) {
-                if (!skipped.contains(name)) {
-                    skipped.add(name);
-                }
-            }
-        }
-        return new ImportReport(revision().value(), records, skipped);
+        return engine.persistence().load(image, changes);
     }
 
     /**
-     * Replays a change-log image on top of what was imported, in revision order (r[store.log]).
+     * Replays a change-log image on top of what was imported, in revision order (r[store.log]). Derived,
+     * input and interned sections are treated as by {@link #importState(StateImage)}.
      *
-     * @throws StoreMismatchException if a section does not match its ingredient; nothing is applied then
+     * @throws StoreMismatchException if an input or interned section does not match its ingredient; nothing
+     *     is applied then
      * @throws IllegalArgumentException if the image's revision is not after the database's
      */
     public ImportReport applyChanges(StateImage changes) {

@@ -10,6 +10,9 @@ import org.jspecify.annotations.Nullable;
  */
 final class AsyncEvaluation<V> implements Runnable {
 
+    /** The call running on this thread, so an evaluation can tell whether its future was cancelled. */
+    private static final ThreadLocal<AsyncEvaluation<?>> RUNNING = new ThreadLocal<>();
+
     private final Supplier<V> evaluation;
     private final CompletableFuture<V> future = new CompletableFuture<>();
     private @Nullable Thread runner;
@@ -36,6 +39,20 @@ final class AsyncEvaluation<V> implements Runnable {
         }
     }
 
+    /**
+     * Whether the {@code getAsync} call running on this thread had its future cancelled, which interrupts
+     * the thread (r[jvm.interrupt]).
+     */
+    static boolean cancelledOnThisThread() {
+        AsyncEvaluation<?> running = RUNNING.get();
+        if (running == null) {
+            return false;
+        }
+        synchronized (running) {
+            return running.interruptSent;
+        }
+    }
+
     @Override
     public void run() {
         synchronized (this) {
@@ -44,11 +61,18 @@ final class AsyncEvaluation<V> implements Runnable {
             }
             runner = Thread.currentThread();
         }
+        AsyncEvaluation<?> outer = RUNNING.get();
+        RUNNING.set(this);
         try {
             future.complete(evaluation.get());
         } catch (Throwable t) {
             future.completeExceptionally(t);
         } finally {
+            if (outer == null) {
+                RUNNING.remove();
+            } else {
+                RUNNING.set(outer);
+            }
             boolean clear;
             synchronized (this) {
                 finished = true;

@@ -228,9 +228,15 @@ public final class Engine {
         return ingredients[index];
     }
 
+    /**
+     * The ingredient at {@code index}, or {@code null} when there is none: a negative index stands for an
+     * ingredient this database does not have (a loaded dependency on an unregistered ingredient, or the
+     * marker of a loaded result computed by another code version), which fails revalidation
+     * (r[cell.revalidate-missing]).
+     */
     @Nullable IngredientImpl ingredientOrNull(int index) {
         IngredientImpl[] all = ingredients;
-        return index < all.length ? all[index] : null;
+        return index >= 0 && index < all.length ? all[index] : null;
     }
 
     List<IngredientImpl> ingredients() {

@@ -125,9 +125,21 @@ final class InspectorImpl implements Inspector {
     private List<QueryRef> refs(Dependency[] dependencies) {
         List<QueryRef> refs = new ArrayList<>(dependencies.length);
         for (Dependency dependency : dependencies) {
-            refs.add(ref(dependency));
+            if (!(dependency.key instanceof Persistence.OutdatedCode)) {
+                refs.add(ref(dependency));
+            }
         }
         return refs;
+    }
+
+    /** The marker of a result loaded from another code version, or {@code null}. */
+    private static Persistence.@org.jspecify.annotations.Nullable OutdatedCode outdated(
+            @org.jspecify.annotations.Nullable Dependency dependency) {
+        return dependency != null && dependency.key instanceof Persistence.OutdatedCode code ? code : null;
+    }
+
+    private static String describe(Persistence.OutdatedCode code) {
+        return "its code version changed (stored '" + code.stored() + "', registered '" + code.registered() + "')";
     }
 
     private QueryRef ref(Dependency dependency) {
@@ -148,6 +160,9 @@ final class InspectorImpl implements Inspector {
                     QueryRef from = derived.ref(entry.getKey());
                     nodes.add(from);
                     for (Dependency dependency : entry.getValue().memo.dependencies) {
+                        if (outdated(dependency) != null) {
+                            continue;
+                        }
                         QueryRef to = ref(dependency);
                         nodes.add(to);
                         edges.add(new DependencyGraph.Edge(from, to));
@@ -177,14 +192,17 @@ final class InspectorImpl implements Inspector {
         Cell.Verification how = cell.how;
         Revision at = new Revision(cell.verifiedAt);
         Revision changedAt = new Revision(memo.version.changedAt);
-        Dependency found = how.cause();
+        Persistence.OutdatedCode recode = outdated(how.cause());
+        Dependency found = recode != null ? null : how.cause();
         QueryRef cause = found == null ? null : ref(found);
         Revision causeAt = found == null ? null : new Revision(how.causeChangedAt());
-        String because = cause == null ? "" : " because " + cause + " changed at revision " + how.causeChangedAt();
+        String because = recode != null ? " because " + describe(recode)
+                : cause == null ? "" : " because " + cause + " changed at revision " + how.causeChangedAt();
+        Persistence.OutdatedCode pending = memo.dependencies.length == 0 ? null : outdated(memo.dependencies[0]);
         String message = switch (how.outcome()) {
             case COMPUTED -> query + " was computed at revision " + at.value() + " (no earlier result to reuse)";
             case RECOMPUTED -> query + " was recomputed at revision " + at.value()
-                    + (cause != null ? because : " because its earlier result could not be reused")
+                    + (!because.isEmpty() ? because : " because its earlier result could not be reused")
                     + "; its value changed";
             case RECOMPUTED_UNCHANGED -> query + " was recomputed at revision " + at.value() + because
                     + ", but the value was equal to the previous one, so it keeps changed_at " + changedAt.value()
@@ -199,7 +217,9 @@ final class InspectorImpl implements Inspector {
             case FAILED -> query + " failed at revision " + at.value() + ": "
                     + Objects.requireNonNull(DerivedImpl.rootCause(Objects.requireNonNull(memo.failure)));
             case RESTORED -> query + " was loaded from the store, verified at revision " + at.value()
-                    + " and changed at revision " + changedAt.value();
+                    + " and changed at revision " + changedAt.value() + (pending == null ? ""
+                    : "; " + describe(pending) + ", so it is recomputed before it is served, and keeps changed_at "
+                    + changedAt.value() + " if the value is equal");
             case NOT_COMPUTED -> query + " holds no result";
         };
         return new Explanation(query, how.outcome(), at, memo.failed() ? null : changedAt, cause, causeAt, message);

@@ -54,6 +54,11 @@ final class InternedImpl<T> extends IngredientImpl implements InternedIngredient
         return id;
     }
 
+    /** The id of {@code value} in this table, or {@code null} if it has none. */
+    @org.jspecify.annotations.Nullable InternId idOf(Object value) {
+        return ids.get(value);
+    }
+
     /**
      * Restores value {@code id} from a store: appends it if {@code id} is the next id, checks it if the
      * table already has it.

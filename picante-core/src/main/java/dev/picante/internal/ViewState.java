@@ -800,6 +800,19 @@ public final class ViewState {
         }
     }
 
+    /**
+     * Runs {@code action} holding this view's write lock, which is reentrant: no write of this view runs
+     * meanwhile, and a {@link #restore} inside it publishes at once.
+     */
+    <T> T whileWritesWait(java.util.function.Supplier<T> action) {
+        writeLock.lock();
+        try {
+            return action.get();
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
     /** Whether the view holds nothing: no input slot and no memo. */
     boolean isEmpty() {
         for (PersistentMap<Object, InputSlot> slots : current.inputs) {

@@ -353,4 +353,32 @@ class PersistenceTest {
         return image.sections().stream().filter(s -> s.ingredient().equals(ingredient))
                 .flatMap(s -> s.records().stream()).map(StoredRecord::key).toList();
     }
+
+    @Test
+    void cellRevalidateMissing_aLoadedResultThatReadAnUnregisteredIngredientIsRecomputed() {
+        // r[cell.revalidate-missing] r[store.mismatch]: the reproduction of issue 19
+        Database a = Database.create();
+        Database b = Database.create();
+        InputIngredient<String, String> extra = a.input("Extra", String.class, String.class);
+        DerivedIngredient<String, Long> len = a.derived("Len", String.class, Long.class,
+                (c, k) -> (long) extra.get(c, k).orElse("").length());
+        extra.set(a, "a", "zz");
+        assertThat(len.get(a, "a")).isEqualTo(2L);
+        b.input("Text", String.class, String.class);
+        AtomicInteger runs = new AtomicInteger();
+        DerivedIngredient<String, Long> lenB = b.derived("Len", String.class, Long.class, (c, k) -> {
+            runs.incrementAndGet();
+            return 7L;
+        });
+
+        ImportReport report = b.importState(a.exportState());
+
+        assertThat(report.skippedSections()).containsExactly("Extra");
+        assertThat(lenB.get(b, "a")).isEqualTo(7L);
+        assertThat(lenB.get(b, "a")).isEqualTo(7L);
+        assertThat(runs).hasValue(1);
+        b.input("Other", String.class, String.class).set(b, "x", "y");
+        assertThat(lenB.get(b, "a")).as("still served at later revisions").isEqualTo(7L);
+        assertThat(runs).hasValue(1);
+    }
 }
