@@ -460,7 +460,9 @@ public final class JdbcStateStore {
         private void appendInputs(Database db, List<InputChange> changes) {
             migrateLocked();
             Map<String, IngredientInfo> registry = registry(db);
-            if (checkpoint == null || logEntries >= compactionThreshold) {
+            // The periodic append compacts at the threshold, off the writing thread; a write compacts only when
+            // the log grew far past it (no periodic append).
+            if (checkpoint == null || logEntries >= 4L * compactionThreshold) {
                 saveImage(db.exportState(), registry); // the state before this write
             }
             Checkpoint since = Objects.requireNonNull(checkpoint);

@@ -77,6 +77,7 @@ class JdbcStateStoreCrashTests {
             AtomicLong lastAck = new AtomicLong(-1);
             StringBuilder log = new StringBuilder();
             CountDownLatch ready = new CountDownLatch(1);
+            CountDownLatch acked = new CountDownLatch(1);
             Thread reader = new Thread(() -> {
                 try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
                         StandardCharsets.UTF_8))) {
@@ -87,6 +88,7 @@ class JdbcStateStoreCrashTests {
                             ready.countDown();
                         } else if (line.startsWith("ack ")) {
                             lastAck.set(Long.parseLong(line.substring(4)));
+                            acked.countDown();
                         } else {
                             synchronized (log) {
                                 log.append(line).append('\n');
@@ -97,12 +99,16 @@ class JdbcStateStoreCrashTests {
                     // the child died
                 }
                 ready.countDown();
+                acked.countDown();
             });
             reader.start();
             try {
                 assertThat(ready.await(60, TimeUnit.SECONDS)).isTrue();
                 assertThat(lastAck.get()).as("child started; it printed:%n%s", log).isGreaterThanOrEqualTo(0);
-                Thread.sleep(100 + random.nextInt(900));
+                // Killed at a random moment after its first acknowledged step, so that every child makes
+                // progress even on a loaded machine.
+                assertThat(acked.await(60, TimeUnit.SECONDS)).isTrue();
+                Thread.sleep(random.nextInt(900));
             } finally {
                 child.destroyForcibly();
                 assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
