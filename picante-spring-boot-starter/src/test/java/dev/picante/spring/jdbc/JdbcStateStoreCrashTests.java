@@ -77,7 +77,7 @@ class JdbcStateStoreCrashTests {
             AtomicLong lastAck = new AtomicLong(-1);
             StringBuilder log = new StringBuilder();
             CountDownLatch ready = new CountDownLatch(1);
-            CountDownLatch acked = new CountDownLatch(1);
+            CountDownLatch firstAck = new CountDownLatch(1);
             Thread reader = new Thread(() -> {
                 try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
                         StandardCharsets.UTF_8))) {
@@ -88,7 +88,7 @@ class JdbcStateStoreCrashTests {
                             ready.countDown();
                         } else if (line.startsWith("ack ")) {
                             lastAck.set(Long.parseLong(line.substring(4)));
-                            acked.countDown();
+                            firstAck.countDown();
                         } else {
                             synchronized (log) {
                                 log.append(line).append('\n');
@@ -99,7 +99,7 @@ class JdbcStateStoreCrashTests {
                     // the child died
                 }
                 ready.countDown();
-                acked.countDown();
+                firstAck.countDown();
             });
             reader.start();
             try {
@@ -107,7 +107,7 @@ class JdbcStateStoreCrashTests {
                 assertThat(lastAck.get()).as("child started; it printed:%n%s", log).isGreaterThanOrEqualTo(0);
                 // Killed at a random moment after its first acknowledged step, so that every child makes
                 // progress even on a loaded machine.
-                assertThat(acked.await(60, TimeUnit.SECONDS)).isTrue();
+                assertThat(firstAck.await(60, TimeUnit.SECONDS)).isTrue();
                 Thread.sleep(random.nextInt(900));
             } finally {
                 child.destroyForcibly();
