@@ -260,10 +260,15 @@ public final class JdbcStateStore {
     /** Renews the lease, if held; fails (recorded in {@link #status()}) if it was taken over. */
     public void renewLease() {
         synchronized (lock) {
-            tracked("renew the lease", () -> {
+            try {
                 lease.renew(leaseTimeout);
-                return null;
-            });
+            } catch (RuntimeException e) {
+                // Recorded, but a renewal that succeeds does not clear another operation's failure.
+                failedOperation = "renew the lease";
+                failure = message(e);
+                failedAt = Instant.now();
+                throw e;
+            }
         }
     }
 
