@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.h2.jdbcx.JdbcDataSource;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -47,6 +48,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code appendOneChange}: set one input to a new value, then append the change to the log (average
  *       time). Compaction is turned off ({@code compactionThreshold(Integer.MAX_VALUE)}) so that no append
  *       turns into a full save; with the default threshold of 100, every 100th append would be one.
+ *
+ *   <li>{@code syncSetOneInput}: one input write of a database whose writes pass the store's gate
+ *       ({@code picante.store.append-mode=sync}, the default): returns once its log entry is committed.
+ *   <li>{@code intervalSetOneInput}: the same write in interval mode (in memory; appended later).
  * </ul>
  *
  * Goals: save and load each under 2 s, one append under 2 ms.
@@ -162,5 +167,54 @@ public class JdbcStoreBenchmark {
         boolean written = store.append(app.db);
         Work.check(written, "append wrote nothing");
         return written;
+    }
+
+    /**
+     * A database loaded from the save whose input writes pass the store's gate ({@code append-mode=sync},
+     * the starter's default): each write is appended to the log before it returns.
+     */
+    @State(Scope.Benchmark)
+    public static class SyncApp {
+        JdbcStateStore store;
+        Database db;
+        InputIngredient<String, String> pages;
+        long changes;
+
+        @Setup(Level.Trial)
+        public void setUp(JdbcStoreBenchmark bench) {
+            store = JdbcStateStore.builder(bench.dataSource).compactionThreshold(Integer.MAX_VALUE).build();
+            AtomicReference<Database> holder = new AtomicReference<>();
+            db = Database.builder().inputChangeGate(() -> store.inputGate(holder.get()).open()).build();
+            holder.set(db);
+            pages = db.input("pages", String.class, String.class);
+            DerivedIngredient<String, Integer> length = db.derived("length", String.class, Integer.class,
+                    (ctx, page) -> pages.get(ctx, page).map(String::length).orElse(0));
+            Work.check(store.load(db).records() == INPUTS + MEMOS, "sync app loaded");
+            Work.check(length.get(db, "k1") > 0, "sync app computes");
+        }
+    }
+
+    /**
+     * Issue 13 item 5: one input write in synchronous append mode, the starter's default: the write returns
+     * once its log entry is committed (average time). Compare with {@link #appendOneChange}, the cost of one
+     * periodic append in interval mode, where the write itself costs only {@link #intervalSetOneInput}.
+     */
+    @Benchmark
+    @BenchmarkMode(Mode.AverageTime)
+    @Warmup(iterations = 3, time = 1)
+    @Measurement(iterations = 5, time = 1)
+    public void syncSetOneInput(SyncApp sync) {
+        long n = sync.changes++;
+        sync.pages.set(sync.db, "k" + (n % INPUTS), "changed " + n);
+    }
+
+    /** One input write in interval mode: in memory only, appended later by {@link #appendOneChange}. */
+    @Benchmark
+    @BenchmarkMode(Mode.AverageTime)
+    @Warmup(iterations = 3, time = 1)
+    @Measurement(iterations = 5, time = 1)
+    public void intervalSetOneInput() {
+        long n = changes++;
+        app.pages.set(app.db, "k" + (n % INPUTS), "changed " + n);
     }
 }

@@ -1,7 +1,10 @@
 package dev.picante.spring.autoconfigure;
 
+import dev.picante.spring.jdbc.AppendMode;
 import dev.picante.spring.jdbc.CorruptionPolicy;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
@@ -173,6 +176,39 @@ public class PicanteProperties {
          */
         private @Nullable String instanceId;
 
+        /**
+         * When an unshared store appends input writes to its log: 'sync' appends every input write (or batch)
+         * before it returns, so an acknowledged write survives a crash; 'interval' appends the changes every
+         * append-interval only (a crash loses up to that much). Derived results are appended with the next
+         * write or at the append interval either way.
+         */
+        private AppendMode appendMode = AppendMode.SYNC;
+
+        /**
+         * Whether to take an unshared store over from the instance that holds its lease at startup, even if
+         * that instance is alive; its later writes are refused.
+         */
+        private boolean takeOver;
+
+        /**
+         * How long the lease of an unshared store outlives its holder's last renewal (each save and append,
+         * and a third of this apart); past it, another instance may take the store.
+         */
+        private Duration leaseTimeout = Duration.ofSeconds(30);
+
+        /**
+         * Whether the store sets WRITE_DELAY 0 on an H2 file database, so that each commit is written to the
+         * file before it returns (H2's default of 500 ms loses the last commits on a crash).
+         */
+        private boolean durableCommit = true;
+
+        /**
+         * Inputs whose stored records a load discards, e.g. after an input's type or shape changed
+         * incompatibly: the load then starts without them and recomputes what read them. Remove the entry
+         * after one start.
+         */
+        private List<String> discardInputs = new ArrayList<>();
+
         /** Returns whether the store is enabled. */
         public boolean isEnabled() {
             return enabled;
@@ -311,6 +347,56 @@ public class PicanteProperties {
         /** Sets this instance's id. */
         public void setInstanceId(@Nullable String instanceId) {
             this.instanceId = instanceId;
+        }
+
+        /** Returns when input writes are appended to the log. */
+        public AppendMode getAppendMode() {
+            return appendMode;
+        }
+
+        /** Sets when input writes are appended to the log. */
+        public void setAppendMode(AppendMode appendMode) {
+            this.appendMode = appendMode;
+        }
+
+        /** Returns whether to take the store over from another live instance at startup. */
+        public boolean isTakeOver() {
+            return takeOver;
+        }
+
+        /** Sets whether to take the store over from another live instance at startup. */
+        public void setTakeOver(boolean takeOver) {
+            this.takeOver = takeOver;
+        }
+
+        /** Returns the lease timeout. */
+        public Duration getLeaseTimeout() {
+            return leaseTimeout;
+        }
+
+        /** Sets the lease timeout. */
+        public void setLeaseTimeout(Duration leaseTimeout) {
+            this.leaseTimeout = leaseTimeout;
+        }
+
+        /** Returns whether the store makes H2 commits durable. */
+        public boolean isDurableCommit() {
+            return durableCommit;
+        }
+
+        /** Sets whether the store makes H2 commits durable. */
+        public void setDurableCommit(boolean durableCommit) {
+            this.durableCommit = durableCommit;
+        }
+
+        /** Returns the inputs whose stored records a load discards. */
+        public List<String> getDiscardInputs() {
+            return discardInputs;
+        }
+
+        /** Sets the inputs whose stored records a load discards. */
+        public void setDiscardInputs(List<String> discardInputs) {
+            this.discardInputs = discardInputs;
         }
     }
 

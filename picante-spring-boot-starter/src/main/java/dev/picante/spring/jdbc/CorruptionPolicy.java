@@ -1,9 +1,13 @@
 package dev.picante.spring.jdbc;
 
 /**
- * What a load does with a stored record the codec cannot read, or with a chunk of a full save whose frame is
- * damaged (bad magic number, CRC or length), which makes all its records unreadable (r[store.corrupt]). No
- * policy ever turns an unreadable record into a wrong value. Unreadable interned values always fail the load.
+ * What a load does with damaged data (r[store.corrupt]): a stored input record the codec cannot read; a chunk
+ * of a full save whose frame is damaged (bad magic number, CRC or length), which makes all its records
+ * unreadable, or that is missing, extra or not the one the save's manifest lists; a section missing from the
+ * full save or not in its manifest; a log entry whose checksum does not match, or that is missing (positions
+ * run without gaps up to the head recorded with the save). No policy ever turns damaged data into a wrong
+ * value, and no policy accepts a missing input section silently. Damaged interned values always fail the
+ * load. A derived record that cannot be decoded is left out and recomputed under every policy.
  */
 public enum CorruptionPolicy {
     /** Fail the load, naming the record or the chunk and its section; nothing is imported. The default. */

@@ -53,7 +53,10 @@ public final class PicanteJdbcStoreAutoConfiguration {
                 .initializeSchema(store.isInitializeSchema())
                 .compactionThreshold(store.getCompactionThreshold())
                 .maxRecordSize(store.getMaxRecordSize().toBytes())
-                .corruptionPolicy(store.getCorruptionPolicy());
+                .corruptionPolicy(store.getCorruptionPolicy())
+                .durableCommit(store.isDurableCommit())
+                .leaseTimeout(store.getLeaseTimeout())
+                .discardInputs(new java.util.LinkedHashSet<>(store.getDiscardInputs()));
         DataSize total = store.getMaxTotalSize();
         if (total != null) {
             builder.maxTotalSize(total.toBytes());

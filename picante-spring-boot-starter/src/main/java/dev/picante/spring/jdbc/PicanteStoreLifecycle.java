@@ -13,8 +13,11 @@ import org.springframework.context.SmartLifecycle;
 
 /**
  * Ties a {@link JdbcStateStore} to the application's lifecycle: loads it into the {@link Database} when the
- * context starts (after every bean, so every ingredient is registered), appends the changes periodically,
- * and makes a full save when the context stops (before the {@code DataSource} closes).
+ * context starts (after every bean, so every ingredient is registered), appends every input write before it
+ * returns ({@link AppendMode#SYNC}, the default) and the other changes periodically, and makes a full save
+ * when the context stops (before the {@code DataSource} closes). An unshared store takes the store's lease
+ * at startup (failing beside another live instance), renews it at a third of its timeout, and releases it
+ * after the last save.
  *
  * <p>A failed load fails the startup: a store that does not match the application, or that cannot be read,
  * is reported rather than silently ignored. A failed periodic append is logged and retried at the next tick.
@@ -32,6 +35,7 @@ public final class PicanteStoreLifecycle implements SmartLifecycle {
     private final @Nullable SharedChangeLog sharedLog;
     private volatile @Nullable SharedChangeLog shared;
     private volatile @Nullable SharedLogListener listener;
+    private volatile boolean syncGate;
 
     PicanteStoreLifecycle(JdbcStateStore store, Database database, PicanteProperties.Store properties) {
         this(store, database, properties, null);
@@ -64,13 +68,25 @@ public final class PicanteStoreLifecycle implements SmartLifecycle {
         if (log != null) {
             // registered before the load: the entries after the save's position are kept from now on
             from = log.register(properties.isLoadOnStartup());
+        } else {
+            // one writer per unshared store: fails here, naming the holder, if another live instance writes it
+            store.acquireLease(ownerId(), properties.isTakeOver());
         }
-        if (properties.isLoadOnStartup()) {
-            StoreLoadReport report = store.load(database);
-            lastLoad = report;
-            logger.info("picante store '" + store.name() + "': " + (report.loaded() ? "loaded revision "
-                    + report.revision() + " (" + report.records() + " records, " + report.logEntries()
-                    + " log entries)" : "nothing saved yet"));
+        try {
+            if (properties.isLoadOnStartup()) {
+                StoreLoadReport report = store.load(database);
+                lastLoad = report;
+                logger.info("picante store '" + store.name() + "': " + (report.loaded() ? "loaded revision "
+                        + report.revision() + " (" + report.records() + " records, " + report.logEntries()
+                        + " log entries)" : "nothing saved yet")
+                        + (report.dropped().isEmpty() ? "" : "; dropped " + report.dropped())
+                        + (report.corruptRecords().isEmpty() ? "" : "; left out as damaged " + report.corruptRecords()));
+            }
+        } catch (RuntimeException e) {
+            if (log == null) {
+                store.releaseLease();
+            }
+            throw e;
         }
         if (log != null) {
             log.start(database, from);
@@ -78,20 +94,54 @@ public final class PicanteStoreLifecycle implements SmartLifecycle {
             l.start();
             listener = l;
             shared = log;
+        } else if (properties.getAppendMode() == AppendMode.SYNC) {
+            if (sharedLog != null && sharedLog.gateWired(database)) {
+                sharedLog.gateUnshared(store.inputGate(database));
+                syncGate = true;
+            } else {
+                logger.warn("picante store '" + store.name() + "': picante.store.append-mode=sync, but the database's"
+                        + " input writes do not pass the store's gate (build the Database with the auto-configured"
+                        + " customizers); input writes are appended every append-interval only");
+            }
         }
         Duration interval = properties.getAppendInterval();
-        if (interval != null && !interval.isZero() && !interval.isNegative()) {
+        boolean appending = interval != null && !interval.isZero() && !interval.isNegative();
+        Duration renewal = store.leaseTimeout().dividedBy(3);
+        if (appending || (log == null && store.leaseGeneration() > 0)) {
             ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "picante-store-append");
                 t.setDaemon(true);
                 return t;
             });
-            Runnable tick = log != null ? () -> maintainQuietly(log) : this::appendQuietly;
-            executor.scheduleWithFixedDelay(tick, interval.toMillis(), interval.toMillis(),
-                    TimeUnit.MILLISECONDS);
+            if (appending) {
+                Runnable tick = log != null ? () -> maintainQuietly(log) : this::appendQuietly;
+                executor.scheduleWithFixedDelay(tick, interval.toMillis(), interval.toMillis(),
+                        TimeUnit.MILLISECONDS);
+            }
+            if (log == null) {
+                executor.scheduleWithFixedDelay(this::renewQuietly, renewal.toMillis(), renewal.toMillis(),
+                        TimeUnit.MILLISECONDS);
+            }
             appender = executor;
         }
         running = true;
+    }
+
+    private String ownerId() {
+        String id = properties.getInstanceId();
+        if (id != null && !id.isBlank()) {
+            return id;
+        }
+        return sharedLog != null ? sharedLog.instanceId() : StoreLease.HOST + "-" + StoreLease.PID + "-"
+                + java.util.UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    private void renewQuietly() {
+        try {
+            store.renewLease();
+        } catch (RuntimeException e) {
+            logger.error("picante store '" + store.name() + "': " + e.getMessage());
+        }
     }
 
     private void appendQuietly() {
@@ -145,6 +195,12 @@ public final class PicanteStoreLifecycle implements SmartLifecycle {
         if (log != null) {
             log.stop();
             shared = null;
+        } else {
+            if (syncGate && sharedLog != null) {
+                sharedLog.gateUnshared(null);
+                syncGate = false;
+            }
+            store.releaseLease();
         }
     }
 

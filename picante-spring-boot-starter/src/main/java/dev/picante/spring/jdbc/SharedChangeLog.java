@@ -100,6 +100,7 @@ public final class SharedChangeLog implements InputChangeGate {
     private final Map<String, IngredientInfo> inputs = new ConcurrentHashMap<>();
     private final Set<String> skippedIngredients = ConcurrentHashMap.newKeySet();
     private volatile boolean gateSeen;
+    private volatile @Nullable InputChangeGate unsharedGate;
 
     private enum Mode {
         APPLYING, CATCH_UP
@@ -219,6 +220,27 @@ public final class SharedChangeLog implements InputChangeGate {
     }
 
     /**
+     * Returns whether {@code database}'s writes pass this log (it was built with this gate), without a warning.
+     */
+    boolean gateWired(Database database) {
+        mode.set(Mode.CATCH_UP);
+        try {
+            database.batch().commit(); // the gate's open() notes that it was called
+        } finally {
+            mode.remove();
+        }
+        return gateSeen;
+    }
+
+    /**
+     * While the store is not shared, passes every primary-view input write to {@code gate} (the unshared
+     * store's synchronous append, {@link JdbcStateStore#inputGate}); null to stop.
+     */
+    void gateUnshared(@Nullable InputChangeGate gate) {
+        this.unsharedGate = gate;
+    }
+
+    /**
      * Registers this instance and returns the position to start from: the one the full save is known to
      * include (0 without a save, or when {@code fromSave} is false). Entries after it are kept from then on.
      * Call before loading the full save, then {@link #start}.
@@ -312,6 +334,10 @@ public final class SharedChangeLog implements InputChangeGate {
         }
         if (m == Mode.APPLYING) {
             return Pending.NONE;
+        }
+        InputChangeGate unshared = unsharedGate;
+        if (!started && unshared != null && m == null) {
+            return unshared.open();
         }
         if (!started) {
             if (stopped && m == null) {

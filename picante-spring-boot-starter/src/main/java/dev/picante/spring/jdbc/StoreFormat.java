@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.zip.CRC32;
+import java.util.zip.CRC32C;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -22,12 +23,20 @@ import org.jspecify.annotations.Nullable;
  * detected rather than misread.
  *
  * <p>Format 1 kept a full save one record to a row ({@code PICANTE_RECORDS}); format 2 packs many records
- * into a chunk ({@code PICANTE_RECORD_CHUNKS}, see {@link #writeChunk}). This version reads both and writes 2.
+ * into a chunk ({@code PICANTE_RECORD_CHUNKS}, see {@link #writeChunk}); format 3 adds a {@link Manifest} per
+ * full save, a checksum per log entry ({@link #logChecksum}) and each section's code version and shape. This
+ * version reads all three and writes 3.
  */
 final class StoreFormat {
 
-    /** The format this version writes and the newest it reads. */
-    static final int FORMAT_VERSION = 2;
+    /**
+     * The format this version writes and the newest it reads: 3 adds a manifest to each full save, a checksum
+     * to each log entry, the log's head position, and each section's code version and shape fingerprint.
+     */
+    static final int FORMAT_VERSION = 3;
+
+    /** The first format with a manifest, log checksums and contiguous log positions. */
+    static final int FORMAT_CHECKED = 3;
 
     /** The format that kept one record to a row ({@code PICANTE_RECORDS}), still read. */
     static final int FORMAT_RECORD_ROWS = 1;
@@ -41,6 +50,8 @@ final class StoreFormat {
     private static final int CHECKPOINT_MAGIC = 0x50434B31; // "PCK1"
     private static final int DEPENDENCIES_MAGIC = 0x50445031; // "PDP1"
     private static final int LOG_MAGIC = 0x504C4731; // "PLG1"
+    private static final int LOG_MAGIC_2 = 0x504C4732; // "PLG2": sections carry a code version and a shape
+    private static final int MANIFEST_MAGIC = 0x504D4631; // "PMF1"
     private static final int CHUNK_MAGIC = 0x50524331; // "PRC1"
     /** Magic, record count and CRC. */
     private static final int CHUNK_OVERHEAD = 12;
@@ -60,9 +71,35 @@ final class StoreFormat {
         }
     }
 
-    /** A section as bytes. */
-    record EncodedSection(String name, String kind, String keyType, String valueType,
-            List<EncodedRecord> records) {
+    /**
+     * A section as bytes.
+     *
+     * @param codeVersion the code version of the function that computed a derived section's records ("" if
+     *     none or unknown)
+     * @param shape the fingerprint of the key and value types' shapes ({@link TypeShapes}); "" when unknown
+     *     (written by a format before 3)
+     */
+    record EncodedSection(String name, String kind, String keyType, String valueType, String codeVersion,
+            String shape, List<EncodedRecord> records) {
+
+        /** A section without code version and shape. */
+        EncodedSection(String name, String kind, String keyType, String valueType, List<EncodedRecord> records) {
+            this(name, kind, keyType, valueType, "", "", records);
+        }
+    }
+
+    /**
+     * What a full save holds, written with it and checked before anything is imported: per section its kind,
+     * types, code version, shape, record count and the CRC-32 of each of its chunks in order (so a missing,
+     * added, replaced or reordered chunk, and a missing section, is detected), and the save's id, revision and
+     * lease generation.
+     */
+    record Manifest(long saveId, long revision, long generation, List<ManifestSection> sections) {
+    }
+
+    /** A section in a {@link Manifest}. */
+    record ManifestSection(String name, String kind, String keyType, String valueType, String codeVersion,
+            String shape, long records, List<Integer> chunkCrcs) {
     }
 
     /** A record of a full save with its record number (its position in its section). */
@@ -117,7 +154,7 @@ final class StoreFormat {
 
     static byte[] writeLogEntry(LogEntry entry) {
         return write(out -> {
-            out.writeInt(LOG_MAGIC);
+            out.writeInt(LOG_MAGIC_2);
             out.writeLong(entry.revision());
             writeCheckpointBody(out, entry.checkpoint());
             out.writeInt(entry.sections().size());
@@ -126,6 +163,8 @@ final class StoreFormat {
                 out.writeUTF(s.kind());
                 out.writeUTF(s.keyType());
                 out.writeUTF(s.valueType());
+                out.writeUTF(s.codeVersion());
+                out.writeUTF(s.shape());
                 out.writeInt(s.records().size());
                 for (EncodedRecord r : s.records()) {
                     writeBytes(out, r.key());
@@ -140,7 +179,10 @@ final class StoreFormat {
 
     static LogEntry readLogEntry(byte[] bytes) {
         return read(bytes, in -> {
-            expect(in.readInt(), LOG_MAGIC, "log entry");
+            int magic = in.readInt();
+            if (magic != LOG_MAGIC && magic != LOG_MAGIC_2) {
+                throw new IOException("not a log entry (bad magic number)");
+            }
             long revision = in.readLong();
             Checkpoint checkpoint = readCheckpointBody(in);
             int sections = count(in);
@@ -150,6 +192,8 @@ final class StoreFormat {
                 String kind = in.readUTF();
                 String keyType = in.readUTF();
                 String valueType = in.readUTF();
+                String codeVersion = magic == LOG_MAGIC_2 ? in.readUTF() : "";
+                String shape = magic == LOG_MAGIC_2 ? in.readUTF() : "";
                 int n = count(in);
                 List<EncodedRecord> records = new ArrayList<>(n);
                 for (int i = 0; i < n; i++) {
@@ -159,12 +203,102 @@ final class StoreFormat {
                     long changedAt = in.readLong();
                     records.add(new EncodedRecord(key, value, verifiedAt, changedAt, readNullableBytes(in)));
                 }
-                list.add(new EncodedSection(name, kind, keyType, valueType, records));
+                list.add(new EncodedSection(name, kind, keyType, valueType, codeVersion, shape, records));
             }
             if (in.available() > 0) {
                 throw new IOException("trailing bytes after the log entry");
             }
             return new LogEntry(revision, checkpoint, list);
+        });
+    }
+
+    /**
+     * Returns the checksum of a log entry (CRC-32C over its position, save id, revision and bytes), stored
+     * with it from format 3: a changed byte, or an entry moved to another position or save, is detected.
+     */
+    static long logChecksum(long position, long saveId, long revision, byte[] image) {
+        CRC32C crc = new CRC32C();
+        ByteBuffer header = ByteBuffer.allocate(24);
+        header.putLong(position).putLong(saveId).putLong(revision);
+        crc.update(header.array());
+        crc.update(image);
+        return crc.getValue();
+    }
+
+    /** Returns the CRC-32 a chunk written by {@link #writeChunk} ends with (its last four bytes). */
+    static int chunkCrc(byte[] chunk) {
+        if (chunk.length < 4) {
+            return 0;
+        }
+        return ByteBuffer.wrap(chunk).getInt(chunk.length - 4);
+    }
+
+    /** Writes a manifest: magic {@code "PMF1"}, its fields, then a CRC-32 of everything before it. */
+    static byte[] writeManifest(Manifest manifest) {
+        byte[] body = write(out -> {
+            out.writeInt(MANIFEST_MAGIC);
+            out.writeLong(manifest.saveId());
+            out.writeLong(manifest.revision());
+            out.writeLong(manifest.generation());
+            out.writeInt(manifest.sections().size());
+            for (ManifestSection s : manifest.sections()) {
+                out.writeUTF(s.name());
+                out.writeUTF(s.kind());
+                out.writeUTF(s.keyType());
+                out.writeUTF(s.valueType());
+                out.writeUTF(s.codeVersion());
+                out.writeUTF(s.shape());
+                out.writeLong(s.records());
+                out.writeInt(s.chunkCrcs().size());
+                for (int crc : s.chunkCrcs()) {
+                    out.writeInt(crc);
+                }
+            }
+        });
+        CRC32 crc = new CRC32();
+        crc.update(body);
+        ByteBuffer out = ByteBuffer.allocate(body.length + 4);
+        out.put(body).putInt((int) crc.getValue());
+        return out.array();
+    }
+
+    /** Reads a manifest; a damaged one is an {@link IllegalArgumentException}. */
+    static Manifest readManifest(byte[] bytes) {
+        if (bytes.length < 8) {
+            throw new IllegalArgumentException("damaged manifest: truncated");
+        }
+        CRC32 crc = new CRC32();
+        crc.update(bytes, 0, bytes.length - 4);
+        if ((int) crc.getValue() != ByteBuffer.wrap(bytes).getInt(bytes.length - 4)) {
+            throw new IllegalArgumentException("damaged manifest: bad CRC");
+        }
+        return read(java.util.Arrays.copyOf(bytes, bytes.length - 4), in -> {
+            expect(in.readInt(), MANIFEST_MAGIC, "manifest");
+            long saveId = in.readLong();
+            long revision = in.readLong();
+            long generation = in.readLong();
+            int n = count(in);
+            List<ManifestSection> sections = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                String name = in.readUTF();
+                String kind = in.readUTF();
+                String keyType = in.readUTF();
+                String valueType = in.readUTF();
+                String codeVersion = in.readUTF();
+                String shape = in.readUTF();
+                long records = in.readLong();
+                int chunks = count(in);
+                List<Integer> crcs = new ArrayList<>(chunks);
+                for (int c = 0; c < chunks; c++) {
+                    crcs.add(in.readInt());
+                }
+                sections.add(new ManifestSection(name, kind, keyType, valueType, codeVersion, shape, records,
+                        crcs));
+            }
+            if (in.available() > 0) {
+                throw new IOException("trailing bytes after the manifest");
+            }
+            return new Manifest(saveId, revision, generation, sections);
         });
     }
 

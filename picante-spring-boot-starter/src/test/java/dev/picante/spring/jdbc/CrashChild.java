@@ -4,12 +4,14 @@ import dev.picante.Database;
 import dev.picante.DerivedIngredient;
 import dev.picante.InputIngredient;
 import dev.picante.InternedIngredient;
+import java.util.concurrent.atomic.AtomicReference;
 import org.h2.jdbcx.JdbcDataSource;
 
 /**
- * The child JVM of {@link JdbcStateStoreCrashTests}: loads the store, then forever sets the five counters
- * to {@code n} in one batch, interns {@code "v" + n}, reads the derived sum, and appends (or, every 7th
- * step, makes a full save), until it is killed.
+ * The child JVM of {@link JdbcStateStoreCrashTests}: takes the store's lease (its killed predecessor's is
+ * free, its process being gone), loads the store, then forever interns {@code "v" + n}, sets the five
+ * counters to {@code n} in one batch, reads the derived sum, and appends (or, every 7th step, makes a full
+ * save), until it is killed.
  */
 public final class CrashChild {
 
@@ -17,16 +19,27 @@ public final class CrashChild {
 
     /** The ingredients of the crash test's application. */
     static final class App {
-        final Database db = Database.create();
-        final InputIngredient<String, Long> counters = db.input("counters", String.class, Long.class);
-        final InternedIngredient<String> values = db.interned("values", String.class);
-        final DerivedIngredient<String, Long> sum = db.derived("sum", String.class, Long.class, (ctx, k) -> {
-            long s = 0;
-            for (int i = 0; i < COUNTERS; i++) {
-                s += counters.get(ctx, "c" + i).orElse(0L);
-            }
-            return s;
-        });
+        final Database db;
+        final InputIngredient<String, Long> counters;
+        final InternedIngredient<String> values;
+        final DerivedIngredient<String, Long> sum;
+
+        App() {
+            this(Database.create());
+        }
+
+        App(Database db) {
+            this.db = db;
+            counters = db.input("counters", String.class, Long.class);
+            values = db.interned("values", String.class);
+            sum = db.derived("sum", String.class, Long.class, (ctx, k) -> {
+                long s = 0;
+                for (int i = 0; i < COUNTERS; i++) {
+                    s += counters.get(ctx, "c" + i).orElse(0L);
+                }
+                return s;
+            });
+        }
 
         long counter() {
             return counters.get(db, "c0").orElse(0L);
@@ -36,30 +49,46 @@ public final class CrashChild {
     private CrashChild() {
     }
 
-    /** Runs against the H2 file URL in {@code args[0]}. */
+    /**
+     * Runs against the H2 file URL in {@code args[0]}; {@code args[1]} is {@code sync} (every batch appended
+     * by the store's gate before it returns) or {@code interval} (an explicit append after each step). Prints
+     * {@code ack n} once step {@code n} is acknowledged: its batch returned (sync) or its append did.
+     */
     public static void main(String[] args) {
         JdbcDataSource ds = new JdbcDataSource();
         ds.setURL(args[0]);
         ds.setUser("sa");
+        boolean sync = args.length > 1 && args[1].equals("sync");
         JdbcStateStore store = JdbcStateStore.builder(ds).initializeSchema(false).compactionThreshold(5).build();
-        App app = new App();
+        store.acquireLease("crash-child-" + ProcessHandle.current().pid(), false);
+        AtomicReference<Database> holder = new AtomicReference<>();
+        App app = new App(sync ? Database.builder().inputChangeGate(() -> store.inputGate(holder.get()).open()).build()
+                : Database.create());
+        holder.set(app.db);
         store.load(app.db);
         long n = app.counter();
         System.out.println("ready " + n);
         System.out.flush();
         while (true) {
             n++;
+            // Interned before the batch, so that the batch's entry (sync) carries it.
+            app.values.intern(app.db, "v" + n);
             var batch = app.db.batch();
             for (int i = 0; i < COUNTERS; i++) {
                 batch.set(app.counters, "c" + i, n);
             }
             batch.commit();
-            app.values.intern(app.db, "v" + n);
+            if (sync) {
+                System.out.println("ack " + n);
+            }
             app.sum.get(app.db, "all");
             if (n % 7 == 0) {
                 store.save(app.db);
-            } else {
+            } else if (!sync) {
                 store.append(app.db);
+            }
+            if (!sync) {
+                System.out.println("ack " + n);
             }
         }
     }

@@ -604,7 +604,7 @@ class JdbcStateStoreTests {
         JdbcStateStore deleting = JdbcStateStore.builder(ds).corruptionPolicy(CorruptionPolicy.DELETE).build();
         Map<String, IngredientInfo> registry = new java.util.LinkedHashMap<>();
         restarted.db.inspector().ingredients().forEach(info -> registry.put(info.name(), info));
-        JdbcStateStore.Prepared prepared = deleting.prepareLoad(registry);
+        StoreLoader.Prepared prepared = deleting.prepareLoad(registry);
         assertThat(prepared).isNotNull();
         assertThat(prepared.corrupt()).singleElement().asString().contains("derived 'length'");
 
@@ -746,7 +746,7 @@ class JdbcStateStoreTests {
 
         List<Map<String, Object>> history = jdbc.queryForList("SELECT \"version\", \"success\" FROM"
                 + " \"picante_schema_history\" WHERE \"version\" IS NOT NULL ORDER BY \"installed_rank\"");
-        assertThat(history).extracting(r -> String.valueOf(r.get("version"))).containsExactly("0", "1", "2", "3");
+        assertThat(history).extracting(r -> String.valueOf(r.get("version"))).containsExactly("0", "1", "2", "3", "4");
         assertThat(history).allSatisfy(r -> assertThat(r.get("success")).isEqualTo(Boolean.TRUE));
         store.save(populated().db);
         assertThat(store(ds).load(new App().db).loaded()).isTrue();

@@ -1,6 +1,7 @@
 package dev.picante.spring.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.picante.Database;
 import dev.picante.InputIngredient;
@@ -83,6 +84,59 @@ class PicanteJdbcStoreAutoConfigurationTests {
                 "picante.store.corruption-policy=ignore").run(context -> {
                     assertThat(context.getBean(JdbcStateStore.class).name()).isEqualTo("docs");
                     assertThat(context.getBean(PicanteStoreLifecycle.class).lastLoad()).isNull();
+                });
+    }
+
+    @Test
+    void aSecondUnsharedInstanceOnTheSameStoreFailsAtStartupNamingTheHolder() {
+        // issue 14 item 3: one writer per unshared store
+        runner.withPropertyValues("picante.store.instance-id=first").run(first -> {
+            assertThat(first).hasNotFailed();
+            runner.withPropertyValues("picante.store.instance-id=second").run(second -> {
+                assertThat(second).hasFailed();
+                assertThat(second.getStartupFailure()).rootCause().isInstanceOf(PicanteStoreException.class)
+                        .hasMessageContaining("store 'picante'").hasMessageContaining("'first'")
+                        .hasMessageContaining("picante.store.shared=true")
+                        .hasMessageContaining("picante.store.take-over=true");
+            });
+            runner.withPropertyValues("picante.store.instance-id=third", "picante.store.take-over=true",
+                    "picante.store.save-on-shutdown=false").run(third -> {
+                        assertThat(third).hasNotFailed();
+                        JdbcStateStore store = first.getBean(JdbcStateStore.class);
+                        assertThat(store.leaseGeneration()).isPositive();
+                        assertThatThrownBy(() -> store.save(first.getBean(Database.class)))
+                                .isInstanceOf(PicanteStoreException.class).hasMessageContaining("taken over");
+                    });
+        });
+        // Stopped cleanly: the lease is released and the next instance starts.
+        runner.withPropertyValues("picante.store.instance-id=fourth").run(fourth -> assertThat(fourth).hasNotFailed());
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void inputWritesAreDurableWhenTheyReturnByDefault() {
+        // issue 13 item 5: nothing but the write itself, and no shutdown save
+        runner.withPropertyValues("picante.store.save-on-shutdown=false").run(context -> {
+            InputIngredient<String, String> pages = context.getBean(InputIngredient.class);
+            Database db = context.getBean(Database.class);
+            pages.set(db, "home", "welcome");
+            pages.set(db, "about", "us");
+            // What a crash now would leave: load into a new database while the context still runs.
+            Database other = Database.create();
+            InputIngredient<String, String> otherPages = other.input("pages", String.class, String.class);
+            JdbcStateStore.builder(dataSource()).build().load(other);
+            assertThat(otherPages.get(other, "home")).contains("welcome");
+            assertThat(otherPages.get(other, "about")).contains("us");
+        });
+        runner.withPropertyValues("picante.store.append-mode=interval", "picante.store.save-on-shutdown=false")
+                .run(context -> {
+                    InputIngredient<String, String> pages = context.getBean(InputIngredient.class);
+                    pages.set(context.getBean(Database.class), "home", "changed");
+                    Database other = Database.create();
+                    InputIngredient<String, String> otherPages = other.input("pages", String.class, String.class);
+                    JdbcStateStore.builder(dataSource()).build().load(other);
+                    assertThat(otherPages.get(other, "home")).as("interval mode: not yet appended")
+                            .contains("welcome");
                 });
     }
 

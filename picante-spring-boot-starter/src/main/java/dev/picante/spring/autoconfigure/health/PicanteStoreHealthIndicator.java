@@ -13,7 +13,9 @@ import org.springframework.boot.health.contributor.HealthIndicator;
  * The health of a {@link JdbcStateStore}: {@code UP} when its last save, append or load succeeded and its
  * database answers, with the details of its {@link StoreStatus} (revision and time of the last save, log
  * entries since, last append) and the log size the database holds; {@code DOWN} with the error when the
- * last operation failed or the database cannot be queried. Thread-safe; a check waits for a save or append
+ * last operation failed or the database cannot be queried (the error names the store, the operation and the
+ * root cause). What the startup load dropped or left out as damaged is listed ({@code droppedAtLoad},
+ * {@code corruptAtLoad}). Thread-safe; a check waits for a save or append
  * in progress.
  */
 public class PicanteStoreHealthIndicator implements HealthIndicator {
@@ -56,6 +58,12 @@ public class PicanteStoreHealthIndicator implements HealthIndicator {
         builder.withDetail("logEntriesSinceSave", status.logEntries());
         if (status.lastAppendAt() != null) {
             builder.withDetail("lastAppendAt", status.lastAppendAt().toString());
+        }
+        if (!status.droppedAtLoad().isEmpty()) {
+            builder.withDetail("droppedAtLoad", status.droppedAtLoad());
+        }
+        if (!status.corruptAtLoad().isEmpty()) {
+            builder.withDetail("corruptAtLoad", status.corruptAtLoad());
         }
         if (status.failing()) {
             builder.down().withDetail("failedOperation", String.valueOf(status.failedOperation()))

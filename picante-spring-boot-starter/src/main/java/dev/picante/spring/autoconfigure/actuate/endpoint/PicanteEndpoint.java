@@ -318,10 +318,22 @@ public class PicanteEndpoint {
      * @param failure that failure's message, or {@code null}
      * @param shared the shared change log ({@code picante.store.shared}), or {@code null} if the store is not
      *     shared
+     * @param droppedAtLoad what the startup load dropped because it no longer fits (derived sections whose types
+     *     or shape changed or that read a gone ingredient, discarded inputs); recomputed when read
+     * @param corruptAtLoad what the startup load left out as damaged under the corruption policy
      */
     public record StoreDescriptor(String name, @Nullable Long savedRevision, @Nullable String savedAt,
             long savedRecords, int logEntries, @Nullable String lastAppendAt, @Nullable String failedOperation,
-            @Nullable String failure, @Nullable SharedLogDescriptor shared) {
+            @Nullable String failure, @Nullable SharedLogDescriptor shared, List<String> droppedAtLoad,
+            List<String> corruptAtLoad) {
+
+        /** A descriptor without load findings. */
+        public StoreDescriptor(String name, @Nullable Long savedRevision, @Nullable String savedAt,
+                long savedRecords, int logEntries, @Nullable String lastAppendAt, @Nullable String failedOperation,
+                @Nullable String failure, @Nullable SharedLogDescriptor shared) {
+            this(name, savedRevision, savedAt, savedRecords, logEntries, lastAppendAt, failedOperation, failure, shared,
+                    List.of(), List.of());
+        }
 
         /** A descriptor of a store that is not shared. */
         public StoreDescriptor(String name, @Nullable Long savedRevision, @Nullable String savedAt,
@@ -333,7 +345,8 @@ public class PicanteEndpoint {
         static StoreDescriptor of(StoreStatus status, @Nullable SharedChangeLog sharedLog) {
             return new StoreDescriptor(status.name(), status.savedRevision(), text(status.savedAt()),
                     status.savedRecords(), status.logEntries(), text(status.lastAppendAt()), status.failedOperation(),
-                    status.failure(), sharedLog == null ? null : SharedLogDescriptor.of(sharedLog.status()));
+                    status.failure(), sharedLog == null ? null : SharedLogDescriptor.of(sharedLog.status()),
+                    status.droppedAtLoad(), status.corruptAtLoad());
         }
 
         private static @Nullable String text(@Nullable Instant instant) {
