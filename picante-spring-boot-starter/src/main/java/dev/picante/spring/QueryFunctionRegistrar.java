@@ -234,7 +234,7 @@ public final class QueryFunctionRegistrar implements BeanPostProcessor {
                 scope.close();
                 long nanos = System.nanoTime() - start;
                 for (QueryFunctionObserver observer : observers) {
-                    observer.computed(name, nanos, failed);
+                    observer.computed(name, key, nanos, failed);
                 }
             }
         }
