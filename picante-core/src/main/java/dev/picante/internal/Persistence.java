@@ -469,7 +469,8 @@ public final class Persistence {
                 }
                 dependencies[i++] = new Dependency(index, stored.key(), seen);
             }
-            Memo memo = Memo.value(Objects.requireNonNull(record.value()), versions.get(entry.getKey()),
+            Memo memo = Memo.value(Objects.requireNonNull(record.value()),
+                    Objects.requireNonNull(versions.get(entry.getKey()), "version"),
                     Arrays.copyOf(dependencies, i), durability);
             cells.put(entry.getKey(), new Cell(memo, record.verifiedAt(), Outcome.RESTORED, null, 0));
         }
@@ -505,7 +506,7 @@ public final class Persistence {
         }
         Map<NodeKey, Cell> result = new LinkedHashMap<>(cells);
         for (NodeKey node : suspect) {
-            Cell cell = result.get(node);
+            Cell cell = Objects.requireNonNull(result.get(node), "suspect cell");
             result.put(node, new Cell(cell.memo, Math.min(cell.verifiedAt, revision) - revision - 1,
                     Outcome.RESTORED, null, 0));
         }
