@@ -15,14 +15,9 @@ import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.ShrinkingMode;
-import net.jqwik.api.Tuple;
+import dev.picante.PropertyCheck.Choices;
+import dev.picante.PropertyCheck.Weighted;
+import org.junit.jupiter.api.Test;
 
 /**
  * Differential test of the incremental engine against a from-scratch evaluator.
@@ -45,9 +40,14 @@ import net.jqwik.api.Tuple;
  *
  * <p>The reference evaluator caches results only within one check of one view's current state (a pure
  * function of that state); nothing carries over between checks.
+ *
+ * <p>Cases come from {@link PropertyCheck}: {@value #TRIES} tries per run, each from its own seed; a failure is
+ * shrunk to a minimal scenario and names the seed, which {@code -Dpicante.property.seed=...} runs again.
  */
 class IncrementalDifferentialProperties {
 
+    /** Tries per run (at least 1,000 per CI run, issue 15). */
+    static final int TRIES = 1000;
     static final int MAX_INPUTS = 6;
     static final int MAX_KEYS = 3;
     static final int MAX_DERIVED = 8;
@@ -62,9 +62,10 @@ class IncrementalDifferentialProperties {
     // r[input.batch] r[input.batch-conflicts] r[input.set] r[input.remove] r[input.get] r[input.slot]
     // r[input.missing-access] r[revision.advance] r[cell.poison] r[changed-at.poison]
     // r[durability.nonobservable] r[sharing.nonobservable] r[derived.revision-binding] r[jvm.explicit-context]
-    @Property(tries = 1000, shrinking = ShrinkingMode.FULL)
-    void incrementalResultsEqualFromScratchEvaluation(@ForAll("scenarios") Scenario scenario) {
-        new Run(scenario).execute();
+    @Test
+    void incrementalResultsEqualFromScratchEvaluation() {
+        PropertyCheck.forAll("incrementalResultsEqualFromScratchEvaluation", TRIES,
+                IncrementalDifferentialProperties::scenario, scenario -> new Run(scenario).execute());
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -118,58 +119,54 @@ class IncrementalDifferentialProperties {
     record Scenario(GraphSpec graph, List<Integer> initial, List<Step> steps, boolean sharedCache, long orderSeed) {
     }
 
-    @Provide
-    Arbitrary<Scenario> scenarios() {
-        // Shrinking goes towards false, "no throw", "input read": the simplest scenario.
-        Arbitrary<Boolean> bool = Arbitraries.of(false, true);
-        Arbitrary<Boolean> rarely = Arbitraries.integers().between(0, 4).map(i -> i == 4);
-        Arbitrary<ReadSpec> read = Combinators.combine(
-                bool,
-                Arbitraries.integers().between(0, 63),
-                Arbitraries.integers().between(0, MAX_KEYS - 1),
-                rarely,
-                Arbitraries.integers().between(0, 2),
-                rarely).as(ReadSpec::new);
-        Arbitrary<QuerySpec> query = Combinators.combine(
-                read.list().ofMinSize(1).ofMaxSize(4),
-                Arbitraries.of(Combine.class),
-                Arbitraries.integers().between(-4, 3).shrinkTowards(-1),
-                bool).as(QuerySpec::new);
-        Arbitrary<GraphSpec> graph = Combinators.combine(
-                Arbitraries.integers().between(1, MAX_KEYS),
-                Arbitraries.of(Durability.class).list().ofMinSize(1).ofMaxSize(MAX_INPUTS),
-                query.list().ofMinSize(1).ofMaxSize(MAX_DERIVED)).as(GraphSpec::new);
-        Arbitrary<Integer> view = Arbitraries.integers().between(0, MAX_LIVE_SNAPSHOTS);
-        Arbitrary<Integer> input = Arbitraries.integers().between(0, MAX_INPUTS - 1);
-        Arbitrary<Integer> key = Arbitraries.integers().between(0, MAX_KEYS - 1);
-        Arbitrary<Integer> value = Arbitraries.integers().between(0, MAX_VALUE);
-        Arbitrary<Step> set = Combinators.combine(view, input, key, value).as(SetStep::new);
-        Arbitrary<Step> remove = Combinators.combine(view, input, key).as(RemoveStep::new);
-        Arbitrary<Step> same = Combinators.combine(view, input, key).as(SetSameStep::new);
-        // Small input and key ranges so that batches often touch one slot several times.
-        Arbitrary<BatchOp> op = Combinators.combine(
-                Arbitraries.integers().between(0, 2),
-                Arbitraries.integers().between(0, 1),
-                Arbitraries.integers().between(-4, MAX_VALUE)).as(BatchOp::new);
-        Arbitrary<Step> batch = Combinators.combine(view, op.list().ofMinSize(1).ofMaxSize(5)).as(BatchStep::new);
-        Arbitrary<Step> snapshot = view.map(SnapshotStep::new);
-        Arbitrary<Step> promote = view.map(PromoteStep::new);
-        Arbitrary<Step> readStep = Combinators.combine(view, Arbitraries.integers().between(0, MAX_DERIVED - 1), key,
-                bool).as(ReadStep::new);
-        Arbitrary<Step> step = Arbitraries.frequencyOf(List.of(
-                Tuple.of(30, set),
-                Tuple.of(12, remove),
-                Tuple.of(8, same),
-                Tuple.of(15, batch),
-                Tuple.of(12, snapshot),
-                Tuple.of(5, promote),
-                Tuple.of(15, readStep)));
-        return Combinators.combine(
-                graph,
-                Arbitraries.integers().between(-3, MAX_VALUE).list().ofSize(MAX_INPUTS * MAX_KEYS),
-                step.list().ofMinSize(0).ofMaxSize(MAX_STEPS),
-                Arbitraries.integers().between(0, 3).map(i -> i != 0),
-                Arbitraries.longs()).as(Scenario::new);
+    /**
+     * A random scenario. Every choice shrinks towards the simplest scenario: fewer inputs, queries, reads
+     * and steps, "no throw", input reads, the primary view, no shared cache (false).
+     */
+    static Scenario scenario(Choices c) {
+        GraphSpec graph = new GraphSpec(
+                c.between(1, MAX_KEYS),
+                c.list(1, MAX_INPUTS, x -> x.oneOf(Durability.class)),
+                c.list(1, MAX_DERIVED, IncrementalDifferentialProperties::query));
+        List<Integer> initial = c.listOf(MAX_INPUTS * MAX_KEYS, x -> x.between(-3, MAX_VALUE));
+        List<Step> steps = c.list(0, MAX_STEPS, IncrementalDifferentialProperties::step);
+        boolean sharedCache = c.between(0, 3) != 0;
+        long orderSeed = c.between(0, Integer.MAX_VALUE);
+        return new Scenario(graph, initial, steps, sharedCache, orderSeed);
+    }
+
+    static QuerySpec query(Choices c) {
+        List<ReadSpec> reads = c.list(1, 4, x -> new ReadSpec(
+                x.bool(),
+                x.between(0, 63),
+                x.between(0, MAX_KEYS - 1),
+                x.oneIn(5),
+                x.between(0, 2),
+                x.oneIn(5)));
+        Combine combine = c.oneOf(Combine.class);
+        // Half of the queries never throw (as with a throwAt uniform in -4..3), the simplest case.
+        int throwAt = c.bool() ? c.between(0, 3) : -1;
+        return new QuerySpec(reads, combine, throwAt, c.bool());
+    }
+
+    static Step step(Choices c) {
+        List<Weighted<Step>> kinds = List.of(
+                new Weighted<>(15, x -> new ReadStep(view(x), x.between(0, MAX_DERIVED - 1), x.between(0, MAX_KEYS - 1),
+                        x.bool())),
+                new Weighted<>(30, x -> new SetStep(view(x), x.between(0, MAX_INPUTS - 1), x.between(0, MAX_KEYS - 1),
+                        x.between(0, MAX_VALUE))),
+                new Weighted<>(12, x -> new RemoveStep(view(x), x.between(0, MAX_INPUTS - 1), x.between(0, MAX_KEYS - 1))),
+                new Weighted<>(8, x -> new SetSameStep(view(x), x.between(0, MAX_INPUTS - 1), x.between(0, MAX_KEYS - 1))),
+                // Small input and key ranges so that batches often touch one slot several times.
+                new Weighted<>(15, x -> new BatchStep(view(x), x.list(1, 5, y -> new BatchOp(
+                        y.between(0, 2), y.between(0, 1), y.between(-4, MAX_VALUE))))),
+                new Weighted<>(12, x -> new SnapshotStep(view(x))),
+                new Weighted<>(5, x -> new PromoteStep(view(x))));
+        return c.weighted(kinds);
+    }
+
+    static int view(Choices c) {
+        return c.between(0, MAX_LIVE_SNAPSHOTS);
     }
 
     // ------------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
@@ -88,7 +89,7 @@ final class Cell {
 
         /** The shared instance for an outcome without a cause. */
         static Verification of(Outcome outcome) {
-            return PLAIN.get(outcome);
+            return Objects.requireNonNull(PLAIN.get(outcome));
         }
     }
 }

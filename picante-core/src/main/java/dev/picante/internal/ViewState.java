@@ -646,13 +646,13 @@ public final class ViewState {
                     InputSlot old = base.slot(write.input().index, write.key());
                     boolean wasPresent = old != null && old.present();
                     if (write.value() == null ? !wasPresent
-                            : wasPresent && Equality.equal(old.value, write.value())) {
+                            : old != null && old.present() && Equality.equal(old.value, write.value())) {
                         continue;
                     }
                     changes.add(write);
                     added += (old == null ? engine.weigh(write.key()) : 0)
                             + (write.value() == null ? 0 : engine.weigh(write.value()));
-                    if (wasPresent && primary) {
+                    if (old != null && old.present() && primary) {
                         freed.add(new long[] {engine.weigh(Objects.requireNonNull(old.value)), old.changedAt,
                                 base.revision});
                     }

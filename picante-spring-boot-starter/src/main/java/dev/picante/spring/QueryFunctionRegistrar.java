@@ -14,15 +14,16 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.BeansException;
 import org.springframework.beans.factory.BeanCreationException;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.cglib.core.ReflectUtils;
 import org.springframework.cglib.proxy.MethodInterceptor;
 import org.springframework.cglib.proxy.MethodProxy;
-import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.util.ClassUtils;
 
 /**
@@ -34,6 +35,7 @@ public final class QueryFunctionRegistrar implements BeanPostProcessor {
 
     private final Supplier<PicanteViews> views;
     private final ObjectProvider<QueryFunctionObserver> observers;
+    private final Map<String, DerivedIngredient<Object, Object>> ingredients = new ConcurrentHashMap<>();
 
     /**
      * Creates the registrar.
@@ -68,9 +70,7 @@ public final class QueryFunctionRegistrar implements BeanPostProcessor {
         Database database = views.database();
         Map<Method, Function> functions = new HashMap<>();
         for (Method method : QueryFunctionMethods.annotatedMethods(type)) {
-            QueryFunction annotation = AnnotatedElementUtils.findMergedAnnotation(method, QueryFunction.class);
-            String name = annotation == null || annotation.name().isEmpty()
-                    ? beanName + "." + method.getName() : annotation.name();
+            String name = QueryFunctionIngredients.ingredientName(beanName, method);
             Function function = new Function(name, method, bean, views, observers);
             try {
                 function.ingredient = register(database, name, method, function);
@@ -80,9 +80,17 @@ public final class QueryFunctionRegistrar implements BeanPostProcessor {
                         + database + ": " + ex.getMessage() + ". Give it a distinct name with "
                         + "@QueryFunction(name = \"...\")", ex);
             }
+            // Known before the first call, so that the ingredient can compute when read directly.
+            function.proxy = MethodProxy.find(bean.getClass(), ReflectUtils.getSignature(method));
             functions.put(method, function);
+            ingredients.put(name, function.ingredient);
         }
         QueryFunctionEnhancer.install(bean, new Interceptor(Map.copyOf(functions)));
+    }
+
+    /** Returns the derived ingredient registered for the query function named {@code name}, if any. */
+    @Nullable DerivedIngredient<?, ?> ingredient(String name) {
+        return ingredients.get(name);
     }
 
     @SuppressWarnings("unchecked")
@@ -226,7 +234,7 @@ public final class QueryFunctionRegistrar implements BeanPostProcessor {
                 scope.close();
                 long nanos = System.nanoTime() - start;
                 for (QueryFunctionObserver observer : observers) {
-                    observer.computed(name, nanos, failed);
+                    observer.computed(name, key, nanos, failed);
                 }
             }
         }

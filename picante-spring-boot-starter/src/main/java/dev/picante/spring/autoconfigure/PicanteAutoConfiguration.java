@@ -4,6 +4,7 @@ import dev.picante.Database;
 import dev.picante.spring.PicanteViews;
 import dev.picante.spring.QueryFunction;
 import dev.picante.spring.QueryFunctionEnhancer;
+import dev.picante.spring.QueryFunctionIngredients;
 import dev.picante.spring.QueryFunctionObserver;
 import dev.picante.spring.QueryFunctionRegistrar;
 import dev.picante.spring.RequestView;
@@ -20,7 +21,8 @@ import org.springframework.util.unit.DataSize;
 /**
  * Auto-configuration of the picante runtime: a {@link Database} bean configured from
  * {@link PicanteProperties} ({@code picante.*}) and {@link PicanteDatabaseCustomizer} beans, the {@link PicanteViews} that tell which view code reads
- * from, the request-scoped {@link RequestView} (the primary {@code View} bean), and {@link QueryFunction @QueryFunction} support.
+ * from, the request-scoped {@link RequestView} (the primary {@code View} bean), and {@link QueryFunction @QueryFunction} support,
+ * including a {@code DerivedIngredient} bean per query function ({@link QueryFunctionIngredients}).
  *
  * <p>Active when picante-core is on the class path and {@code picante.enabled} is not {@code false}.
  * The {@code Database} bean backs off when the application defines its own. Ordered after the
@@ -70,6 +72,11 @@ public final class PicanteAutoConfiguration {
     @Bean
     static QueryFunctionEnhancer picanteQueryFunctionEnhancer() {
         return new QueryFunctionEnhancer();
+    }
+
+    @Bean
+    static QueryFunctionIngredients picanteQueryFunctionIngredients() {
+        return new QueryFunctionIngredients();
     }
 
     @Bean

@@ -569,7 +569,7 @@ public final class SharedChangeLog implements InputChangeGate {
 
     // ---------------------------------------------------------------- encoding
 
-    private IngredientInfo input(Database db, String ingredient) {
+    private @Nullable IngredientInfo input(Database db, String ingredient) {
         IngredientInfo info = inputs.get(ingredient);
         if (info == null) {
             for (IngredientInfo candidate : db.inspector().ingredients()) {

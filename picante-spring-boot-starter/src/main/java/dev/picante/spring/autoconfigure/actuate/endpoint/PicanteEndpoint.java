@@ -19,6 +19,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.endpoint.OperationResponseBody;
@@ -47,7 +48,10 @@ import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
  * </ul>
  *
  * <p>Keys and values (and explanations, which name keys) are replaced by {@code ******} unless
- * {@code picante.actuator.show-values} allows them, as Boot's {@code env} endpoint does. Unknown
+ * {@code picante.actuator.show-values} allows them, as Boot's {@code env} endpoint does. Shown keys and
+ * values are JSON, written by the application's Jackson {@code JsonMapper} (a record key reads
+ * {@code {"item":"tea"}}), or text ({@code String.valueOf}) when there is no mapper or it cannot write the
+ * object; a cell is also found by its key written as that JSON. Unknown
  * ingredients and cells read as {@code null}, which the web maps to 404. Thread-safe.
  */
 @Endpoint(id = "picante")
@@ -64,6 +68,7 @@ public class PicanteEndpoint {
     private final Set<String> roles;
     private final @Nullable ObjectProvider<JdbcStateStore> store;
     private final @Nullable ObjectProvider<SharedChangeLog> sharedLog;
+    private final Function<Object, Object> renderer;
 
     /**
      * Creates the endpoint.
@@ -101,6 +106,27 @@ public class PicanteEndpoint {
      */
     public PicanteEndpoint(Database database, Show showValues, Set<String> roles,
             @Nullable ObjectProvider<JdbcStateStore> store, @Nullable ObjectProvider<SharedChangeLog> sharedLog) {
+        this(database, showValues, roles, store, sharedLog, String::valueOf);
+    }
+
+    /**
+     * Creates the endpoint with the durable store and its shared change log, if any, and the function that
+     * renders the keys and values it shows (when {@code showValues} allows): the auto-configuration renders
+     * them as JSON trees through the application's Jackson {@code JsonMapper}; the other constructors as
+     * {@code String.valueOf}. Failures of poisoned cells are always shown as text.
+     *
+     * @param database the database inspected
+     * @param showValues when keys and values are shown
+     * @param roles the roles that authorize showing them with {@link Show#WHEN_AUTHORIZED}
+     * @param store the store of the database, if any
+     * @param sharedLog the store's shared change log, if any; shown while it is started
+     * @param renderer turns a key or value into what the response holds (a {@code String}, or a JSON tree
+     *     that the endpoint's JSON writer embeds)
+     */
+    public PicanteEndpoint(Database database, Show showValues, Set<String> roles,
+            @Nullable ObjectProvider<JdbcStateStore> store, @Nullable ObjectProvider<SharedChangeLog> sharedLog,
+            Function<Object, Object> renderer) {
+        this.renderer = renderer;
         this.database = database;
         this.showValues = showValues;
         this.roles = Set.copyOf(roles);
@@ -128,11 +154,14 @@ public class PicanteEndpoint {
 
     OperationResponseBody graph(String format, SecurityContext securityContext) {
         boolean show = isShown(securityContext);
+        String lowerCase = format.toLowerCase(Locale.ROOT);
+        // DOT labels are text; JSON nodes carry rendered keys.
+        Function<Object, Object> keys = lowerCase.equals("dot") ? String::valueOf : renderer;
         DependencyGraph graph = database.inspector().graph();
-        DependencyGraph shown = new DependencyGraph(graph.nodes().stream().map(ref -> ref(ref, show)).toList(),
-                graph.edges().stream().map(edge -> new DependencyGraph.Edge(ref(edge.from(), show),
-                        ref(edge.to(), show))).distinct().toList());
-        return switch (format.toLowerCase(Locale.ROOT)) {
+        DependencyGraph shown = new DependencyGraph(graph.nodes().stream().map(ref -> ref(ref, show, keys)).toList(),
+                graph.edges().stream().map(edge -> new DependencyGraph.Edge(ref(edge.from(), show, keys),
+                        ref(edge.to(), show, keys))).distinct().toList());
+        return switch (lowerCase) {
             case "json" -> new GraphDescriptor(database.revision().value(),
                     shown.nodes().stream().distinct().map(RefDescriptor::of).toList(),
                     shown.edges().stream().map(e -> new EdgeDescriptor(RefDescriptor.of(e.from()),
@@ -175,6 +204,11 @@ public class PicanteEndpoint {
         Optional<CellInfo> found = database.inspector().cells(ingredient).stream()
                 .filter(cell -> String.valueOf(cell.query().key()).equals(key)).findFirst();
         if (found.isEmpty()) {
+            // The key as the JSON the endpoint shows, e.g. {"item":"tea"} for a record key.
+            found = database.inspector().cells(ingredient).stream()
+                    .filter(cell -> String.valueOf(renderer.apply(cell.query().key())).equals(key)).findFirst();
+        }
+        if (found.isEmpty()) {
             return null;
         }
         boolean show = isShown(securityContext);
@@ -185,7 +219,8 @@ public class PicanteEndpoint {
             explanation = new ExplanationDescriptor(explained.outcome().name().toLowerCase(Locale.ROOT),
                     explained.revision() == null ? null : explained.revision().value(),
                     explained.changedAt() == null ? null : explained.changedAt().value(),
-                    explained.dependency() == null ? null : RefDescriptor.of(ref(explained.dependency(), show)),
+                    explained.dependency() == null ? null
+                            : RefDescriptor.of(ref(explained.dependency(), show, renderer)),
                     explained.dependencyChangedAt() == null ? null : explained.dependencyChangedAt().value(),
                     show ? explained.message() : MASK);
         }
@@ -279,17 +314,22 @@ public class PicanteEndpoint {
         return info.kind().name().toLowerCase(Locale.ROOT);
     }
 
-    private static CellDescriptor cell(CellInfo cell, boolean show) {
+    private CellDescriptor cell(CellInfo cell, boolean show) {
         Object value = cell.value();
-        return new CellDescriptor(show ? String.valueOf(cell.query().key()) : MASK,
-                cell.state().name().toLowerCase(Locale.ROOT),
-                value == null ? null : show ? String.valueOf(value) : MASK,
+        Object shownValue = null;
+        if (value != null) {
+            // A poisoned cell holds the failure: shown as its text, never serialized.
+            shownValue = !show ? MASK : cell.state() == Inspector.CellState.POISONED ? String.valueOf(value)
+                    : renderer.apply(value);
+        }
+        return new CellDescriptor(show ? renderer.apply(cell.query().key()) : MASK,
+                cell.state().name().toLowerCase(Locale.ROOT), shownValue,
                 cell.verifiedAt().value(), cell.changedAt().value(),
-                cell.dependencies().stream().map(ref -> RefDescriptor.of(ref(ref, show))).toList());
+                cell.dependencies().stream().map(ref -> RefDescriptor.of(ref(ref, show, renderer))).toList());
     }
 
-    private static QueryRef ref(QueryRef ref, boolean show) {
-        return show ? new QueryRef(ref.ingredient(), String.valueOf(ref.key())) : new QueryRef(ref.ingredient(), MASK);
+    private static QueryRef ref(QueryRef ref, boolean show, Function<Object, Object> keys) {
+        return new QueryRef(ref.ingredient(), show ? keys.apply(ref.key()) : MASK);
     }
 
     /**
@@ -452,14 +492,15 @@ public class PicanteEndpoint {
     /**
      * One cell.
      *
-     * @param key its key, as text, or masked
+     * @param key its key, as JSON (or text without Jackson), or masked
      * @param state {@code ready}, {@code removed} or {@code poisoned}
-     * @param value its value (for a poisoned cell the failure), as text, or masked
+     * @param value its value as JSON (or text without Jackson), for a poisoned cell the failure as text, or
+     *     masked
      * @param verifiedAt the revision it was last confirmed at
      * @param changedAt the revision its value last changed at
      * @param dependencies what its last evaluation read
      */
-    public record CellDescriptor(String key, String state, @Nullable String value, long verifiedAt, long changedAt,
+    public record CellDescriptor(Object key, String state, @Nullable Object value, long verifiedAt, long changedAt,
             List<RefDescriptor> dependencies) {
     }
 
@@ -494,12 +535,12 @@ public class PicanteEndpoint {
      * A reference to a record.
      *
      * @param ingredient its ingredient
-     * @param key its key, as text, or masked
+     * @param key its key, as JSON (or text without Jackson), or masked
      */
-    public record RefDescriptor(String ingredient, String key) {
+    public record RefDescriptor(String ingredient, Object key) {
 
         static RefDescriptor of(QueryRef ref) {
-            return new RefDescriptor(ref.ingredient(), String.valueOf(ref.key()));
+            return new RefDescriptor(ref.ingredient(), ref.key());
         }
     }
 

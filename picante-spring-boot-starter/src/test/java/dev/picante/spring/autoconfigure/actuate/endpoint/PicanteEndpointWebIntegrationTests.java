@@ -152,16 +152,16 @@ class PicanteEndpointWebIntegrationTests {
             assertThat(words.words("intro")).isEqualTo(3);
             mvc.perform(get("/actuator/picante/words")).andExpect(status().isOk())
                     .andExpect(jsonPath("$.cells[0].key").value("intro"))
-                    .andExpect(jsonPath("$.cells[0].value").value("3"))
+                    .andExpect(jsonPath("$.cells[0].value").value(3))
                     .andExpect(jsonPath("$.cells[0].dependencies[0].key").value("intro"));
             mvc.perform(get("/actuator/picante/words/intro")).andExpect(status().isOk())
-                    .andExpect(jsonPath("$.cell.value").value("3"))
+                    .andExpect(jsonPath("$.cell.value").value(3))
                     .andExpect(jsonPath("$.explanation.outcome").value("computed"))
                     .andExpect(jsonPath("$.explanation.message").value(containsString("words")));
             pages.set("intro", "one two");
             assertThat(words.words("intro")).isEqualTo(2);
             mvc.perform(get("/actuator/picante/words/intro"))
-                    .andExpect(jsonPath("$.cell.value").value("2"))
+                    .andExpect(jsonPath("$.cell.value").value(2))
                     .andExpect(jsonPath("$.explanation.outcome").value("recomputed"))
                     .andExpect(jsonPath("$.explanation.dependency.ingredient").value("pages"))
                     .andExpect(jsonPath("$.explanation.dependency.key").value("intro"));
