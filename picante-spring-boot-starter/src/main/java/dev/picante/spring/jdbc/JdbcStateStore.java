@@ -525,7 +525,7 @@ public final class JdbcStateStore {
                 }
                 byte[] bytes = codec.encode(sample, type);
                 Object back = codec.decode(bytes, type);
-                if (!back.equals(sample)) {
+                if (!java.util.Objects.deepEquals(back, sample)) { // the engine's equality: arrays by content
                     throw new IllegalArgumentException("a " + type.getName() + " read back is not equal to the "
                             + "one written (" + describe(sample) + " became " + describe(back) + ")");
                 }
