@@ -42,12 +42,12 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * the transaction Spring Data's own repository methods open), the changes of the whole transaction are
  * applied after it commits, as one revision; nothing is applied if it rolls back (the touched rows are
  * re-read then, which finds them as the inputs hold them); no reader sees them before the commit;</li>
- * <li>when the rows are already committed when the write returns (no transaction, or a transaction on
- * another {@code DataSource}, so the repository's connection auto-commits), each write is applied
- * at once;</li>
- * <li>a transaction that completes on another transaction manager while the repository's own transaction
- * joined its synchronization: applied when that outer transaction completes (re-read from the table if it
- * rolled back), since only then does Spring call back.</li>
+ * <li>when the rows are already committed when the write returns (no transaction, e.g. a
+ * {@code JdbcAggregateTemplate} call outside one, or a transaction on another {@code DataSource}, so the
+ * repository's connection auto-commits), each write is applied at once;</li>
+ * <li>a repository method called inside a transaction of another {@code DataSource} runs its own transaction
+ * on the repository's {@code DataSource} (Spring suspends the other one's synchronization meanwhile): applied
+ * when that one commits, as the method returns, whatever the other transaction does later.</li>
  * </ul>
  * With a shared store ({@code picante.store.shared}), the changes become a shared log entry: written in the
  * same database transaction as the rows when that transaction is on the store's {@code DataSource} (it
