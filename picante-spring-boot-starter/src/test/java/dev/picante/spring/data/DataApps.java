@@ -28,7 +28,7 @@ final class DataApps {
 
     private final List<ConfigurableApplicationContext> contexts = new ArrayList<>();
 
-    /** The application. */
+    /** The repositories, without query functions. */
     @Configuration(proxyBeanMethods = false)
     @ImportAutoConfiguration({ DataSourceTransactionManagerAutoConfiguration.class,
             JdbcTemplateAutoConfiguration.class, DataJdbcRepositoriesAutoConfiguration.class,
@@ -38,7 +38,12 @@ final class DataApps {
             includeFilters = @org.springframework.context.annotation.ComponentScan.Filter(
                     type = org.springframework.context.annotation.FilterType.ASSIGNABLE_TYPE,
                     classes = ProductRepository.class))
-    @Import(Catalog.class)
+    static class Bare {
+    }
+
+    /** The application: the repositories and the catalog of query functions. */
+    @Configuration(proxyBeanMethods = false)
+    @Import({ Bare.class, Catalog.class })
     static class App {
     }
 
