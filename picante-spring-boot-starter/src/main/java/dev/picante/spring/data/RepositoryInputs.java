@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -40,8 +41,10 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * <ul>
  * <li>inside a Spring-managed transaction that holds the repository's connection (the usual case, including
  * the transaction Spring Data's own repository methods open), the changes of the whole transaction are
- * applied after it commits, as one revision; nothing is applied if it rolls back (the touched rows are
- * re-read then, which finds them as the inputs hold them); no reader sees them before the commit;</li>
+ * applied after it commits, as one revision; nothing is applied if it rolls back; no reader sees them
+ * before the commit. The touched rows are read back from the table when applied, so the inputs hold what
+ * committed (savepoints rolled back, database defaults) and concurrent commits of one row end with the last
+ * one;</li>
  * <li>when the rows are already committed when the write returns (no transaction, e.g. a
  * {@code JdbcAggregateTemplate} call outside one, or a transaction on another {@code DataSource}, so the
  * repository's connection auto-commits), each write is applied at once;</li>
@@ -76,7 +79,7 @@ public final class RepositoryInputs {
     private final Supplier<@Nullable SharedChangeLog> sharedLog;
     private final Map<Class<?>, AggregateMirror> byType = new LinkedHashMap<>();
     private final Map<Class<?>, RepositoryInput<?, ?>> byRepository = new LinkedHashMap<>();
-    private final Object lock = new Object();
+    private final ReentrantLock lock = new ReentrantLock();
 
     /** A repository declared as an input. */
     record Declaration(Class<?> repository, AggregateMirror mirror) {
@@ -161,11 +164,14 @@ public final class RepositoryInputs {
     }
 
     private void record(AggregateMirror mirror, @Nullable Object id, Optional<Object> value, boolean all) {
-        if (inTransaction()) {
-            TransactionChanges tx = (TransactionChanges) TransactionSynchronizationManager.getResource(this);
+        Object holder = transactionalConnection();
+        if (holder != null) {
+            // keyed by the connection holder: a REQUIRES_NEW transaction inside has changes of its own
+            TransactionKey key = new TransactionKey(this, holder);
+            TransactionChanges tx = (TransactionChanges) TransactionSynchronizationManager.getResource(key);
             if (tx == null) {
-                tx = new TransactionChanges();
-                TransactionSynchronizationManager.bindResource(this, tx);
+                tx = new TransactionChanges(key);
+                TransactionSynchronizationManager.bindResource(key, tx);
                 TransactionSynchronizationManager.registerSynchronization(tx);
             }
             tx.add(mirror, id, value, all);
@@ -177,30 +183,39 @@ public final class RepositoryInputs {
     }
 
     /**
-     * Whether the rows just written belong to a transaction not yet committed: Spring transaction
-     * synchronization is active and the repository's {@code DataSource} has a transactional (not
-     * auto-committing) connection bound to this thread.
+     * Returns the connection holder of the transaction the rows just written belong to, if it is not yet
+     * committed: Spring transaction synchronization is active and the repository's {@code DataSource} has a
+     * transactional (not auto-committing) connection bound to this thread. Else null.
      */
-    private boolean inTransaction() {
+    private @Nullable Object transactionalConnection() {
         if (!TransactionSynchronizationManager.isSynchronizationActive() || dataSource == null) {
-            return false;
+            return null;
         }
         Object resource = TransactionSynchronizationManager.getResource(dataSource);
         if (!(resource instanceof ConnectionHolder holder)) {
-            return false;
+            return null;
         }
         try {
-            return !holder.getConnection().getAutoCommit();
+            return holder.getConnection().getAutoCommit() ? null : holder;
         } catch (SQLException e) {
-            return true;
+            return holder;
         } catch (IllegalStateException e) {
-            return false; // no connection held
+            return null; // no connection held
         }
     }
 
-    /** Applies {@code targets} to the inputs as one revision (or one shared log entry). */
+    /** The key the changes of one transaction are bound under. */
+    private record TransactionKey(RepositoryInputs inputs, Object connectionHolder) {
+    }
+
+    /**
+     * Brings the rows {@code targets} touched to what the table holds when the change is computed, as one
+     * revision (or one shared log entry). Reading the rows inside the serialized change (rather than using
+     * the saved instances) makes the last applied state the last committed one whatever the order in which
+     * transactions reach here, and follows what the database did (savepoints rolled back, defaults).
+     */
     private void apply(Targets targets) {
-        change(db -> targets.changes(db));
+        change(db -> targets.reread(operations).changes(db));
     }
 
     /**
@@ -233,21 +248,29 @@ public final class RepositoryInputs {
             }
             return computed.isEmpty() ? List.of() : computed.get(0);
         }
-        synchronized (lock) {
+        lock.lock();
+        try {
             List<InputChange> changes = compute.apply(database);
             if (!changes.isEmpty()) {
                 database.applyInputChanges(changes);
             }
             return changes;
+        } finally {
+            lock.unlock();
         }
     }
 
     /** The writes of one transaction, applied when it completes. */
     private final class TransactionChanges implements TransactionSynchronization {
 
+        private final TransactionKey key;
         private final Targets targets = new Targets();
         private boolean appended;
         private boolean appendFailed;
+
+        TransactionChanges(TransactionKey key) {
+            this.key = key;
+        }
 
         void add(AggregateMirror mirror, @Nullable Object id, Optional<Object> value, boolean all) {
             targets.add(mirror, id, value, all);
@@ -258,7 +281,8 @@ public final class RepositoryInputs {
             SharedChangeLog log = sharedLog.get();
             if (log != null && log.isStarted() && log.joinsTransaction()) {
                 try {
-                    log.append(targets::changes);
+                    // read inside the transaction: its own writes, as they will commit
+                    log.append(db -> targets.reread(operations).changes(db));
                     appended = true;
                 } catch (RuntimeException e) {
                     appendFailed = true;
@@ -269,18 +293,15 @@ public final class RepositoryInputs {
 
         @Override
         public void afterCompletion(int status) {
-            TransactionSynchronizationManager.unbindResourceIfPossible(RepositoryInputs.this);
+            TransactionSynchronizationManager.unbindResourceIfPossible(key);
             try {
-                if (status == STATUS_COMMITTED) {
-                    SharedChangeLog log = sharedLog.get();
-                    if (appended && log != null) {
-                        log.catchUp();
-                    } else {
-                        apply(targets);
-                    }
+                SharedChangeLog log = sharedLog.get();
+                if (status == STATUS_COMMITTED && appended && log != null) {
+                    log.catchUp();
                 } else if (!appendFailed) {
-                    // rolled back (or unknown): the touched rows as the table holds them now
-                    apply(targets.reread(operations));
+                    // committed, rolled back or unknown: the touched rows as the table holds them now (after a
+                    // rollback, as the inputs hold them: nothing changes)
+                    apply(targets);
                 }
             } catch (RuntimeException e) {
                 logger.error("picante: cannot apply the repository writes of a completed transaction ("

@@ -22,6 +22,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.data.jdbc.core.JdbcAggregateTemplate;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Repository-backed inputs on H2 and PostgreSQL: the slots, the ids and the category index follow the
@@ -297,5 +299,48 @@ class RepositoryInputTests {
         assertThat(catalog.categoryTotal("books")).isZero();
         assertThat(mirrored(context)).isEqualTo(table(context));
         assertThat(inputs.of(ProductRepository.class).get(saved.get(0).id())).isEqualTo(Optional.empty());
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.picante.spring.jdbc.TestDatabases#vendors")
+    void aSavepointRolledBackInsideACommittedTransactionIsNotApplied(Vendor vendor) {
+        ConfigurableApplicationContext context = start(vendor);
+        ProductRepository repository = context.getBean(ProductRepository.class);
+        RepositoryInput<Long, Product> products = context.getBean(RepositoryInputs.class).of(ProductRepository.class);
+        TransactionTemplate nested = tx(context);
+        nested.setPropagationBehavior(TransactionDefinition.PROPAGATION_NESTED);
+        long before = revision(context);
+        Long dune = tx(context).execute(s -> {
+            Product saved = repository.save(Product.of("Dune", "books", 10));
+            nested.executeWithoutResult(n -> {
+                repository.save(Product.of("Emma", "books", 7));
+                repository.save(saved.withPrice(99));
+                n.setRollbackOnly(); // back to the savepoint
+            });
+            return saved.id();
+        });
+        assertThat(revision(context)).isEqualTo(before + 1);
+        assertThat(products.ids()).containsExactly(dune);
+        assertThat(products.require(dune).price()).isEqualTo(10);
+        assertThat(mirrored(context)).isEqualTo(table(context));
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.picante.spring.jdbc.TestDatabases#vendors")
+    void anInnerRequiresNewTransactionIsAppliedWhenItCommitsWhateverTheOuterDoes(Vendor vendor) {
+        ConfigurableApplicationContext context = start(vendor);
+        ProductRepository repository = context.getBean(ProductRepository.class);
+        RepositoryInput<Long, Product> products = context.getBean(RepositoryInputs.class).of(ProductRepository.class);
+        TransactionTemplate inner = tx(context);
+        inner.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
+        tx(context).executeWithoutResult(s -> {
+            repository.save(Product.of("Dune", "books", 10));
+            Product emma = inner.execute(n -> repository.save(Product.of("Emma", "books", 7)));
+            assertThat(products.get(emma.id())).map(Product::name).contains("Emma");
+            assertThat(products.ids()).containsExactly(emma.id());
+            s.setRollbackOnly();
+        });
+        assertThat(products.all()).extracting(Product::name).containsExactly("Emma");
+        assertThat(mirrored(context)).isEqualTo(table(context));
     }
 }
