@@ -97,6 +97,8 @@ public final class SharedChangeLog implements InputChangeGate {
     /** The last failure to read or apply the log, until a catch-up succeeds. */
     private volatile @Nullable String readFailure;
     private final ThreadLocal<Mode> mode = new ThreadLocal<>();
+    /** The append of {@link #append} running on this thread, if any. */
+    private final ThreadLocal<@Nullable Appending> appending = new ThreadLocal<>();
     private final Map<String, IngredientInfo> inputs = new ConcurrentHashMap<>();
     private final Set<String> skippedIngredients = ConcurrentHashMap.newKeySet();
     private volatile boolean gateSeen;
@@ -177,7 +179,8 @@ public final class SharedChangeLog implements InputChangeGate {
         return p;
     }
 
-    DataSource dataSource() {
+    /** Returns the DataSource the log is kept in. */
+    public DataSource dataSource() {
         return dataSource;
     }
 
@@ -354,6 +357,11 @@ public final class SharedChangeLog implements InputChangeGate {
             applyFrom(db, null);
             return Pending.NONE;
         }
+        Appending append = appending.get();
+        if (append != null) {
+            append.run(db);
+            return Pending.NONE;
+        }
         Connection connection = null;
         try {
             connection = dataSource.getConnection();
@@ -385,6 +393,120 @@ public final class SharedChangeLog implements InputChangeGate {
         }
     }
 
+    /**
+     * Appends the input changes {@code changes} computes as the next log entry, without publishing them: they
+     * are applied, like every entry, by {@link #catchUp()} (the caller calls it once the entry committed). For
+     * writers whose changes must commit together with other rows, e.g. repository-backed inputs.
+     *
+     * <p>Under the database's write serialization, with the store's head row locked (so no instance appends
+     * meanwhile), this applies the entries this instance has not applied yet, then calls {@code changes} with
+     * the database, whose inputs then equal the log's state: what it returns is computed against the state the
+     * entry will be applied to. When a Spring-managed transaction is active on this log's {@code DataSource}
+     * (a transactional connection is bound to the thread), the entry is written on that connection and commits
+     * or rolls back with the caller's transaction; the head row stays locked until then. Otherwise the entry is
+     * written and committed on a connection of its own before this returns.
+     *
+     * @return the entry's position, or 0 if {@code changes} returned none
+     * @throws IllegalStateException if the log is not started
+     * @throws PicanteStoreException if the entry cannot be written; nothing is appended then
+     */
+    public long append(java.util.function.Function<Database, List<InputChange>> changes) {
+        Database db = database;
+        if (db == null || !started) {
+            throw new IllegalStateException("picante store '" + name + "': the shared change log is not started");
+        }
+        Appending append = new Appending(changes, joinsTransaction());
+        appending.set(append);
+        try {
+            db.batch().commit(); // passes open(), which runs the append under the write serialization
+        } finally {
+            appending.remove();
+        }
+        return append.position;
+    }
+
+    /**
+     * Returns whether a Spring-managed transaction is active on this log's {@code DataSource} on this thread,
+     * and not completing (its synchronizations are active): {@link #append} then writes in it.
+     */
+    public boolean joinsTransaction() {
+        if (!org.springframework.transaction.support.TransactionSynchronizationManager.isActualTransactionActive()
+                || !org.springframework.transaction.support.TransactionSynchronizationManager
+                        .isSynchronizationActive()) {
+            return false;
+        }
+        Object resource = org.springframework.transaction.support.TransactionSynchronizationManager
+                .getResource(dataSource);
+        if (!(resource instanceof org.springframework.jdbc.datasource.ConnectionHolder holder)) {
+            return false;
+        }
+        try {
+            return !holder.getConnection().getAutoCommit();
+        } catch (SQLException | IllegalStateException e) {
+            return false;
+        }
+    }
+
+    /** One {@link #append}: runs in {@link #open()}, on the writing thread. */
+    private final class Appending {
+
+        private final java.util.function.Function<Database, List<InputChange>> changes;
+        private final boolean join;
+        long position;
+
+        Appending(java.util.function.Function<Database, List<InputChange>> changes, boolean join) {
+            this.changes = changes;
+            this.join = join;
+        }
+
+        void run(Database db) {
+            Connection connection = null;
+            boolean committed = false;
+            try {
+                if (join) {
+                    connection = org.springframework.jdbc.datasource.DataSourceUtils.getConnection(dataSource);
+                } else {
+                    connection = dataSource.getConnection();
+                    connection.setAutoCommit(false);
+                }
+                long head;
+                try (PreparedStatement ps = connection.prepareStatement("SELECT LAST_POSITION FROM"
+                        + " PICANTE_SHARED_HEAD WHERE STORE_NAME = ? FOR UPDATE")) {
+                    ps.setString(1, name);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (!rs.next()) {
+                            throw new PicanteStoreException("store '" + name + "' has no shared log head row");
+                        }
+                        head = rs.getLong(1);
+                    }
+                }
+                if (head > appliedPosition) {
+                    applyFrom(db, connection);
+                }
+                List<InputChange> list = changes.apply(db);
+                if (!list.isEmpty()) {
+                    new LogWrite(connection, head + 1).insert(list);
+                    position = head + 1;
+                }
+                if (!join) {
+                    connection.commit();
+                    committed = true;
+                }
+                failure = null;
+            } catch (SQLException | RuntimeException e) {
+                PicanteStoreException refused = refused(e);
+                failure = refused.getMessage();
+                throw refused;
+            } finally {
+                if (join) {
+                    org.springframework.jdbc.datasource.DataSourceUtils.releaseConnection(connection, dataSource);
+                } else {
+                    closeQuietly(connection, !committed);
+                }
+            }
+        }
+    }
+
     private PicanteStoreException refused(Exception e) {
         if (e instanceof PicanteStoreException p) {
             return p;
@@ -408,30 +530,7 @@ public final class SharedChangeLog implements InputChangeGate {
         @Override
         public void commit(List<InputChange> changes) {
             try {
-                byte[] bytes = encode(changes);
-                try (PreparedStatement ps = connection.prepareStatement("INSERT INTO PICANTE_SHARED_LOG (STORE_NAME,"
-                        + " LOG_POSITION, INSTANCE_ID, FORMAT_VERSION, CHANGES, APPENDED_AT) VALUES (?, ?, ?, ?, ?, ?)")) {
-                    ps.setString(1, name);
-                    ps.setLong(2, position);
-                    ps.setString(3, instanceId);
-                    ps.setInt(4, ENTRY_FORMAT);
-                    ps.setBytes(5, bytes);
-                    ps.setTimestamp(6, Timestamp.from(Instant.now()));
-                    ps.executeUpdate();
-                }
-                try (PreparedStatement ps = connection.prepareStatement(
-                        "UPDATE PICANTE_SHARED_HEAD SET LAST_POSITION = ? WHERE STORE_NAME = ?")) {
-                    ps.setLong(1, position);
-                    ps.setString(2, name);
-                    ps.executeUpdate();
-                }
-                if (Boolean.TRUE.equals(postgres)) {
-                    try (PreparedStatement ps = connection.prepareStatement("SELECT pg_notify(?, ?)")) {
-                        ps.setString(1, CHANNEL);
-                        ps.setString(2, name);
-                        ps.execute();
-                    }
-                }
+                insert(changes);
                 connection.commit();
                 done = true;
                 failure = null;
@@ -439,6 +538,34 @@ public final class SharedChangeLog implements InputChangeGate {
                 PicanteStoreException refused = refused(e);
                 failure = refused.getMessage();
                 throw refused;
+            }
+        }
+
+        /** Inserts {@code changes} as the entry at {@link #position} and moves the head; does not commit. */
+        void insert(List<InputChange> changes) throws SQLException {
+            byte[] bytes = encode(changes);
+            try (PreparedStatement ps = connection.prepareStatement("INSERT INTO PICANTE_SHARED_LOG (STORE_NAME,"
+                    + " LOG_POSITION, INSTANCE_ID, FORMAT_VERSION, CHANGES, APPENDED_AT) VALUES (?, ?, ?, ?, ?, ?)")) {
+                ps.setString(1, name);
+                ps.setLong(2, position);
+                ps.setString(3, instanceId);
+                ps.setInt(4, ENTRY_FORMAT);
+                ps.setBytes(5, bytes);
+                ps.setTimestamp(6, Timestamp.from(Instant.now()));
+                ps.executeUpdate();
+            }
+            try (PreparedStatement ps = connection.prepareStatement(
+                    "UPDATE PICANTE_SHARED_HEAD SET LAST_POSITION = ? WHERE STORE_NAME = ?")) {
+                ps.setLong(1, position);
+                ps.setString(2, name);
+                ps.executeUpdate();
+            }
+            if (Boolean.TRUE.equals(postgres)) {
+                try (PreparedStatement ps = connection.prepareStatement("SELECT pg_notify(?, ?)")) {
+                    ps.setString(1, CHANNEL);
+                    ps.setString(2, name);
+                    ps.execute();
+                }
             }
         }
 

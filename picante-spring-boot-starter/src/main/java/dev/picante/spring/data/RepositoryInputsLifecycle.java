@@ -1,0 +1,82 @@
+package dev.picante.spring.data;
+
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+import org.springframework.context.SmartLifecycle;
+
+/**
+ * Reconciles the repository inputs with their tables when the context starts (after the durable store's
+ * lifecycle, which loads the store), and polls version columns if {@code picante.data.poll-interval} is set.
+ * A failed reconciliation fails the startup: serving results of tables known to be out of step is worse.
+ */
+final class RepositoryInputsLifecycle implements SmartLifecycle {
+
+    private static final Log logger = LogFactory.getLog(RepositoryInputsLifecycle.class);
+
+    private final RepositoryInputs inputs;
+    private final PicanteDataProperties properties;
+    private volatile @Nullable ScheduledExecutorService poller;
+    private volatile boolean running;
+    private volatile @Nullable ResyncReport startupReport;
+
+    RepositoryInputsLifecycle(RepositoryInputs inputs, PicanteDataProperties properties) {
+        this.inputs = inputs;
+        this.properties = properties;
+    }
+
+    /** Returns what the startup reconciliation did, or null if it did not run. */
+    @Nullable ResyncReport startupReport() {
+        return startupReport;
+    }
+
+    @Override
+    public void start() {
+        if (properties.isReconcileOnStartup() && !inputs.inputs().isEmpty()) {
+            ResyncReport report = inputs.resync();
+            startupReport = report;
+            logger.info("picante: reconciled repository inputs with their tables: " + report.rowsRead()
+                    + " rows read, " + report.changes() + " changes");
+        }
+        Duration interval = properties.getPollInterval();
+        if (interval != null && !interval.isZero() && !interval.isNegative()) {
+            ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "picante-data-poll");
+                t.setDaemon(true);
+                return t;
+            });
+            executor.scheduleWithFixedDelay(this::pollQuietly, interval.toMillis(), interval.toMillis(),
+                    TimeUnit.MILLISECONDS);
+            poller = executor;
+        }
+        running = true;
+    }
+
+    private void pollQuietly() {
+        try {
+            inputs.poll();
+        } catch (RuntimeException e) {
+            logger.warn("picante: polling the repository inputs' version columns failed; retrying at the next tick",
+                    e);
+        }
+    }
+
+    @Override
+    public void stop() {
+        ScheduledExecutorService executor = poller;
+        if (executor != null) {
+            executor.shutdownNow();
+            poller = null;
+        }
+        running = false;
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+}
