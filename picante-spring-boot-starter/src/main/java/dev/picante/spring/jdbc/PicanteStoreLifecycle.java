@@ -113,7 +113,7 @@ public final class PicanteStoreLifecycle implements SmartLifecycle {
                 t.setDaemon(true);
                 return t;
             });
-            if (appending) {
+            if (appending && interval != null) {
                 Runnable tick = log != null ? () -> maintainQuietly(log) : this::appendQuietly;
                 executor.scheduleWithFixedDelay(tick, interval.toMillis(), interval.toMillis(),
                         TimeUnit.MILLISECONDS);

@@ -185,10 +185,10 @@ final class StoreLease {
         if (owner == null) {
             return;
         }
-        ctx.write("renew the lease", () -> ctx.writeTx.execute(status -> {
-            checkWrite("renewing the lease", timeout);
-            return null;
-        }));
+        ctx.write("renew the lease", () -> {
+            ctx.writeTx.executeWithoutResult(status -> checkWrite("renewing the lease", timeout));
+            return Boolean.TRUE;
+        });
     }
 
     /** Releases the lease, if this store holds it and still owns it. */

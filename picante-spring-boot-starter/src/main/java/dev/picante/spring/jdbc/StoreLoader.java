@@ -216,7 +216,7 @@ final class StoreLoader {
          * Handles a damage of the store: fails under FAIL (or always, for interned values), else reports it
          * and returns normally.
          */
-        void damaged(String where, String problem, @Nullable Exception cause, boolean interned) {
+        void damaged(String where, @Nullable String problem, @Nullable Exception cause, boolean interned) {
             if (ctx.corruptionPolicy == CorruptionPolicy.FAIL || interned) {
                 throw new PicanteStoreException("store '" + ctx.name + "': " + where + " cannot be read: " + problem
                         + (interned ? "; interned values cannot be left out (their ids are referenced elsewhere): "

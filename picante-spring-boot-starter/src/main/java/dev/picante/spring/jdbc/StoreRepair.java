@@ -112,7 +112,7 @@ final class StoreRepair {
             list.add(new ManifestSection(name, s[0], s[1], s[2], s[3] == null ? "" : s[3], s[4] == null ? "" : s[4],
                     records, crcs));
         }
-        Object[] m = meta.get("m");
+        Object[] m = java.util.Objects.requireNonNull(meta.get("m"), "the metadata row");
         byte[] manifest = StoreFormat.writeManifest(new Manifest((Long) m[0], (Long) m[1], (Long) m[2], list));
         jdbc.update("UPDATE PICANTE_METADATA SET MANIFEST = ? WHERE STORE_NAME = ?", manifest, store);
     }
