@@ -30,7 +30,7 @@ class StatusController {
     @GetMapping(path = "/status", produces = MediaType.TEXT_HTML_VALUE)
     String status() {
         StringBuilder html = new StringBuilder();
-        Layout.open(html, "Status", new DocsQueries.Navigation(List.of()), "");
+        Layout.open(html, "Status", "");
         html.append("<h1>Status</h1><p>Database <code>").append(HtmlUtils.htmlEscape(database.name()))
                 .append("</code> at revision ").append(database.revision().value()).append(".</p>");
         EditLog.Edit edit = log.last();
