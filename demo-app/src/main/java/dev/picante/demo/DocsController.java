@@ -59,7 +59,7 @@ class DocsController {
         StringBuilder html = new StringBuilder();
         Layout.open(html, "Empty site", "");
         html.append("<h1>No pages yet</h1><p>Add Markdown files to <code>")
-                .append(HtmlUtils.htmlEscape(store.root().toString()))
+                .append(HtmlUtils.htmlEscape(store.root().toString(), "UTF-8"))
                 .append("</code> or <code>PUT /api/pages/{path}</code> with a <code>text/markdown</code> body.</p>");
         return ResponseEntity.ok(html.append(Layout.close()).toString());
     }
@@ -103,12 +103,12 @@ class DocsController {
     String search(@RequestParam(defaultValue = "") String q) {
         StringBuilder html = new StringBuilder();
         Layout.open(html, "Search", docs.navigationHtml(""));
-        html.append("<h1>Search: ").append(HtmlUtils.htmlEscape(q)).append("</h1>");
+        html.append("<h1>Search: ").append(HtmlUtils.htmlEscape(q, "UTF-8")).append("</h1>");
         List<String> found = search(Markdown.terms(q));
         html.append("<p>").append(found.size()).append(" pages contain every word.</p><ul>");
         for (String path : found) {
             html.append("<li><a href=\"").append(SitePaths.url(path)).append("\">")
-                    .append(HtmlUtils.htmlEscape(docs.title(path))).append("</a></li>");
+                    .append(HtmlUtils.htmlEscape(docs.title(path), "UTF-8")).append("</a></li>");
         }
         return html.append("</ul>").append(Layout.close()).toString();
     }
@@ -214,7 +214,7 @@ class DocsController {
 
     private static ResponseEntity<String> notFound(String page) {
         return ResponseEntity.status(HttpStatus.NOT_FOUND).contentType(MediaType.TEXT_HTML)
-                .body("<!DOCTYPE html><title>Not found</title><p>No page <code>" + HtmlUtils.htmlEscape(page)
+                .body("<!DOCTYPE html><title>Not found</title><p>No page <code>" + HtmlUtils.htmlEscape(page, "UTF-8")
                         + "</code>. <a href=\"/\">Home</a></p>");
     }
 

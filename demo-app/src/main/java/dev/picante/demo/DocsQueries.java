@@ -148,11 +148,11 @@ public class DocsQueries {
                 String sub = child.substring(0, child.length() - 1);
                 html.append("<li class=\"folder\" data-folder=\"");
                 SitePaths.appendEncoded(html, sub);
-                html.append("\"><a href=\"").append(SitePaths.url(landing(sub))).append("\">")
-                        .append(HtmlUtils.htmlEscape(SitePaths.name(sub))).append("/</a></li>");
+                html.append("\"><a class=\"folder\" href=\"").append(SitePaths.url(landing(sub))).append("\">")
+                        .append(HtmlUtils.htmlEscape(SitePaths.name(sub), "UTF-8")).append("/</a></li>");
             } else {
                 html.append("<li><a href=\"").append(SitePaths.url(child)).append("\">")
-                        .append(HtmlUtils.htmlEscape(title(child))).append("</a></li>");
+                        .append(HtmlUtils.htmlEscape(title(child), "UTF-8")).append("</a></li>");
             }
         }
         return new FolderNavigation(html.append("</ul>").toString(), ordered.isEmpty() ? "" : landingOf(ordered.get(0)));
@@ -169,34 +169,43 @@ public class DocsQueries {
             return new FolderNavigation("", "");
         }
         List<Markdown.SummaryEntry> entries = Markdown.summary(SUMMARY, pages.require(SUMMARY));
-        StringBuilder html = new StringBuilder(64 * entries.size() + 16);
-        int depth = -1;
+        StringBuilder html = new StringBuilder(64 * entries.size() + 16).append("<ul>");
         String first = "";
+        int depth = 0;
+        boolean open = false;
         for (Markdown.SummaryEntry entry : entries) {
-            while (depth < entry.depth()) {
-                html.append(depth < 0 ? "<ul>" : "<ul class=\"chapters\">");
+            int level = open ? Math.min(entry.depth(), depth + 1) : 0;
+            if (open && level > depth) {
+                html.append("<ul class=\"chapters\">");
                 depth++;
-            }
-            while (depth > entry.depth()) {
-                html.append("</ul>");
-                depth--;
+            } else if (open) {
+                html.append("</li>");
+                for (; depth > level; depth--) {
+                    html.append("</ul></li>");
+                }
             }
             if (entry.path() != null) {
                 if (first.isEmpty()) {
                     first = entry.path();
                 }
                 html.append("<li><a href=\"").append(SitePaths.url(entry.path())).append("\">")
-                        .append(HtmlUtils.htmlEscape(entry.title())).append("</a></li>");
+                        .append(HtmlUtils.htmlEscape(entry.title(), "UTF-8")).append("</a>");
+            } else if (entry.part()) {
+                html.append("<li class=\"part\">").append(HtmlUtils.htmlEscape(entry.title(), "UTF-8"));
             } else if (entry.title().isEmpty()) {
-                html.append("<li class=\"separator\"><hr></li>");
+                html.append("<li class=\"separator\"><hr>");
             } else {
-                html.append("<li class=\"part\">").append(HtmlUtils.htmlEscape(entry.title())).append("</li>");
+                html.append("<li class=\"draft\">").append(HtmlUtils.htmlEscape(entry.title(), "UTF-8"));
             }
+            open = true;
         }
-        while (depth >= 0) {
-            html.append("</ul>");
-            depth--;
+        if (open) {
+            html.append("</li>");
         }
+        for (; depth > 0; depth--) {
+            html.append("</ul></li>");
+        }
+        html.append("</ul>");
         return new FolderNavigation(html.toString(), first);
     }
 
@@ -317,13 +326,13 @@ public class DocsQueries {
             html.append("<ul>");
             for (String source : backlinks) {
                 html.append("<li><a href=\"").append(SitePaths.url(source)).append("\">")
-                        .append(HtmlUtils.htmlEscape(title(source))).append("</a></li>");
+                        .append(HtmlUtils.htmlEscape(title(source), "UTF-8")).append("</a></li>");
             }
             html.append("</ul>");
         }
         List<String> broken = brokenLinks(path).paths();
         if (!broken.isEmpty()) {
-            html.append("<p class=\"broken-note\">Broken links: ").append(HtmlUtils.htmlEscape(String.join(", ", broken)))
+            html.append("<p class=\"broken-note\">Broken links: ").append(HtmlUtils.htmlEscape(String.join(", ", broken), "UTF-8"))
                     .append("</p>");
         }
         html.append("</aside>\n</main>\n");

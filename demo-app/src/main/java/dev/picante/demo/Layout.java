@@ -33,7 +33,7 @@ final class Layout {
     /** Appends the document's head, header and navigation (HTML, see {@link DocsQueries#navigationHtml}), and opens {@code <main>}. */
     static void open(StringBuilder html, String title, String navigation) {
         html.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>")
-                .append(HtmlUtils.htmlEscape(title)).append(" · picante docs</title><style>").append(STYLE)
+                .append(HtmlUtils.htmlEscape(title, "UTF-8")).append(" · picante docs</title><style>").append(STYLE)
                 .append("</style></head>\n<body>\n<header><a href=\"/\">picante docs</a>")
                 .append("<a href=\"/status\">status</a><a href=\"/actuator/picante\">actuator</a>")
                 .append("<form action=\"/search\"><input name=\"q\" placeholder=\"search\" aria-label=\"search\"></form>")

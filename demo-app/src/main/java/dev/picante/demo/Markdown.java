@@ -186,7 +186,7 @@ public final class Markdown {
         StringBuilder out = new StringBuilder(html);
         for (String target : broken) {
             String href = "<a href=\"" + SitePaths.url(target);
-            String mark = " class=\"broken\" title=\"no page " + HtmlUtils.htmlEscape(target) + "\"";
+            String mark = " class=\"broken\" title=\"no page " + HtmlUtils.htmlEscape(target, "UTF-8") + "\"";
             for (int at = out.indexOf(href); at >= 0; at = out.indexOf(href, at + 1)) {
                 int end = at + href.length();
                 if (end < out.length() && (out.charAt(end) == '"' || out.charAt(end) == '#')) {
@@ -289,8 +289,15 @@ public final class Markdown {
         return dot > 0 && dot < name.length() - 1 && MediaTypeFactory.getMediaType(name).isPresent();
     }
 
-    /** One entry of an mdBook {@code SUMMARY.md}: a chapter (with or without a page), a part title or a separator. */
-    public record SummaryEntry(int depth, String title, @Nullable String path) {
+    /**
+     * One entry of an mdBook {@code SUMMARY.md}.
+     *
+     * @param depth 0 at the top level, one more per nested list
+     * @param title the chapter's link text or the part's title; {@code ""} for a separator
+     * @param path the chapter's page, {@code null} for a draft chapter, a part title or a separator
+     * @param part whether it is a part title
+     */
+    public record SummaryEntry(int depth, String title, @Nullable String path, boolean part) {
     }
 
     /**
@@ -305,7 +312,7 @@ public final class Markdown {
         for (Node node = document.getFirstChild(); node != null; node = node.getNext()) {
             if (node instanceof Heading heading) {
                 if (!first) {
-                    entries.add(new SummaryEntry(0, TEXT.render(heading).strip(), null));
+                    entries.add(new SummaryEntry(0, plainText(heading), null, true));
                 }
             } else if (node instanceof Paragraph) {
                 for (Node child = node.getFirstChild(); child != null; child = child.getNext()) {
@@ -316,7 +323,7 @@ public final class Markdown {
             } else if (node instanceof BulletList || node instanceof OrderedList) {
                 list(from, node, 0, entries);
             } else if (node instanceof ThematicBreak) {
-                entries.add(new SummaryEntry(0, "", null));
+                entries.add(new SummaryEntry(0, "", null, false));
             }
             first = false;
         }
@@ -334,7 +341,7 @@ public final class Markdown {
                     if (inline instanceof Link link) {
                         entries.add(entry(from, depth, link));
                     } else if (inline != null) {
-                        entries.add(new SummaryEntry(depth, TEXT.render(block).strip(), null));
+                        entries.add(new SummaryEntry(depth, plainText(block), null, false));
                     }
                 } else if (block instanceof BulletList || block instanceof OrderedList) {
                     list(from, block, depth + 1, entries);
@@ -345,7 +352,28 @@ public final class Markdown {
 
     private static SummaryEntry entry(String from, int depth, Link link) {
         Target target = resolve(from, link.getDestination());
-        String title = TEXT.render(link).strip();
-        return new SummaryEntry(depth, title, target != null && target.page() ? target.path() : null);
+        return new SummaryEntry(depth, plainText(link), target != null && target.page() ? target.path() : null, false);
+    }
+
+    /** The text of a node's inline content, without markup. */
+    private static String plainText(Node node) {
+        StringBuilder text = new StringBuilder();
+        node.accept(new AbstractVisitor() {
+            @Override
+            public void visit(org.commonmark.node.Text literal) {
+                text.append(literal.getLiteral());
+            }
+
+            @Override
+            public void visit(org.commonmark.node.Code code) {
+                text.append(code.getLiteral());
+            }
+
+            @Override
+            public void visit(org.commonmark.node.SoftLineBreak lineBreak) {
+                text.append(' ');
+            }
+        });
+        return text.toString().strip();
     }
 }
