@@ -91,6 +91,10 @@ class DocsController {
                         .eTag("\"" + version + "\"").body(body);
             }
         }
+        String readme = docs.readme(page);
+        if (readme != null) {
+            return redirect(readme);
+        }
         for (String suffix : List.of(".html", ".htm", ".md")) {
             if (page.endsWith(suffix) && docs.exists(page.substring(0, page.length() - suffix.length()))) {
                 return redirect(page.substring(0, page.length() - suffix.length()));

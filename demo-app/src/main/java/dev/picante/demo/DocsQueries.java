@@ -89,7 +89,7 @@ public class DocsQueries {
         log.computed("brokenLinks", path);
         List<String> broken = new ArrayList<>();
         for (String target : links(path).paths()) {
-            if (!exists(target)) {
+            if (!exists(target) && readme(target) == null) {
                 broken.add(target);
             }
         }
@@ -216,7 +216,8 @@ public class DocsQueries {
         Map<String, List<String>> incoming = new TreeMap<>();
         for (String source : paths()) {
             for (String target : links(source).paths()) {
-                incoming.computeIfAbsent(target, t -> new ArrayList<>(2)).add(source);
+                String readme = exists(target) ? null : readme(target);
+                incoming.computeIfAbsent(readme == null ? target : readme, t -> new ArrayList<>(2)).add(source);
             }
         }
         return new LinkGraph(incoming);
@@ -372,6 +373,18 @@ public class DocsQueries {
 
     private String landingOf(String child) {
         return child.endsWith("/") ? landing(child.substring(0, child.length() - 1)) : child;
+    }
+
+    /**
+     * For a link to a folder's {@code index} page, the folder's {@code README} page if it exists: mdBook serves a
+     * {@code README.md} as the folder's {@code index.html}. {@code null} otherwise.
+     */
+    public @Nullable String readme(String target) {
+        if (!target.equals("index") && !target.endsWith("/index")) {
+            return null;
+        }
+        String readme = target.substring(0, target.length() - "index".length()) + "README";
+        return exists(readme) ? readme : null;
     }
 
     private @Nullable String indexPage(String folder) {

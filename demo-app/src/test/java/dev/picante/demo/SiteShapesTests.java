@@ -72,7 +72,8 @@ class SiteShapesTests {
 
         @Test
         void htmlMdAndFolderLinksWithAnchorsArePageLinks() throws Exception {
-            assertThat(docs.links("README").paths()).containsExactly("guide/getting-started", "reference/index");
+            assertThat(docs.links("README").paths())
+                    .containsExactly("guide/getting-started", "reference/index", "appendix/index");
             assertThat(docs.links("guide/getting-started").paths())
                     .containsExactly("guide/installing", "README", "guide/nowhere");
             assertThat(docs.links("guide/installing").paths()).containsExactly("guide/getting-started", "README");
@@ -87,10 +88,12 @@ class SiteShapesTests {
         @Test
         void backlinksCountEveryFormOfLink() {
             assertThat(docs.backlinks("README").paths())
-                    .containsExactlyInAnyOrder("SUMMARY", "guide/getting-started", "guide/installing");
+                    .containsExactlyInAnyOrder("SUMMARY", "guide/getting-started", "guide/installing", "appendix/README");
             assertThat(docs.backlinks("guide/installing").paths())
                     .containsExactlyInAnyOrder("SUMMARY", "guide/getting-started");
             assertThat(docs.backlinks("reference/index").paths()).containsExactlyInAnyOrder("SUMMARY", "README");
+            // mdBook serves a folder's README.md as its index.html: a link to the folder counts for the README.
+            assertThat(docs.backlinks("appendix/README").paths()).containsExactly("README");
         }
 
         @Test
@@ -123,6 +126,9 @@ class SiteShapesTests {
             HttpResponse<String> guide = get(context, "/docs/guide/");
             assertThat(guide.statusCode()).isEqualTo(302);
             assertThat(guide.headers().firstValue("Location")).hasValue("/docs/guide/getting-started");
+            HttpResponse<String> appendix = get(context, "/docs/appendix/index");
+            assertThat(appendix.statusCode()).isEqualTo(302);
+            assertThat(appendix.headers().firstValue("Location")).hasValue("/docs/appendix/README");
             assertThat(get(context, "/docs/guide/nowhere").statusCode()).isEqualTo(404);
             assertThat(get(context, "/docs/img/nothing.png").statusCode()).isEqualTo(404);
         }
