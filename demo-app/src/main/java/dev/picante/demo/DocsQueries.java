@@ -38,6 +38,8 @@ public class DocsQueries {
     public static final String SITE = "all";
     /** The key of the {@code site} input that lists the other files (images and such). */
     public static final String FILES = "files";
+    /** How many pages a folder's navigation lists one by one; a larger folder's pages are grouped. */
+    public static final int GROUP = 100;
     /** The page whose lists order the navigation of an mdBook book. */
     public static final String SUMMARY = "SUMMARY";
 
@@ -76,17 +78,16 @@ public class DocsQueries {
         return new Paths(parse(path).links());
     }
 
-    /** Whether a page exists. */
-    @QueryFunction
-    public Boolean exists(String path) {
-        log.computed("exists", path);
+    /** Whether a page exists (a binary search in the {@code site} input; not memoized, as it costs less than a memo). */
+    public boolean exists(String path) {
         return Collections.binarySearch(paths(), path) >= 0;
     }
 
-    /** The pages this page links to that do not exist. */
-    @QueryFunction
+    /**
+     * The pages this page links to that do not exist. Not memoized: nothing memoized reads it, and it is a few
+     * binary searches per page when the page is served.
+     */
     public Paths brokenLinks(String path) {
-        log.computed("brokenLinks", path);
         List<String> broken = new ArrayList<>();
         for (String target : links(path).paths()) {
             if (!exists(target) && readme(target) == null) {
@@ -99,25 +100,27 @@ public class DocsQueries {
     /**
      * The navigation of one folder ({@code ""} for the top level), as HTML: its pages and its subfolders (one
      * line each, to be opened by {@link #navigationHtml}). Ordered by the folder's {@code index} (or {@code
-     * README}) page when it links to them, the others after it by path.
+     * README}) page when it links to them, the others after it by path. A folder of more than {@value #GROUP}
+     * pages lists them in groups by their first character, each group a line to be opened ({@link
+     * #navigationGroup}).
      */
     @QueryFunction
     public FolderNavigation navigation(String folder) {
         log.computed("navigation", folder);
         List<String> all = paths();
-        String prefix = folder.isEmpty() ? "" : folder + "/";
+        String prefix = prefix(folder);
         List<String> children = new ArrayList<>();
-        Set<String> folders = new LinkedHashSet<>();
+        int pageCount = 0;
         int i = lowerBound(all, prefix);
         while (i < all.size() && all.get(i).startsWith(prefix)) {
             String rest = all.get(i).substring(prefix.length());
             int slash = rest.indexOf('/');
             if (slash < 0) {
                 children.add(all.get(i));
+                pageCount++;
                 i++;
             } else {
                 String sub = prefix + rest.substring(0, slash);
-                folders.add(sub);
                 children.add(sub + "/");
                 i = lowerBound(all, sub + "0"); // '0' follows '/': the first path after the subfolder's
             }
@@ -132,7 +135,7 @@ public class DocsQueries {
                 }
                 int slash = target.indexOf('/', prefix.length());
                 String child = slash < 0 ? target : target.substring(0, slash + 1);
-                if (!ordered.contains(child) && children.contains(child)) {
+                if (!ordered.contains(child) && (pageCount <= GROUP || slash >= 0) && children.contains(child)) {
                     ordered.add(child);
                 }
             }
@@ -142,7 +145,8 @@ public class DocsQueries {
         rest.sort((a, b) -> Boolean.compare(a.endsWith("/"), b.endsWith("/")) != 0
                 ? Boolean.compare(a.endsWith("/"), b.endsWith("/")) : a.compareTo(b));
         ordered.addAll(rest);
-        StringBuilder html = new StringBuilder(64 * ordered.size() + 16).append("<ul>");
+        StringBuilder html = new StringBuilder(64 * Math.min(ordered.size(), 200) + 16).append("<ul>");
+        String group = null;
         for (String child : ordered) {
             if (child.endsWith("/")) {
                 String sub = child.substring(0, child.length() - 1);
@@ -150,12 +154,54 @@ public class DocsQueries {
                 SitePaths.appendEncoded(html, sub);
                 html.append("\"><a class=\"folder\" href=\"").append(SitePaths.url(landing(sub))).append("\">")
                         .append(HtmlUtils.htmlEscape(SitePaths.name(sub), "UTF-8")).append("/</a></li>");
+            } else if (pageCount > GROUP && !child.equals(index)) {
+                String initial = initial(child);
+                if (!initial.equals(group)) {
+                    group = initial;
+                    html.append("<li class=\"group\" data-group=\"");
+                    SitePaths.appendEncoded(html, prefix + initial);
+                    html.append("\"><a class=\"group\" href=\"").append(SitePaths.url(child)).append("\">")
+                            .append(HtmlUtils.htmlEscape(initial, "UTF-8")).append("&hellip;</a></li>");
+                }
             } else {
-                html.append("<li><a href=\"").append(SitePaths.url(child)).append("\">")
-                        .append(HtmlUtils.htmlEscape(title(child), "UTF-8")).append("</a></li>");
+                appendPage(html, child);
             }
         }
         return new FolderNavigation(html.append("</ul>").toString(), ordered.isEmpty() ? "" : landingOf(ordered.get(0)));
+    }
+
+    /**
+     * The pages of a large folder whose names start with {@code initial} (a group of {@link #navigation}), as an
+     * HTML list.
+     */
+    @QueryFunction
+    public String navigationGroup(String folder, String initial) {
+        log.computed("navigationGroup", folder + " " + initial);
+        List<String> all = paths();
+        String prefix = prefix(folder) + initial;
+        StringBuilder html = new StringBuilder(4096).append("<ul>");
+        String index = indexPage(folder);
+        for (int i = lowerBound(all, prefix); i < all.size() && all.get(i).startsWith(prefix); i++) {
+            String path = all.get(i);
+            if (path.indexOf('/', prefix.length()) < 0 && !path.equals(index)) {
+                appendPage(html, path);
+            }
+        }
+        return html.append("</ul>").toString();
+    }
+
+    private void appendPage(StringBuilder html, String path) {
+        html.append("<li><a href=\"").append(SitePaths.url(path)).append("\">")
+                .append(HtmlUtils.htmlEscape(title(path), "UTF-8")).append("</a></li>");
+    }
+
+    private static String prefix(String folder) {
+        return folder.isEmpty() ? "" : folder + "/";
+    }
+
+    private static String initial(String path) {
+        String name = SitePaths.name(path);
+        return name.substring(0, name.offsetByCodePoints(0, 1));
     }
 
     /**
@@ -223,10 +269,8 @@ public class DocsQueries {
         return new LinkGraph(incoming);
     }
 
-    /** The pages that link to this page (who links here). */
-    @QueryFunction
+    /** The pages that link to this page (who links here): a lookup in the memoized {@link #linkGraph}. */
     public Paths backlinks(String path) {
-        log.computed("backlinks", path);
         List<String> sources = linkGraph().incoming().get(path);
         return sources == null ? Paths.NONE : new Paths(sources);
     }
@@ -297,6 +341,15 @@ public class DocsQueries {
                     html.insert(end, navigation(open).html());
                     from = end;
                 } while (slash >= 0);
+            }
+            if (exists(current)) {
+                StringBuilder marker = new StringBuilder("<li class=\"group\" data-group=\"");
+                SitePaths.appendEncoded(marker, prefix(folder) + initial(current));
+                int at = html.indexOf(marker.append('"').toString());
+                if (at >= 0) {
+                    html.insert(at + "<li class=\"group".length(), " open");
+                    html.insert(html.indexOf("</li>", at), navigationGroup(folder, initial(current)));
+                }
             }
         }
         if (!current.isEmpty()) {

@@ -62,11 +62,11 @@ public final class ReferenceSite {
     }
 
     private static String name(String folder, int i) {
-        // One page in 50 has an odd name; the others are command-like names, unique within the folder.
+        // One page in 50 has an odd name; the others are two words, unique within the folder.
         if (i % 50 == 7) {
             return ODD[(i / 50) % ODD.length] + (i / 50 >= ODD.length ? "-" + i : "");
         }
-        return folder.charAt(0) + "cmd-" + i;
+        return WORDS[i % WORDS.length] + "-" + WORDS[(i / WORDS.length) % WORDS.length] + (folder.equals("common") ? "" : "-" + folder.charAt(0));
     }
 
     /** Returns the Markdown text of every page, by path (in generation order), from {@code seed}. */
