@@ -17,7 +17,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  * Run in a JVM of its own by {@link LargeSiteTests}: serves the folder given as the first argument with the
  * durable store in the H2 file given as the second, requests every page over HTTP (every n-th page, n the third
  * argument; each must answer 200 with its title), then prints {@code heap-after-gc=<bytes>} (used heap after a full GC, the application still running)
- * and closes the application, which saves the store.
+ * and closes the application, which saves the store if the fourth argument is {@code true}.
  */
 final class LargeSiteCrawl {
 
@@ -28,9 +28,10 @@ final class LargeSiteCrawl {
         Path docs = Path.of(args[0]);
         String database = "jdbc:h2:file:" + args[1];
         int stride = Integer.parseInt(args[2]);
+        boolean save = Boolean.parseBoolean(args[3]);
         long started = System.nanoTime();
         ConfigurableApplicationContext context = DemoContexts.start(WebApplicationType.SERVLET, docs, database,
-                "demo.docs.samples=false", "logging.level.root=WARN");
+                "demo.docs.samples=false", "logging.level.root=WARN", "picante.store.save-on-shutdown=" + save);
         try {
             System.out.println("started-ms=" + (System.nanoTime() - started) / 1_000_000);
             int port = ((WebServerApplicationContext) context).getWebServer().getPort();
