@@ -16,7 +16,8 @@ import org.springframework.context.ConfigurableApplicationContext;
 /**
  * Run in a JVM of its own by {@link LargeSiteTests}: serves the folder given as the first argument with the
  * durable store in the H2 file given as the second, requests every page over HTTP (every n-th page, n the third
- * argument; each must answer 200 with its title), then prints {@code heap-after-gc=<bytes>} (used heap after a full GC, the application still running)
+ * argument; each must answer 200 with its title), then prints {@code heap-after-gc=<bytes>} (used heap after a
+ * full GC, the application still running)
  * and closes the application, which saves the store if the fourth argument is {@code true}.
  */
 final class LargeSiteCrawl {
