@@ -6,7 +6,10 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-/** The site's inputs: {@code pages} (path to Markdown text) and {@code site} (the list of page paths). */
+/**
+ * The site's inputs: {@code pages} (path to Markdown text), {@code files} (path of another file of the folder, such
+ * as an image, to its version) and {@code site} (the lists of page paths and of file paths).
+ */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(DocsProperties.class)
 class DocsConfiguration {
@@ -14,6 +17,11 @@ class DocsConfiguration {
     @Bean
     Input<String, String> pages(PicanteViews views) {
         return views.input("pages", String.class, String.class);
+    }
+
+    @Bean
+    Input<String, String> files(PicanteViews views) {
+        return views.input("files", String.class, String.class);
     }
 
     @Bean

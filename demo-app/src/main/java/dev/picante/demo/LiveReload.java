@@ -16,8 +16,8 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 /**
- * Live reload over server-sent events. A tab showing page {@code p} subscribes with the version of the HTML it
- * shows (the hash of {@code page(p)}); after every write the hub computes {@code page(p)} again for each
+ * Live reload over server-sent events. A tab showing page {@code p} subscribes with the version of what it shows
+ * (the hash of {@code page(p)} and of its images' versions); after every write the hub computes it again for each
  * subscribed page (incrementally: unaffected pages are reused) and sends {@code reload} to the tabs whose page
  * changed, and only to them. Thread-safe; checks run on one background thread, coalesced.
  */
@@ -40,9 +40,21 @@ public class LiveReload {
         this.docs = docs;
     }
 
-    /** Returns the version of page {@code path} now: the hash of its HTML, or 0 if it does not exist. */
+    /**
+     * Returns the version of page {@code path} now: the hash of its HTML and of the versions of the files its images
+     * show (so editing an image reloads the pages showing it), or 0 if it does not exist.
+     */
     public int version(String path) {
-        return docs.exists(path) ? docs.page(path).hashCode() : 0;
+        return docs.exists(path) ? version(path, docs.page(path)) : 0;
+    }
+
+    /** Returns the version of page {@code path} whose HTML is {@code html}. */
+    public int version(String path, String html) {
+        int version = html.hashCode();
+        for (String image : docs.parse(path).images()) {
+            version = 31 * version + java.util.Objects.hashCode(docs.fileVersion(image));
+        }
+        return version;
     }
 
     /** Subscribes a tab showing {@code path} at {@code version}; it is told to reload when that changes. */

@@ -6,25 +6,35 @@ import java.util.Deque;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.commonmark.ext.heading.anchor.HeadingAnchorExtension;
 import org.commonmark.node.AbstractVisitor;
+import org.commonmark.node.BulletList;
 import org.commonmark.node.Heading;
+import org.commonmark.node.Image;
 import org.commonmark.node.Link;
+import org.commonmark.node.ListItem;
 import org.commonmark.node.Node;
+import org.commonmark.node.OrderedList;
+import org.commonmark.node.Paragraph;
+import org.commonmark.node.ThematicBreak;
 import org.commonmark.parser.Parser;
 import org.commonmark.renderer.html.HtmlRenderer;
 import org.commonmark.renderer.text.TextContentRenderer;
+import org.jspecify.annotations.Nullable;
+import org.springframework.http.MediaTypeFactory;
+import org.springframework.web.util.HtmlUtils;
 
 /**
- * The site's Markdown rules, with commonmark-java: parsing, a page's title (its first level-1 heading), its
- * links to other pages (relative {@code .md} links resolved to page paths), its words for search, and its
- * HTML (links rewritten to {@code /docs/...}, links to missing pages marked {@code class="broken"}). Pure
- * functions: the query functions in {@link DocsQueries} call them. Thread-safe.
+ * The site's Markdown rules, with commonmark-java. {@link #parse} reads a page once and gives everything the site
+ * needs from it: its title (front matter {@code title:}, else its first heading of any level, else its file name),
+ * the pages it links to, the files its images show, its words for search and its HTML. Links are resolved as an
+ * mdBook or a plain Markdown folder writes them: {@code x.md}, {@code x.html}, {@code x} and {@code x/} (the
+ * folder's {@code index}), with or without {@code #anchor}, relative or root-relative, percent-encoded or not.
+ * Pure functions, thread-safe.
  */
 public final class Markdown {
 
@@ -32,48 +42,116 @@ public final class Markdown {
     private static final TextContentRenderer TEXT = TextContentRenderer.builder().build();
     private static final Pattern WORD = Pattern.compile("[\\p{L}\\p{N}]+");
     private static final Pattern SCHEME = Pattern.compile("^[a-zA-Z][a-zA-Z0-9+.-]*:");
-    private static final Pattern PAGE_PATH = Pattern.compile("[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*");
 
     private Markdown() {
     }
 
-    /** Parses a page's Markdown text. */
-    public static Node parse(String text) {
-        return PARSER.parse(text);
-    }
-
-    /** Returns the text of the first level-1 heading, else the last segment of {@code path}. */
-    public static String title(Node document, String path) {
-        for (Node node = document.getFirstChild(); node != null; node = node.getNext()) {
-            if (node instanceof Heading heading && heading.getLevel() == 1) {
-                String text = TEXT.render(heading).strip();
-                if (!text.isEmpty()) {
-                    return text;
-                }
-            }
-        }
-        return path.substring(path.lastIndexOf('/') + 1);
-    }
-
-    /** Returns the pages {@code document} links to, resolved against {@code path}, in order, without repeats. */
-    public static List<String> links(Node document, String path) {
-        Set<String> targets = new LinkedHashSet<>();
+    /**
+     * Parses page {@code path} once: title, links, images, words and HTML. In the HTML, links to pages point at
+     * their {@link SitePaths#url URL} (anchor kept), images and links to files at the file's URL, headings have
+     * ids; links to missing pages are marked later, by {@link #markBroken}.
+     */
+    public static DocsQueries.Parsed parse(String path, String text) {
+        int bodyStart = frontMatterEnd(text);
+        String frontTitle = bodyStart > 0 ? frontMatterTitle(text, bodyStart) : null;
+        Node document = PARSER.parse(bodyStart > 0 ? text.substring(bodyStart) : text);
+        Set<String> links = new LinkedHashSet<>();
+        Set<String> images = new LinkedHashSet<>();
+        Heading[] firstHeading = new Heading[1];
         document.accept(new AbstractVisitor() {
             @Override
+            public void visit(Heading heading) {
+                if (firstHeading[0] == null) {
+                    firstHeading[0] = heading;
+                }
+                visitChildren(heading);
+            }
+
+            @Override
             public void visit(Link link) {
-                resolve(path, link.getDestination()).ifPresent(targets::add);
+                Target target = resolve(path, link.getDestination());
+                if (target != null && target.page()) {
+                    links.add(target.path());
+                }
                 visitChildren(link);
             }
+
+            @Override
+            public void visit(Image image) {
+                Target target = resolve(path, image.getDestination());
+                if (target != null && !target.page()) {
+                    images.add(target.path());
+                }
+                visitChildren(image);
+            }
         });
-        return List.copyOf(targets);
+        String title = frontTitle;
+        if (title == null && firstHeading[0] != null) {
+            String heading = TEXT.render(firstHeading[0]).strip();
+            title = heading.isEmpty() ? null : heading;
+        }
+        if (title == null) {
+            title = SitePaths.name(path);
+        }
+        String words = String.join(" ", terms(TEXT.render(document)));
+        return new DocsQueries.Parsed(title, List.copyOf(links), List.copyOf(images), words, html(document, path));
     }
 
-    /** Returns the distinct lower-case words of the page's text, sorted. */
-    public static Set<String> words(Node document) {
-        return terms(TEXT.render(document));
+    private static String html(Node document, String path) {
+        HtmlRenderer renderer = HtmlRenderer.builder()
+                .extensions(List.of(HeadingAnchorExtension.create()))
+                .attributeProviderFactory(context -> (node, tagName, attributes) -> {
+                    if (node instanceof Link link) {
+                        Target target = resolve(path, link.getDestination());
+                        if (target != null) {
+                            attributes.put("href", SitePaths.url(target.path()) + target.fragment());
+                        }
+                    } else if (node instanceof Image image) {
+                        Target target = resolve(path, image.getDestination());
+                        if (target != null && !target.page()) {
+                            attributes.put("src", SitePaths.url(target.path()));
+                        }
+                    }
+                })
+                .build();
+        return renderer.render(document);
     }
 
-    /** Splits text into the lower-case words search matches: runs of letters and digits. */
+    /** Returns where the front matter ({@code ---} lines) ends, or 0 if the text has none. */
+    private static int frontMatterEnd(String text) {
+        if (!text.startsWith("---\n") && !text.startsWith("---\r\n")) {
+            return 0;
+        }
+        int line = text.indexOf('\n') + 1;
+        while (line < text.length()) {
+            int end = text.indexOf('\n', line);
+            String content = (end < 0 ? text.substring(line) : text.substring(line, end)).strip();
+            if (content.equals("---") || content.equals("...")) {
+                return end < 0 ? text.length() : end + 1;
+            }
+            if (end < 0) {
+                break;
+            }
+            line = end + 1;
+        }
+        return 0;
+    }
+
+    private static @Nullable String frontMatterTitle(String text, int end) {
+        for (String line : text.substring(0, end).split("\r?\n")) {
+            if (line.startsWith("title:")) {
+                String title = line.substring("title:".length()).strip();
+                if (title.length() >= 2 && (title.startsWith("\"") && title.endsWith("\"")
+                        || title.startsWith("'") && title.endsWith("'"))) {
+                    title = title.substring(1, title.length() - 1).strip();
+                }
+                return title.isEmpty() ? null : title;
+            }
+        }
+        return null;
+    }
+
+    /** Splits text into the lower-case words search matches: runs of letters and digits, sorted, distinct. */
     public static Set<String> terms(String text) {
         Set<String> words = new TreeSet<>();
         Matcher matcher = WORD.matcher(text);
@@ -83,80 +161,219 @@ public final class Markdown {
         return words;
     }
 
-    /**
-     * Renders the page's HTML: links to pages point at {@code /docs/<page>}, those to a page in {@code broken}
-     * get {@code class="broken"}; headings get ids.
-     */
-    public static String render(Node document, String path, Set<String> broken) {
-        HtmlRenderer renderer = HtmlRenderer.builder()
-                .extensions(List.of(HeadingAnchorExtension.create()))
-                .attributeProviderFactory(context -> (node, tagName, attributes) -> {
-                    if (node instanceof Link link) {
-                        String destination = link.getDestination();
-                        resolve(path, destination).ifPresent(target -> {
-                            int hash = destination.indexOf('#');
-                            attributes.put("href", "/docs/" + target + (hash >= 0 ? destination.substring(hash) : ""));
-                            if (broken.contains(target)) {
-                                attributes.put("class", "broken");
-                                attributes.put("title", "no page " + target);
-                            }
-                        });
-                    }
-                })
-                .build();
-        return renderer.render(document);
+    /** Returns whether {@code words} (distinct words separated by one space, as {@link #parse} gives) has {@code term}. */
+    public static boolean containsWord(String words, String term) {
+        if (term.isEmpty()) {
+            return false;
+        }
+        for (int at = words.indexOf(term); at >= 0; at = words.indexOf(term, at + 1)) {
+            int end = at + term.length();
+            if ((at == 0 || words.charAt(at - 1) == ' ') && (end == words.length() || words.charAt(end) == ' ')) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
-     * Resolves a link destination written in page {@code from} to a page path: relative ({@code
-     * ../guide/queries.md}, with or without {@code .md}) or absolute ({@code /docs/guide/queries}); a fragment
-     * is ignored. Empty for external links, anchors within the page, and paths outside the site.
+     * Returns {@code html} (from {@link #parse}) with every link to a page in {@code broken} marked {@code
+     * class="broken"}; {@code html} itself when {@code broken} is empty.
      */
-    public static Optional<String> resolve(String from, String destination) {
+    public static String markBroken(String html, List<String> broken) {
+        if (broken.isEmpty()) {
+            return html;
+        }
+        StringBuilder out = new StringBuilder(html);
+        for (String target : broken) {
+            String href = "<a href=\"" + SitePaths.url(target);
+            String mark = " class=\"broken\" title=\"no page " + HtmlUtils.htmlEscape(target, "UTF-8") + "\"";
+            for (int at = out.indexOf(href); at >= 0; at = out.indexOf(href, at + 1)) {
+                int end = at + href.length();
+                if (end < out.length() && (out.charAt(end) == '"' || out.charAt(end) == '#')) {
+                    int quote = out.indexOf("\"", end);
+                    out.insert(quote + 1, mark);
+                }
+            }
+        }
+        return out.toString();
+    }
+
+    /**
+     * What a link destination written in page {@code from} points at.
+     *
+     * @param path the page's or file's path
+     * @param page whether it is a page (else a file in the folder, such as an image)
+     * @param fragment the {@code #anchor}, with its {@code #}, or {@code ""}
+     */
+    public record Target(String path, boolean page, String fragment) {
+    }
+
+    /**
+     * Resolves a link destination written in page {@code from}: relative ({@code ../guide/queries.md}) or
+     * root-relative ({@code /guide/queries.html}, {@code /docs/guide/queries}); {@code .md} and {@code .html}
+     * name pages, as does a name without a known file extension ({@code mkfs.ext4}, {@code g++}); a folder
+     * ({@code guide/}) is its {@code index} page; any other name with a known file type is a file. {@code null}
+     * for external links, anchors within the page and paths outside the site.
+     */
+    public static @Nullable Target resolve(String from, String destination) {
+        if (destination.isEmpty() || destination.startsWith("#") || destination.startsWith("//")
+                || SCHEME.matcher(destination).find()) {
+            return null;
+        }
         String target = destination;
-        if (target.isEmpty() || target.startsWith("#") || target.startsWith("//") || SCHEME.matcher(target).find()) {
-            return Optional.empty();
+        String fragment = "";
+        int hash = target.indexOf('#');
+        if (hash >= 0) {
+            fragment = target.substring(hash);
+            target = target.substring(0, hash);
         }
-        int cut = indexOfAny(target, '#', '?');
-        if (cut >= 0) {
-            target = target.substring(0, cut);
+        int query = target.indexOf('?');
+        if (query >= 0) {
+            target = target.substring(0, query);
         }
-        if (target.endsWith(".md")) {
-            target = target.substring(0, target.length() - 3);
+        target = SitePaths.decode(target);
+        if (target.isEmpty()) {
+            return null;
         }
         Deque<String> segments = new ArrayDeque<>();
         if (target.startsWith("/")) {
-            target = target.startsWith("/docs/") ? target.substring("/docs/".length()) : target.substring(1);
+            target = target.startsWith(SitePaths.PREFIX) ? target.substring(SitePaths.PREFIX.length()) : target.substring(1);
         } else {
-            int slash = from.lastIndexOf('/');
-            if (slash > 0) {
-                segments.addAll(List.of(from.substring(0, slash).split("/")));
+            String folder = SitePaths.folder(from);
+            if (!folder.isEmpty()) {
+                segments.addAll(List.of(folder.split("/")));
             }
         }
-        for (String segment : target.split("/")) {
+        boolean folder = target.isEmpty() || target.endsWith("/");
+        String[] parts = target.split("/");
+        for (int i = 0; i < parts.length; i++) {
+            String segment = parts[i];
             if (segment.isEmpty() || segment.equals(".")) {
+                folder |= i == parts.length - 1;
                 continue;
             }
             if (segment.equals("..")) {
                 if (segments.pollLast() == null) {
-                    return Optional.empty();
+                    return null;
                 }
+                folder |= i == parts.length - 1;
             } else {
                 segments.addLast(segment);
             }
         }
+        if (folder) {
+            segments.addLast("index");
+        }
+        String last = segments.pollLast();
+        if (last == null) {
+            return null;
+        }
+        boolean page = true;
+        if (last.endsWith(".md") && last.length() > 3) {
+            last = last.substring(0, last.length() - 3);
+        } else if (last.endsWith(".html") && last.length() > 5) {
+            last = last.substring(0, last.length() - 5);
+        } else if (last.endsWith(".htm") && last.length() > 4) {
+            last = last.substring(0, last.length() - 4);
+        } else {
+            page = !isFileName(last);
+        }
+        segments.addLast(last);
         String resolved = String.join("/", new ArrayList<>(segments));
-        return isPagePath(resolved) ? Optional.of(resolved) : Optional.empty();
+        return SitePaths.isPagePath(resolved) ? new Target(resolved, page, page ? fragment : "") : null;
     }
 
-    /** Returns whether {@code path} is a valid page path: segments of letters, digits, {@code _} and {@code -}. */
-    public static boolean isPagePath(String path) {
-        return PAGE_PATH.matcher(path).matches();
+    /** Whether {@code name} has an extension of a known file type ({@code .png}, {@code .svg}, {@code .pdf}...). */
+    static boolean isFileName(String name) {
+        int dot = name.lastIndexOf('.');
+        return dot > 0 && dot < name.length() - 1 && MediaTypeFactory.getMediaType(name).isPresent();
     }
 
-    private static int indexOfAny(String text, char a, char b) {
-        int i = text.indexOf(a);
-        int j = text.indexOf(b);
-        return i < 0 ? j : j < 0 ? i : Math.min(i, j);
+    /**
+     * One entry of an mdBook {@code SUMMARY.md}.
+     *
+     * @param depth 0 at the top level, one more per nested list
+     * @param title the chapter's link text or the part's title; {@code ""} for a separator
+     * @param path the chapter's page, {@code null} for a draft chapter, a part title or a separator
+     * @param part whether it is a part title
+     */
+    public record SummaryEntry(int depth, String title, @Nullable String path, boolean part) {
+    }
+
+    /**
+     * Reads an mdBook {@code SUMMARY.md} ({@code from} is its own path): prefix chapters (links in paragraphs),
+     * part titles (headings after the first), numbered chapters (nested lists), draft chapters (a link without a
+     * destination) and separators, in order.
+     */
+    public static List<SummaryEntry> summary(String from, String text) {
+        List<SummaryEntry> entries = new ArrayList<>();
+        Node document = PARSER.parse(text);
+        boolean first = true;
+        for (Node node = document.getFirstChild(); node != null; node = node.getNext()) {
+            if (node instanceof Heading heading) {
+                if (!first) {
+                    entries.add(new SummaryEntry(0, plainText(heading), null, true));
+                }
+            } else if (node instanceof Paragraph) {
+                for (Node child = node.getFirstChild(); child != null; child = child.getNext()) {
+                    if (child instanceof Link link) {
+                        entries.add(entry(from, 0, link));
+                    }
+                }
+            } else if (node instanceof BulletList || node instanceof OrderedList) {
+                list(from, node, 0, entries);
+            } else if (node instanceof ThematicBreak) {
+                entries.add(new SummaryEntry(0, "", null, false));
+            }
+            first = false;
+        }
+        return entries;
+    }
+
+    private static void list(String from, Node list, int depth, List<SummaryEntry> entries) {
+        for (Node item = list.getFirstChild(); item != null; item = item.getNext()) {
+            if (!(item instanceof ListItem)) {
+                continue;
+            }
+            for (Node block = item.getFirstChild(); block != null; block = block.getNext()) {
+                if (block instanceof Paragraph) {
+                    Node inline = block.getFirstChild();
+                    if (inline instanceof Link link) {
+                        entries.add(entry(from, depth, link));
+                    } else if (inline != null) {
+                        entries.add(new SummaryEntry(depth, plainText(block), null, false));
+                    }
+                } else if (block instanceof BulletList || block instanceof OrderedList) {
+                    list(from, block, depth + 1, entries);
+                }
+            }
+        }
+    }
+
+    private static SummaryEntry entry(String from, int depth, Link link) {
+        Target target = resolve(from, link.getDestination());
+        return new SummaryEntry(depth, plainText(link), target != null && target.page() ? target.path() : null, false);
+    }
+
+    /** The text of a node's inline content, without markup. */
+    private static String plainText(Node node) {
+        StringBuilder text = new StringBuilder();
+        node.accept(new AbstractVisitor() {
+            @Override
+            public void visit(org.commonmark.node.Text literal) {
+                text.append(literal.getLiteral());
+            }
+
+            @Override
+            public void visit(org.commonmark.node.Code code) {
+                text.append(code.getLiteral());
+            }
+
+            @Override
+            public void visit(org.commonmark.node.SoftLineBreak lineBreak) {
+                text.append(' ');
+            }
+        });
+        return text.toString().strip();
     }
 }

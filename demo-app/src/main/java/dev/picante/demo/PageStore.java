@@ -6,16 +6,20 @@ import dev.picante.Revision;
 import dev.picante.spring.Input;
 import dev.picante.spring.PicanteViews;
 import jakarta.annotation.PreDestroy;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -37,7 +41,11 @@ import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
 import org.springframework.stereotype.Component;
 
 /**
- * Keeps the {@code pages} and {@code site} inputs equal to the folder of Markdown pages: reads it once the
+ * Keeps the {@code pages}, {@code files} and {@code site} inputs equal to the folder: every {@code *.md} file is a
+ * page (its path relative to the folder without {@code .md}, whatever characters its name has), every other
+ * regular file (an image, a stylesheet) is a file served as it is, its input holding its version (size and
+ * modification time), so editing it is a change like any other; names starting with {@code .} are skipped. Reads
+ * the folder once the
  * context has started (after the durable store loaded its state, so unchanged pages change nothing), then
  * follows it with a {@link WatchService} (changes are applied after a quiet {@code demo.docs.debounce}), and
  * writes pages for the HTTP API (to the file and to the inputs at once). Every write is one atomic batch and
@@ -52,6 +60,7 @@ public class PageStore {
     private final DocsProperties properties;
     private final Path root;
     private final Input<String, String> pages;
+    private final Input<String, String> files;
     private final Input<String, DocsQueries.PageIndex> site;
     private final Database database;
     private final ApplicationEventPublisher events;
@@ -60,11 +69,12 @@ public class PageStore {
     private final Set<Path> watched = new HashSet<>();
 
     /** Creates the store of the folder {@code demo.docs.path}. */
-    public PageStore(DocsProperties properties, Input<String, String> pages, Input<String, DocsQueries.PageIndex> site,
-            PicanteViews views, ApplicationEventPublisher events) {
+    public PageStore(DocsProperties properties, Input<String, String> pages, Input<String, String> files,
+            Input<String, DocsQueries.PageIndex> site, PicanteViews views, ApplicationEventPublisher events) {
         this.properties = properties;
         this.root = properties.path().toAbsolutePath().normalize();
         this.pages = pages;
+        this.files = files;
         this.site = site;
         this.database = views.database();
         this.events = events;
@@ -76,7 +86,7 @@ public class PageStore {
         if (!started.compareAndSet(false, true)) {
             return;
         }
-        if (properties.samples() && readFolder().isEmpty()) {
+        if (properties.samples() && readFolder().pages().isEmpty()) {
             copySamples();
         }
         if (!Files.isDirectory(root)) {
@@ -125,7 +135,7 @@ public class PageStore {
      */
     public synchronized Revision put(String path, String text) throws IOException {
         checkPath(path);
-        Path file = file(path);
+        Path file = pageFile(path);
         Files.createDirectories(file.getParent());
         Files.writeString(file, text, StandardCharsets.UTF_8);
         Batch batch = database.batch().set(pages.ingredient(), path, text);
@@ -141,7 +151,7 @@ public class PageStore {
     /** Deletes a page's file and input; returns whether it existed. */
     public synchronized boolean delete(String path) throws IOException {
         checkPath(path);
-        Files.deleteIfExists(file(path));
+        Files.deleteIfExists(pageFile(path));
         List<String> remaining = new ArrayList<>(indexed());
         if (!remaining.remove(path)) {
             return false;
@@ -154,33 +164,54 @@ public class PageStore {
 
     /** Makes the inputs equal to the folder's files; writes nothing when they already are. */
     public synchronized void sync(String cause) throws IOException {
-        Map<String, String> files = readFolder();
+        Folder folder = readFolder();
         Batch batch = database.batch();
         List<String> changed = new ArrayList<>();
-        for (Map.Entry<String, String> file : files.entrySet()) {
-            if (!pages.ingredient().get(database, file.getKey()).equals(Optional.of(file.getValue()))) {
-                batch.set(pages.ingredient(), file.getKey(), file.getValue());
-                changed.add(file.getKey());
-            }
-        }
-        List<String> indexed = indexed();
-        for (String path : indexed) {
-            if (!files.containsKey(path)) {
-                batch.remove(pages.ingredient(), path);
-                changed.add(path);
-            }
-        }
-        if (!indexed.equals(List.copyOf(files.keySet()))) {
-            batch.set(site.ingredient(), DocsQueries.SITE, new DocsQueries.PageIndex(List.copyOf(files.keySet())));
-        }
+        changed.addAll(apply(batch, pages, DocsQueries.SITE, folder.pages()));
+        changed.addAll(apply(batch, files, DocsQueries.FILES, folder.files()));
         if (!changed.isEmpty()) {
             commit(batch, cause, changed);
         }
     }
 
+    /** Adds to {@code batch} what makes {@code input} and its index {@code key} equal to {@code now}. */
+    private List<String> apply(Batch batch, Input<String, String> input, String key, Map<String, String> now) {
+        List<String> changed = new ArrayList<>();
+        for (Map.Entry<String, String> entry : now.entrySet()) {
+            if (!input.ingredient().get(database, entry.getKey()).equals(Optional.of(entry.getValue()))) {
+                batch.set(input.ingredient(), entry.getKey(), entry.getValue());
+                changed.add(entry.getKey());
+            }
+        }
+        List<String> indexed = indexed(key);
+        for (String path : indexed) {
+            if (!now.containsKey(path)) {
+                batch.remove(input.ingredient(), path);
+                changed.add(path);
+            }
+        }
+        if (!indexed.equals(List.copyOf(now.keySet()))) {
+            batch.set(site.ingredient(), key, new DocsQueries.PageIndex(List.copyOf(now.keySet())));
+        }
+        return changed;
+    }
+
+    /** Returns the file of page or file {@code path} in the folder. */
+    public Path file(String path) {
+        Path file = root.resolve(path).normalize();
+        if (!file.startsWith(root)) {
+            throw new IllegalArgumentException("not a path in the site: '" + path + "'");
+        }
+        return file;
+    }
+
     /** The page paths in the database (not the request's snapshot): what writes start from. */
     private List<String> indexed() {
-        return site.ingredient().get(database, DocsQueries.SITE).map(DocsQueries.PageIndex::paths).orElse(List.of());
+        return indexed(DocsQueries.SITE);
+    }
+
+    private List<String> indexed(String key) {
+        return site.ingredient().get(database, key).map(DocsQueries.PageIndex::paths).orElse(List.of());
     }
 
     private Revision commit(Batch batch, String cause, List<String> paths) {
@@ -189,23 +220,59 @@ public class PageStore {
         return revision;
     }
 
-    private Map<String, String> readFolder() throws IOException {
-        Map<String, String> files = new TreeMap<>();
+    /** The folder's pages (path to text) and other files (path to version), sorted by path. */
+    private record Folder(Map<String, String> pages, Map<String, String> files) {
+    }
+
+    private Folder readFolder() throws IOException {
+        Map<String, String> texts = new TreeMap<>();
+        Map<String, String> others = new TreeMap<>();
         if (!Files.isDirectory(root)) {
-            return files;
+            return new Folder(texts, others);
         }
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path file : (Iterable<Path>) walk::iterator) {
-                String relative = root.relativize(file).toString().replace('\\', '/');
-                if (Files.isRegularFile(file) && relative.endsWith(".md")) {
-                    String path = relative.substring(0, relative.length() - 3);
-                    if (Markdown.isPagePath(path)) {
-                        files.put(path, Files.readString(file, StandardCharsets.UTF_8));
-                    }
-                }
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attributes) {
+                return !dir.equals(root) && dir.getFileName().toString().startsWith(".") ? FileVisitResult.SKIP_SUBTREE
+                        : FileVisitResult.CONTINUE;
             }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
+                String name = file.getFileName().toString();
+                String relative = root.relativize(file).toString().replace(File.separatorChar, '/');
+                if (!attributes.isRegularFile() || name.startsWith(".")) {
+                    return FileVisitResult.CONTINUE;
+                }
+                if (name.endsWith(".md") && name.length() > 3) {
+                    String path = relative.substring(0, relative.length() - 3);
+                    if (SitePaths.isPagePath(path)) {
+                        texts.put(path, read(file));
+                    }
+                } else if (SitePaths.isPagePath(relative)) {
+                    others.put(relative, attributes.size() + "-" + attributes.lastModifiedTime().toMillis());
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) {
+                logger.warn("Cannot read " + file + ": " + e);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        return new Folder(texts, others);
+    }
+
+    /** Reads a page's file; bytes that are not UTF-8 become U+FFFD, with a warning naming the first one's offset. */
+    private static String read(Path file) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        int bad = Utf8.firstMalformed(bytes);
+        if (bad >= 0) {
+            logger.warn(file + " is not valid UTF-8 (first bad byte at offset " + bad + "); serving it with U+FFFD "
+                    + "in place of the bad bytes");
         }
-        return files;
+        return new String(bytes, StandardCharsets.UTF_8);
     }
 
     private void copySamples() throws IOException {
@@ -255,14 +322,14 @@ public class PageStore {
         }
     }
 
-    private Path file(String path) {
-        return root.resolve(path + ".md");
+    private Path pageFile(String path) {
+        return file(path + ".md");
     }
 
     private static void checkPath(String path) {
-        if (!Markdown.isPagePath(path)) {
-            throw new IllegalArgumentException("not a page path: '" + path
-                    + "' (segments of letters, digits, '_' and '-', separated by '/')");
+        String problem = SitePaths.problem(path);
+        if (problem != null) {
+            throw new IllegalArgumentException("not a page path: '" + path + "': " + problem);
         }
     }
 

@@ -30,8 +30,8 @@ class StatusController {
     @GetMapping(path = "/status", produces = MediaType.TEXT_HTML_VALUE)
     String status() {
         StringBuilder html = new StringBuilder();
-        Layout.open(html, "Status", new DocsQueries.Navigation(List.of()), "");
-        html.append("<h1>Status</h1><p>Database <code>").append(HtmlUtils.htmlEscape(database.name()))
+        Layout.open(html, "Status", "");
+        html.append("<h1>Status</h1><p>Database <code>").append(HtmlUtils.htmlEscape(database.name(), "UTF-8"))
                 .append("</code> at revision ").append(database.revision().value()).append(".</p>");
         EditLog.Edit edit = log.last();
         Map<String, Inspector.Counters> since;
@@ -41,9 +41,9 @@ class StatusController {
                     + "open it, and come back.</p><h2>Since startup, per query function</h2>");
         } else {
             since = edit.counters();
-            html.append("<h2>Last edit</h2><p><code>").append(HtmlUtils.htmlEscape(edit.change().cause()))
+            html.append("<h2>Last edit</h2><p><code>").append(HtmlUtils.htmlEscape(edit.change().cause(), "UTF-8"))
                     .append("</code> at revision ").append(edit.change().revision()).append(", ").append(edit.at())
-                    .append(": pages ").append(HtmlUtils.htmlEscape(String.join(", ", edit.change().paths())))
+                    .append(": pages ").append(HtmlUtils.htmlEscape(String.join(", ", edit.change().paths()), "UTF-8"))
                     .append(".</p><h2>Since then, per query function</h2>");
         }
         html.append("<table><tr><th>query</th><th>computed</th>")
@@ -59,7 +59,7 @@ class StatusController {
         for (Map.Entry<String, Inspector.Counters> entry : now.entrySet()) {
             Inspector.Counters before = since.getOrDefault(entry.getKey(), zero);
             Inspector.Counters after = entry.getValue();
-            html.append("<tr><td>").append(HtmlUtils.htmlEscape(entry.getKey())).append("</td><td>")
+            html.append("<tr><td>").append(HtmlUtils.htmlEscape(entry.getKey(), "UTF-8")).append("</td><td>")
                     .append(after.computations() - before.computations()).append("</td><td>")
                     .append(HtmlUtils.htmlEscape(String.join(", ", keys.getOrDefault(
                             entry.getKey().substring(entry.getKey().indexOf('.') + 1), List.of()))))

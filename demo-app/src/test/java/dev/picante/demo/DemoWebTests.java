@@ -73,16 +73,63 @@ class DemoWebTests {
 
         assertThat(put("/api/pages/guide/new-page", "# Renamed\n").statusCode()).isEqualTo(200);
         assertThat(get("/docs/guide/new-page").body()).contains("<h1 id=\"renamed\">Renamed</h1>");
-        assertThat(get("/status").body()).contains("PUT guide/new-page", "docsQueries.render", "guide/new-page");
+        assertThat(get("/status").body()).contains("PUT guide/new-page", "docsQueries.parse", "guide/new-page");
 
         assertThat(delete("/api/pages/guide/new-page").statusCode()).isEqualTo(204);
         assertThat(delete("/api/pages/guide/new-page").statusCode()).isEqualTo(404);
         assertThat(get("/docs/guide/new-page").statusCode()).isEqualTo(404);
         assertThat(docs.resolve("guide/new-page.md")).doesNotExist();
 
-        HttpResponse<String> bad = put("/api/pages/bad.name", "x");
+        // Issue 16: any file name is a page path now ('bad.name' was refused before); a path with an empty segment is not.
+        HttpResponse<String> dotted = put("/api/pages/guide/mkfs.ext4", "# mkfs.ext4\n");
+        assertThat(dotted.statusCode()).isEqualTo(200);
+        assertThat(docs.resolve("guide/mkfs.ext4.md")).hasContent("# mkfs.ext4\n");
+        assertThat(delete("/api/pages/guide/mkfs.ext4").statusCode()).isEqualTo(204);
+        HttpResponse<String> bad = put("/api/pages/guide%01page", "x");
         assertThat(bad.statusCode()).isEqualTo(400);
-        assertThat(bad.body()).contains("not a page path: 'bad.name'");
+        assertThat(bad.headers().firstValue("Content-Type")).hasValue("application/json");
+        assertThat(bad.body()).contains("\"reason\":\"not a page path: 'guide\\u0001page': the path has the control character U+0001 at index 5\"");
+    }
+
+    @Test
+    void pageApiRefusesBadInputWithAJsonReasonAndWritesNothing() throws Exception {
+        byte[] invalid = {'#', ' ', 'O', 'K', '\n', (byte) 0xC3, '(', '\n'};
+        HttpResponse<String> notUtf8 = client.send(HttpRequest.newBuilder(uri("/api/pages/bad-bytes"))
+                .header("Content-Type", "text/markdown").PUT(HttpRequest.BodyPublishers.ofByteArray(invalid)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(notUtf8.statusCode()).isEqualTo(400);
+        assertThat(notUtf8.headers().firstValue("Content-Type")).hasValue("application/json");
+        assertThat(notUtf8.body()).contains("\"reason\":\"the body is not valid UTF-8: byte offset 5 (0xC3); nothing was written\"");
+        assertThat(docs.resolve("bad-bytes.md")).doesNotExist();
+
+        HttpResponse<String> empty = put("/api/pages/empty", "");
+        assertThat(empty.statusCode()).isEqualTo(400);
+        assertThat(empty.body()).contains("\"reason\":\"the body is empty");
+        HttpResponse<String> noType = client.send(HttpRequest.newBuilder(uri("/api/pages/no-type"))
+                .PUT(HttpRequest.BodyPublishers.ofString("# x")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(noType.statusCode()).isEqualTo(415);
+        assertThat(noType.body()).contains("\"reason\":\"no Content-Type");
+        HttpResponse<String> json = client.send(HttpRequest.newBuilder(uri("/api/pages/json"))
+                .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString("{}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(json.statusCode()).isEqualTo(415);
+        assertThat(json.body()).contains("\"reason\":\"Content-Type 'application/json' is not Markdown");
+        HttpResponse<String> latin1 = client.send(HttpRequest.newBuilder(uri("/api/pages/latin1"))
+                .header("Content-Type", "text/markdown;charset=ISO-8859-1").PUT(HttpRequest.BodyPublishers.ofString("x"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(latin1.statusCode()).isEqualTo(415);
+        assertThat(latin1.body()).contains("\"reason\":\"charset ISO-8859-1 is not supported");
+        for (String page : new String[] {"empty", "no-type", "json", "latin1"}) {
+            assertThat(docs.resolve(page + ".md")).doesNotExist();
+        }
+
+        HttpResponse<String> missing = get("/api/pages/no/such-page");
+        assertThat(missing.statusCode()).isEqualTo(404);
+        assertThat(missing.body()).contains("\"reason\":\"no page 'no/such-page'\"");
+        HttpResponse<String> deleteMissing = delete("/api/pages/no/such-page");
+        assertThat(deleteMissing.statusCode()).isEqualTo(404);
+        assertThat(deleteMissing.body()).contains("\"reason\":\"no page 'no/such-page'\"");
+        assertThat(get("/api/pages/no/such-page").statusCode()).isEqualTo(404);
     }
 
     @Test
@@ -115,7 +162,7 @@ class DemoWebTests {
         assertThat(get("/actuator/health").body()).contains("\"status\":\"UP\"");
         assertThat(get("/actuator/metrics").statusCode()).isEqualTo(200);
         get("/docs/faq");
-        assertThat(get("/actuator/picante").body()).contains("\"name\":\"demo\"", "docsQueries.page", "docsQueries.navigation");
+        assertThat(get("/actuator/picante").body()).contains("\"name\":\"demo\"", "docsQueries.parse", "docsQueries.navigation");
         assertThat(get("/actuator/picante/docsQueries.title/faq").body()).contains("FAQ");
     }
 

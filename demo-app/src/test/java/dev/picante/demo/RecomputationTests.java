@@ -58,16 +58,17 @@ class RecomputationTests {
 
         // r[revision.early-cutoff]: title, links and mentions compute the values they had, so nothing that reads them
         // runs: not the navigation, not another page, not the index entries of unchanged words.
+        // Issue 16: the page is parsed once (title and links are parts of the parse), and the page's HTML is composed
+        // when served (not memoized), so parse is the one computation that does the page's work.
         assertThat(computed()).containsExactlyInAnyOrder(
-                "parse(" + PAGE + ")", "title(" + PAGE + ")", "links(" + PAGE + ")", "render(" + PAGE + ")",
-                "page(" + PAGE + ")",
+                "parse(" + PAGE + ")", "title(" + PAGE + ")", "links(" + PAGE + ")",
                 "mentions(" + PAGE + " zebra)", "mentions(" + PAGE + " revision)", "mentions(" + PAGE + " picante)",
                 "termIndex(zebra)");
         Map<String, Inspector.Counters> after = log.counters();
         assertThat(delta(before, after, "navigation").computations()).isZero();
         assertThat(delta(before, after, "title").earlyCutoffs()).isEqualTo(1);
         assertThat(delta(before, after, "links").earlyCutoffs()).isEqualTo(1);
-        assertThat(delta(before, after, "render").computations()).isEqualTo(1);
+        assertThat(delta(before, after, "parse").computations()).isEqualTo(1);
         assertThat(queries.termIndex("zebra").paths()).containsExactly(PAGE);
         assertThat(queries.page(PAGE)).contains("A zebra crossed.");
     }
@@ -81,11 +82,11 @@ class RecomputationTests {
         requestEverything();
 
         Set<String> computed = computed();
-        assertThat(computed).contains("navigation()", "title(" + PAGE + ")");
-        assertThat(keysOf(computed, "render")).containsExactly(PAGE);
+        assertThat(computed).contains("title(" + PAGE + ")");
         assertThat(keysOf(computed, "parse")).containsExactly(PAGE);
-        // Every page shows the navigation, so every page's HTML is assembled again (from memoized renders).
-        assertThat(keysOf(computed, "page")).containsExactlyInAnyOrderElementsOf(store.paths());
+        // Issue 16: the navigation is memoized per folder and composed into pages when served: only the edited
+        // page's folder's navigation is computed again, no page is re-rendered.
+        assertThat(keysOf(computed, "navigation")).containsExactly("concepts");
         assertThat(computed).doesNotContain("linkGraph()");
         assertThat(queries.page("concepts/revisions")).contains(">Memoisation</a>");
     }
@@ -99,13 +100,12 @@ class RecomputationTests {
         requestEverything();
 
         Set<String> computed = computed();
-        assertThat(computed).contains("linkGraph()", "backlinks(" + target + ")");
+        assertThat(computed).contains("linkGraph()");
         assertThat(queries.backlinks(target).paths()).contains(PAGE);
-        // The other pages' backlinks are looked up again in the new link graph but are equal (early cutoff): of
-        // all the pages, only the edited one and the target are assembled again, and only the edited one rendered.
-        assertThat(keysOf(computed, "page")).containsExactlyInAnyOrder(PAGE, target);
-        assertThat(keysOf(computed, "render")).containsExactly(PAGE);
-        assertThat(computed).doesNotContain("navigation()");
+        // The link graph is computed again (from the memoized links of the other pages); only the edited page is
+        // parsed again, and no navigation is computed.
+        assertThat(keysOf(computed, "parse")).containsExactly(PAGE);
+        assertThat(keysOf(computed, "navigation")).isEmpty();
         assertThat(queries.page(target)).contains("href=\"/docs/" + PAGE + "\"");
     }
 
@@ -119,10 +119,9 @@ class RecomputationTests {
         requestEverything();
 
         Set<String> computed = computed();
-        assertThat(keysOf(computed, "brokenLinks")).containsExactlyInAnyOrderElementsOf(linking);
-        assertThat(keysOf(computed, "render")).containsExactlyInAnyOrderElementsOf(linking);
+        // Issue 16: broken links are found when a page is served (no memo); the linking pages are not parsed again.
         assertThat(keysOf(computed, "parse")).isEmpty();
-        assertThat(computed).contains("navigation()");
+        assertThat(keysOf(computed, "navigation")).contains("concepts");
         for (String page : linking) {
             assertThat(queries.brokenLinks(page).paths()).containsExactly(deleted);
             assertThat(queries.render(page)).contains("href=\"/docs/" + deleted + "\" class=\"broken\"");

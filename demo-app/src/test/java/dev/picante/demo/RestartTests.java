@@ -36,7 +36,7 @@ class RestartTests {
             for (String path : context.getBean(PageStore.class).paths()) {
                 first.put(path, get(context, path));
             }
-            assertThat(computations(context, "page")).isEqualTo(first.size());
+            assertThat(computations(context, "parse")).isEqualTo(first.size());
         } // closing the context saves the database (picante.store.save-on-shutdown)
         assertThat(first).hasSizeGreaterThanOrEqualTo(30);
 
@@ -47,8 +47,8 @@ class RestartTests {
             for (String path : paths) {
                 assertThat(get(context, path)).isEqualTo(first.get(path));
             }
-            assertThat(computations(context, "render")).isZero();
-            assertThat(computations(context, "page")).isZero();
+            assertThat(computations(context, "parse")).isZero();
+            assertThat(computations(context, "navigation")).isZero();
             assertThat(context.getBean(EditLog.class).computedSinceEdit()).isEmpty();
             assertThat(context.getBean(EditLog.class).last()).isNull();
         }
