@@ -20,6 +20,7 @@ import org.springframework.beans.BeansException;
 import org.springframework.beans.factory.BeanCreationException;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.cglib.core.Signature;
 import org.springframework.cglib.proxy.MethodInterceptor;
 import org.springframework.cglib.proxy.MethodProxy;
 import org.springframework.core.annotation.AnnotatedElementUtils;
@@ -71,7 +72,8 @@ public final class QueryFunctionRegistrar implements BeanPostProcessor {
             QueryFunction annotation = AnnotatedElementUtils.findMergedAnnotation(method, QueryFunction.class);
             String name = annotation == null || annotation.name().isEmpty()
                     ? beanName + "." + method.getName() : annotation.name();
-            Function function = new Function(name, method, bean, views, observers);
+            Function function = new Function(name, method, bean, superCall(bean, beanName, method), views,
+                    observers);
             try {
                 function.ingredient = register(database, name, method, function);
             } catch (IllegalArgumentException ex) {
@@ -83,6 +85,21 @@ public final class QueryFunctionRegistrar implements BeanPostProcessor {
             functions.put(method, function);
         }
         QueryFunctionEnhancer.install(bean, new Interceptor(Map.copyOf(functions)));
+    }
+
+    /**
+     * Resolves, once at registration, how the engine calls the bean's own method without going through the
+     * interceptor: the engine may compute a function before any call of it in this process (e.g. while
+     * revalidating a dependent loaded from a store).
+     */
+    private static MethodProxy superCall(Object bean, String beanName, Method method) {
+        MethodProxy proxy = MethodProxy.find(bean.getClass(),
+                new Signature(method.getName(), org.springframework.asm.Type.getMethodDescriptor(method)));
+        if (proxy == null) {
+            throw new BeanCreationException(beanName, "Cannot find the generated call of @QueryFunction method "
+                    + QueryFunctionMethods.describe(method) + " in " + bean.getClass().getName());
+        }
+        return proxy;
     }
 
     @SuppressWarnings("unchecked")
@@ -113,7 +130,6 @@ public final class QueryFunctionRegistrar implements BeanPostProcessor {
             if (function == null) {
                 return proxy.invokeSuper(obj, args);
             }
-            function.proxy = proxy;
             return function.call(args);
         }
     }
@@ -129,13 +145,15 @@ public final class QueryFunctionRegistrar implements BeanPostProcessor {
         private final int arity;
         private final boolean async;
         private @Nullable DerivedIngredient<Object, Object> ingredient;
-        private volatile @Nullable MethodProxy proxy;
+        /** Calls the bean's own method, bypassing the interceptor; resolved at registration. */
+        private final MethodProxy proxy;
 
-        Function(String name, Method method, Object bean, PicanteViews views,
+        Function(String name, Method method, Object bean, MethodProxy proxy, PicanteViews views,
                 ObjectProvider<QueryFunctionObserver> observers) {
             this.name = name;
             this.method = method;
             this.bean = bean;
+            this.proxy = proxy;
             this.views = views;
             this.observers = observers;
             this.arity = method.getParameterCount();
@@ -199,10 +217,6 @@ public final class QueryFunctionRegistrar implements BeanPostProcessor {
         }
 
         Object compute(dev.picante.QueryContext context, Object key) throws Exception {
-            MethodProxy proxy = this.proxy;
-            if (proxy == null) {
-                throw new IllegalStateException("query function '" + name + "' computed before its first call");
-            }
             long start = System.nanoTime();
             boolean failed = true;
             PicanteViews.Scope scope = views.bindComputation(context);
