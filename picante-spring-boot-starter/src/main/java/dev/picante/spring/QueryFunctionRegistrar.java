@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.BeansException;
@@ -35,16 +36,32 @@ public final class QueryFunctionRegistrar implements BeanPostProcessor {
 
     private final Supplier<PicanteViews> views;
     private final ObjectProvider<QueryFunctionObserver> observers;
+    private final Supplier<String> codeVersionSalt;
+    private final Map<ClassLoader, CodeFingerprints> fingerprints = new ConcurrentHashMap<>();
+
+    /**
+     * Creates the registrar, without a code version salt.
+     *
+     * @param views the views of the database query functions are registered on, resolved lazily
+     * @param observers told about each computation
+     */
+    public QueryFunctionRegistrar(Supplier<PicanteViews> views, ObjectProvider<QueryFunctionObserver> observers) {
+        this(views, observers, () -> "");
+    }
 
     /**
      * Creates the registrar.
      *
      * @param views the views of the database query functions are registered on, resolved lazily
      * @param observers told about each computation
+     * @param codeVersionSalt added to every function's code version ({@code picante.store.code-version});
+     *     empty for none
      */
-    public QueryFunctionRegistrar(Supplier<PicanteViews> views, ObjectProvider<QueryFunctionObserver> observers) {
+    public QueryFunctionRegistrar(Supplier<PicanteViews> views, ObjectProvider<QueryFunctionObserver> observers,
+            Supplier<String> codeVersionSalt) {
         this.views = views;
         this.observers = observers;
+        this.codeVersionSalt = codeVersionSalt;
     }
 
     @Override
@@ -75,7 +92,8 @@ public final class QueryFunctionRegistrar implements BeanPostProcessor {
             Function function = new Function(name, method, bean, superCall(bean, beanName, method), views,
                     observers);
             try {
-                function.ingredient = register(database, name, method, function);
+                function.ingredient = register(database, name, method, codeVersion(type, method, annotation),
+                        function);
             } catch (IllegalArgumentException ex) {
                 throw new BeanCreationException(beanName, "Cannot register @QueryFunction method "
                         + QueryFunctionMethods.describe(method) + " as derived ingredient '" + name + "' of "
@@ -102,12 +120,29 @@ public final class QueryFunctionRegistrar implements BeanPostProcessor {
         return proxy;
     }
 
+    /**
+     * Returns the code version of a function: {@link QueryFunction#version()} if set, else the fingerprint of
+     * its bytecode; followed by {@code +salt} when {@code picante.store.code-version} is set.
+     */
+    String codeVersion(Class<?> type, Method method, @Nullable QueryFunction annotation) {
+        String version = annotation == null || annotation.version().isEmpty()
+                ? fingerprints(type).fingerprint(method) : annotation.version();
+        String salt = codeVersionSalt.get();
+        return salt == null || salt.isEmpty() ? version : version + "+" + salt;
+    }
+
+    private CodeFingerprints fingerprints(Class<?> type) {
+        ClassLoader loader = type.getClassLoader();
+        return fingerprints.computeIfAbsent(loader != null ? loader : ClassLoader.getSystemClassLoader(),
+                CodeFingerprints::new);
+    }
+
     @SuppressWarnings("unchecked")
     private static DerivedIngredient<Object, Object> register(Database database, String name, Method method,
-            Function function) {
+            String codeVersion, Function function) {
         Class<Object> key = (Class<Object>) keyType(method);
         Class<Object> value = (Class<Object>) valueType(method);
-        return database.derived(name, key, value, function::compute);
+        return database.derived(name, key, value, codeVersion, function::compute);
     }
 
     private static Class<?> keyType(Method method) {
