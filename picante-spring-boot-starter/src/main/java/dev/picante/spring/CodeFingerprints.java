@@ -34,6 +34,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
+import org.springframework.asm.AnnotationVisitor;
 import org.springframework.asm.ClassReader;
 import org.springframework.asm.ClassVisitor;
 import org.springframework.asm.ConstantDynamic;
@@ -53,7 +54,9 @@ import org.springframework.asm.Type;
  *
  * <p>What a fingerprint covers, starting from the method:
  * <ul>
- * <li>the instructions of every application method it can reach: methods it calls, transitively; the
+ * <li>the instructions of every application method it can reach: methods it calls, transitively (but not
+ * into another {@link QueryFunction}: calls of those go through the runtime, which tracks them as
+ * dependencies, so only their signature counts); the
  * implementation methods of its lambdas and method references ({@code invokedynamic} arguments); for a call
  * of a method that can be overridden (an interface or non-final method), every override among the application
  * classes; the constructors and static initializers of the classes whose fields it reads; every method of an
@@ -79,6 +82,7 @@ import org.springframework.asm.Type;
  */
 public final class CodeFingerprints {
 
+    private static final String QUERY_FUNCTION = Type.getDescriptor(QueryFunction.class);
     private static final String JDK = "java-" + Runtime.version().feature();
     private static final Pattern CLASS_NAME = Pattern.compile("L([\\w/$]+)[;<]");
 
@@ -123,7 +127,8 @@ public final class CodeFingerprints {
         Set<Node> seen = new HashSet<>();
         Deque<Node> queue = new ArrayDeque<>();
         List<Node> overrides = new ArrayList<>();
-        queue.add(new Node(Kind.METHOD, owner, name, descriptor));
+        Node start = new Node(Kind.METHOD, owner, name, descriptor);
+        queue.add(start);
         int indexed = -1;
         while (true) {
             while (!queue.isEmpty()) {
@@ -132,7 +137,7 @@ public final class CodeFingerprints {
                     if (node.kind == Kind.OVERRIDES) {
                         overrides.add(node);
                     }
-                    visit(node, entries, queue);
+                    visit(start, node, entries, queue);
                 }
             }
             // roots found while walking may hold more overrides: look again until no new root turns up
@@ -142,12 +147,12 @@ public final class CodeFingerprints {
             }
             indexed = now;
             for (Node node : overrides) {
-                visit(node, entries, queue);
+                visit(start, node, entries, queue);
             }
         }
     }
 
-    private void visit(Node node, Set<String> entries, Deque<Node> queue) {
+    private void visit(Node start, Node node, Set<String> entries, Deque<Node> queue) {
         ClassInfo info = info(node.owner);
         if (info == null) {
             entries.add("missing " + node.owner);
@@ -158,7 +163,7 @@ public final class CodeFingerprints {
             return;
         }
         switch (node.kind) {
-            case METHOD -> method(info, node.name, node.descriptor, entries, queue);
+            case METHOD -> method(info, node.name, node.descriptor, node.equals(start), entries, queue);
             case OVERRIDES -> {
                 for (String subtype : subtypes(info.name)) {
                     ClassInfo sub = info(subtype);
@@ -190,7 +195,8 @@ public final class CodeFingerprints {
         }
     }
 
-    private void method(ClassInfo info, String name, String descriptor, Set<String> entries, Deque<Node> queue) {
+    private void method(ClassInfo info, String name, String descriptor, boolean root, Set<String> entries,
+            Deque<Node> queue) {
         MethodInfo method = info.methods.get(name + descriptor);
         if (method == null) {
             // inherited: resolve in the super types, as the JVM would
@@ -200,6 +206,12 @@ public final class CodeFingerprints {
             for (String type : info.interfaces) {
                 queue.add(new Node(Kind.METHOD, type, name, descriptor));
             }
+            return;
+        }
+        if (method.queryFunction && !root) {
+            // a call of another query function goes through the runtime, which tracks it as a dependency:
+            // its changes reach this function by value (early cutoff), not by code
+            entries.add("query " + info.name + "." + name + descriptor);
             return;
         }
         entries.add("method " + info.name + "." + name + descriptor + " " + method.body);
@@ -436,6 +448,7 @@ public final class CodeFingerprints {
         final String name;
         final String descriptor;
         final boolean isStatic;
+        boolean queryFunction;
         String body = "";
         final Set<Node> references = new LinkedHashSet<>();
 
@@ -556,6 +569,14 @@ public final class CodeFingerprints {
             if (type.getSort() == Type.OBJECT) {
                 reference(Kind.SHAPE, type.getInternalName(), "", "");
             }
+        }
+
+        @Override
+        public @Nullable AnnotationVisitor visitAnnotation(String descriptor, boolean visible) {
+            if (descriptor.equals(QUERY_FUNCTION)) {
+                method.queryFunction = true;
+            }
+            return null;
         }
 
         @Override

@@ -38,6 +38,7 @@ public final class QueryFunctionRegistrar implements BeanPostProcessor {
     private final ObjectProvider<QueryFunctionObserver> observers;
     private final Supplier<String> codeVersionSalt;
     private final Map<ClassLoader, CodeFingerprints> fingerprints = new ConcurrentHashMap<>();
+    private final Map<String, String> codeVersions = new ConcurrentHashMap<>();
 
     /**
      * Creates the registrar, without a code version salt.
@@ -92,8 +93,9 @@ public final class QueryFunctionRegistrar implements BeanPostProcessor {
             Function function = new Function(name, method, bean, superCall(bean, beanName, method), views,
                     observers);
             try {
-                function.ingredient = register(database, name, method, codeVersion(type, method, annotation),
-                        function);
+                String codeVersion = codeVersion(type, method, annotation);
+                function.ingredient = register(database, name, method, codeVersion, function);
+                codeVersions.put(name, codeVersion);
             } catch (IllegalArgumentException ex) {
                 throw new BeanCreationException(beanName, "Cannot register @QueryFunction method "
                         + QueryFunctionMethods.describe(method) + " as derived ingredient '" + name + "' of "
@@ -118,6 +120,11 @@ public final class QueryFunctionRegistrar implements BeanPostProcessor {
                     + QueryFunctionMethods.describe(method) + " in " + bean.getClass().getName());
         }
         return proxy;
+    }
+
+    /** Returns the code version of every query function registered so far, by ingredient name. */
+    public Map<String, String> codeVersions() {
+        return new java.util.TreeMap<>(codeVersions);
     }
 
     /**

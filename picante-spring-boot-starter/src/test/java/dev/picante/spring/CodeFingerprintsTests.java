@@ -77,6 +77,14 @@ class CodeFingerprintsTests {
                     public long applied(Rule rule, long value) {
                         return rule.apply(value);
                     }
+                    @dev.picante.spring.QueryFunction
+                    public long base(String item) {
+                        return item.length() * 7;
+                    }
+                    @dev.picante.spring.QueryFunction
+                    public long withBase(String item) {
+                        return base(item) + 1;
+                    }
                 }
                 """);
     }
@@ -89,7 +97,8 @@ class CodeFingerprintsTests {
             assertThat(before).as(file).contains(parts[0]);
             all.put(file, before.replace(parts[0], parts[1]));
         });
-        Path classes = compile(version, all);
+        Path classes = compile(version, all, Path.of(QueryFunction.class.getProtectionDomain().getCodeSource()
+                .getLocation().toURI()).toString());
         try (URLClassLoader loader = new URLClassLoader(new URL[] { classes.toUri().toURL() },
                 getClass().getClassLoader())) {
             CodeFingerprints fingerprints = new CodeFingerprints(loader);
@@ -135,9 +144,19 @@ class CodeFingerprintsTests {
         Map<String, String> after = fingerprints("v2", Map.of("app/Prices.java", "return 10;=>return 20;"));
         assertThat(after.get("fee")).isNotEqualTo(before.get("fee"));
         assertThat(after.get("total")).as("a caller of the changed method").isNotEqualTo(before.get("total"));
-        for (String unchanged : List.of("label", "price", "doubled", "helper", "lengths", "applied")) {
+        for (String unchanged : List.of("label", "price", "doubled", "helper", "lengths", "applied", "base",
+                "withBase")) {
             assertThat(after.get(unchanged)).as(unchanged).isEqualTo(before.get(unchanged));
         }
+    }
+
+    @Test
+    void aQueryFunctionCallingAnotherKeepsItsFingerprintWhenTheOtherChanges() throws Exception {
+        // the call goes through the runtime: a dependency whose changes arrive by value (early cutoff)
+        Map<String, String> before = fingerprints("v1", Map.of());
+        Map<String, String> after = fingerprints("v2", Map.of("app/Prices.java", "* 7;=>* 8;"));
+        assertThat(after.get("base")).isNotEqualTo(before.get("base"));
+        assertThat(after.get("withBase")).isEqualTo(before.get("withBase"));
     }
 
     @Test
