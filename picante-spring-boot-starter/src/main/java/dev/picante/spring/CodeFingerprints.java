@@ -340,9 +340,8 @@ public final class CodeFingerprints {
             }
         }
         if (protocol.equals("jar")) {
-            String archive = archive(url);
-            String key = archive != null ? archive : text.substring(0, text.lastIndexOf("!/"));
-            return jars.computeIfAbsent(key, k -> "library " + jarIdentity(archive, k));
+            String jar = text.substring(0, text.lastIndexOf("!/"));
+            return jars.computeIfAbsent(jar, k -> "library " + jarIdentity(url, k));
         }
         return "other " + protocol;
     }
@@ -373,31 +372,34 @@ public final class CodeFingerprints {
         return m.find() ? m.group(1) : null;
     }
 
-    private static String jarIdentity(@Nullable String archive, String fallback) {
-        if (archive != null) {
-            try (JarFile jar = new JarFile(archive)) {
-                List<String> coordinates = new ArrayList<>();
-                for (Enumeration<JarEntry> e = jar.entries(); e.hasMoreElements();) {
-                    JarEntry entry = e.nextElement();
-                    if (entry.getName().startsWith("META-INF/maven/") && entry.getName().endsWith("/pom.properties")) {
-                        Properties properties = new Properties();
-                        try (InputStream in = jar.getInputStream(entry)) {
-                            properties.load(in);
-                        }
-                        coordinates.add(properties.getProperty("groupId") + ":" + properties.getProperty("artifactId")
-                                + ":" + properties.getProperty("version"));
-                    }
-                }
-                if (!coordinates.isEmpty()) {
-                    Collections.sort(coordinates);
-                    return String.join(",", coordinates);
-                }
-            } catch (IOException ex) {
-                // fall back to the name
-            }
-            return Paths.get(archive).getFileName().toString();
+    /**
+     * Returns a jar's Maven coordinates from its {@code pom.properties}, else its file name; for a jar nested
+     * in an executable archive, its file name ({@code commonmark-0.24.0.jar}).
+     */
+    private static String jarIdentity(URL url, String jar) {
+        String name = jar.substring(jar.lastIndexOf('/') + 1);
+        String archive = jar.indexOf('!') < 0 ? archive(url) : null;
+        if (archive == null) {
+            return name;
         }
-        return fallback.substring(fallback.lastIndexOf('/') + 1);
+        try (JarFile file = new JarFile(archive)) {
+            List<String> coordinates = new ArrayList<>();
+            for (Enumeration<JarEntry> e = file.entries(); e.hasMoreElements();) {
+                JarEntry entry = e.nextElement();
+                if (entry.getName().startsWith("META-INF/maven/") && entry.getName().endsWith("/pom.properties")) {
+                    Properties properties = new Properties();
+                    try (InputStream in = file.getInputStream(entry)) {
+                        properties.load(in);
+                    }
+                    coordinates.add(properties.getProperty("groupId") + ":" + properties.getProperty("artifactId")
+                            + ":" + properties.getProperty("version"));
+                }
+            }
+            Collections.sort(coordinates);
+            return coordinates.isEmpty() ? name : String.join(",", coordinates);
+        } catch (IOException ex) {
+            return name;
+        }
     }
 
     private static String digest(Set<String> entries) {

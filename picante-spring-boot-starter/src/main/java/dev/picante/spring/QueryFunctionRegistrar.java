@@ -6,8 +6,6 @@ import dev.picante.QueryFailedException;
 import dev.picante.View;
 import java.lang.reflect.Method;
 import java.lang.reflect.UndeclaredThrowableException;
-import java.util.Arrays;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -96,6 +94,7 @@ public final class QueryFunctionRegistrar implements BeanPostProcessor {
                 String codeVersion = codeVersion(type, method, annotation);
                 function.ingredient = register(database, name, method, codeVersion, function);
                 codeVersions.put(name, codeVersion);
+                views.declaredTypes().register(name, function.keyType(), declaredValueType(method));
             } catch (IllegalArgumentException ex) {
                 throw new BeanCreationException(beanName, "Cannot register @QueryFunction method "
                         + QueryFunctionMethods.describe(method) + " as derived ingredient '" + name + "' of "
@@ -157,6 +156,16 @@ public final class QueryFunctionRegistrar implements BeanPostProcessor {
         return parameters.length == 1 ? ClassUtils.resolvePrimitiveIfNecessary(parameters[0]) : List.class;
     }
 
+    /** Returns the declared generic value type: the return type, or what its CompletableFuture holds. */
+    private static java.lang.reflect.Type declaredValueType(Method method) {
+        java.lang.reflect.Type type = method.getGenericReturnType();
+        if (QueryFunctionMethods.isAsync(method)) {
+            return type instanceof java.lang.reflect.ParameterizedType p
+                    && p.getRawType() == CompletableFuture.class ? p.getActualTypeArguments()[0] : Object.class;
+        }
+        return type instanceof Class<?> c ? ClassUtils.resolvePrimitiveIfNecessary(c) : type;
+    }
+
     private static Class<?> valueType(Method method) {
         return QueryFunctionMethods.isAsync(method) ? Object.class
                 : ClassUtils.resolvePrimitiveIfNecessary(method.getReturnType());
@@ -185,6 +194,7 @@ public final class QueryFunctionRegistrar implements BeanPostProcessor {
         private final PicanteViews views;
         private final ObjectProvider<QueryFunctionObserver> observers;
         private final int arity;
+        private final QueryArguments.@Nullable Parameters parameters;
         private final boolean async;
         private @Nullable DerivedIngredient<Object, Object> ingredient;
         /** Calls the bean's own method, bypassing the interceptor; resolved at registration. */
@@ -199,6 +209,7 @@ public final class QueryFunctionRegistrar implements BeanPostProcessor {
             this.views = views;
             this.observers = observers;
             this.arity = method.getParameterCount();
+            this.parameters = arity == 1 ? null : QueryArguments.Parameters.of(method.getGenericParameterTypes());
             this.async = QueryFunctionMethods.isAsync(method);
         }
 
@@ -248,7 +259,16 @@ public final class QueryFunctionRegistrar implements BeanPostProcessor {
                 }
                 return key;
             }
-            return Collections.unmodifiableList(Arrays.asList(args.clone()));
+            return new QueryArguments(Objects.requireNonNull(parameters), args == null ? new Object[0] : args);
+        }
+
+        /** Returns the declared key type: the parameter's generic type, or the parameters' types. */
+        java.lang.reflect.Type keyType() {
+            if (parameters != null) {
+                return parameters;
+            }
+            java.lang.reflect.Type type = method.getGenericParameterTypes()[0];
+            return type instanceof Class<?> c ? ClassUtils.resolvePrimitiveIfNecessary(c) : type;
         }
 
         private @Nullable Object[] args(Object key) {

@@ -2,6 +2,7 @@ package dev.picante.spring.jdbc;
 
 import dev.picante.Database;
 import dev.picante.Inspector.IngredientInfo;
+import dev.picante.Inspector.IngredientKind;
 import dev.picante.persist.Codec;
 import dev.picante.persist.ImportReport;
 import dev.picante.persist.Section;
@@ -11,11 +12,13 @@ import dev.picante.persist.StateImage.Checkpoint;
 import dev.picante.persist.StoreMismatchException;
 import dev.picante.persist.StoredDependency;
 import dev.picante.persist.StoredRecord;
+import dev.picante.spring.DeclaredTypes;
 import dev.picante.spring.jdbc.StoreFormat.EncodedDependency;
 import dev.picante.spring.jdbc.StoreFormat.EncodedRecord;
 import dev.picante.spring.jdbc.StoreFormat.EncodedSection;
 import dev.picante.spring.jdbc.StoreFormat.LogEntry;
 import dev.picante.spring.jdbc.StoreFormat.NumberedRecord;
+import java.lang.reflect.Type;
 import java.sql.DatabaseMetaData;
 import java.sql.Timestamp;
 import java.time.Instant;
@@ -85,6 +88,7 @@ public final class JdbcStateStore {
     private final TransactionTemplate writeTx;
     private final TransactionTemplate readTx;
     private final Codec codec;
+    private final DeclaredTypes types;
     private final String name;
     private final boolean initializeSchema;
     private final int compactionThreshold;
@@ -117,6 +121,7 @@ public final class JdbcStateStore {
         this.readTx.setIsolationLevel(TransactionDefinition.ISOLATION_REPEATABLE_READ);
         this.readTx.setReadOnly(true);
         this.codec = builder.codec;
+        this.types = builder.types;
         this.name = builder.name;
         this.initializeSchema = builder.initializeSchema;
         this.compactionThreshold = builder.compactionThreshold;
@@ -474,77 +479,123 @@ public final class JdbcStateStore {
         List<EncodedSection> out = new ArrayList<>(image.sections().size());
         for (Section section : image.sections()) {
             String what = section.kind().name().toLowerCase(Locale.ROOT) + " '" + section.ingredient() + "'";
-            if (checkedSections.add(section.ingredient())) {
-                checkType(section, what, section.keyType(), "key");
-                checkType(section, what, section.valueType(), "value");
+            boolean derived = section.kind() == SectionKind.DERIVED;
+            if (derived && !types.isPersisted(section.ingredient())) {
+                continue;
             }
-            List<EncodedRecord> records = new ArrayList<>(section.records().size());
-            for (StoredRecord record : section.records()) {
-                byte[] key = encodeValue(what, "key", record.key(), section.keyType());
-                Object value = record.value();
-                byte[] valueBytes = value == null ? null : encodeValue(what, "value", value, section.valueType());
-                byte[] deps = null;
-                if (!record.dependencies().isEmpty()) {
-                    List<EncodedDependency> list = new ArrayList<>(record.dependencies().size());
-                    for (StoredDependency d : record.dependencies()) {
-                        IngredientInfo dep = registry.get(d.ingredient());
-                        if (dep == null) {
-                            throw new PicanteStoreException("store '" + name + "': " + what + " key "
-                                    + describe(record.key()) + " depends on unregistered ingredient '"
-                                    + d.ingredient() + "'");
-                        }
-                        list.add(new EncodedDependency(d.ingredient(),
-                                encodeValue(what, "dependency key", d.key(), dep.keyType()), d.changedAt()));
-                    }
-                    deps = StoreFormat.writeDependencies(list);
+            try {
+                out.add(encodeSection(section, what, registry));
+            } catch (PicanteStoreException e) {
+                if (!derived) {
+                    throw e;
                 }
-                EncodedRecord encoded = new EncodedRecord(key, valueBytes, record.verifiedAt(), record.changedAt(),
-                        deps);
-                if (encoded.size() > maxRecordSize) {
-                    throw new PicanteStoreException("store '" + name + "': the record of " + what + " key "
-                            + describe(record.key()) + " takes " + encoded.size()
-                            + " bytes, over the record size limit of " + maxRecordSize
-                            + " bytes (picante.store.max-record-size); nothing was saved");
-                }
-                records.add(encoded);
+                // a derived result is a cache: leave the section out rather than fail the whole save
+                logger.warn("picante store '" + name + "': " + what + " left out of this save: " + e.getMessage());
             }
-            out.add(new EncodedSection(section.ingredient(), section.kind().name(), section.keyType().getName(),
-                    section.valueType().getName(), records));
         }
         return out;
     }
 
-    /** Checks, once per ingredient, that its types can be encoded and read back. */
-    private void checkType(Section section, String what, Class<?> type, String role) {
-        try {
-            codec.check(type);
-            for (StoredRecord record : section.records()) {
-                Object sample = role.equals("key") ? record.key() : record.value();
-                if (sample == null) {
-                    continue;
+    private EncodedSection encodeSection(Section section, String what, Map<String, IngredientInfo> registry) {
+        Type keyType = types.keyType(section.ingredient(), section.keyType());
+        Type valueType = types.valueType(section.ingredient(), section.valueType());
+        if (checkedSections.add(section.ingredient())) {
+            checkType(section, what, keyType, "key");
+            checkType(section, what, valueType, "value");
+        }
+        List<EncodedRecord> records = new ArrayList<>(section.records().size());
+        for (StoredRecord record : section.records()) {
+            byte[] key = encodeValue(what, "key", record.key(), keyType);
+            Object value = record.value();
+            byte[] valueBytes = value == null ? null : encodeValue(what, "value", value, valueType);
+            byte[] deps = null;
+            if (!record.dependencies().isEmpty()) {
+                List<EncodedDependency> list = new ArrayList<>(record.dependencies().size());
+                for (StoredDependency d : record.dependencies()) {
+                    IngredientInfo dep = registry.get(d.ingredient());
+                    if (dep == null) {
+                        throw new PicanteStoreException("store '" + name + "': " + what + " key "
+                                + describe(record.key()) + " depends on unregistered ingredient '"
+                                + d.ingredient() + "'");
+                    }
+                    list.add(new EncodedDependency(d.ingredient(), encodeValue(what, "dependency key", d.key(),
+                            types.keyType(dep.name(), dep.keyType())), d.changedAt()));
                 }
-                byte[] bytes = codec.encode(sample, type);
-                Object back = codec.decode(bytes, type);
-                if (!back.equals(sample)) {
-                    throw new IllegalArgumentException("a " + type.getName() + " read back is not equal to the "
-                            + "one written (" + describe(sample) + " became " + describe(back) + ")");
-                }
-                break;
+                deps = StoreFormat.writeDependencies(list);
             }
+            EncodedRecord encoded = new EncodedRecord(key, valueBytes, record.verifiedAt(), record.changedAt(), deps);
+            if (encoded.size() > maxRecordSize) {
+                throw new PicanteStoreException("store '" + name + "': the record of " + what + " key "
+                        + describe(record.key()) + " takes " + encoded.size()
+                        + " bytes, over the record size limit of " + maxRecordSize
+                        + " bytes (picante.store.max-record-size); nothing was saved");
+            }
+            records.add(encoded);
+        }
+        return new EncodedSection(section.ingredient(), section.kind().name(), section.keyType().getName(),
+                section.valueType().getName(), records);
+    }
+
+    /**
+     * Checks, once per ingredient and without values, that its declared types can be written and read back
+     * (r[store.types]): an input or interned table that cannot fails, a derived one is marked not persisted.
+     */
+    private void checkType(Section section, String what, Type type, String role) {
+        try {
+            codec.checkDeclared(type);
         } catch (RuntimeException e) {
             checkedSections.remove(section.ingredient());
+            if (section.kind() == SectionKind.DERIVED) {
+                types.markNotPersisted(section.ingredient(), role + " type " + type.getTypeName() + ": "
+                        + e.getMessage());
+            }
             throw new PicanteStoreException("store '" + name + "': cannot save " + what + ": its " + role
-                    + " type " + type.getName() + " cannot be stored with " + codec.getClass().getSimpleName()
+                    + " type " + type.getTypeName() + " cannot be stored with " + codec.getClass().getSimpleName()
                     + ": " + e.getMessage() + "; make the type encodable (e.g. a record of plain values)", e);
         }
     }
 
-    private byte[] encodeValue(String what, String role, Object value, Class<?> type) {
+    /**
+     * Checks every registered ingredient's declared key and value types without values: an input or interned
+     * table whose types cannot be written and read back fails, naming the ingredient and the type; a derived
+     * ingredient is marked not persisted (see {@link DeclaredTypes#notPersisted()}) with a warning.
+     *
+     * @throws PicanteStoreException naming the first input whose types cannot be stored
+     */
+    public void checkTypes(Database database) {
+        for (IngredientInfo info : database.inspector().ingredients()) {
+            boolean derived = info.kind() == IngredientKind.DERIVED;
+            if (derived && !types.isPersisted(info.name())) {
+                continue;
+            }
+            for (String role : List.of("key", "value")) {
+                Type type = role.equals("key") ? types.keyType(info.name(), info.keyType())
+                        : types.valueType(info.name(), info.valueType());
+                try {
+                    codec.checkDeclared(type);
+                } catch (RuntimeException e) {
+                    String what = info.kind().name().toLowerCase(Locale.ROOT) + " '" + info.name() + "'";
+                    if (!derived) {
+                        throw new PicanteStoreException("store '" + name + "': " + what + " cannot be stored: its "
+                                + role + " type " + type.getTypeName() + " cannot be written and read back with "
+                                + codec.getClass().getSimpleName() + ": " + e.getMessage(), e);
+                    }
+                    types.markNotPersisted(info.name(), role + " type " + type.getTypeName() + ": " + e.getMessage());
+                    logger.warn("picante store '" + name + "': " + what + " is not persisted (its results are "
+                            + "computed anew after a restart): its " + role + " type " + type.getTypeName()
+                            + " cannot be written and read back: " + e.getMessage());
+                    break;
+                }
+            }
+        }
+    }
+
+    private byte[] encodeValue(String what, String role, Object value, Type type) {
         try {
             return codec.encode(value, type);
         } catch (RuntimeException e) {
             throw new PicanteStoreException("store '" + name + "': cannot save " + what + ": a " + role
-                    + " of type " + type.getName() + " (" + describe(value) + ") cannot be encoded: "
+                    + " of type " + type.getTypeName() + " (" + describe(value) + ") cannot be encoded: "
                     + e.getMessage(), e);
         }
     }
@@ -583,6 +634,7 @@ public final class JdbcStateStore {
 
     private StoreLoadReport loadLocked(Database database) {
         synchronized (lock) {
+            checkTypes(database);
             Prepared prepared = prepareLoad(registry(database));
             if (prepared == null) {
                 return new StoreLoadReport(false, database.revision().value(), 0, 0, List.of(), List.of());
@@ -829,7 +881,7 @@ public final class JdbcStateStore {
 
     private void dropped(EncodedRecord record, IngredientInfo info, Set<List<Object>> refs, Set<String> all) {
         try {
-            refs.add(List.of(info.name(), codec.decode(record.key(), info.keyType())));
+            refs.add(List.of(info.name(), codec.decode(record.key(), types.keyType(info.name(), info.keyType()))));
         } catch (IllegalArgumentException e) {
             all.add(info.name());
         }
@@ -984,9 +1036,10 @@ public final class JdbcStateStore {
     }
 
     private StoredRecord decode(EncodedRecord r, IngredientInfo info, Map<String, IngredientInfo> registry) {
-        Object key = codec.decode(r.key(), info.keyType());
+        Object key = codec.decode(r.key(), types.keyType(info.name(), info.keyType()));
         byte[] valueBytes = r.value();
-        Object value = valueBytes == null ? null : codec.decode(valueBytes, info.valueType());
+        Object value = valueBytes == null ? null : codec.decode(valueBytes,
+                types.valueType(info.name(), info.valueType()));
         if (value == null && !info.kind().name().equals("INPUT")) {
             throw new IllegalArgumentException("no value");
         }
@@ -999,7 +1052,8 @@ public final class JdbcStateStore {
                     throw new IllegalArgumentException("it depends on unregistered ingredient '" + d.ingredient()
                             + "'");
                 }
-                deps.add(new StoredDependency(d.ingredient(), codec.decode(d.key(), dep.keyType()), d.changedAt()));
+                deps.add(new StoredDependency(d.ingredient(), codec.decode(d.key(), types.keyType(dep.name(),
+                        dep.keyType())), d.changedAt()));
             }
         }
         return new StoredRecord(key, value, r.verifiedAt(), r.changedAt(), deps);
@@ -1116,6 +1170,7 @@ public final class JdbcStateStore {
 
         private final DataSource dataSource;
         private Codec codec = new JacksonCodec();
+        private DeclaredTypes types = new DeclaredTypes();
         private String name = "picante";
         private boolean initializeSchema = true;
         private int compactionThreshold = 100;
@@ -1125,6 +1180,15 @@ public final class JdbcStateStore {
 
         private Builder(DataSource dataSource) {
             this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        }
+
+        /**
+         * Sets the declared generic key and value types the codec writes and reads ingredients as; by default
+         * their classes.
+         */
+        public Builder declaredTypes(DeclaredTypes types) {
+            this.types = Objects.requireNonNull(types, "types");
+            return this;
         }
 
         /** Sets the codec of keys and values; a {@link JacksonCodec} by default. */
