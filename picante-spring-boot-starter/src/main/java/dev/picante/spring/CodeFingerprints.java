@@ -84,7 +84,7 @@ public final class CodeFingerprints {
 
     private static final String QUERY_FUNCTION = Type.getDescriptor(QueryFunction.class);
     private static final String JDK = "java-" + Runtime.version().feature();
-    private static final Pattern CLASS_NAME = Pattern.compile("L([\\w/$]+)[;<]");
+    private static final Pattern VERSIONED = Pattern.compile(".*-\\d+(\\.\\d+)*.*\\.jar");
 
     private final ClassLoader loader;
     private final Map<String, ClassInfo> classes = new ConcurrentHashMap<>();
@@ -373,16 +373,22 @@ public final class CodeFingerprints {
     }
 
     /**
-     * Returns a jar's Maven coordinates from its {@code pom.properties}, else its file name; for a jar nested
-     * in an executable archive, its file name ({@code commonmark-0.24.0.jar}).
+     * Returns a jar's identity: its file name when the name carries a version ({@code commonmark-0.24.0.jar},
+     * as in Maven and Gradle caches and in an executable archive's {@code BOOT-INF/lib}); else the Maven
+     * coordinates of its {@code pom.properties}; for a large jar without them (a shaded jar), its name, size and
+     * modification time.
      */
     private static String jarIdentity(URL url, String jar) {
         String name = jar.substring(jar.lastIndexOf('/') + 1);
         String archive = jar.indexOf('!') < 0 ? archive(url) : null;
-        if (archive == null) {
+        if (archive == null || VERSIONED.matcher(name).matches()) {
             return name;
         }
         try (JarFile file = new JarFile(archive)) {
+            if (file.size() > 2_000) {
+                Path path = Paths.get(archive);
+                return name + " " + Files.size(path) + " " + Files.getLastModifiedTime(path).toMillis();
+            }
             List<String> coordinates = new ArrayList<>();
             for (Enumeration<JarEntry> e = file.entries(); e.hasMoreElements();) {
                 JarEntry entry = e.nextElement();
@@ -424,6 +430,17 @@ public final class CodeFingerprints {
     }
 
     private record Node(Kind kind, String owner, String name, String descriptor) {
+
+        @Override
+        public int hashCode() {
+            return ((kind.hashCode() * 31 + owner.hashCode()) * 31 + name.hashCode()) * 31 + descriptor.hashCode();
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Node node && kind == node.kind && owner.equals(node.owner)
+                    && name.equals(node.name) && descriptor.equals(node.descriptor);
+        }
     }
 
     /** What one application class declares; or, with an origin, a class counted by where it comes from. */
@@ -461,13 +478,26 @@ public final class CodeFingerprints {
         }
     }
 
+    /** Adds the class names of a descriptor or generic signature ({@code Lname;}, {@code Lname<...>;}). */
     private static void typesOf(@Nullable String descriptorOrSignature, Set<String> into) {
         if (descriptorOrSignature == null) {
             return;
         }
-        Matcher m = CLASS_NAME.matcher(descriptorOrSignature);
-        while (m.find()) {
-            into.add(m.group(1));
+        String text = descriptorOrSignature;
+        int length = text.length();
+        for (int i = 0; i < length; i++) {
+            char c = text.charAt(i);
+            boolean start = c == 'L' && (i == 0 || "([;<>)+-*^:".indexOf(text.charAt(i - 1)) >= 0);
+            if (start) {
+                int end = i + 1;
+                while (end < length && text.charAt(end) != ';' && text.charAt(end) != '<') {
+                    end++;
+                }
+                if (end > i + 1 && end < length) {
+                    into.add(text.substring(i + 1, end));
+                }
+                i = end;
+            }
         }
     }
 

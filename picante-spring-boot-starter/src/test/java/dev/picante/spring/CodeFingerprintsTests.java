@@ -234,7 +234,9 @@ class CodeFingerprintsTests {
     }
 
     private Path jar(Path classes, String version, String... suffix) throws IOException {
-        Path jar = temp.resolve("tax-" + version + String.join("", suffix) + ".jar");
+        // an unversioned file name: the identity comes from pom.properties
+        Path jar = temp.resolve("tax-" + version + String.join("", suffix)).resolve("tax.jar");
+        Files.createDirectories(jar.getParent());
         try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar)); Stream<Path> files =
                 Files.walk(classes)) {
             for (Path file : (Iterable<Path>) files::iterator) {
