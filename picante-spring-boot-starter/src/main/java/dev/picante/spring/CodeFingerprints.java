@@ -90,6 +90,9 @@ public final class CodeFingerprints {
     private final Map<String, ClassInfo> classes = new ConcurrentHashMap<>();
     private final Map<String, String> jars = new ConcurrentHashMap<>();
     private final Map<Method, String> fingerprints = new ConcurrentHashMap<>();
+    /** The hash of each node walked, for the application roots indexed so far. */
+    private final Map<Node, String> hashes = new HashMap<>();
+    private final Map<Node, Expansion> expansions = new HashMap<>();
     private final Object indexLock = new Object();
     /** The application roots whose classes are in {@link #subtypes}. */
     private final Set<String> indexedRoots = new HashSet<>();
@@ -114,45 +117,137 @@ public final class CodeFingerprints {
      * @return the fingerprint
      */
     public String fingerprint(Method method) {
-        return fingerprints.computeIfAbsent(method, m -> digest(closure(Type.getInternalName(m.getDeclaringClass()),
-                m.getName(), Type.getMethodDescriptor(m))));
-    }
-
-    /**
-     * Returns what {@link #fingerprint} digests: one line per reached method body, class shape, library and
-     * runtime, sorted. For diagnostics and tests.
-     */
-    Set<String> closure(String owner, String name, String descriptor) {
-        Set<String> entries = new TreeSet<>();
-        Set<Node> seen = new HashSet<>();
-        Deque<Node> queue = new ArrayDeque<>();
-        List<Node> overrides = new ArrayList<>();
-        Node start = new Node(Kind.METHOD, owner, name, descriptor);
-        queue.add(start);
-        int indexed = -1;
-        while (true) {
-            while (!queue.isEmpty()) {
-                Node node = queue.poll();
-                if (seen.add(node)) {
-                    if (node.kind == Kind.OVERRIDES) {
-                        overrides.add(node);
-                    }
-                    visit(start, node, entries, queue);
+        String known = fingerprints.get(method);
+        if (known != null) {
+            return known;
+        }
+        synchronized (this) {
+            Node start = new Node(Kind.FUNCTION, Type.getInternalName(method.getDeclaringClass()), method.getName(),
+                    Type.getMethodDescriptor(method));
+            String fingerprint;
+            while (true) {
+                int before = roots.size();
+                fingerprint = hash(start);
+                if (roots.size() == before) {
+                    break;
                 }
+                // application roots found while walking may hold more overrides: walk again with them indexed
+                hashes.clear();
+                expansions.clear();
             }
-            // roots found while walking may hold more overrides: look again until no new root turns up
-            int now = roots.size();
-            if (now == indexed || overrides.isEmpty()) {
-                return entries;
-            }
-            indexed = now;
-            for (Node node : overrides) {
-                visit(start, node, entries, queue);
-            }
+            fingerprints.put(method, fingerprint);
+            return fingerprint;
         }
     }
 
-    private void visit(Node start, Node node, Set<String> entries, Deque<Node> queue) {
+    /**
+     * Returns the hash of everything reachable from {@code start}: each strongly connected component of the
+     * graph of reached nodes hashes its members' own entries and the hashes of the components it reaches
+     * (computed once and shared by every function that reaches them), found with an iterative Tarjan walk.
+     */
+    private String hash(Node start) {
+        String done = hashes.get(start);
+        if (done != null) {
+            return done;
+        }
+        Map<Node, int[]> marks = new HashMap<>(); // index, low
+        Deque<Node> stack = new ArrayDeque<>();
+        Set<Node> onStack = new HashSet<>();
+        Deque<Frame> calls = new ArrayDeque<>();
+        int[] counter = {0};
+        enter(start, marks, stack, onStack, calls, counter);
+        while (!calls.isEmpty()) {
+            Frame frame = calls.peek();
+            if (frame.next < frame.expansion.children.size()) {
+                Node child = frame.expansion.children.get(frame.next++);
+                if (hashes.containsKey(child)) {
+                    continue;
+                }
+                int[] mark = marks.get(child);
+                if (mark == null) {
+                    enter(child, marks, stack, onStack, calls, counter);
+                } else if (onStack.contains(child)) {
+                    int[] own = marks.get(frame.node);
+                    own[1] = Math.min(own[1], mark[0]);
+                }
+                continue;
+            }
+            calls.pop();
+            int[] own = marks.get(frame.node);
+            if (!calls.isEmpty()) {
+                int[] parent = marks.get(calls.peek().node);
+                parent[1] = Math.min(parent[1], own[1]);
+            }
+            if (own[1] == own[0]) {
+                List<Node> members = new ArrayList<>();
+                Node member;
+                do {
+                    member = stack.pop();
+                    onStack.remove(member);
+                    members.add(member);
+                } while (!member.equals(frame.node));
+                Set<String> entries = new TreeSet<>();
+                Set<String> reached = new TreeSet<>();
+                Set<Node> component = new HashSet<>(members);
+                for (Node m : members) {
+                    Expansion expansion = expansions.get(m);
+                    entries.addAll(expansion.entries);
+                    for (Node child : expansion.children) {
+                        if (!component.contains(child)) {
+                            reached.add(hashes.get(child));
+                        }
+                    }
+                }
+                entries.add("->");
+                entries.addAll(reached);
+                String hash = digest(entries);
+                for (Node m : members) {
+                    hashes.put(m, hash);
+                }
+            }
+        }
+        return hashes.get(start);
+    }
+
+    private void enter(Node node, Map<Node, int[]> marks, Deque<Node> stack, Set<Node> onStack, Deque<Frame> calls,
+            int[] counter) {
+        marks.put(node, new int[] {counter[0], counter[0]});
+        counter[0]++;
+        stack.push(node);
+        onStack.add(node);
+        calls.push(new Frame(node, expansion(node)));
+    }
+
+    private Expansion expansion(Node node) {
+        Expansion expansion = expansions.get(node);
+        if (expansion == null) {
+            Set<String> entries = new TreeSet<>();
+            Deque<Node> children = new ArrayDeque<>();
+            visit(node, entries, children);
+            expansion = new Expansion(entries, new ArrayList<>(new LinkedHashSet<>(children)));
+            expansions.put(node, expansion);
+        }
+        return expansion;
+    }
+
+    /** A node's own entries and the nodes it reaches directly. */
+    private record Expansion(Set<String> entries, List<Node> children) {
+    }
+
+    /** A node being walked, and the next of its children to look at. */
+    private static final class Frame {
+
+        final Node node;
+        final Expansion expansion;
+        int next;
+
+        Frame(Node node, Expansion expansion) {
+            this.node = node;
+            this.expansion = expansion;
+        }
+    }
+
+    private void visit(Node node, Set<String> entries, Deque<Node> queue) {
         ClassInfo info = info(node.owner);
         if (info == null) {
             entries.add("missing " + node.owner);
@@ -163,7 +258,8 @@ public final class CodeFingerprints {
             return;
         }
         switch (node.kind) {
-            case METHOD -> method(info, node.name, node.descriptor, node.equals(start), entries, queue);
+            case FUNCTION -> method(info, node.name, node.descriptor, true, entries, queue);
+            case METHOD -> method(info, node.name, node.descriptor, false, entries, queue);
             case OVERRIDES -> {
                 for (String subtype : subtypes(info.name)) {
                     ClassInfo sub = info(subtype);
@@ -426,7 +522,7 @@ public final class CodeFingerprints {
     }
 
     private enum Kind {
-        METHOD, OVERRIDES, SHAPE, INIT, ALL_METHODS
+        FUNCTION, METHOD, OVERRIDES, SHAPE, INIT, ALL_METHODS
     }
 
     private record Node(Kind kind, String owner, String name, String descriptor) {
