@@ -82,6 +82,17 @@ import org.springframework.asm.Type;
  */
 public final class CodeFingerprints {
 
+    /** Cloned for each digest: faster than a provider lookup. */
+    private static final MessageDigest SHA256;
+
+    static {
+        try {
+            SHA256 = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+
     private static final String QUERY_FUNCTION = Type.getDescriptor(QueryFunction.class);
     private static final String JDK = "java-" + Runtime.version().feature();
     private static final Pattern VERSIONED = Pattern.compile(".*-\\d+(\\.\\d+)*.*\\.jar");
@@ -515,9 +526,13 @@ public final class CodeFingerprints {
 
     private static MessageDigest sha256() {
         try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException ex) {
-            throw new IllegalStateException(ex);
+            return (MessageDigest) SHA256.clone();
+        } catch (CloneNotSupportedException ex) {
+            try {
+                return MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
         }
     }
 
