@@ -31,10 +31,19 @@ public final class PicanteViews {
     public static final String REQUEST_VIEW_KEY = "dev.picante.spring.request-view";
 
     private final Database database;
+    private final DeclaredTypes declaredTypes = new DeclaredTypes();
 
     /** Creates the views of {@code database}. */
     public PicanteViews(Database database) {
         this.database = Objects.requireNonNull(database, "database");
+    }
+
+    /**
+     * Returns the declared generic key and value types of the database's ingredients, for a durable store's
+     * codec; {@link QueryFunction} methods register theirs.
+     */
+    public DeclaredTypes declaredTypes() {
+        return declaredTypes;
     }
 
     /** Returns the database, the primary view that inputs are written to. */

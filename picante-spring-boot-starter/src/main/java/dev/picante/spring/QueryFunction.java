@@ -25,6 +25,9 @@ import java.lang.annotation.Target;
  * <p>An exception the method throws is memoized for its revision (r[cell.poison]) and rethrown to every
  * caller as it was thrown when it is unchecked or declared, else wrapped in a
  * {@link dev.picante.QueryFailedException}.
+ *
+ * <p>Each function has a code version ({@link #version()}), saved with its results by a durable store so
+ * that a redeploy with changed code does not serve results of the old code.
  */
 @Target(ElementType.METHOD)
 @Retention(RetentionPolicy.RUNTIME)
@@ -36,4 +39,15 @@ public @interface QueryFunction {
      * Names are the ingredients' stable identity: give overloaded methods distinct names.
      */
     String name() default "";
+
+    /**
+     * Returns the code version of the function; empty (the default) means one computed from the bytecode of
+     * the method and of the application code it can reach (see {@link CodeFingerprints}). Results stored by
+     * a durable store under another code version are recomputed at first use after a load; dependents are
+     * recomputed only if the new result differs. Set it to change the version when something the bytecode
+     * does not show changed (e.g. a resource file the method reads), or to keep stored results across a
+     * change that does not alter them. The {@code picante.store.code-version} property is added to every
+     * version, explicit or computed.
+     */
+    String version() default "";
 }

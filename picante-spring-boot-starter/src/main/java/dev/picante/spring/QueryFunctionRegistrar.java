@@ -6,8 +6,6 @@ import dev.picante.QueryFailedException;
 import dev.picante.View;
 import java.lang.reflect.Method;
 import java.lang.reflect.UndeclaredThrowableException;
-import java.util.Arrays;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,9 +19,10 @@ import org.springframework.beans.BeansException;
 import org.springframework.beans.factory.BeanCreationException;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
-import org.springframework.cglib.core.ReflectUtils;
+import org.springframework.cglib.core.Signature;
 import org.springframework.cglib.proxy.MethodInterceptor;
 import org.springframework.cglib.proxy.MethodProxy;
+import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.util.ClassUtils;
 
 /**
@@ -36,16 +35,33 @@ public final class QueryFunctionRegistrar implements BeanPostProcessor {
     private final Supplier<PicanteViews> views;
     private final ObjectProvider<QueryFunctionObserver> observers;
     private final Map<String, DerivedIngredient<Object, Object>> ingredients = new ConcurrentHashMap<>();
+    private final Supplier<String> codeVersionSalt;
+    private final Map<ClassLoader, CodeFingerprints> fingerprints = new ConcurrentHashMap<>();
+    private final Map<String, String> codeVersions = new ConcurrentHashMap<>();
+
+    /**
+     * Creates the registrar, without a code version salt.
+     *
+     * @param views the views of the database query functions are registered on, resolved lazily
+     * @param observers told about each computation
+     */
+    public QueryFunctionRegistrar(Supplier<PicanteViews> views, ObjectProvider<QueryFunctionObserver> observers) {
+        this(views, observers, () -> "");
+    }
 
     /**
      * Creates the registrar.
      *
      * @param views the views of the database query functions are registered on, resolved lazily
      * @param observers told about each computation
+     * @param codeVersionSalt added to every function's code version ({@code picante.store.code-version});
+     *     empty for none
      */
-    public QueryFunctionRegistrar(Supplier<PicanteViews> views, ObjectProvider<QueryFunctionObserver> observers) {
+    public QueryFunctionRegistrar(Supplier<PicanteViews> views, ObjectProvider<QueryFunctionObserver> observers,
+            Supplier<String> codeVersionSalt) {
         this.views = views;
         this.observers = observers;
+        this.codeVersionSalt = codeVersionSalt;
     }
 
     @Override
@@ -70,18 +86,21 @@ public final class QueryFunctionRegistrar implements BeanPostProcessor {
         Database database = views.database();
         Map<Method, Function> functions = new HashMap<>();
         for (Method method : QueryFunctionMethods.annotatedMethods(type)) {
+            QueryFunction annotation = AnnotatedElementUtils.findMergedAnnotation(method, QueryFunction.class);
             String name = QueryFunctionIngredients.ingredientName(beanName, method);
-            Function function = new Function(name, method, bean, views, observers);
+            Function function = new Function(name, method, bean, superCall(bean, beanName, method), views,
+                    observers);
             try {
-                function.ingredient = register(database, name, method, function);
+                String codeVersion = codeVersion(type, method, annotation);
+                function.ingredient = register(database, name, method, codeVersion, function);
+                codeVersions.put(name, codeVersion);
+                views.declaredTypes().register(name, function.keyType(), declaredValueType(method));
             } catch (IllegalArgumentException ex) {
                 throw new BeanCreationException(beanName, "Cannot register @QueryFunction method "
                         + QueryFunctionMethods.describe(method) + " as derived ingredient '" + name + "' of "
                         + database + ": " + ex.getMessage() + ". Give it a distinct name with "
                         + "@QueryFunction(name = \"...\")", ex);
             }
-            // Known before the first call, so that the ingredient can compute when read directly.
-            function.proxy = MethodProxy.find(bean.getClass(), ReflectUtils.getSignature(method));
             functions.put(method, function);
             ingredients.put(name, function.ingredient);
         }
@@ -93,17 +112,64 @@ public final class QueryFunctionRegistrar implements BeanPostProcessor {
         return ingredients.get(name);
     }
 
+    /**
+     * Resolves, once at registration, how the engine calls the bean's own method without going through the
+     * interceptor: the engine may compute a function before any call of it in this process (e.g. while
+     * revalidating a dependent loaded from a store).
+     */
+    private static MethodProxy superCall(Object bean, String beanName, Method method) {
+        MethodProxy proxy = MethodProxy.find(bean.getClass(),
+                new Signature(method.getName(), org.springframework.asm.Type.getMethodDescriptor(method)));
+        if (proxy == null) {
+            throw new BeanCreationException(beanName, "Cannot find the generated call of @QueryFunction method "
+                    + QueryFunctionMethods.describe(method) + " in " + bean.getClass().getName());
+        }
+        return proxy;
+    }
+
+    /** Returns the code version of every query function registered so far, by ingredient name. */
+    public Map<String, String> codeVersions() {
+        return new java.util.TreeMap<>(codeVersions);
+    }
+
+    /**
+     * Returns the code version of a function: {@link QueryFunction#version()} if set, else the fingerprint of
+     * its bytecode; followed by {@code +salt} when {@code picante.store.code-version} is set.
+     */
+    String codeVersion(Class<?> type, Method method, @Nullable QueryFunction annotation) {
+        String version = annotation == null || annotation.version().isEmpty()
+                ? fingerprints(type).fingerprint(method) : annotation.version();
+        String salt = codeVersionSalt.get();
+        return salt == null || salt.isEmpty() ? version : version + "+" + salt;
+    }
+
+    private CodeFingerprints fingerprints(Class<?> type) {
+        ClassLoader loader = type.getClassLoader();
+        return fingerprints.computeIfAbsent(loader != null ? loader : ClassLoader.getSystemClassLoader(),
+                CodeFingerprints::new);
+    }
+
     @SuppressWarnings("unchecked")
     private static DerivedIngredient<Object, Object> register(Database database, String name, Method method,
-            Function function) {
+            String codeVersion, Function function) {
         Class<Object> key = (Class<Object>) keyType(method);
         Class<Object> value = (Class<Object>) valueType(method);
-        return database.derived(name, key, value, function::compute);
+        return database.derived(name, key, value, codeVersion, function::compute);
     }
 
     private static Class<?> keyType(Method method) {
         Class<?>[] parameters = method.getParameterTypes();
         return parameters.length == 1 ? ClassUtils.resolvePrimitiveIfNecessary(parameters[0]) : List.class;
+    }
+
+    /** Returns the declared generic value type: the return type, or what its CompletableFuture holds. */
+    private static java.lang.reflect.Type declaredValueType(Method method) {
+        java.lang.reflect.Type type = method.getGenericReturnType();
+        if (QueryFunctionMethods.isAsync(method)) {
+            return type instanceof java.lang.reflect.ParameterizedType p
+                    && p.getRawType() == CompletableFuture.class ? p.getActualTypeArguments()[0] : Object.class;
+        }
+        return type instanceof Class<?> c ? ClassUtils.resolvePrimitiveIfNecessary(c) : type;
     }
 
     private static Class<?> valueType(Method method) {
@@ -121,7 +187,6 @@ public final class QueryFunctionRegistrar implements BeanPostProcessor {
             if (function == null) {
                 return proxy.invokeSuper(obj, args);
             }
-            function.proxy = proxy;
             return function.call(args);
         }
     }
@@ -135,18 +200,22 @@ public final class QueryFunctionRegistrar implements BeanPostProcessor {
         private final PicanteViews views;
         private final ObjectProvider<QueryFunctionObserver> observers;
         private final int arity;
+        private final QueryArguments.@Nullable Parameters parameters;
         private final boolean async;
         private @Nullable DerivedIngredient<Object, Object> ingredient;
-        private volatile @Nullable MethodProxy proxy;
+        /** Calls the bean's own method, bypassing the interceptor; resolved at registration. */
+        private final MethodProxy proxy;
 
-        Function(String name, Method method, Object bean, PicanteViews views,
+        Function(String name, Method method, Object bean, MethodProxy proxy, PicanteViews views,
                 ObjectProvider<QueryFunctionObserver> observers) {
             this.name = name;
             this.method = method;
             this.bean = bean;
+            this.proxy = proxy;
             this.views = views;
             this.observers = observers;
             this.arity = method.getParameterCount();
+            this.parameters = arity == 1 ? null : QueryArguments.Parameters.of(method.getGenericParameterTypes());
             this.async = QueryFunctionMethods.isAsync(method);
         }
 
@@ -196,7 +265,16 @@ public final class QueryFunctionRegistrar implements BeanPostProcessor {
                 }
                 return key;
             }
-            return Collections.unmodifiableList(Arrays.asList(args.clone()));
+            return new QueryArguments(Objects.requireNonNull(parameters), args == null ? new Object[0] : args);
+        }
+
+        /** Returns the declared key type: the parameter's generic type, or the parameters' types. */
+        java.lang.reflect.Type keyType() {
+            if (parameters != null) {
+                return parameters;
+            }
+            java.lang.reflect.Type type = method.getGenericParameterTypes()[0];
+            return type instanceof Class<?> c ? ClassUtils.resolvePrimitiveIfNecessary(c) : type;
         }
 
         private @Nullable Object[] args(Object key) {
@@ -207,10 +285,6 @@ public final class QueryFunctionRegistrar implements BeanPostProcessor {
         }
 
         Object compute(dev.picante.QueryContext context, Object key) throws Exception {
-            MethodProxy proxy = this.proxy;
-            if (proxy == null) {
-                throw new IllegalStateException("query function '" + name + "' computed before its first call");
-            }
             long start = System.nanoTime();
             boolean failed = true;
             PicanteViews.Scope scope = views.bindComputation(context);

@@ -16,6 +16,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Primary;
+import org.springframework.core.env.Environment;
 import org.springframework.util.unit.DataSize;
 
 /**
@@ -81,7 +82,8 @@ public final class PicanteAutoConfiguration {
 
     @Bean
     static QueryFunctionRegistrar picanteQueryFunctionRegistrar(ObjectProvider<PicanteViews> views,
-            ObjectProvider<QueryFunctionObserver> observers) {
-        return new QueryFunctionRegistrar(views::getObject, observers);
+            ObjectProvider<QueryFunctionObserver> observers, Environment environment) {
+        return new QueryFunctionRegistrar(views::getObject, observers,
+                () -> environment.getProperty("picante.store.code-version", ""));
     }
 }

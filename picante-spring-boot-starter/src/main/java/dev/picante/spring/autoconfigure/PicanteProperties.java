@@ -209,6 +209,13 @@ public class PicanteProperties {
          */
         private List<String> discardInputs = new ArrayList<>();
 
+        /**
+         * Added to the code version of every @QueryFunction (computed from bytecode, or set with
+         * @QueryFunction(version)): change it to have every stored derived result recomputed at first use
+         * after a redeploy, e.g. when configuration that functions read into fields changed.
+         */
+        private @Nullable String codeVersion;
+
         /** Returns whether the store is enabled. */
         public boolean isEnabled() {
             return enabled;
@@ -397,6 +404,16 @@ public class PicanteProperties {
         /** Sets the inputs whose stored records a load discards. */
         public void setDiscardInputs(List<String> discardInputs) {
             this.discardInputs = discardInputs;
+        }
+
+        /** Returns the salt added to every query function's code version, or {@code null} for none. */
+        public @Nullable String getCodeVersion() {
+            return codeVersion;
+        }
+
+        /** Sets the salt added to every query function's code version. */
+        public void setCodeVersion(@Nullable String codeVersion) {
+            this.codeVersion = codeVersion;
         }
     }
 

@@ -2,6 +2,7 @@ package dev.picante.spring.jdbc;
 
 import dev.picante.Database;
 import dev.picante.Inspector.IngredientInfo;
+import dev.picante.Inspector.IngredientKind;
 import dev.picante.Revision;
 import dev.picante.persist.Codec;
 import dev.picante.persist.ImportReport;
@@ -13,7 +14,9 @@ import dev.picante.persist.StateImage;
 import dev.picante.persist.StateImage.Checkpoint;
 import dev.picante.persist.StoreMismatchException;
 import dev.picante.persist.StoredRecord;
+import dev.picante.spring.DeclaredTypes;
 import dev.picante.spring.jdbc.StoreLoader.Prepared;
+import java.lang.reflect.Type;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
 import java.sql.SQLException;
@@ -114,7 +117,7 @@ public final class JdbcStateStore {
 
     private JdbcStateStore(Builder builder) {
         this.ctx = new StoreContext(builder.name, builder.dataSource, builder.codec, builder.corruptionPolicy,
-                builder.maxRecordSize, builder.maxTotalSize, builder.discardInputs);
+                builder.maxRecordSize, builder.maxTotalSize, builder.discardInputs, builder.types);
         this.initializeSchema = builder.initializeSchema;
         this.durableCommit = builder.durableCommit;
         this.compactionThreshold = builder.compactionThreshold;
@@ -534,6 +537,42 @@ public final class JdbcStateStore {
     // ---------------------------------------------------------------- load
 
     /**
+     * Checks every registered ingredient's declared key and value types without values: an input or interned
+     * table whose types cannot be written and read back fails, naming the ingredient and the type; a derived
+     * ingredient is marked not persisted (see {@link DeclaredTypes#notPersisted()}) with a warning.
+     *
+     * @throws PicanteStoreException naming the first input whose types cannot be stored
+     */
+    public void checkTypes(Database database) {
+        for (IngredientInfo info : database.inspector().ingredients()) {
+            boolean derived = info.kind() == IngredientKind.DERIVED;
+            if (derived && !ctx.types.isPersisted(info.name())) {
+                continue;
+            }
+            for (String role : List.of("key", "value")) {
+                Type type = role.equals("key") ? ctx.types.keyType(info.name(), info.keyType())
+                        : ctx.types.valueType(info.name(), info.valueType());
+                try {
+                    ctx.codec.checkDeclared(type);
+                } catch (RuntimeException e) {
+                    String what = info.kind().name().toLowerCase(Locale.ROOT) + " '" + info.name() + "'";
+                    if (!derived) {
+                        throw new PicanteStoreException("store '" + ctx.name + "': " + what + " cannot be stored: its "
+                                + role + " type " + type.getTypeName() + " cannot be written and read back with "
+                                + ctx.codec.getClass().getSimpleName() + ": " + e.getMessage(), e);
+                    }
+                    ctx.types.markNotPersisted(info.name(), role + " type " + type.getTypeName() + ": "
+                            + e.getMessage());
+                    logger.warn("picante store '" + ctx.name + "': " + what + " is not persisted (its results are "
+                            + "computed anew after a restart): its " + role + " type " + type.getTypeName()
+                            + " cannot be written and read back: " + e.getMessage());
+                    break;
+                }
+            }
+        }
+    }
+
+    /**
      * Loads the last full save and replays the log on top of it, into {@code database}, which must be new
      * (r[store.restore], r[store.log]). Everything is read, verified and decoded first, then imported in one
      * call to {@link Database#load(StateImage, List)}: a load that fails leaves the database untouched.
@@ -552,6 +591,7 @@ public final class JdbcStateStore {
     }
 
     private StoreLoadReport loadLocked(Database database) {
+        checkTypes(database);
         Prepared p = prepareLoad(registry(database));
         if (p == null) {
             return new StoreLoadReport(false, database.revision().value(), 0, 0, List.of(), List.of(), List.of());
@@ -643,6 +683,7 @@ public final class JdbcStateStore {
 
         private final DataSource dataSource;
         private Codec codec = new JacksonCodec();
+        private DeclaredTypes types = new DeclaredTypes();
         private String name = "picante";
         private boolean initializeSchema = true;
         private boolean durableCommit = true;
@@ -655,6 +696,15 @@ public final class JdbcStateStore {
 
         private Builder(DataSource dataSource) {
             this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        }
+
+        /**
+         * Sets the declared generic key and value types the codec writes and reads ingredients as; by default
+         * their classes.
+         */
+        public Builder declaredTypes(DeclaredTypes types) {
+            this.types = Objects.requireNonNull(types, "types");
+            return this;
         }
 
         /** Sets the codec of keys and values; a {@link JacksonCodec} by default. */

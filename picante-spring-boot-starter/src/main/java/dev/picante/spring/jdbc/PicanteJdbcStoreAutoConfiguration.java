@@ -2,6 +2,7 @@ package dev.picante.spring.jdbc;
 
 import dev.picante.Database;
 import dev.picante.persist.Codec;
+import dev.picante.spring.PicanteViews;
 import dev.picante.spring.autoconfigure.PicanteAutoConfiguration;
 import dev.picante.spring.autoconfigure.PicanteDatabaseCustomizer;
 import dev.picante.spring.autoconfigure.PicanteProperties;
@@ -44,7 +45,7 @@ public final class PicanteJdbcStoreAutoConfiguration {
     @DependsOnDatabaseInitialization
     JdbcStateStore picanteJdbcStateStore(@PicanteDataSource ObjectProvider<DataSource> picanteDataSource,
             ObjectProvider<DataSource> dataSource, Database database, PicanteProperties properties,
-            ObjectProvider<Codec> codec, ObjectProvider<JsonMapper> jsonMapper) {
+            ObjectProvider<Codec> codec, ObjectProvider<JsonMapper> jsonMapper, ObjectProvider<PicanteViews> views) {
         PicanteProperties.Store store = properties.getStore();
         String name = store.getName();
         JdbcStateStore.Builder builder = JdbcStateStore.builder(picanteDataSource.getIfAvailable(dataSource::getObject))
@@ -57,6 +58,7 @@ public final class PicanteJdbcStoreAutoConfiguration {
                 .durableCommit(store.isDurableCommit())
                 .leaseTimeout(store.getLeaseTimeout())
                 .discardInputs(new java.util.LinkedHashSet<>(store.getDiscardInputs()));
+        views.ifAvailable(v -> builder.declaredTypes(v.declaredTypes()));
         DataSize total = store.getMaxTotalSize();
         if (total != null) {
             builder.maxTotalSize(total.toBytes());

@@ -1,5 +1,6 @@
 package dev.picante.spring.jdbc;
 
+import dev.picante.spring.DeclaredTypes;
 import dev.picante.persist.Codec;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -31,9 +32,11 @@ final class StoreContext {
     final long maxRecordSize;
     final long maxTotalSize;
     final Set<String> discardInputs;
+    /** The declared generic key and value types the codec writes and reads each ingredient as. */
+    final DeclaredTypes types;
 
     StoreContext(String name, DataSource dataSource, Codec codec, CorruptionPolicy corruptionPolicy,
-            long maxRecordSize, long maxTotalSize, Set<String> discardInputs) {
+            long maxRecordSize, long maxTotalSize, Set<String> discardInputs, DeclaredTypes types) {
         this.name = name;
         this.dataSource = dataSource;
         this.jdbc = new JdbcTemplate(dataSource);
@@ -47,6 +50,7 @@ final class StoreContext {
         this.maxRecordSize = maxRecordSize;
         this.maxTotalSize = maxTotalSize;
         this.discardInputs = Set.copyOf(discardInputs);
+        this.types = types;
     }
 
     /** Returns the message of the innermost cause of {@code e}: "Connection refused" rather than a wrapper's. */

@@ -506,9 +506,10 @@ final class StoreLoader {
         }
 
         private StoredRecord decode(EncodedRecord r, IngredientInfo info) {
-            Object key = ctx.codec.decode(r.key(), info.keyType());
+            Object key = ctx.codec.decode(r.key(), ctx.types.keyType(info.name(), info.keyType()));
             byte[] valueBytes = r.value();
-            Object value = valueBytes == null ? null : ctx.codec.decode(valueBytes, info.valueType());
+            Object value = valueBytes == null ? null : ctx.codec.decode(valueBytes,
+                    ctx.types.valueType(info.name(), info.valueType()));
             if (value == null && !info.kind().name().equals("INPUT")) {
                 throw new IllegalArgumentException("no value");
             }
@@ -520,8 +521,8 @@ final class StoreLoader {
                     if (dep == null) {
                         throw new GoneDependency(d.ingredient(), key);
                     }
-                    deps.add(new StoredDependency(d.ingredient(), ctx.codec.decode(d.key(), dep.keyType()),
-                            d.changedAt()));
+                    deps.add(new StoredDependency(d.ingredient(), ctx.codec.decode(d.key(),
+                            ctx.types.keyType(dep.name(), dep.keyType())), d.changedAt()));
                 }
             }
             return new StoredRecord(key, value, r.verifiedAt(), r.changedAt(), deps);
@@ -529,7 +530,8 @@ final class StoreLoader {
 
         private void noteDropped(EncodedRecord record, IngredientInfo info) {
             try {
-                gone.refs.add(List.of(info.name(), ctx.codec.decode(record.key(), info.keyType())));
+                gone.refs.add(List.of(info.name(), ctx.codec.decode(record.key(),
+                        ctx.types.keyType(info.name(), info.keyType()))));
             } catch (IllegalArgumentException e) {
                 gone.all.add(info.name());
             }

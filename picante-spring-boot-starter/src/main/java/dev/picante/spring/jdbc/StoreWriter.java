@@ -2,6 +2,7 @@ package dev.picante.spring.jdbc;
 
 import dev.picante.Inspector.IngredientInfo;
 import dev.picante.persist.Section;
+import dev.picante.persist.SectionKind;
 import dev.picante.persist.StateImage;
 import dev.picante.persist.StoredDependency;
 import dev.picante.persist.StoredRecord;
@@ -12,6 +13,7 @@ import dev.picante.spring.jdbc.StoreFormat.LogEntry;
 import dev.picante.spring.jdbc.StoreFormat.Manifest;
 import dev.picante.spring.jdbc.StoreFormat.ManifestSection;
 import dev.picante.spring.jdbc.StoreFormat.NumberedRecord;
+import java.lang.reflect.Type;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -243,78 +245,92 @@ final class StoreWriter {
         List<EncodedSection> out = new ArrayList<>(image.sections().size());
         for (Section section : image.sections()) {
             String what = section.kind().name().toLowerCase(Locale.ROOT) + " '" + section.ingredient() + "'";
-            if (checkedSections.add(section.ingredient())) {
-                checkType(section, what, section.keyType(), "key");
-                checkType(section, what, section.valueType(), "value");
+            boolean derived = section.kind() == SectionKind.DERIVED;
+            if (derived && !ctx.types.isPersisted(section.ingredient())) {
+                continue;
             }
-            List<EncodedRecord> records = new ArrayList<>(section.records().size());
-            for (StoredRecord record : section.records()) {
-                byte[] key = encodeValue(what, "key", record.key(), section.keyType());
-                Object value = record.value();
-                byte[] valueBytes = value == null ? null : encodeValue(what, "value", value, section.valueType());
-                byte[] deps = null;
-                if (!record.dependencies().isEmpty()) {
-                    List<EncodedDependency> list = new ArrayList<>(record.dependencies().size());
-                    for (StoredDependency d : record.dependencies()) {
-                        IngredientInfo dep = registry.get(d.ingredient());
-                        if (dep == null) {
-                            throw new PicanteStoreException("store '" + ctx.name + "': " + what + " key "
-                                    + describe(record.key()) + " depends on unregistered ingredient '"
-                                    + d.ingredient() + "'");
-                        }
-                        list.add(new EncodedDependency(d.ingredient(),
-                                encodeValue(what, "dependency key", d.key(), dep.keyType()), d.changedAt()));
-                    }
-                    deps = StoreFormat.writeDependencies(list);
+            try {
+                out.add(encodeSection(section, what, registry));
+            } catch (PicanteStoreException e) {
+                if (!derived) {
+                    throw e;
                 }
-                EncodedRecord encoded = new EncodedRecord(key, valueBytes, record.verifiedAt(), record.changedAt(),
-                        deps);
-                if (encoded.size() > ctx.maxRecordSize) {
-                    throw new PicanteStoreException("store '" + ctx.name + "': the record of " + what + " key "
-                            + describe(record.key()) + " takes " + encoded.size()
-                            + " bytes, over the record size limit of " + ctx.maxRecordSize
-                            + " bytes (picante.store.max-record-size); nothing was saved");
-                }
-                records.add(encoded);
+                // A derived result is a cache: leave the section out rather than fail the whole save.
+                logger.warn("picante store '" + ctx.name + "': " + what + " left out of this save: "
+                        + e.getMessage());
             }
-            out.add(new EncodedSection(section.ingredient(), section.kind().name(), section.keyType().getName(),
-                    section.valueType().getName(), section.codeVersion(),
-                    TypeShapes.fingerprint(section.keyType(), section.valueType()), records));
         }
         return out;
     }
 
-    /** Checks, once per ingredient, that its types can be encoded and read back. */
-    private void checkType(Section section, String what, Class<?> type, String role) {
-        try {
-            ctx.codec.check(type);
-            for (StoredRecord record : section.records()) {
-                Object sample = role.equals("key") ? record.key() : record.value();
-                if (sample == null) {
-                    continue;
+    private EncodedSection encodeSection(Section section, String what, Map<String, IngredientInfo> registry) {
+        Type keyType = ctx.types.keyType(section.ingredient(), section.keyType());
+        Type valueType = ctx.types.valueType(section.ingredient(), section.valueType());
+        if (checkedSections.add(section.ingredient())) {
+            checkType(section, what, keyType, "key");
+            checkType(section, what, valueType, "value");
+        }
+        List<EncodedRecord> records = new ArrayList<>(section.records().size());
+        for (StoredRecord record : section.records()) {
+            byte[] key = encodeValue(what, "key", record.key(), keyType);
+            Object value = record.value();
+            byte[] valueBytes = value == null ? null : encodeValue(what, "value", value, valueType);
+            byte[] deps = null;
+            if (!record.dependencies().isEmpty()) {
+                List<EncodedDependency> list = new ArrayList<>(record.dependencies().size());
+                for (StoredDependency d : record.dependencies()) {
+                    IngredientInfo dep = registry.get(d.ingredient());
+                    if (dep == null) {
+                        throw new PicanteStoreException("store '" + ctx.name + "': " + what + " key "
+                                + describe(record.key()) + " depends on unregistered ingredient '"
+                                + d.ingredient() + "'");
+                    }
+                    list.add(new EncodedDependency(d.ingredient(), encodeValue(what, "dependency key", d.key(),
+                            ctx.types.keyType(dep.name(), dep.keyType())), d.changedAt()));
                 }
-                byte[] bytes = ctx.codec.encode(sample, type);
-                Object back = ctx.codec.decode(bytes, type);
-                if (!java.util.Objects.deepEquals(back, sample)) { // the engine's equality: arrays by content
-                    throw new IllegalArgumentException("a " + type.getName() + " read back is not equal to the "
-                            + "one written (" + describe(sample) + " became " + describe(back) + ")");
-                }
-                break;
+                deps = StoreFormat.writeDependencies(list);
             }
+            EncodedRecord encoded = new EncodedRecord(key, valueBytes, record.verifiedAt(), record.changedAt(),
+                    deps);
+            if (encoded.size() > ctx.maxRecordSize) {
+                throw new PicanteStoreException("store '" + ctx.name + "': the record of " + what + " key "
+                        + describe(record.key()) + " takes " + encoded.size()
+                        + " bytes, over the record size limit of " + ctx.maxRecordSize
+                        + " bytes (picante.store.max-record-size); nothing was saved");
+            }
+            records.add(encoded);
+        }
+        return new EncodedSection(section.ingredient(), section.kind().name(), section.keyType().getName(),
+                section.valueType().getName(), section.codeVersion(),
+                TypeShapes.fingerprint(section.keyType(), section.valueType()), records);
+    }
+
+    /**
+     * Checks, once per ingredient and without values, that its declared types can be written and read back
+     * (r[store.types]): an input or interned table that cannot fails, a derived one is marked not persisted.
+     */
+    private void checkType(Section section, String what, Type type, String role) {
+        try {
+            ctx.codec.checkDeclared(type);
         } catch (RuntimeException e) {
             checkedSections.remove(section.ingredient());
+            if (section.kind() == SectionKind.DERIVED) {
+                ctx.types.markNotPersisted(section.ingredient(), role + " type " + type.getTypeName() + ": "
+                        + e.getMessage());
+            }
             throw new PicanteStoreException("store '" + ctx.name + "': cannot save " + what + ": its " + role
-                    + " type " + type.getName() + " cannot be stored with " + ctx.codec.getClass().getSimpleName()
-                    + ": " + e.getMessage() + "; make the type encodable (e.g. a record of plain values)", e);
+                    + " type " + type.getTypeName() + " cannot be stored with "
+                    + ctx.codec.getClass().getSimpleName() + ": " + e.getMessage()
+                    + "; make the type encodable (e.g. a record of plain values)", e);
         }
     }
 
-    private byte[] encodeValue(String what, String role, Object value, Class<?> type) {
+    private byte[] encodeValue(String what, String role, Object value, Type type) {
         try {
             return ctx.codec.encode(value, type);
         } catch (RuntimeException e) {
             throw new PicanteStoreException("store '" + ctx.name + "': cannot save " + what + ": a " + role
-                    + " of type " + type.getName() + " (" + describe(value) + ") cannot be encoded: "
+                    + " of type " + type.getTypeName() + " (" + describe(value) + ") cannot be encoded: "
                     + e.getMessage(), e);
         }
     }

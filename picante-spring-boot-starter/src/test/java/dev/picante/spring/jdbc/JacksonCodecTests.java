@@ -66,6 +66,70 @@ class JacksonCodecTests {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(NoProperties.class.getName());
     }
 
+    enum Color {
+        RED, GREEN
+    }
+
+    record Priced(java.math.BigDecimal amount, java.time.Instant at, List<Color> colors) {
+    }
+
+    @Test
+    void valuesOfDeclaredGenericTypesReadBackEqualAndOfTheirTypes() throws Exception {
+        java.lang.reflect.Type colors = Holder.class.getDeclaredField("colors").getGenericType();
+        java.lang.reflect.Type nested = Holder.class.getDeclaredField("nested").getGenericType();
+        java.lang.reflect.Type optional = Holder.class.getDeclaredField("optional").getGenericType();
+        java.lang.reflect.Type longs = Holder.class.getDeclaredField("longs").getGenericType();
+        List<Object[]> cases = List.of(
+                new Object[] {List.of(Color.RED, Color.GREEN), colors},
+                new Object[] {Map.of("a", List.of(java.util.Set.of(Color.GREEN))), nested},
+                new Object[] {java.util.Optional.of(java.util.UUID.randomUUID()), optional},
+                new Object[] {java.util.Optional.empty(), optional},
+                new Object[] {List.of(1L, 2L), longs},
+                new Object[] {new java.math.BigDecimal("12.50"), java.math.BigDecimal.class},
+                new Object[] {java.time.Instant.parse("2026-12-05T10:15:30.123456789Z"), java.time.Instant.class},
+                new Object[] {java.time.LocalDate.of(2026, 12, 5), java.time.LocalDate.class},
+                new Object[] {java.time.Duration.ofMinutes(90), java.time.Duration.class},
+                new Object[] {new Priced(new java.math.BigDecimal("0.10"), java.time.Instant.ofEpochSecond(5, 7),
+                        List.of(Color.RED)), Priced.class});
+        for (Object[] c : cases) {
+            java.lang.reflect.Type type = (java.lang.reflect.Type) c[1];
+            codec.checkDeclared(type);
+            byte[] bytes = codec.encode(c[0], type);
+            assertThat(codec.decode(bytes, type)).as(new String(bytes, StandardCharsets.UTF_8)).isEqualTo(c[0]);
+        }
+        dev.picante.spring.QueryArguments.Parameters parameters = dev.picante.spring.QueryArguments.Parameters.of(
+                Priced.class, colors, java.math.BigDecimal.class, optional);
+        dev.picante.spring.QueryArguments arguments = new dev.picante.spring.QueryArguments(parameters,
+                new Priced(new java.math.BigDecimal("12.50"), java.time.Instant.ofEpochSecond(5, 7), List.of()),
+                List.of(Color.GREEN), new java.math.BigDecimal("1.000"), java.util.Optional.empty());
+        codec.checkDeclared(parameters);
+        Object decoded = codec.decode(codec.encode(arguments, parameters), parameters);
+        assertThat(decoded).isInstanceOf(dev.picante.spring.QueryArguments.class).isEqualTo(arguments);
+        assertThat(((List<?>) ((List<?>) decoded).get(1)).get(0)).isSameAs(Color.GREEN);
+        Object back = codec.decode(codec.encode(List.of(Color.RED), colors), colors);
+        assertThat(((List<?>) back).get(0)).isSameAs(Color.RED);
+    }
+
+    @SuppressWarnings({"unused", "rawtypes"})
+    static final class Holder {
+        List<Color> colors;
+        Map<String, List<java.util.Set<Color>>> nested;
+        java.util.Optional<java.util.UUID> optional;
+        List<Long> longs;
+        List raw;
+        List<?> wildcard;
+        Object object;
+    }
+
+    @Test
+    void checkDeclaredRefusesDeclarationsThatDoNotSayWhatToRead() throws Exception {
+        for (String field : List.of("raw", "wildcard", "object")) {
+            java.lang.reflect.Type type = Holder.class.getDeclaredField(field).getGenericType();
+            assertThatThrownBy(() -> codec.checkDeclared(type)).as(field)
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(type.getTypeName());
+        }
+    }
+
     @Test
     void checkRejectsInterfacesThatCannotBeReadBack() {
         assertThatThrownBy(() -> codec.check(Runnable.class))
