@@ -101,6 +101,18 @@ class CodeVersionTest {
     }
 
     @Test
+    void throughLoadTooAnEqualValueKeepsItsDependentsWithoutComputingThem() {
+        App saved = new App("v1", x -> x * 2).filled();
+        App loaded = new App("v2", x -> x + x);
+        loaded.db.load(saved.db.exportState(), java.util.List.of());
+
+        assertThat(loaded.total.get(loaded.db, "t")).isEqualTo(60);
+        assertThat(loaded.totalRuns).as("early cutoff: total stays valid").hasValue(0);
+        assertThat(loaded.db.inspector().ingredient("total").counters().computations())
+                .as("the inspector counts no computation of total").isZero();
+    }
+
+    @Test
     void changedVersionWithAnEqualValueRecomputesTheFunctionOnceAndKeepsItsDependents() {
         App saved = new App("v1", x -> x * 2).filled();
         App loaded = new App("v2", x -> x + x);
@@ -114,6 +126,9 @@ class CodeVersionTest {
         assertThat(loaded.total.get(loaded.db, "t")).isEqualTo(60);
         assertThat(loaded.netRuns).hasValue(2);
         assertThat(loaded.totalRuns).as("early cutoff: total stays valid").hasValue(0);
+        assertThat(loaded.db.inspector().ingredient("total").counters().computations())
+                .as("the inspector counts no computation of total").isZero();
+        assertThat(loaded.db.inspector().ingredient("net").counters().computations()).isEqualTo(2);
         assertThat(loaded.net.get(loaded.db, "a")).isEqualTo(20);
         assertThat(loaded.total.get(loaded.db, "t")).isEqualTo(60);
         assertThat(loaded.netRuns).as("recomputed once").hasValue(2);

@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import javax.tools.ToolProvider;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.WebApplicationType;
@@ -159,7 +158,6 @@ class RedeployTests {
     }
 
     @Test
-    @Disabled("needs core/store code-version persistence: enable at merge")
     void aFunctionWhoseValuesChangedIsRecomputedWithItsDependentsAndNothingElse() throws Exception {
         // r[revision.early-cutoff]
         serveVersionOne().close();
@@ -173,7 +171,6 @@ class RedeployTests {
     }
 
     @Test
-    @Disabled("needs core/store code-version persistence: enable at merge")
     void aFunctionWhoseCodeChangedButNotItsValuesIsRecomputedAloneByEarlyCutoff() throws Exception {
         // r[revision.early-cutoff]
         serveVersionOne().close();
