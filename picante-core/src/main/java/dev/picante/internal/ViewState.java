@@ -31,6 +31,11 @@ public final class ViewState {
     /** The view this one was forked from: a source of memos to adopt after revalidation. */
     final @Nullable ViewState parent;
     private volatile InputState current;
+    /**
+     * {@code current.revision}, written right after {@code current} (both before a write returns): what the
+     * hit path compares a cell's verified revision with, in one load.
+     */
+    volatile long currentRevision;
     private final ReentrantLock writeLock = new ReentrantLock();
     @SuppressWarnings({"unchecked", "rawtypes"})
     private volatile @Nullable ConcurrentHashMap<Object, Cell>[] tables = new ConcurrentHashMap[0];
@@ -46,6 +51,7 @@ public final class ViewState {
         this.primary = primary;
         this.parent = parent;
         this.current = current;
+        this.currentRevision = current.revision;
         this.origin = origin;
         this.reverseEdges = primary ? new ReverseEdges() : null;
     }
@@ -138,7 +144,10 @@ public final class ViewState {
         } else {
             t = t.clone();
         }
-        ConcurrentHashMap<Object, Cell> table = new ConcurrentHashMap<>();
+        // The primary view's table of a derived ingredient is the one the ingredient's hit path reads.
+        ConcurrentHashMap<Object, Cell> table = primary
+                && engine.ingredientOrNull(ingredient) instanceof DerivedImpl<?, ?> derived
+                ? derived.primaryTable : new ConcurrentHashMap<>();
         t[ingredient] = table;
         tables = t;
         return table;
@@ -465,7 +474,7 @@ public final class ViewState {
         } finally {
             ctx.close();
         }
-        Dependency[] dependencies = ctx.dependencies();
+        Object[] reads = ctx.reads();
         derived.computations.increment();
         Dependency cause = change == null ? null : change.dependency();
         long causeAt = change == null ? 0 : change.changedAt();
@@ -473,15 +482,15 @@ public final class ViewState {
         Outcome outcome;
         if (failure != null) {
             derived.failures.increment();
-            memo = Memo.failure(failure, revision, dependencies);
+            memo = Memo.failureOfReads(failure, revision, reads);
             outcome = Outcome.FAILED;
         } else if (previous != null && Equality.equal(previous.value, value)) {
             // r[revision.early-cutoff]: same version, so dependents stay valid.
             derived.earlyCutoffs.increment();
-            memo = Memo.value(Objects.requireNonNull(previous.value), previous.version, dependencies, ctx.durability());
+            memo = Memo.valueOfReads(Objects.requireNonNull(previous.value), previous.version, reads, ctx.durability());
             outcome = Outcome.RECOMPUTED_UNCHANGED;
         } else {
-            memo = Memo.value(Objects.requireNonNull(value), new Version(revision), dependencies, ctx.durability());
+            memo = Memo.valueOfReads(Objects.requireNonNull(value), new Version(revision), reads, ctx.durability());
             outcome = previous == null && !afterFailure ? Outcome.COMPUTED : Outcome.RECOMPUTED;
             if (previous != null && primary && engine.events.active()) {
                 engine.events.publish(List.of(new RuntimeEvent.QueryChanged(derived.name, key, new Revision(revision))));
@@ -539,8 +548,7 @@ public final class ViewState {
         if (own != null && !own.memo.failed() && !memo.failed() && own.memo.version != memo.version
                 && Equality.equal(own.memo.value, memo.value)) {
             // Keep this view's version of an equal value, so its dependents stay valid (early cutoff).
-            adopted = Memo.value(Objects.requireNonNull(own.memo.value), own.memo.version, memo.dependencies,
-                    memo.durability);
+            adopted = memo.keeping(Objects.requireNonNull(own.memo.value), own.memo.version);
         }
         store(derived, key, new Cell(adopted, revision, memo.failed() ? Outcome.FAILED : Outcome.ADOPTED, null, 0));
         return adopted;
@@ -570,7 +578,7 @@ public final class ViewState {
             engine.sharedResults.offer(derived.index, key, cell.memo);
             if (reverseEdges != null && engine.events.active()) {
                 reverseEdges.update(new NodeKey(derived.index, key),
-                        replaced == null ? null : replaced.memo.dependencies, cell.memo.dependencies);
+                        replaced == null ? null : replaced.memo.dependencies(), cell.memo.dependencies());
             }
         }
         long max = engine.options.maxMemosPerIngredient;
@@ -689,6 +697,7 @@ public final class ViewState {
                     next.supersede(replaced, revision);
                 }
                 current = published;
+                currentRevision = revision;
                 Revision at = new Revision(revision);
                 if (pending != null) {
                     pending.published(at);
@@ -767,7 +776,7 @@ public final class ViewState {
             ConcurrentHashMap<Object, Cell> table = all[ingredient];
             if (table != null) {
                 int index = ingredient;
-                table.forEach((key, cell) -> edges.update(new NodeKey(index, key), null, cell.memo.dependencies));
+                table.forEach((key, cell) -> edges.update(new NodeKey(index, key), null, cell.memo.dependencies()));
             }
         }
     }
@@ -784,12 +793,13 @@ public final class ViewState {
         try {
             beforePublish.run();
             current = restored;
+            currentRevision = restored.revision;
             for (Map.Entry<NodeKey, Cell> entry : cells.entrySet()) {
                 NodeKey node = entry.getKey();
                 Cell old = table(node.ingredient()).put(node.key(), entry.getValue());
                 if (reverseEdges != null && engine.events.active()) {
-                    reverseEdges.update(node, old == null ? null : old.memo.dependencies,
-                            entry.getValue().memo.dependencies);
+                    reverseEdges.update(node, old == null ? null : old.memo.dependencies(),
+                            entry.getValue().memo.dependencies());
                 }
             }
             if (primary && engine.events.active()) {
