@@ -39,7 +39,10 @@ final class DerivedImpl<K, V> extends IngredientImpl implements DerivedIngredien
         super(engine, index, name, keyType, valueType);
         this.codeVersion = codeVersion;
         this.query = query;
-        this.owner = engine.owner;
+        // With a bound on memos, hits go through the view, which tells the eviction policy about each use.
+        boolean bounded = engine.options.maxMemosPerIngredient != Long.MAX_VALUE
+                || engine.options.memoByteLimit != Long.MAX_VALUE;
+        this.owner = bounded ? new Object() : engine.owner;
         this.primaryView = engine.primary();
     }
 
@@ -81,7 +84,7 @@ final class DerivedImpl<K, V> extends IngredientImpl implements DerivedIngredien
         }
         ViewState state = engine.viewState(view, this);
         InputState current = state.current();
-        if (view != engine.owner) {
+        if (view != owner) { // the database itself when its hits do not take the inlined path
             Object hit = state.hitValue(this, key, current.revision);
             if (hit != null) {
                 return (V) hit;

@@ -39,6 +39,8 @@ public final class ViewState {
     private final ReentrantLock writeLock = new ReentrantLock();
     @SuppressWarnings({"unchecked", "rawtypes"})
     private volatile @Nullable ConcurrentHashMap<Object, Cell>[] tables = new ConcurrentHashMap[0];
+    /** Which memos to evict when a bound is set, or {@code null} (r[evict.derived]). */
+    private final @Nullable MemoPolicy policy;
     /** Who read what, for {@code QueryInvalidated} events; primary view only. */
     final @Nullable ReverseEdges reverseEdges;
 
@@ -54,6 +56,33 @@ public final class ViewState {
         this.currentRevision = current.revision;
         this.origin = origin;
         this.reverseEdges = primary ? new ReverseEdges() : null;
+        this.policy = MemoPolicy.of(engine, engine.options);
+    }
+
+    /** A new cell of this view's tables: tracked by the eviction policy when there is one. */
+    private Cell newCell(Object key, Memo memo, long verifiedAt, Outcome outcome, @Nullable Dependency cause,
+            long causeChangedAt) {
+        return policy == null ? new Cell(memo, verifiedAt, outcome, cause, causeChangedAt)
+                : policy.cell(key, memo, verifiedAt, outcome, cause, causeChangedAt);
+    }
+
+    /** Notes a use of a cell for the eviction policy, if any. */
+    private void used(Cell cell) {
+        MemoPolicy p = policy;
+        if (p != null) {
+            p.used(cell);
+        }
+    }
+
+    /** The memo tables of every derived ingredient that has one. */
+    List<ConcurrentHashMap<Object, Cell>> allTables() {
+        List<ConcurrentHashMap<Object, Cell>> all = new ArrayList<>();
+        for (ConcurrentHashMap<Object, Cell> table : tables) {
+            if (table != null) {
+                all.add(table);
+            }
+        }
+        return all;
     }
 
     /** Returns the engine. */
@@ -180,6 +209,7 @@ public final class ViewState {
                     Object value = cell.value;
                     if (value != null) {
                         derived.hits.increment();
+                        used(cell);
                         return value;
                     }
                 }
@@ -195,6 +225,7 @@ public final class ViewState {
             if (cell != null) {
                 if (cell.memo.validAt(state.revision, cell.verifiedAt)) {
                     derived.hits.increment();
+                    used(cell);
                     return cell.memo;
                 }
                 if (caller != null) {
@@ -252,7 +283,7 @@ public final class ViewState {
         if (still == own.memo) {
             reverify(derived, key, own, revision, Outcome.REVALIDATED);
         } else {
-            store(derived, key, new Cell(still, revision, Outcome.REVALIDATED, null, 0));
+            store(derived, key, newCell(key, still, revision, Outcome.REVALIDATED, null, 0));
         }
     }
 
@@ -263,6 +294,7 @@ public final class ViewState {
      * again.
      */
     private void reverify(DerivedImpl<?, ?> derived, Object key, Cell own, long revision, Outcome how) {
+        used(own);
         boolean exported = primary && engine.persistence().sequencesCells();
         if (own.reverify(revision, how, exported) && exported) {
             engine.persistence().cellStored(derived.index, key, own);
@@ -401,6 +433,7 @@ public final class ViewState {
         Cell own = table.get(key);
         if (own != null && own.memo.validAt(revision, own.verifiedAt)) {
             derived.hits.increment();
+            used(own);
             return own.memo;
         }
         Memo previous = null;
@@ -431,7 +464,7 @@ public final class ViewState {
                 if (candidate.failed()) {
                     if (candidate.failedAt() == revision) {
                         derived.hits.increment();
-                        store(derived, key, new Cell(candidate, revision, Outcome.FAILED, null, 0));
+                        store(derived, key, newCell(key, candidate, revision, Outcome.FAILED, null, 0));
                         return candidate;
                     }
                     continue;
@@ -442,7 +475,7 @@ public final class ViewState {
                 Memo still = Revalidation.revalidate(this, candidate, state, mine, new Revalidation.Change[1]);
                 if (still != null) {
                     derived.revalidations.increment();
-                    store(derived, key, new Cell(still, revision, Outcome.ADOPTED, null, 0));
+                    store(derived, key, newCell(key, still, revision, Outcome.ADOPTED, null, 0));
                     return still;
                 }
             }
@@ -496,7 +529,7 @@ public final class ViewState {
                 engine.events.publish(List.of(new RuntimeEvent.QueryChanged(derived.name, key, new Revision(revision))));
             }
         }
-        store(derived, key, new Cell(memo, revision, outcome, cause, causeAt));
+        store(derived, key, newCell(key, memo, revision, outcome, cause, causeAt));
         return memo;
     }
 
@@ -550,7 +583,7 @@ public final class ViewState {
             // Keep this view's version of an equal value, so its dependents stay valid (early cutoff).
             adopted = memo.keeping(Objects.requireNonNull(own.memo.value), own.memo.version);
         }
-        store(derived, key, new Cell(adopted, revision, memo.failed() ? Outcome.FAILED : Outcome.ADOPTED, null, 0));
+        store(derived, key, newCell(key, adopted, revision, memo.failed() ? Outcome.FAILED : Outcome.ADOPTED, null, 0));
         return adopted;
     }
 
@@ -581,26 +614,14 @@ public final class ViewState {
                         replaced == null ? null : replaced.memo.dependencies(), cell.memo.dependencies());
             }
         }
-        long max = engine.options.maxMemosPerIngredient;
-        if (max != Long.MAX_VALUE && table.size() > max) {
-            trim(table, key);
-        }
-    }
-
-    private void trim(ConcurrentHashMap<Object, Cell> table, Object keep) {
-        long revision = current.revision;
-        long target = Math.max(1, engine.options.maxMemosPerIngredient - engine.options.maxMemosPerIngredient / 10);
-        Iterator<Map.Entry<Object, Cell>> it = table.entrySet().iterator();
-        while (table.size() > target && it.hasNext()) {
-            Map.Entry<Object, Cell> entry = it.next();
-            if (!entry.getKey().equals(keep) && evictable(entry.getValue(), revision)) {
-                it.remove();
-            }
+        MemoPolicy p = policy;
+        if (p != null) {
+            p.stored(this, table, key, cell, replaced);
         }
     }
 
     /** r[evict.poison]: a failure is kept while the view is at its revision. */
-    private static boolean evictable(Cell cell, long revision) {
+    static boolean evictable(Cell cell, long revision) {
         return !(cell.memo.failed() && cell.memo.failedAt() == revision);
     }
 
@@ -801,6 +822,9 @@ public final class ViewState {
                     reverseEdges.update(node, old == null ? null : old.memo.dependencies(),
                             entry.getValue().memo.dependencies());
                 }
+            }
+            if (policy != null) {
+                policy.recount(this);
             }
             if (primary && engine.events.active()) {
                 engine.events.publish(List.of(new RuntimeEvent.RevisionBumped(new Revision(restored.revision))));
