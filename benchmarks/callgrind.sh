@@ -5,14 +5,17 @@
 # operation, JIT-compiled code and garbage collection included. Run after `bash benchmarks/run.sh --build-only`.
 #
 #   bash benchmarks/callgrind.sh [JAR]     prints one line per scenario; about 3 minutes on 2 cores
+#   SCENARIOS="hit-picante hit-caffeine" bash benchmarks/callgrind.sh [JAR]     only those scenarios
+#   JVM_OPTS=... adds JVM options; CLASSES_FIRST=picante-core/target/classes puts classes before the jar
+#   (try an engine change after `mvn -o -q compile -pl picante-core`, without rebuilding the jar)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JAR=${1:-benchmarks/target/benchmarks.jar}
 OUT=$(mktemp -d)
-JVM=(-XX:+UseSerialGC -Xbatch -Xms1g -Xmx1g)
+JVM=(-XX:+UseSerialGC -Xbatch -Xms1g -Xmx1g ${JVM_OPTS:-})
 count() {
   valgrind --tool=callgrind --smc-check=all-non-file --callgrind-out-file=/dev/null \
-    java "${JVM[@]}" -cp "$JAR" dev.picante.benchmarks.callgrind.InstructionCounts "$@" 2>&1 \
+    java "${JVM[@]}" -cp "${CLASSES_FIRST:+$CLASSES_FIRST:}$JAR" dev.picante.benchmarks.callgrind.InstructionCounts "$@" 2>&1 \
     | sed -n 's/.*I *refs: *//p' | tr -d ,
 }
 measure() {
@@ -22,10 +25,10 @@ measure() {
   wait
   echo "$scenario: $(( ($(cat "$OUT/$scenario.3") - $(cat "$OUT/$scenario.1")) / (2 * n) )) instructions/op"
 }
-measure hit-picante 400000 1000000
-measure hit-caffeine 400000 1000000
-measure hit-chm 400000 1000000
-measure cold-picante 100000 100000
-measure cold-caffeine 100000 100000
-measure cold-plain 100000 100000
+for scenario in ${SCENARIOS:-hit-picante hit-caffeine hit-chm cold-picante cold-caffeine cold-plain}; do
+  case $scenario in
+    hit-*) measure "$scenario" 400000 1000000 ;;
+    *) measure "$scenario" 100000 100000 ;;
+  esac
+done
 rm -rf "$OUT"

@@ -333,13 +333,30 @@ public final class Database implements View {
 
         /**
          * Sets how many memoized results one view keeps per derived ingredient before it evicts some
-         * (r[evict.derived]). Default: no bound.
+         * (r[evict.derived]): the least frequently and, among equally used ones, least recently used, so
+         * results in steady use survive a scan of results used once. Default: no bound.
          */
         public Builder maxMemosPerIngredient(long entries) {
             if (entries < 1) {
                 throw new IllegalArgumentException("maxMemosPerIngredient must be >= 1, was " + entries);
             }
             options.maxMemosPerIngredient = entries;
+            return this;
+        }
+
+        /**
+         * Sets a budget of estimated bytes for the memoized results each view keeps, across its derived
+         * ingredients: past it, the view evicts the least frequently and least recently used results
+         * (r[evict.derived]) until it is back under nine tenths of the budget. A result is estimated at
+         * its key and value as the {@link #stateWeigher state weigher} counts them, plus a fixed overhead
+         * per result and per dependency. Eviction never changes a result, only work: an evicted result is
+         * recomputed when read again. Default: no budget.
+         */
+        public Builder memoByteLimit(long bytes) {
+            if (bytes < 1) {
+                throw new IllegalArgumentException("memoByteLimit must be >= 1, was " + bytes);
+            }
+            options.memoByteLimit = bytes;
             return this;
         }
 

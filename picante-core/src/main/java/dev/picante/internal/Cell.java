@@ -16,7 +16,7 @@ import org.jspecify.annotations.Nullable;
  * advances the cell in place ({@link #reverify}), since that is what a read after an edit does for most of
  * the dependencies it walks; {@code verifiedAt} only ever increases.
  */
-final class Cell {
+class Cell {
 
     private static final AtomicLong SEQUENCE = new AtomicLong();
     private static final VarHandle VERIFIED_AT;
@@ -74,6 +74,36 @@ final class Cell {
             sequence = SEQUENCE.incrementAndGet();
         }
         return true;
+    }
+
+    /**
+     * A cell of a view whose memos are bounded ({@link MemoPolicy}): it also records how often and how
+     * recently it was used, and what it weighs. Use is written only when it changes (a frequency that
+     * saturates at 15, and the policy's clock, which advances once per sweep), so a hot cell is rarely
+     * written.
+     */
+    static final class Tracked extends Cell {
+
+        /** Frequency in the low 4 bits, the policy's clock at the last use above them. */
+        volatile int use;
+        /** Estimated retained bytes of the memo with its key and value; 0 without a byte budget. */
+        final long weight;
+
+        Tracked(Memo memo, long verifiedAt, Outcome outcome, @Nullable Dependency cause, long causeChangedAt,
+                int clock, long weight) {
+            super(memo, verifiedAt, outcome, cause, causeChangedAt);
+            this.use = (clock << 4) | 1;
+            this.weight = weight;
+        }
+
+        void touch(int clock) {
+            int u = use;
+            int frequency = u & 15;
+            int next = (clock << 4) | Math.min(15, frequency + 1);
+            if (next != u) {
+                use = next; // a lost update between racing readers only undercounts a use
+            }
+        }
     }
 
     /** How a memo was confirmed: the outcome and, for a recomputation, the dependency found changed. */

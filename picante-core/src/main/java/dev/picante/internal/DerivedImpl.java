@@ -10,6 +10,7 @@ import dev.picante.Revision;
 import dev.picante.View;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 
@@ -23,12 +24,26 @@ final class DerivedImpl<K, V> extends IngredientImpl implements DerivedIngredien
     final LongAdder revalidations = new LongAdder();
     final LongAdder earlyCutoffs = new LongAdder();
     final LongAdder failures = new LongAdder();
+    /** The database object: a read on it may be a hit of {@link #primaryTable}. */
+    private final Object owner;
+    /** The database's own view. */
+    private final ViewState primaryView;
+    /**
+     * The primary view's memo table of this ingredient (made here, taken by the view when it first needs it,
+     * never replaced): the hit path reads it without going through the view's table of tables.
+     */
+    final ConcurrentHashMap<Object, Cell> primaryTable = new ConcurrentHashMap<>();
 
     DerivedImpl(Engine engine, int index, String name, Class<K> keyType, Class<V> valueType, String codeVersion,
             Query<K, V> query) {
         super(engine, index, name, keyType, valueType);
         this.codeVersion = codeVersion;
         this.query = query;
+        // With a bound on memos, hits go through the view, which tells the eviction policy about each use.
+        boolean bounded = engine.options.maxMemosPerIngredient != Long.MAX_VALUE
+                || engine.options.memoByteLimit != Long.MAX_VALUE;
+        this.owner = bounded ? new Object() : engine.owner;
+        this.primaryView = engine.primary();
     }
 
     @Override
@@ -45,12 +60,16 @@ final class DerivedImpl<K, V> extends IngredientImpl implements DerivedIngredien
     @SuppressWarnings("unchecked")
     public V get(View view, K key) {
         // The hit on the database itself, kept small so that it is inlined into callers; the rest is getSlow.
-        Engine e = engine;
-        if (view == e.owner && keyType.isInstance(key)) {
-            ViewState primary = e.primary();
-            Object hit = primary.hitValue(this, key, primary.current().revision);
-            if (hit != null) {
-                return (V) hit;
+        // It writes no shared memory: only this thread's count.
+        ConcurrentHashMap<Object, Cell> table = primaryTable;
+        if (view == owner && key != null && (key.getClass() == keyType || keyType.isInstance(key))) {
+            Cell cell = table.get(key);
+            if (cell != null && cell.verifiedAt == primaryView.currentRevision) {
+                Object value = cell.value;
+                if (value != null) {
+                    hits.increment();
+                    return (V) value;
+                }
             }
         }
         return getSlow(view, key);
@@ -65,7 +84,7 @@ final class DerivedImpl<K, V> extends IngredientImpl implements DerivedIngredien
         }
         ViewState state = engine.viewState(view, this);
         InputState current = state.current();
-        if (view != engine.owner) {
+        if (view != owner) { // the database itself when its hits do not take the inlined path
             Object hit = state.hitValue(this, key, current.revision);
             if (hit != null) {
                 return (V) hit;

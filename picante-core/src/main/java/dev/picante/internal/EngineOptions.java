@@ -18,6 +18,8 @@ public final class EngineOptions {
     public int sharedCacheMaxEntries = 10_000;
     /** Bound of memos per derived ingredient and view. */
     public long maxMemosPerIngredient = Long.MAX_VALUE;
+    /** Budget of estimated bytes of memos per view; {@code Long.MAX_VALUE} for none. */
+    public long memoByteLimit = Long.MAX_VALUE;
     /** Executor for async work; {@code null} for the default. */
     public @Nullable Executor executor;
 
@@ -32,6 +34,7 @@ public final class EngineOptions {
         copy.weigher = weigher;
         copy.sharedCacheMaxEntries = sharedCacheMaxEntries;
         copy.maxMemosPerIngredient = maxMemosPerIngredient;
+        copy.memoByteLimit = memoByteLimit;
         copy.executor = executor;
         copy.inputChangeGate = inputChangeGate;
         return copy;

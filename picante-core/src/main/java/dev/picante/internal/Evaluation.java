@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -28,8 +29,10 @@ final class Evaluation implements QueryContext {
     final ViewState view;
     final InputState state;
     final InFlight inFlight;
-    private Dependency[] dependencies = new Dependency[4];
-    private int count;
+    /** What was read, packed as {@link Memo}'s reads are: one array for every read, no object per read. */
+    private Object[] reads = new Object[4 * Memo.STRIDE];
+    /** Entries used in {@link #reads}. */
+    private int used;
     private Durability durability = Durability.HIGH;
     /** Written under this object's lock, read without it by the checks at the start of each read. */
     private volatile boolean closed;
@@ -43,25 +46,30 @@ final class Evaluation implements QueryContext {
     @Nullable InputSlot readInput(InputImpl<?, ?> input, Object key) {
         checkOpen();
         InputSlot slot = state.slot(input.index, key);
-        record(new Dependency(input.index, key, slot), input.durability);
+        record(input.index, key, slot, input.durability);
         return slot;
     }
 
     Object readDerived(DerivedImpl<?, ?> derived, Object key) {
         checkOpen();
         Memo memo = view.fetch(derived, key, state, inFlight);
-        record(new Dependency(derived.index, key, memo.version), memo.durability);
+        record(derived.index, key, memo.version, memo.durability);
         return derived.unwrap(memo, key);
     }
 
-    private synchronized void record(Dependency dependency, Durability level) {
+    private synchronized void record(int ingredient, Object key, @Nullable Object seen, Durability level) {
         if (closed) {
             throw closedError();
         }
-        if (count == dependencies.length) {
-            dependencies = Arrays.copyOf(dependencies, count * 2);
+        Object[] r = reads;
+        int at = used;
+        if (at == r.length) {
+            reads = r = Arrays.copyOf(r, at * 2);
         }
-        dependencies[count++] = dependency;
+        r[at] = Memo.boxIndex(ingredient);
+        r[at + 1] = key;
+        r[at + 2] = seen;
+        used = at + Memo.STRIDE;
         if (level.compareTo(durability) < 0) {
             durability = level;
         }
@@ -82,38 +90,44 @@ final class Evaluation implements QueryContext {
         closed = true;
     }
 
-    /** The dependencies in the order they were read, each record once. */
-    synchronized Dependency[] dependencies() {
-        if (count > 8) {
-            return unique(dependencies, count);
-        }
-        // Few reads: remove repeats in place, without a set.
-        Dependency[] all = dependencies;
+    /**
+     * The dependencies in the order they were read, each record once, packed for {@link Memo}: an array of
+     * exactly their size (the memo keeps it).
+     */
+    synchronized Object[] reads() {
+        Object[] all = reads;
         int kept = 0;
-        outer:
-        for (int i = 0; i < count; i++) {
-            Dependency d = all[i];
-            for (int j = 0; j < kept; j++) {
-                if (all[j].sameRecord(d)) {
-                    continue outer;
+        if (used > 8 * Memo.STRIDE) {
+            Set<NodeKey> seen = new HashSet<>();
+            for (int i = 0; i < used; i += Memo.STRIDE) {
+                if (seen.add(new NodeKey((Integer) all[i], Objects.requireNonNull(all[i + 1])))) {
+                    kept = keep(all, i, kept);
                 }
             }
-            all[kept++] = d;
+        } else {
+            // Few reads: remove repeats in place, without a set.
+            outer:
+            for (int i = 0; i < used; i += Memo.STRIDE) {
+                for (int j = 0; j < kept; j += Memo.STRIDE) {
+                    if (Objects.requireNonNull(all[j]).equals(all[i])
+                            && Objects.requireNonNull(all[j + 1]).equals(all[i + 1])) {
+                        continue outer;
+                    }
+                }
+                kept = keep(all, i, kept);
+            }
         }
-        count = kept;
+        Arrays.fill(all, kept, used, null);
+        used = kept;
         return kept == all.length ? all : Arrays.copyOf(all, kept);
     }
 
-    private static Dependency[] unique(Dependency[] all, int count) {
-        List<Dependency> unique = new ArrayList<>(count);
-        Set<NodeKey> seen = new HashSet<>();
-        for (int i = 0; i < count; i++) {
-            Dependency d = all[i];
-            if (seen.add(new NodeKey(d.ingredient, d.key))) {
-                unique.add(d);
-            }
+    /** Moves the read at {@code from} to {@code to}; returns the next free position. */
+    private static int keep(Object[] all, int from, int to) {
+        if (from != to) {
+            System.arraycopy(all, from, all, to, Memo.STRIDE);
         }
-        return unique.toArray(new Dependency[0]);
+        return to + Memo.STRIDE;
     }
 
     synchronized Durability durability() {

@@ -114,7 +114,7 @@ final class InspectorImpl implements Inspector {
         Throwable failure = memo.failure;
         return new CellInfo(derived.ref(key), failure == null ? CellState.READY : CellState.POISONED,
                 failure == null ? memo.value : DerivedImpl.rootCause(failure), new Revision(cell.verifiedAt),
-                new Revision(memo.version.changedAt), refs(memo.dependencies));
+                new Revision(memo.version.changedAt), refs(memo.dependencies()));
     }
 
     private static CellInfo internedCell(InternedImpl<?> interned, int id) {
@@ -159,7 +159,7 @@ final class InspectorImpl implements Inspector {
                 for (Map.Entry<Object, Cell> entry : entries) {
                     QueryRef from = derived.ref(entry.getKey());
                     nodes.add(from);
-                    for (Dependency dependency : entry.getValue().memo.dependencies) {
+                    for (Dependency dependency : entry.getValue().memo.dependencies()) {
                         if (outdated(dependency) != null) {
                             continue;
                         }
@@ -198,7 +198,7 @@ final class InspectorImpl implements Inspector {
         Revision causeAt = found == null ? null : new Revision(how.causeChangedAt());
         String because = recode != null ? " because " + describe(recode)
                 : cause == null ? "" : " because " + cause + " changed at revision " + how.causeChangedAt();
-        Persistence.OutdatedCode pending = memo.dependencies.length == 0 ? null : outdated(memo.dependencies[0]);
+        Persistence.OutdatedCode pending = memo.dependencyCount() == 0 ? null : outdated(memo.dependency(0));
         String message = switch (how.outcome()) {
             case COMPUTED -> query + " was computed at revision " + at.value() + " (no earlier result to reuse)";
             case RECOMPUTED -> query + " was recomputed at revision " + at.value()
@@ -208,7 +208,7 @@ final class InspectorImpl implements Inspector {
                     + ", but the value was equal to the previous one, so it keeps changed_at " + changedAt.value()
                     + " and its dependents stay valid (early cutoff)";
             case REVALIDATED -> query + " was reused at revision " + at.value() + ": none of its "
-                    + memo.dependencies.length + " dependencies changed since it was last verified";
+                    + memo.dependencyCount() + " dependencies changed since it was last verified";
             case DURABILITY_SHORTCUT -> query + " was reused at revision " + at.value()
                     + " without checking its dependencies: no input of durability " + memo.durability
                     + " or higher changed since it was last verified";

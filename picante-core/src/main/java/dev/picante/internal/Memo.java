@@ -10,37 +10,123 @@ import org.jspecify.annotations.Nullable;
  */
 final class Memo {
 
-    private static final Dependency[] NO_DEPENDENCIES = new Dependency[0];
+    /** Entries per dependency in {@link #reads}: the ingredient's index (boxed), the key, what was seen. */
+    static final int STRIDE = 3;
+    static final Object[] NO_READS = new Object[0];
+    /** Boxed ingredient indexes, shared by every memo (most databases have fewer ingredients than this). */
+    private static final Integer[] INDEXES = new Integer[1024];
+
+    static {
+        for (int i = 0; i < INDEXES.length; i++) {
+            INDEXES[i] = i;
+        }
+    }
 
     final @Nullable Object value;
     /** What the compute function threw, or {@code null} for a value. */
     final @Nullable Throwable failure;
     /** For a value: its version. For a failure: a version made at the failing revision. */
     final Version version;
-    final Dependency[] dependencies;
+    /**
+     * The dependencies in the order they were read, each record once, packed {@value #STRIDE} entries each
+     * (ingredient index, key, the {@link Dependency#seen} object) in one array: one object for all of them
+     * instead of one per read. {@link #dependency} and {@link #dependencies()} unpack them for cold paths.
+     */
+    private final Object[] reads;
     /** The minimum durability of everything read, directly or transitively (r[durability.revalidation-opt]). */
     final Durability durability;
 
-    private Memo(@Nullable Object value, @Nullable Throwable failure, Version version, Dependency[] dependencies,
+    private Memo(@Nullable Object value, @Nullable Throwable failure, Version version, Object[] reads,
             Durability durability) {
         this.value = value;
         this.failure = failure;
         this.version = version;
-        this.dependencies = dependencies;
+        this.reads = reads;
         this.durability = durability;
     }
 
     static Memo value(Object value, Version version, Dependency[] dependencies, Durability durability) {
-        return new Memo(value, null, version, dependencies.length == 0 ? NO_DEPENDENCIES : dependencies, durability);
+        return new Memo(value, null, version, pack(dependencies), durability);
+    }
+
+    /** A value whose dependencies are already packed as {@link #reads} are (the array is kept, not copied). */
+    static Memo valueOfReads(Object value, Version version, Object[] reads, Durability durability) {
+        return new Memo(value, null, version, reads.length == 0 ? NO_READS : reads, durability);
     }
 
     static Memo failure(Throwable failure, long revision, Dependency[] dependencies) {
-        return new Memo(null, failure, new Version(revision), dependencies, Durability.LOW);
+        return new Memo(null, failure, new Version(revision), pack(dependencies), Durability.LOW);
+    }
+
+    /** A failure whose dependencies are already packed (the array is kept, not copied). */
+    static Memo failureOfReads(Throwable failure, long revision, Object[] reads) {
+        return new Memo(null, failure, new Version(revision), reads.length == 0 ? NO_READS : reads, Durability.LOW);
     }
 
     /** The same memo with another effective durability, after revalidation found it changed. */
     Memo withDurability(Durability durability) {
-        return new Memo(value, failure, version, dependencies, durability);
+        return new Memo(value, failure, version, reads, durability);
+    }
+
+    /**
+     * This memo's dependencies and durability with another (equal) value and its version: a view keeping its
+     * own version of an equal value, so its dependents stay valid.
+     */
+    Memo keeping(Object equalValue, Version kept) {
+        return new Memo(equalValue, null, kept, reads, durability);
+    }
+
+    /** The boxed form of an ingredient index, shared where possible. */
+    static Integer boxIndex(int ingredient) {
+        return ingredient >= 0 && ingredient < INDEXES.length ? INDEXES[ingredient] : Integer.valueOf(ingredient);
+    }
+
+    private static Object[] pack(Dependency[] dependencies) {
+        if (dependencies.length == 0) {
+            return NO_READS;
+        }
+        Object[] reads = new Object[dependencies.length * STRIDE];
+        for (int i = 0; i < dependencies.length; i++) {
+            Dependency d = dependencies[i];
+            reads[i * STRIDE] = boxIndex(d.ingredient);
+            reads[i * STRIDE + 1] = d.key;
+            reads[i * STRIDE + 2] = d.seen;
+        }
+        return reads;
+    }
+
+    /** How many dependencies. */
+    int dependencyCount() {
+        return reads.length / STRIDE;
+    }
+
+    /** The ingredient index of dependency {@code i}. */
+    int ingredientAt(int i) {
+        return (Integer) reads[i * STRIDE];
+    }
+
+    /** The key of dependency {@code i}. */
+    Object keyAt(int i) {
+        return java.util.Objects.requireNonNull(reads[i * STRIDE + 1]);
+    }
+
+    /** What the computation saw of dependency {@code i} (see {@link Dependency#seen}). */
+    @Nullable Object seenAt(int i) {
+        return reads[i * STRIDE + 2];
+    }
+
+    /** Dependency {@code i} as an object of its own (allocated: for cold paths). */
+    Dependency dependency(int i) {
+        return new Dependency(ingredientAt(i), keyAt(i), seenAt(i));
+    }
+
+    /** The dependencies as objects of their own (allocated: for cold paths), in the order they were read. */
+    Dependency[] dependencies() {
+        Dependency[] all = new Dependency[dependencyCount()];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = dependency(i);
+        }
+        return all;
     }
 
     boolean failed() {

@@ -254,8 +254,8 @@ public final class Persistence {
         if (since != null && (seenUpTo != null ? cell.sequence <= seenUpTo : verifiedAt <= since.revision())) {
             return null;
         }
-        List<StoredDependency> dependencies = new ArrayList<>(memo.dependencies.length);
-        for (Dependency dependency : memo.dependencies) {
+        List<StoredDependency> dependencies = new ArrayList<>(memo.dependencyCount());
+        for (Dependency dependency : memo.dependencies()) {
             IngredientImpl read = engine.ingredientOrNull(dependency.ingredient);
             if (read == null) {
                 return null;
@@ -762,7 +762,7 @@ public final class Persistence {
                 if (suspect.contains(entry.getKey())) {
                     continue;
                 }
-                for (Dependency dependency : entry.getValue().memo.dependencies) {
+                for (Dependency dependency : entry.getValue().memo.dependencies()) {
                     if (dependency.seen == UNKNOWN
                             || suspect.contains(new NodeKey(dependency.ingredient, dependency.key))) {
                         suspect.add(entry.getKey());

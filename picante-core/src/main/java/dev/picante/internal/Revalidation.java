@@ -29,32 +29,34 @@ final class Revalidation {
     static @Nullable Memo revalidate(ViewState view, Memo memo, InputState state, InFlight evaluation,
             @Nullable Change[] change) {
         Durability durability = Durability.HIGH;
-        for (Dependency dependency : memo.dependencies) {
-            IngredientImpl ingredient = view.engine.ingredientOrNull(dependency.ingredient);
+        for (int i = 0, count = memo.dependencyCount(); i < count; i++) {
+            int index = memo.ingredientAt(i);
+            Object key = memo.keyAt(i);
+            IngredientImpl ingredient = view.engine.ingredientOrNull(index);
             if (ingredient instanceof InputImpl<?, ?> input) {
-                if (!state.holds(dependency.ingredient, dependency.key, dependency.seen)) {
-                    InputSlot now = state.slot(dependency.ingredient, dependency.key);
-                    change[0] = new Change(dependency, now == null ? state.revision : now.changedAt);
+                if (!state.holds(index, key, memo.seenAt(i))) {
+                    InputSlot now = state.slot(index, key);
+                    change[0] = new Change(memo.dependency(i), now == null ? state.revision : now.changedAt);
                     return null;
                 }
                 durability = min(durability, input.durability);
             } else if (ingredient instanceof DerivedImpl<?, ?> derived) {
                 Memo now;
                 try {
-                    now = view.fetch(derived, dependency.key, state, evaluation);
+                    now = view.fetch(derived, key, state, evaluation);
                 } catch (CycleException e) {
                     // The old dependencies lead back here: recompute, which reports the cycle if it is real.
-                    change[0] = new Change(dependency, state.revision);
+                    change[0] = new Change(memo.dependency(i), state.revision);
                     return null;
                 }
-                if (now.version != dependency.seen) {
-                    change[0] = new Change(dependency, now.version.changedAt);
+                if (now.version != memo.seenAt(i)) {
+                    change[0] = new Change(memo.dependency(i), now.version.changedAt);
                     return null;
                 }
                 durability = min(durability, now.durability);
             } else if (!(ingredient instanceof InternedImpl<?>)) {
                 // r[cell.revalidate-missing]: a dependency on an ingredient this database lacks fails revalidation.
-                change[0] = new Change(dependency, state.revision);
+                change[0] = new Change(memo.dependency(i), state.revision);
                 return null;
             }
         }
@@ -68,9 +70,10 @@ final class Revalidation {
      */
     static @Nullable Memo revalidateInputsOnly(ViewState view, Memo memo, InputState state) {
         Durability durability = Durability.HIGH;
-        for (Dependency dependency : memo.dependencies) {
-            if (!(view.engine.ingredientOrNull(dependency.ingredient) instanceof InputImpl<?, ?> input)
-                    || !state.holds(dependency.ingredient, dependency.key, dependency.seen)) {
+        for (int i = 0, count = memo.dependencyCount(); i < count; i++) {
+            int index = memo.ingredientAt(i);
+            if (!(view.engine.ingredientOrNull(index) instanceof InputImpl<?, ?> input)
+                    || !state.holds(index, memo.keyAt(i), memo.seenAt(i))) {
                 return null;
             }
             durability = min(durability, input.durability);

@@ -31,9 +31,16 @@ public final class ViewState {
     /** The view this one was forked from: a source of memos to adopt after revalidation. */
     final @Nullable ViewState parent;
     private volatile InputState current;
+    /**
+     * {@code current.revision}, written right after {@code current} (both before a write returns): what the
+     * hit path compares a cell's verified revision with, in one load.
+     */
+    volatile long currentRevision;
     private final ReentrantLock writeLock = new ReentrantLock();
     @SuppressWarnings({"unchecked", "rawtypes"})
     private volatile @Nullable ConcurrentHashMap<Object, Cell>[] tables = new ConcurrentHashMap[0];
+    /** Which memos to evict when a bound is set, or {@code null} (r[evict.derived]). */
+    private final @Nullable MemoPolicy policy;
     /** Who read what, for {@code QueryInvalidated} events; primary view only. */
     final @Nullable ReverseEdges reverseEdges;
 
@@ -46,8 +53,36 @@ public final class ViewState {
         this.primary = primary;
         this.parent = parent;
         this.current = current;
+        this.currentRevision = current.revision;
         this.origin = origin;
         this.reverseEdges = primary ? new ReverseEdges() : null;
+        this.policy = MemoPolicy.of(engine, engine.options);
+    }
+
+    /** A new cell of this view's tables: tracked by the eviction policy when there is one. */
+    private Cell newCell(Object key, Memo memo, long verifiedAt, Outcome outcome, @Nullable Dependency cause,
+            long causeChangedAt) {
+        return policy == null ? new Cell(memo, verifiedAt, outcome, cause, causeChangedAt)
+                : policy.cell(key, memo, verifiedAt, outcome, cause, causeChangedAt);
+    }
+
+    /** Notes a use of a cell for the eviction policy, if any. */
+    private void used(Cell cell) {
+        MemoPolicy p = policy;
+        if (p != null) {
+            p.used(cell);
+        }
+    }
+
+    /** The memo tables of every derived ingredient that has one. */
+    List<ConcurrentHashMap<Object, Cell>> allTables() {
+        List<ConcurrentHashMap<Object, Cell>> all = new ArrayList<>();
+        for (ConcurrentHashMap<Object, Cell> table : tables) {
+            if (table != null) {
+                all.add(table);
+            }
+        }
+        return all;
     }
 
     /** Returns the engine. */
@@ -138,7 +173,10 @@ public final class ViewState {
         } else {
             t = t.clone();
         }
-        ConcurrentHashMap<Object, Cell> table = new ConcurrentHashMap<>();
+        // The primary view's table of a derived ingredient is the one the ingredient's hit path reads.
+        ConcurrentHashMap<Object, Cell> table = primary
+                && engine.ingredientOrNull(ingredient) instanceof DerivedImpl<?, ?> derived
+                ? derived.primaryTable : new ConcurrentHashMap<>();
         t[ingredient] = table;
         tables = t;
         return table;
@@ -171,6 +209,7 @@ public final class ViewState {
                     Object value = cell.value;
                     if (value != null) {
                         derived.hits.increment();
+                        used(cell);
                         return value;
                     }
                 }
@@ -186,6 +225,7 @@ public final class ViewState {
             if (cell != null) {
                 if (cell.memo.validAt(state.revision, cell.verifiedAt)) {
                     derived.hits.increment();
+                    used(cell);
                     return cell.memo;
                 }
                 if (caller != null) {
@@ -243,7 +283,7 @@ public final class ViewState {
         if (still == own.memo) {
             reverify(derived, key, own, revision, Outcome.REVALIDATED);
         } else {
-            store(derived, key, new Cell(still, revision, Outcome.REVALIDATED, null, 0));
+            store(derived, key, newCell(key, still, revision, Outcome.REVALIDATED, null, 0));
         }
     }
 
@@ -254,6 +294,7 @@ public final class ViewState {
      * again.
      */
     private void reverify(DerivedImpl<?, ?> derived, Object key, Cell own, long revision, Outcome how) {
+        used(own);
         boolean exported = primary && engine.persistence().sequencesCells();
         if (own.reverify(revision, how, exported) && exported) {
             engine.persistence().cellStored(derived.index, key, own);
@@ -392,6 +433,7 @@ public final class ViewState {
         Cell own = table.get(key);
         if (own != null && own.memo.validAt(revision, own.verifiedAt)) {
             derived.hits.increment();
+            used(own);
             return own.memo;
         }
         Memo previous = null;
@@ -422,7 +464,7 @@ public final class ViewState {
                 if (candidate.failed()) {
                     if (candidate.failedAt() == revision) {
                         derived.hits.increment();
-                        store(derived, key, new Cell(candidate, revision, Outcome.FAILED, null, 0));
+                        store(derived, key, newCell(key, candidate, revision, Outcome.FAILED, null, 0));
                         return candidate;
                     }
                     continue;
@@ -433,7 +475,7 @@ public final class ViewState {
                 Memo still = Revalidation.revalidate(this, candidate, state, mine, new Revalidation.Change[1]);
                 if (still != null) {
                     derived.revalidations.increment();
-                    store(derived, key, new Cell(still, revision, Outcome.ADOPTED, null, 0));
+                    store(derived, key, newCell(key, still, revision, Outcome.ADOPTED, null, 0));
                     return still;
                 }
             }
@@ -465,7 +507,7 @@ public final class ViewState {
         } finally {
             ctx.close();
         }
-        Dependency[] dependencies = ctx.dependencies();
+        Object[] reads = ctx.reads();
         derived.computations.increment();
         Dependency cause = change == null ? null : change.dependency();
         long causeAt = change == null ? 0 : change.changedAt();
@@ -473,21 +515,21 @@ public final class ViewState {
         Outcome outcome;
         if (failure != null) {
             derived.failures.increment();
-            memo = Memo.failure(failure, revision, dependencies);
+            memo = Memo.failureOfReads(failure, revision, reads);
             outcome = Outcome.FAILED;
         } else if (previous != null && Equality.equal(previous.value, value)) {
             // r[revision.early-cutoff]: same version, so dependents stay valid.
             derived.earlyCutoffs.increment();
-            memo = Memo.value(Objects.requireNonNull(previous.value), previous.version, dependencies, ctx.durability());
+            memo = Memo.valueOfReads(Objects.requireNonNull(previous.value), previous.version, reads, ctx.durability());
             outcome = Outcome.RECOMPUTED_UNCHANGED;
         } else {
-            memo = Memo.value(Objects.requireNonNull(value), new Version(revision), dependencies, ctx.durability());
+            memo = Memo.valueOfReads(Objects.requireNonNull(value), new Version(revision), reads, ctx.durability());
             outcome = previous == null && !afterFailure ? Outcome.COMPUTED : Outcome.RECOMPUTED;
             if (previous != null && primary && engine.events.active()) {
                 engine.events.publish(List.of(new RuntimeEvent.QueryChanged(derived.name, key, new Revision(revision))));
             }
         }
-        store(derived, key, new Cell(memo, revision, outcome, cause, causeAt));
+        store(derived, key, newCell(key, memo, revision, outcome, cause, causeAt));
         return memo;
     }
 
@@ -539,10 +581,9 @@ public final class ViewState {
         if (own != null && !own.memo.failed() && !memo.failed() && own.memo.version != memo.version
                 && Equality.equal(own.memo.value, memo.value)) {
             // Keep this view's version of an equal value, so its dependents stay valid (early cutoff).
-            adopted = Memo.value(Objects.requireNonNull(own.memo.value), own.memo.version, memo.dependencies,
-                    memo.durability);
+            adopted = memo.keeping(Objects.requireNonNull(own.memo.value), own.memo.version);
         }
-        store(derived, key, new Cell(adopted, revision, memo.failed() ? Outcome.FAILED : Outcome.ADOPTED, null, 0));
+        store(derived, key, newCell(key, adopted, revision, memo.failed() ? Outcome.FAILED : Outcome.ADOPTED, null, 0));
         return adopted;
     }
 
@@ -570,29 +611,17 @@ public final class ViewState {
             engine.sharedResults.offer(derived.index, key, cell.memo);
             if (reverseEdges != null && engine.events.active()) {
                 reverseEdges.update(new NodeKey(derived.index, key),
-                        replaced == null ? null : replaced.memo.dependencies, cell.memo.dependencies);
+                        replaced == null ? null : replaced.memo.dependencies(), cell.memo.dependencies());
             }
         }
-        long max = engine.options.maxMemosPerIngredient;
-        if (max != Long.MAX_VALUE && table.size() > max) {
-            trim(table, key);
-        }
-    }
-
-    private void trim(ConcurrentHashMap<Object, Cell> table, Object keep) {
-        long revision = current.revision;
-        long target = Math.max(1, engine.options.maxMemosPerIngredient - engine.options.maxMemosPerIngredient / 10);
-        Iterator<Map.Entry<Object, Cell>> it = table.entrySet().iterator();
-        while (table.size() > target && it.hasNext()) {
-            Map.Entry<Object, Cell> entry = it.next();
-            if (!entry.getKey().equals(keep) && evictable(entry.getValue(), revision)) {
-                it.remove();
-            }
+        MemoPolicy p = policy;
+        if (p != null) {
+            p.stored(this, table, key, cell, replaced);
         }
     }
 
     /** r[evict.poison]: a failure is kept while the view is at its revision. */
-    private static boolean evictable(Cell cell, long revision) {
+    static boolean evictable(Cell cell, long revision) {
         return !(cell.memo.failed() && cell.memo.failedAt() == revision);
     }
 
@@ -689,6 +718,7 @@ public final class ViewState {
                     next.supersede(replaced, revision);
                 }
                 current = published;
+                currentRevision = revision;
                 Revision at = new Revision(revision);
                 if (pending != null) {
                     pending.published(at);
@@ -767,7 +797,7 @@ public final class ViewState {
             ConcurrentHashMap<Object, Cell> table = all[ingredient];
             if (table != null) {
                 int index = ingredient;
-                table.forEach((key, cell) -> edges.update(new NodeKey(index, key), null, cell.memo.dependencies));
+                table.forEach((key, cell) -> edges.update(new NodeKey(index, key), null, cell.memo.dependencies()));
             }
         }
     }
@@ -784,13 +814,17 @@ public final class ViewState {
         try {
             beforePublish.run();
             current = restored;
+            currentRevision = restored.revision;
             for (Map.Entry<NodeKey, Cell> entry : cells.entrySet()) {
                 NodeKey node = entry.getKey();
                 Cell old = table(node.ingredient()).put(node.key(), entry.getValue());
                 if (reverseEdges != null && engine.events.active()) {
-                    reverseEdges.update(node, old == null ? null : old.memo.dependencies,
-                            entry.getValue().memo.dependencies);
+                    reverseEdges.update(node, old == null ? null : old.memo.dependencies(),
+                            entry.getValue().memo.dependencies());
                 }
+            }
+            if (policy != null) {
+                policy.recount(this);
             }
             if (primary && engine.events.active()) {
                 engine.events.publish(List.of(new RuntimeEvent.RevisionBumped(new Revision(restored.revision))));

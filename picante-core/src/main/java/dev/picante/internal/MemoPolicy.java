@@ -1,0 +1,180 @@
+package dev.picante.internal;
+
+import dev.picante.Inspector.Outcome;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Which memos a view evicts when it holds more than {@code maxMemosPerIngredient} results of one derived
+ * ingredient, or more than {@code memoByteLimit} estimated bytes of results in all: the least frequently
+ * used first and, among equally used ones, the least recently used (r[evict.derived]). Frequencies are
+ * small saturating counters kept in each cell ({@link Cell.Tracked}); they are halved once the view has
+ * stored ten times as many results as it holds, so what was popular long ago ages out, while a scan of
+ * results used once does not push out results in steady use (the idea of TinyLFU's aging and of
+ * W-TinyLFU's preference for frequency, without its sketch and window). Eviction only ever costs work:
+ * an evicted result is recomputed (or revalidated from the shared cache) when read again.
+ *
+ * <p>A sweep removes about a tenth of the bound at once, so its cost (a sort of the candidates) is spread
+ * over the stores that filled it. One sweep runs at a time per view; a store that finds one running leaves
+ * the eviction to it, so a bound may be exceeded briefly while a sweep runs.
+ */
+final class MemoPolicy {
+
+    /** Estimated bytes of a memo besides its key, value and dependencies (table entry, cell, memo, version). */
+    static final long MEMO_OVERHEAD = 160;
+    /** Estimated bytes per dependency (three references in the packed array). */
+    static final long PER_DEPENDENCY = 12;
+
+    private static final Comparator<Candidate> COLDEST_FIRST = Comparator
+            .<Candidate>comparingInt(c -> c.use & 15)
+            .thenComparingInt(c -> c.use >>> 4);
+
+    private final Engine engine;
+    private final long maxPerIngredient;
+    private final long byteLimit;
+    /** Estimated bytes of the view's memos: exact after a sweep, an over-estimate between sweeps. */
+    private final AtomicLong bytes = new AtomicLong();
+    /** Stores since frequencies were last halved. */
+    private final AtomicLong storesSinceAging = new AtomicLong();
+    private final ReentrantLock sweeping = new ReentrantLock();
+    /** The clock of recency: advances once per sweep. */
+    private volatile int clock;
+
+    MemoPolicy(Engine engine, long maxPerIngredient, long byteLimit) {
+        this.engine = engine;
+        this.maxPerIngredient = maxPerIngredient;
+        this.byteLimit = byteLimit;
+    }
+
+    /** The policy of a view with these options, or {@code null} when its memos are unbounded. */
+    static @Nullable MemoPolicy of(Engine engine, EngineOptions options) {
+        if (options.maxMemosPerIngredient == Long.MAX_VALUE && options.memoByteLimit == Long.MAX_VALUE) {
+            return null;
+        }
+        return new MemoPolicy(engine, options.maxMemosPerIngredient, options.memoByteLimit);
+    }
+
+    /** A new cell of a bounded view: tracked, weighed when there is a byte budget. */
+    Cell cell(Object key, Memo memo, long verifiedAt, Outcome outcome, @Nullable Dependency cause,
+            long causeChangedAt) {
+        long weight = byteLimit == Long.MAX_VALUE ? 0 : weigh(key, memo);
+        return new Cell.Tracked(memo, verifiedAt, outcome, cause, causeChangedAt, clock, weight);
+    }
+
+    private long weigh(Object key, Memo memo) {
+        Object result = memo.failed() ? memo.failure : memo.value;
+        return MEMO_OVERHEAD + PER_DEPENDENCY * memo.dependencyCount() + engine.weigh(key)
+                + (result == null ? 0 : engine.weigh(result));
+    }
+
+    /** Notes a use of a cell (a hit or a confirmation). */
+    void used(Cell cell) {
+        if (cell instanceof Cell.Tracked tracked) {
+            tracked.touch(clock);
+        }
+    }
+
+    /**
+     * Notes a cell stored in {@code table} of {@code view} (replacing {@code replaced}), and evicts if the
+     * view is now over a bound. Never evicts {@code key} itself.
+     */
+    void stored(ViewState view, ConcurrentHashMap<Object, Cell> table, Object key, Cell cell,
+            @Nullable Cell replaced) {
+        if (byteLimit != Long.MAX_VALUE) {
+            bytes.addAndGet(weightOf(cell, key) - (replaced == null ? 0 : weightOf(replaced, key)));
+        }
+        storesSinceAging.incrementAndGet();
+        boolean overCount = table.size() > maxPerIngredient;
+        boolean overBytes = byteLimit != Long.MAX_VALUE && bytes.get() > byteLimit;
+        if ((overCount || overBytes) && sweeping.tryLock()) {
+            try {
+                clock++;
+                if (overCount) {
+                    sweep(view, List.of(table), key, maxPerIngredient - maxPerIngredient / 10, Long.MAX_VALUE);
+                }
+                if (byteLimit != Long.MAX_VALUE && bytes.get() > byteLimit) {
+                    sweep(view, view.allTables(), key, Long.MAX_VALUE, byteLimit - byteLimit / 10);
+                }
+            } finally {
+                sweeping.unlock();
+            }
+        }
+    }
+
+    /** Re-counts the view's bytes (after a restore put cells in without this policy) and evicts if over. */
+    void recount(ViewState view) {
+        if (byteLimit == Long.MAX_VALUE) {
+            return;
+        }
+        sweeping.lock();
+        try {
+            sweep(view, view.allTables(), null, Long.MAX_VALUE, byteLimit);
+        } finally {
+            sweeping.unlock();
+        }
+    }
+
+    private long weightOf(Cell cell, Object key) {
+        return cell instanceof Cell.Tracked tracked && tracked.weight > 0 ? tracked.weight : weigh(key, cell.memo);
+    }
+
+    private record Candidate(ConcurrentHashMap<Object, Cell> table, Object key, Cell cell, int use, long weight) {
+    }
+
+    /**
+     * Removes the coldest evictable cells of {@code tables} (never {@code keep}) until each table holds at
+     * most {@code maxEntries} and all of them at most {@code maxBytes} estimated bytes, and halves the
+     * frequencies once enough results were stored since the last time.
+     */
+    private void sweep(ViewState view, List<ConcurrentHashMap<Object, Cell>> tables, @Nullable Object keep,
+            long maxEntries, long maxBytes) {
+        long revision = view.current().revision;
+        List<Candidate> candidates = new ArrayList<>();
+        long total = 0;
+        long held = 0;
+        for (ConcurrentHashMap<Object, Cell> table : tables) {
+            for (Map.Entry<Object, Cell> entry : table.entrySet()) {
+                Cell cell = entry.getValue();
+                long weight = maxBytes == Long.MAX_VALUE ? 0 : weightOf(cell, entry.getKey());
+                total += weight;
+                held++;
+                if ((keep != null && entry.getKey().equals(keep)) || !ViewState.evictable(cell, revision)) {
+                    continue;
+                }
+                int use = cell instanceof Cell.Tracked tracked ? tracked.use : 0;
+                candidates.add(new Candidate(table, entry.getKey(), cell, use, weight));
+            }
+        }
+        boolean age = storesSinceAging.get() > 10 * Math.max(held, 1);
+        if (age) {
+            storesSinceAging.set(0);
+        }
+        candidates.sort(COLDEST_FIRST);
+        for (Candidate c : candidates) {
+            boolean over = total > maxBytes || (maxEntries != Long.MAX_VALUE && c.table().size() > maxEntries);
+            if (!over) {
+                break;
+            }
+            if (c.table().remove(c.key(), c.cell())) {
+                total -= c.weight();
+            }
+        }
+        if (age) {
+            for (Candidate c : candidates) {
+                if (c.cell() instanceof Cell.Tracked tracked) {
+                    int u = tracked.use;
+                    tracked.use = (u & ~15) | ((u & 15) >>> 1);
+                }
+            }
+        }
+        if (maxBytes != Long.MAX_VALUE) {
+            bytes.set(total);
+        }
+    }
+}
