@@ -366,20 +366,7 @@ public final class SharedChangeLog implements InputChangeGate {
         try {
             connection = dataSource.getConnection();
             connection.setAutoCommit(false);
-            long head;
-            try (PreparedStatement ps = connection.prepareStatement("SELECT LAST_POSITION FROM PICANTE_SHARED_HEAD"
-                    + " WHERE STORE_NAME = ? FOR UPDATE")) {
-                ps.setString(1, name);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) {
-                        throw new PicanteStoreException("store '" + name + "' has no shared log head row");
-                    }
-                    head = rs.getLong(1);
-                }
-            }
-            if (head > appliedPosition) {
-                applyFrom(db, connection);
-            }
+            long head = lockHeadAndCatchUp(db, connection);
             if (appliedPosition != head) {
                 throw new PicanteStoreException("store '" + name + "': instance '" + instanceId + "' applied up to"
                         + " position " + appliedPosition + " but the shared log is at " + head);
@@ -447,6 +434,29 @@ public final class SharedChangeLog implements InputChangeGate {
         }
     }
 
+    /**
+     * Locks the store's head row on {@code connection} (serializing the appends of all instances until that
+     * connection's transaction ends), applies the entries this instance has not applied yet, and returns the
+     * head's position.
+     */
+    private long lockHeadAndCatchUp(Database db, Connection connection) throws SQLException {
+        long head;
+        try (PreparedStatement ps = connection.prepareStatement("SELECT LAST_POSITION FROM PICANTE_SHARED_HEAD"
+                + " WHERE STORE_NAME = ? FOR UPDATE")) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new PicanteStoreException("store '" + name + "' has no shared log head row");
+                }
+                head = rs.getLong(1);
+            }
+        }
+        if (head > appliedPosition) {
+            applyFrom(db, connection);
+        }
+        return head;
+    }
+
     /** One {@link #append}: runs in {@link #open()}, on the writing thread. */
     private final class Appending {
 
@@ -469,20 +479,7 @@ public final class SharedChangeLog implements InputChangeGate {
                     connection = dataSource.getConnection();
                     connection.setAutoCommit(false);
                 }
-                long head;
-                try (PreparedStatement ps = connection.prepareStatement("SELECT LAST_POSITION FROM"
-                        + " PICANTE_SHARED_HEAD WHERE STORE_NAME = ? FOR UPDATE")) {
-                    ps.setString(1, name);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        if (!rs.next()) {
-                            throw new PicanteStoreException("store '" + name + "' has no shared log head row");
-                        }
-                        head = rs.getLong(1);
-                    }
-                }
-                if (head > appliedPosition) {
-                    applyFrom(db, connection);
-                }
+                long head = lockHeadAndCatchUp(db, connection);
                 List<InputChange> list = changes.apply(db);
                 if (!list.isEmpty()) {
                     new LogWrite(connection, head + 1).insert(list);
