@@ -3,20 +3,19 @@ package dev.picante.spring.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.picante.InternId;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,52 +69,27 @@ class JdbcStateStoreCrashTests {
         JdbcStateStore.builder(setup).build().migrate();
         new JdbcTemplate(setup).execute("SHUTDOWN");
         for (int kill = 0; kill < kills; kill++) {
+            // The child's output goes to a file, read after it died: a pipe's unread end is drained and closed
+            // by the JVM when the process exits, which can cut short a reader and lose the last "ack" lines.
+            Path output = file.resolveSibling(file.getFileName() + "-child-" + kill + ".log");
             Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-cp", System.getProperty("java.class.path"), "-Xmx256m", "-XX:TieredStopAtLevel=1",
                     "-XX:+UseSerialGC", CrashChild.class.getName(), url + ";DB_CLOSE_DELAY=-1", mode)
-                    .redirectErrorStream(true).start();
-            AtomicLong lastAck = new AtomicLong(-1);
-            StringBuilder log = new StringBuilder();
-            CountDownLatch ready = new CountDownLatch(1);
-            CountDownLatch firstAck = new CountDownLatch(1);
-            Thread reader = new Thread(() -> {
-                try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
-                        StandardCharsets.UTF_8))) {
-                    String line;
-                    while ((line = out.readLine()) != null) {
-                        if (line.startsWith("ready ")) {
-                            lastAck.set(Long.parseLong(line.substring(6)));
-                            ready.countDown();
-                        } else if (line.startsWith("ack ")) {
-                            lastAck.set(Long.parseLong(line.substring(4)));
-                            firstAck.countDown();
-                        } else {
-                            synchronized (log) {
-                                log.append(line).append('\n');
-                            }
-                        }
-                    }
-                } catch (java.io.IOException e) {
-                    // the child died
-                }
-                ready.countDown();
-                firstAck.countDown();
-            });
-            reader.start();
+                    .redirectErrorStream(true).redirectOutput(output.toFile()).start();
             try {
-                assertThat(ready.await(60, TimeUnit.SECONDS)).isTrue();
-                assertThat(lastAck.get()).as("child started; it printed:%n%s", log).isGreaterThanOrEqualTo(0);
+                long started = lastMarker(output, "ready", Duration.ofSeconds(60));
+                assertThat(started).as("child started; it printed:%n%s", read(output)).isGreaterThanOrEqualTo(0);
                 // Killed at a random moment after its first acknowledged step, so that every child makes
                 // progress even on a loaded machine.
-                assertThat(firstAck.await(60, TimeUnit.SECONDS)).isTrue();
+                assertThat(lastMarker(output, "ack", Duration.ofSeconds(60)))
+                        .as("child acknowledged a step; it printed:%n%s", read(output)).isGreaterThanOrEqualTo(0);
                 Thread.sleep(random.nextInt(900));
             } finally {
                 child.destroyForcibly();
                 assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
             }
-            reader.join(10_000); // everything the child printed before it died
+            long acked = Math.max(markers(read(output), "ready"), markers(read(output), "ack"));
             long loaded = checkConsistent(url);
-            long acked = lastAck.get();
             assertThat(loaded).as("%s kill %d: the last acknowledged step %d or the one in flight", file.getFileName(),
                     kill, acked).isBetween(acked, acked + 1);
             seen.add(loaded);
@@ -123,6 +97,39 @@ class JdbcStateStoreCrashTests {
                     loaded, (System.nanoTime() - start) / 1_000_000, acked);
         }
         return seen;
+    }
+
+    /** The child's markers, {@code ready n} and {@code ack n}, at the end of a line. */
+    private static final Pattern MARKER = Pattern.compile("(?m)(ready|ack) (\\d+)$");
+
+    /** Waits until the child printed a {@code kind} marker; returns the last one's number, or -1 at the deadline. */
+    private static long lastMarker(Path output, String kind, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            long found = markers(read(output), kind);
+            if (found >= 0) {
+                return found;
+            }
+            Thread.sleep(20);
+        }
+        return -1;
+    }
+
+    /** The number of the last {@code kind} marker in {@code text} ({@code ready n} or {@code ack n}), or -1. */
+    private static long markers(String text, String kind) {
+        long last = -1;
+        Matcher m = MARKER.matcher(text);
+        while (m.find()) {
+            if (m.group(1).equals(kind)) {
+                last = Long.parseLong(m.group(2));
+            }
+        }
+        return last;
+    }
+
+    private static String read(Path output) throws java.io.IOException {
+        return java.nio.file.Files.exists(output) ? java.nio.file.Files.readString(output, StandardCharsets.ISO_8859_1)
+                : "";
     }
 
     private static JdbcDataSource dataSource(String url) {
