@@ -184,7 +184,8 @@ public final class JdbcStateStore {
     /**
      * On an H2 file database: sets {@code WRITE_DELAY 0}, so that a committed transaction is written to the
      * file before the commit returns (H2's default delay of 500 ms loses the last commits on a crash), unless
-     * the URL sets a delay itself or this is turned off, which is logged as a warning.
+     * the URL sets a delay itself or this is turned off, which is logged as a warning. Also warns when the URL
+     * lets H2 close the database at JVM exit (no {@code DB_CLOSE_ON_EXIT=FALSE}).
      */
     private void prepareDatabase() {
         String url;
@@ -198,6 +199,12 @@ public final class JdbcStateStore {
         }
         if (!product.toLowerCase(Locale.ROOT).contains("h2") || url.contains(":mem:")) {
             return;
+        }
+        if (!url.toUpperCase(Locale.ROOT).contains("DB_CLOSE_ON_EXIT=FALSE")) {
+            logger.warn("picante store '" + ctx.name + "': the H2 URL lets H2 close the database when the JVM"
+                    + " exits, which can come before the application context closes: a save on shutdown of an"
+                    + " application that exits by itself then fails (acknowledged input writes are in the log"
+                    + " either way); add ;DB_CLOSE_ON_EXIT=FALSE to the URL");
         }
         Matcher m = WRITE_DELAY.matcher(url);
         if (m.find() && !m.group(1).equals("0")) {
