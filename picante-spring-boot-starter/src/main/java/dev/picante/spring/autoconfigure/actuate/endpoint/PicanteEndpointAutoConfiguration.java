@@ -1,9 +1,12 @@
 package dev.picante.spring.autoconfigure.actuate.endpoint;
 
 import dev.picante.Database;
+import dev.picante.spring.actuate.endpoint.JsonKeyValueRenderer;
+import dev.picante.spring.actuate.endpoint.PicanteEndpoint;
+import dev.picante.spring.actuate.endpoint.PicanteEndpointWebExtension;
 import dev.picante.spring.autoconfigure.PicanteAutoConfiguration;
+import dev.picante.spring.autoconfigure.jdbc.PicanteJdbcStoreAutoConfiguration;
 import dev.picante.spring.jdbc.JdbcStateStore;
-import dev.picante.spring.jdbc.PicanteJdbcStoreAutoConfiguration;
 import dev.picante.spring.jdbc.SharedChangeLog;
 import java.util.function.Function;
 import org.springframework.beans.factory.ListableBeanFactory;

@@ -1,4 +1,4 @@
-package dev.picante.spring.autoconfigure.actuate.endpoint;
+package dev.picante.spring.actuate.endpoint;
 
 import dev.picante.PicanteException;
 import org.jspecify.annotations.Nullable;

@@ -1,4 +1,4 @@
-package dev.picante.spring.autoconfigure.actuate.endpoint;
+package dev.picante.spring.actuate.endpoint;
 
 import dev.picante.Database;
 import dev.picante.Inspector;
@@ -267,10 +267,9 @@ public class PicanteEndpoint {
         switch (op) {
             case "save", "compact" -> {
                 SharedChangeLog log = sharedLog();
-                if (log != null) {
-                    log.save(jdbcStore, database);
-                } else if (op.equals("save")) {
-                    jdbcStore.save(database);
+                if (log != null || op.equals("save")) {
+                    // a shared store is compacted by a full save through its log
+                    jdbcStore.save(database, log);
                 } else {
                     jdbcStore.compact(database);
                 }
