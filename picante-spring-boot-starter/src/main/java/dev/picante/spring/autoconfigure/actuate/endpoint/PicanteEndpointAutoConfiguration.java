@@ -1,6 +1,8 @@
 package dev.picante.spring.autoconfigure.actuate.endpoint;
 
 import dev.picante.Database;
+import dev.picante.spring.PicanteViews;
+import dev.picante.spring.QueryFunctionRegistrar;
 import dev.picante.spring.actuate.endpoint.JsonKeyValueRenderer;
 import dev.picante.spring.actuate.endpoint.PicanteEndpoint;
 import dev.picante.spring.actuate.endpoint.PicanteEndpointWebExtension;
@@ -8,6 +10,7 @@ import dev.picante.spring.autoconfigure.PicanteAutoConfiguration;
 import dev.picante.spring.autoconfigure.jdbc.PicanteJdbcStoreAutoConfiguration;
 import dev.picante.spring.jdbc.JdbcStateStore;
 import dev.picante.spring.jdbc.SharedChangeLog;
+import java.util.Map;
 import java.util.function.Function;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -42,9 +45,17 @@ public final class PicanteEndpointAutoConfiguration {
     @ConditionalOnMissingBean
     PicanteEndpoint picanteEndpoint(Database database, PicanteEndpointProperties properties,
             ObjectProvider<JdbcStateStore> store, ObjectProvider<SharedChangeLog> sharedLog,
+            ObjectProvider<QueryFunctionRegistrar> registrar, ObjectProvider<PicanteViews> views,
             ListableBeanFactory beanFactory) {
         return new PicanteEndpoint(database, properties.getShowValues(), properties.getRoles(), store, sharedLog,
-                renderer(beanFactory));
+                renderer(beanFactory),
+                () -> {
+                    QueryFunctionRegistrar r = registrar.getIfAvailable();
+                    return r == null ? Map.of() : r.codeVersions();
+                }, () -> {
+                    PicanteViews v = views.getIfAvailable();
+                    return v == null ? Map.of() : v.declaredTypes().notPersisted();
+                });
     }
 
     /** Keys and values as JSON through the application's {@code JsonMapper} when Jackson is present. */
