@@ -8,6 +8,7 @@ import dev.picante.spring.actuate.endpoint.PicanteEndpoint;
 import dev.picante.spring.actuate.endpoint.PicanteEndpointWebExtension;
 import dev.picante.spring.autoconfigure.PicanteAutoConfiguration;
 import dev.picante.spring.autoconfigure.jdbc.PicanteJdbcStoreAutoConfiguration;
+import dev.picante.spring.data.RepositoryInputs;
 import dev.picante.spring.jdbc.JdbcStateStore;
 import dev.picante.spring.jdbc.SharedChangeLog;
 import java.util.Map;
@@ -78,7 +79,11 @@ public final class PicanteEndpointAutoConfiguration {
     @ConditionalOnMissingBean
     @ConditionalOnBean(PicanteEndpoint.class)
     @ConditionalOnAvailableEndpoint(exposure = EndpointExposure.WEB)
-    PicanteEndpointWebExtension picanteEndpointWebExtension(PicanteEndpoint endpoint) {
-        return new PicanteEndpointWebExtension(endpoint);
+    PicanteEndpointWebExtension picanteEndpointWebExtension(PicanteEndpoint endpoint,
+            ObjectProvider<RepositoryInputs> repositoryInputs) {
+        return new PicanteEndpointWebExtension(endpoint, () -> {
+            RepositoryInputs inputs = repositoryInputs.getIfAvailable();
+            return inputs == null || inputs.inputs().isEmpty() ? null : inputs::resync;
+        });
     }
 }
