@@ -4,7 +4,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.picante.Database;
 import dev.picante.InputIngredient;
 import dev.picante.spring.autoconfigure.PicanteAutoConfiguration;
-import dev.picante.spring.jdbc.PicanteJdbcStoreAutoConfiguration;
+import dev.picante.spring.autoconfigure.jdbc.PicanteJdbcStoreAutoConfiguration;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.sql.Connection;

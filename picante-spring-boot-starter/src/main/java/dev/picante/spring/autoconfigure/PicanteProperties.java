@@ -104,7 +104,7 @@ public class PicanteProperties {
         private boolean enabled = true;
 
         /**
-         * Name under which the store keeps its rows. Defaults to the database's name.
+         * Name under which the store and its shared change log keep their rows. Defaults to "picante.name".
          */
         private @Nullable String name;
 
@@ -226,7 +226,7 @@ public class PicanteProperties {
             this.enabled = enabled;
         }
 
-        /** Returns the store's name, or {@code null} for the database's name. */
+        /** Returns the store's name, or {@code null} for {@code picante.name}. */
         public @Nullable String getName() {
             return name;
         }

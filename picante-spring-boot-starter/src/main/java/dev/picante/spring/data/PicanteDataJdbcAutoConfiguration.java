@@ -40,7 +40,7 @@ import org.springframework.util.StringUtils;
  */
 @AutoConfiguration(after = PicanteAutoConfiguration.class, afterName = {
         "org.springframework.boot.data.jdbc.autoconfigure.DataJdbcRepositoriesAutoConfiguration",
-        "dev.picante.spring.jdbc.PicanteJdbcStoreAutoConfiguration" })
+        "dev.picante.spring.autoconfigure.jdbc.PicanteJdbcStoreAutoConfiguration" })
 @ConditionalOnClass(name = "org.springframework.data.jdbc.core.JdbcAggregateOperations")
 @ConditionalOnBean({ Database.class, PicanteViews.class, JdbcAggregateOperations.class,
         RelationalMappingContext.class })

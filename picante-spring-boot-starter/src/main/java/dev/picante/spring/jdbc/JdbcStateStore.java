@@ -302,6 +302,22 @@ public final class JdbcStateStore {
     // ---------------------------------------------------------------- save
 
     /**
+     * Makes a full save of the database: through {@code sharedLog} when it is given and started (the save then
+     * records the shared position it includes, {@link SharedChangeLog#save}), else {@linkplain #save(Database)
+     * plainly}. This is the one place where that choice is made, for the shutdown save and the actuator's.
+     *
+     * @param sharedLog the shared change log, or {@code null} for an unshared store
+     * @throws PicanteStoreException if the save fails; the store is unchanged then
+     */
+    public void save(Database database, @Nullable SharedChangeLog sharedLog) {
+        if (sharedLog != null && sharedLog.isStarted()) {
+            sharedLog.save(this, database);
+        } else {
+            save(database);
+        }
+    }
+
+    /**
      * Saves the database's whole primary state, replacing the previous full save and emptying the log, in
      * one transaction (r[store.atomic-save]): a crash at any moment leaves the previous save or this one.
      * Everything is encoded before the transaction starts.

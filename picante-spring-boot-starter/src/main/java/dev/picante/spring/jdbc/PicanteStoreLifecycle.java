@@ -1,7 +1,6 @@
 package dev.picante.spring.jdbc;
 
 import dev.picante.Database;
-import dev.picante.spring.autoconfigure.PicanteProperties;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -28,7 +27,7 @@ public final class PicanteStoreLifecycle implements SmartLifecycle {
 
     private final JdbcStateStore store;
     private final Database database;
-    private final PicanteProperties.Store properties;
+    private final Settings properties;
     private volatile @Nullable ScheduledExecutorService appender;
     private volatile boolean running;
     private volatile @Nullable StoreLoadReport lastLoad;
@@ -37,11 +36,13 @@ public final class PicanteStoreLifecycle implements SmartLifecycle {
     private volatile @Nullable SharedLogListener listener;
     private volatile boolean syncGate;
 
-    PicanteStoreLifecycle(JdbcStateStore store, Database database, PicanteProperties.Store properties) {
-        this(store, database, properties, null);
-    }
-
-    PicanteStoreLifecycle(JdbcStateStore store, Database database, PicanteProperties.Store properties,
+    /**
+     * Creates the lifecycle of {@code store} for {@code database}.
+     *
+     * @param sharedLog the shared change log, used if the store turns out to be shared at startup, or
+     *     {@code null}
+     */
+    public PicanteStoreLifecycle(JdbcStateStore store, Database database, Settings properties,
             @Nullable SharedChangeLog sharedLog) {
         this.store = store;
         this.database = database;
@@ -67,13 +68,13 @@ public final class PicanteStoreLifecycle implements SmartLifecycle {
         long from = 0;
         if (log != null) {
             // registered before the load: the entries after the save's position are kept from now on
-            from = log.register(properties.isLoadOnStartup());
+            from = log.register(properties.loadOnStartup());
         } else {
             // one writer per unshared store: fails here, naming the holder, if another live instance writes it
-            store.acquireLease(ownerId(), properties.isTakeOver());
+            store.acquireLease(ownerId(), properties.takeOver());
         }
         try {
-            if (properties.isLoadOnStartup()) {
+            if (properties.loadOnStartup()) {
                 StoreLoadReport report = store.load(database);
                 lastLoad = report;
                 logger.info("picante store '" + store.name() + "': " + (report.loaded() ? "loaded revision "
@@ -90,11 +91,11 @@ public final class PicanteStoreLifecycle implements SmartLifecycle {
         }
         if (log != null) {
             log.start(database, from);
-            SharedLogListener l = new SharedLogListener(log, properties.getPollInterval(), log.isPostgres());
+            SharedLogListener l = new SharedLogListener(log, properties.pollInterval(), log.isPostgres());
             l.start();
             listener = l;
             shared = log;
-        } else if (properties.getAppendMode() == AppendMode.SYNC) {
+        } else if (properties.appendMode() == AppendMode.SYNC) {
             if (sharedLog != null && sharedLog.gateWired(database)) {
                 sharedLog.gateUnshared(store.inputGate(database));
                 syncGate = true;
@@ -104,7 +105,7 @@ public final class PicanteStoreLifecycle implements SmartLifecycle {
                         + " customizers); input writes are appended every append-interval only");
             }
         }
-        Duration interval = properties.getAppendInterval();
+        Duration interval = properties.appendInterval();
         boolean appending = interval != null && !interval.isZero() && !interval.isNegative();
         Duration renewal = store.leaseTimeout().dividedBy(3);
         if (appending || (log == null && store.leaseGeneration() > 0)) {
@@ -128,7 +129,7 @@ public final class PicanteStoreLifecycle implements SmartLifecycle {
     }
 
     private String ownerId() {
-        String id = properties.getInstanceId();
+        String id = properties.instanceId();
         if (id != null && !id.isBlank()) {
             return id;
         }
@@ -154,7 +155,7 @@ public final class PicanteStoreLifecycle implements SmartLifecycle {
 
     private void maintainQuietly(SharedChangeLog log) {
         try {
-            log.maintain(store, database, properties.getCompactionThreshold());
+            log.maintain(store, database, properties.compactionThreshold());
         } catch (RuntimeException e) {
             logger.warn("picante store '" + store.name() + "': shared log maintenance failed; retrying at the next"
                     + " tick", e);
@@ -180,13 +181,9 @@ public final class PicanteStoreLifecycle implements SmartLifecycle {
         }
         running = false;
         SharedChangeLog log = shared;
-        if (properties.isSaveOnShutdown()) {
+        if (properties.saveOnShutdown()) {
             try {
-                if (log != null) {
-                    log.save(store, database);
-                } else {
-                    store.save(database);
-                }
+                store.save(database, log);
             } catch (RuntimeException e) {
                 logger.error("picante store '" + store.name() + "': save on shutdown failed; the store keeps its "
                         + "last save and log", e);
@@ -207,5 +204,24 @@ public final class PicanteStoreLifecycle implements SmartLifecycle {
     @Override
     public boolean isRunning() {
         return running;
+    }
+
+    /**
+     * What the lifecycle does at startup, while running and at shutdown (in a Spring Boot application, from
+     * {@code picante.store.*}).
+     *
+     * @param loadOnStartup whether to load the store when the context starts
+     * @param saveOnShutdown whether to make a full save when the context stops
+     * @param takeOver whether to take the lease of an unshared store from a live holder
+     * @param appendMode whether input writes are appended before they return ({@link AppendMode#SYNC})
+     * @param appendInterval the period of appends (or of shared log maintenance); {@code null} or not
+     *     positive for none
+     * @param pollInterval how often a shared store's log is polled for other instances' entries
+     * @param compactionThreshold the shared log's length past the full save that makes a new full save
+     * @param instanceId this instance's id as lease holder, or {@code null} for one made of host and pid
+     */
+    public record Settings(boolean loadOnStartup, boolean saveOnShutdown, boolean takeOver, AppendMode appendMode,
+            @Nullable Duration appendInterval, Duration pollInterval, int compactionThreshold,
+            @Nullable String instanceId) {
     }
 }

@@ -7,6 +7,7 @@ import dev.picante.spring.Input;
 import dev.picante.spring.PicanteViews;
 import dev.picante.spring.QueryFunction;
 import dev.picante.spring.autoconfigure.PicanteAutoConfiguration;
+import dev.picante.spring.autoconfigure.jdbc.PicanteJdbcStoreAutoConfiguration;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -8,6 +8,7 @@ import dev.picante.spring.PicanteViews;
 import dev.picante.spring.QueryFunction;
 import dev.picante.spring.QueryFunctionRegistrar;
 import dev.picante.spring.autoconfigure.PicanteAutoConfiguration;
+import dev.picante.spring.autoconfigure.jdbc.PicanteJdbcStoreAutoConfiguration;
 import java.io.File;
 import java.lang.reflect.Method;
 import java.net.URL;

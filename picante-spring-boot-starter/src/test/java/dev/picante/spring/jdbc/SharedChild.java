@@ -3,7 +3,6 @@ package dev.picante.spring.jdbc;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.picante.Batch;
 import dev.picante.Database;
-import dev.picante.spring.autoconfigure.PicanteProperties;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -51,12 +50,9 @@ public final class SharedChild {
         SharedChangeLog log = new SharedChangeLog(ds, new JacksonCodec(), "picante", true, id, Duration.ofHours(1));
         SharedStoreTests.Ingredients app = new SharedStoreTests.Ingredients(Database.builder().inputChangeGate(log)
                 .build());
-        PicanteProperties.Store properties = new PicanteProperties.Store();
-        properties.setAppendInterval(Duration.ofMillis(300));
-        properties.setCompactionThreshold(25);
-        properties.setPollInterval(Duration.ofMillis(100));
-        properties.setSaveOnShutdown(false);
-        new PicanteStoreLifecycle(JdbcStateStore.builder(ds).build(), app.db, properties, log).start();
+        PicanteStoreLifecycle.Settings settings = new PicanteStoreLifecycle.Settings(true, false, false,
+                AppendMode.SYNC, Duration.ofMillis(300), Duration.ofMillis(100), 25, null);
+        new PicanteStoreLifecycle(JdbcStateStore.builder(ds).build(), app.db, settings, log).start();
         return app;
     }
 }

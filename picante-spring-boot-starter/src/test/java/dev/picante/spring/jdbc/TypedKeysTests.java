@@ -11,6 +11,7 @@ import dev.picante.spring.PicanteViews;
 import dev.picante.spring.QueryArguments;
 import dev.picante.spring.QueryFunction;
 import dev.picante.spring.autoconfigure.PicanteAutoConfiguration;
+import dev.picante.spring.autoconfigure.jdbc.PicanteJdbcStoreAutoConfiguration;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,7 +1,8 @@
 package dev.picante.spring.autoconfigure.health;
 
+import dev.picante.spring.actuate.health.PicanteStoreHealthIndicator;
+import dev.picante.spring.autoconfigure.jdbc.PicanteJdbcStoreAutoConfiguration;
 import dev.picante.spring.jdbc.JdbcStateStore;
-import dev.picante.spring.jdbc.PicanteJdbcStoreAutoConfiguration;
 import dev.picante.spring.jdbc.SharedChangeLog;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;

@@ -1,6 +1,5 @@
 /**
- * The health indicator {@code picante} of the durable store: up while the store's last operation succeeded
- * and its database answers, down with the error otherwise.
+ * Auto-configuration of the health indicator {@code picante} ({@link dev.picante.spring.actuate.health}).
  */
 @NullMarked
 package dev.picante.spring.autoconfigure.health;

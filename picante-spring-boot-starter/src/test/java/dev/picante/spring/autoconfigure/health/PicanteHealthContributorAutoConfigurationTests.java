@@ -4,9 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.picante.Database;
 import dev.picante.InputIngredient;
+import dev.picante.spring.actuate.health.PicanteStoreHealthIndicator;
 import dev.picante.spring.autoconfigure.PicanteAutoConfiguration;
+import dev.picante.spring.autoconfigure.jdbc.PicanteJdbcStoreAutoConfiguration;
 import dev.picante.spring.jdbc.JdbcStateStore;
-import dev.picante.spring.jdbc.PicanteJdbcStoreAutoConfiguration;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.util.concurrent.atomic.AtomicInteger;

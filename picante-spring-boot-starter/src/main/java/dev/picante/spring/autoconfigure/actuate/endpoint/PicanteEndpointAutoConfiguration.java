@@ -1,10 +1,17 @@
 package dev.picante.spring.autoconfigure.actuate.endpoint;
 
 import dev.picante.Database;
+import dev.picante.spring.PicanteViews;
+import dev.picante.spring.QueryFunctionRegistrar;
+import dev.picante.spring.actuate.endpoint.JsonKeyValueRenderer;
+import dev.picante.spring.actuate.endpoint.PicanteEndpoint;
+import dev.picante.spring.actuate.endpoint.PicanteEndpointWebExtension;
 import dev.picante.spring.autoconfigure.PicanteAutoConfiguration;
+import dev.picante.spring.autoconfigure.jdbc.PicanteJdbcStoreAutoConfiguration;
+import dev.picante.spring.data.RepositoryInputs;
 import dev.picante.spring.jdbc.JdbcStateStore;
-import dev.picante.spring.jdbc.PicanteJdbcStoreAutoConfiguration;
 import dev.picante.spring.jdbc.SharedChangeLog;
+import java.util.Map;
 import java.util.function.Function;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -39,9 +46,17 @@ public final class PicanteEndpointAutoConfiguration {
     @ConditionalOnMissingBean
     PicanteEndpoint picanteEndpoint(Database database, PicanteEndpointProperties properties,
             ObjectProvider<JdbcStateStore> store, ObjectProvider<SharedChangeLog> sharedLog,
+            ObjectProvider<QueryFunctionRegistrar> registrar, ObjectProvider<PicanteViews> views,
             ListableBeanFactory beanFactory) {
         return new PicanteEndpoint(database, properties.getShowValues(), properties.getRoles(), store, sharedLog,
-                renderer(beanFactory));
+                renderer(beanFactory),
+                () -> {
+                    QueryFunctionRegistrar r = registrar.getIfAvailable();
+                    return r == null ? Map.of() : r.codeVersions();
+                }, () -> {
+                    PicanteViews v = views.getIfAvailable();
+                    return v == null ? Map.of() : v.declaredTypes().notPersisted();
+                });
     }
 
     /** Keys and values as JSON through the application's {@code JsonMapper} when Jackson is present. */
@@ -64,7 +79,11 @@ public final class PicanteEndpointAutoConfiguration {
     @ConditionalOnMissingBean
     @ConditionalOnBean(PicanteEndpoint.class)
     @ConditionalOnAvailableEndpoint(exposure = EndpointExposure.WEB)
-    PicanteEndpointWebExtension picanteEndpointWebExtension(PicanteEndpoint endpoint) {
-        return new PicanteEndpointWebExtension(endpoint);
+    PicanteEndpointWebExtension picanteEndpointWebExtension(PicanteEndpoint endpoint,
+            ObjectProvider<RepositoryInputs> repositoryInputs) {
+        return new PicanteEndpointWebExtension(endpoint, () -> {
+            RepositoryInputs inputs = repositoryInputs.getIfAvailable();
+            return inputs == null || inputs.inputs().isEmpty() ? null : inputs::resync;
+        });
     }
 }

@@ -1,6 +1,5 @@
 /**
- * The actuator endpoint {@code picante}: the runtime's revision, ingredients, cells, dependency graph and
- * explanations, eviction of derived memos, and saving or compacting the durable store.
+ * Auto-configuration of the actuator endpoint {@code picante} ({@link dev.picante.spring.actuate.endpoint}).
  */
 @NullMarked
 package dev.picante.spring.autoconfigure.actuate.endpoint;

@@ -3,6 +3,8 @@ package dev.picante.spring.autoconfigure.actuate.endpoint;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.picante.Database;
+import dev.picante.spring.actuate.endpoint.PicanteEndpoint;
+import dev.picante.spring.actuate.endpoint.PicanteEndpointWebExtension;
 import dev.picante.spring.autoconfigure.PicanteAutoConfiguration;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.actuate.autoconfigure.endpoint.EndpointAutoConfiguration;

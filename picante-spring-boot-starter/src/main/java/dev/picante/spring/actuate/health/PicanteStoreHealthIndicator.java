@@ -1,4 +1,4 @@
-package dev.picante.spring.autoconfigure.health;
+package dev.picante.spring.actuate.health;
 
 import dev.picante.spring.jdbc.JdbcStateStore;
 import dev.picante.spring.jdbc.SharedChangeLog;

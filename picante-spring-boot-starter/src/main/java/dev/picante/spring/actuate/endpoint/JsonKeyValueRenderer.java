@@ -1,4 +1,4 @@
-package dev.picante.spring.autoconfigure.actuate.endpoint;
+package dev.picante.spring.actuate.endpoint;
 
 import java.util.Map;
 import java.util.function.Function;
@@ -14,11 +14,12 @@ import tools.jackson.databind.json.JsonMapper;
  * object (a type without properties). Loaded only when
  * Jackson is on the class path. Thread-safe.
  */
-final class JsonKeyValueRenderer implements Function<Object, Object> {
+public final class JsonKeyValueRenderer implements Function<Object, Object> {
 
     private final ObjectProvider<JsonMapper> mapper;
 
-    JsonKeyValueRenderer(ObjectProvider<JsonMapper> mapper) {
+    /** Creates a renderer through the {@code JsonMapper} bean, if any. */
+    public JsonKeyValueRenderer(ObjectProvider<JsonMapper> mapper) {
         this.mapper = mapper;
     }
 

@@ -1,4 +1,4 @@
-package dev.picante.spring.jdbc;
+package dev.picante.spring.autoconfigure.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,6 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.picante.Database;
 import dev.picante.InputIngredient;
 import dev.picante.spring.autoconfigure.PicanteAutoConfiguration;
+import dev.picante.spring.jdbc.JdbcStateStore;
+import dev.picante.spring.jdbc.PicanteDataSource;
+import dev.picante.spring.jdbc.PicanteStoreException;
+import dev.picante.spring.jdbc.PicanteStoreLifecycle;
+import dev.picante.spring.jdbc.StoreLoadReport;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;

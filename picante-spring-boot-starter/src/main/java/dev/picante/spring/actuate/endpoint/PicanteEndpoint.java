@@ -1,25 +1,28 @@
-package dev.picante.spring.autoconfigure.actuate.endpoint;
+package dev.picante.spring.actuate.endpoint;
 
 import dev.picante.Database;
-import dev.picante.Inspector;
 import dev.picante.Inspector.CellInfo;
 import dev.picante.Inspector.Counters;
 import dev.picante.Inspector.DependencyGraph;
 import dev.picante.Inspector.Explanation;
 import dev.picante.Inspector.IngredientInfo;
 import dev.picante.Inspector.IngredientKind;
+import dev.picante.Inspector;
 import dev.picante.QueryRef;
 import dev.picante.spring.jdbc.JdbcStateStore;
 import dev.picante.spring.jdbc.SharedChangeLog;
 import dev.picante.spring.jdbc.SharedLogStatus;
 import dev.picante.spring.jdbc.StoreStatus;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.time.Instant;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.endpoint.OperationResponseBody;
@@ -69,6 +72,8 @@ public class PicanteEndpoint {
     private final @Nullable ObjectProvider<JdbcStateStore> store;
     private final @Nullable ObjectProvider<SharedChangeLog> sharedLog;
     private final Function<Object, Object> renderer;
+    private final Supplier<Map<String, String>> codeVersions;
+    private final Supplier<Map<String, String>> notPersisted;
 
     /**
      * Creates the endpoint.
@@ -126,6 +131,30 @@ public class PicanteEndpoint {
     public PicanteEndpoint(Database database, Show showValues, Set<String> roles,
             @Nullable ObjectProvider<JdbcStateStore> store, @Nullable ObjectProvider<SharedChangeLog> sharedLog,
             Function<Object, Object> renderer) {
+        this(database, showValues, roles, store, sharedLog, renderer, Map::of, Map::of);
+    }
+
+    /**
+     * Creates the endpoint as {@link #PicanteEndpoint(Database, Show, Set, ObjectProvider, ObjectProvider,
+     * Function)} does, with what the summary says of each derived ingredient's code version and of the
+     * ingredients a store does not persist.
+     *
+     * @param database the database inspected
+     * @param showValues when keys and values are shown
+     * @param roles the roles that authorize showing them with {@link Show#WHEN_AUTHORIZED}
+     * @param store the store of the database, if any
+     * @param sharedLog the store's shared change log, if any; shown while it is started
+     * @param renderer turns a key or value into what the response holds
+     * @param codeVersions the code version of each derived ingredient, by name (read at each request)
+     * @param notPersisted the derived ingredients a store does not persist, with why, by name (read at each
+     *     request)
+     */
+    public PicanteEndpoint(Database database, Show showValues, Set<String> roles,
+            @Nullable ObjectProvider<JdbcStateStore> store, @Nullable ObjectProvider<SharedChangeLog> sharedLog,
+            Function<Object, Object> renderer, Supplier<Map<String, String>> codeVersions,
+            Supplier<Map<String, String>> notPersisted) {
+        this.codeVersions = codeVersions;
+        this.notPersisted = notPersisted;
         this.renderer = renderer;
         this.database = database;
         this.showValues = showValues;
@@ -145,9 +174,11 @@ public class PicanteEndpoint {
         if (graph == null) {
             Inspector inspector = database.inspector();
             JdbcStateStore jdbcStore = store();
+            Map<String, String> versions = codeVersions.get();
             return new PicanteDescriptor(database.name(), database.revision().value(), database.stateBytes(),
-                    inspector.ingredients().stream().map(PicanteEndpoint::describe).toList(),
-                    jdbcStore == null ? null : StoreDescriptor.of(jdbcStore.status(), sharedLog()));
+                    inspector.ingredients().stream().map(info -> describe(info, versions.get(info.name()))).toList(),
+                    jdbcStore == null ? null : StoreDescriptor.of(jdbcStore.status(), sharedLog()),
+                    new TreeMap<>(notPersisted.get()));
         }
         return graph(graph, securityContext);
     }
@@ -267,10 +298,9 @@ public class PicanteEndpoint {
         switch (op) {
             case "save", "compact" -> {
                 SharedChangeLog log = sharedLog();
-                if (log != null) {
-                    log.save(jdbcStore, database);
-                } else if (op.equals("save")) {
-                    jdbcStore.save(database);
+                if (log != null || op.equals("save")) {
+                    // a shared store is compacted by a full save through its log
+                    jdbcStore.save(database, log);
                 } else {
                     jdbcStore.compact(database);
                 }
@@ -303,11 +333,12 @@ public class PicanteEndpoint {
         return showValues.isShown(securityContext, roles);
     }
 
-    private static IngredientDescriptor describe(IngredientInfo info) {
+    private static IngredientDescriptor describe(IngredientInfo info, @Nullable String codeVersion) {
         Counters c = info.counters();
         return new IngredientDescriptor(info.name(), kind(info), info.keyType().getName(), info.valueType().getName(),
                 info.durability() == null ? null : info.durability().name().toLowerCase(Locale.ROOT), info.entries(),
-                new CountersDescriptor(c.hits(), c.computations(), c.revalidations(), c.earlyCutoffs(), c.failures()));
+                new CountersDescriptor(c.hits(), c.computations(), c.revalidations(), c.earlyCutoffs(), c.failures()),
+                codeVersion);
     }
 
     private static String kind(IngredientInfo info) {
@@ -340,9 +371,16 @@ public class PicanteEndpoint {
      * @param stateBytes the state bytes in use
      * @param ingredients every ingredient, in registration order
      * @param store the durable store's status, or {@code null} without a store
+     * @param notPersisted the derived ingredients a store does not persist, with why, by name
      */
     public record PicanteDescriptor(String name, long revision, long stateBytes, List<IngredientDescriptor> ingredients,
-            @Nullable StoreDescriptor store) implements OperationResponseBody {
+            @Nullable StoreDescriptor store, Map<String, String> notPersisted) implements OperationResponseBody {
+
+        /** A summary without ingredients left out of the store. */
+        public PicanteDescriptor(String name, long revision, long stateBytes, List<IngredientDescriptor> ingredients,
+                @Nullable StoreDescriptor store) {
+            this(name, revision, stateBytes, ingredients, store, Map.of());
+        }
     }
 
     /**
@@ -456,9 +494,17 @@ public class PicanteEndpoint {
      * @param durability the durability of an input or interned table, else {@code null}
      * @param entries how many cells the database holds
      * @param counters its counters
+     * @param codeVersion the code version of a derived ingredient declared by a {@code @QueryFunction}
+     *     (stored with its records; a change drops them at load), else {@code null}
      */
     public record IngredientDescriptor(String name, String kind, String keyType, String valueType,
-            @Nullable String durability, long entries, CountersDescriptor counters) {
+            @Nullable String durability, long entries, CountersDescriptor counters, @Nullable String codeVersion) {
+
+        /** An ingredient without a code version. */
+        public IngredientDescriptor(String name, String kind, String keyType, String valueType,
+                @Nullable String durability, long entries, CountersDescriptor counters) {
+            this(name, kind, keyType, valueType, durability, entries, counters, null);
+        }
     }
 
     /**

@@ -1,4 +1,4 @@
-package dev.picante.spring.jdbc;
+package dev.picante.spring.autoconfigure.jdbc;
 
 import dev.picante.Database;
 import dev.picante.persist.Codec;
@@ -6,6 +6,11 @@ import dev.picante.spring.PicanteViews;
 import dev.picante.spring.autoconfigure.PicanteAutoConfiguration;
 import dev.picante.spring.autoconfigure.PicanteDatabaseCustomizer;
 import dev.picante.spring.autoconfigure.PicanteProperties;
+import dev.picante.spring.jdbc.JacksonCodec;
+import dev.picante.spring.jdbc.JdbcStateStore;
+import dev.picante.spring.jdbc.PicanteDataSource;
+import dev.picante.spring.jdbc.PicanteStoreLifecycle;
+import dev.picante.spring.jdbc.SharedChangeLog;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -44,13 +49,12 @@ public final class PicanteJdbcStoreAutoConfiguration {
     @ConditionalOnMissingBean
     @DependsOnDatabaseInitialization
     JdbcStateStore picanteJdbcStateStore(@PicanteDataSource ObjectProvider<DataSource> picanteDataSource,
-            ObjectProvider<DataSource> dataSource, Database database, PicanteProperties properties,
+            ObjectProvider<DataSource> dataSource, PicanteProperties properties,
             ObjectProvider<Codec> codec, ObjectProvider<JsonMapper> jsonMapper, ObjectProvider<PicanteViews> views) {
         PicanteProperties.Store store = properties.getStore();
-        String name = store.getName();
         JdbcStateStore.Builder builder = JdbcStateStore.builder(picanteDataSource.getIfAvailable(dataSource::getObject))
                 .codec(codec(codec, jsonMapper))
-                .name(name == null ? database.name() : name)
+                .name(storeName(properties))
                 .initializeSchema(store.isInitializeSchema())
                 .compactionThreshold(store.getCompactionThreshold())
                 .maxRecordSize(store.getMaxRecordSize().toBytes())
@@ -64,6 +68,15 @@ public final class PicanteJdbcStoreAutoConfiguration {
             builder.maxTotalSize(total.toBytes());
         }
         return builder.build();
+    }
+
+    /**
+     * The store's name, the same for the store and its shared change log (whose rows are keyed by it):
+     * {@code picante.store.name}, else {@code picante.name}.
+     */
+    static String storeName(PicanteProperties properties) {
+        String name = properties.getStore().getName();
+        return name == null ? properties.getName() : name;
     }
 
     private static Codec codec(ObjectProvider<Codec> codec, ObjectProvider<JsonMapper> jsonMapper) {
@@ -83,9 +96,8 @@ public final class PicanteJdbcStoreAutoConfiguration {
             ObjectProvider<DataSource> dataSource, PicanteProperties properties, ObjectProvider<Codec> codec,
             ObjectProvider<JsonMapper> jsonMapper) {
         PicanteProperties.Store store = properties.getStore();
-        String name = store.getName();
         return new SharedChangeLog(picanteDataSource.getIfAvailable(dataSource::getObject), codec(codec, jsonMapper),
-                name == null ? properties.getName() : name, store.getShared(), store.getInstanceId(),
+                storeName(properties), store.getShared(), store.getInstanceId(),
                 store.getInstanceRetention());
     }
 
@@ -98,6 +110,13 @@ public final class PicanteJdbcStoreAutoConfiguration {
     @ConditionalOnMissingBean
     PicanteStoreLifecycle picanteStoreLifecycle(JdbcStateStore store, Database database,
             PicanteProperties properties, ObjectProvider<SharedChangeLog> sharedLog) {
-        return new PicanteStoreLifecycle(store, database, properties.getStore(), sharedLog.getIfAvailable());
+        return new PicanteStoreLifecycle(store, database, settings(properties.getStore()),
+                sharedLog.getIfAvailable());
+    }
+
+    static PicanteStoreLifecycle.Settings settings(PicanteProperties.Store store) {
+        return new PicanteStoreLifecycle.Settings(store.isLoadOnStartup(), store.isSaveOnShutdown(), store.isTakeOver(),
+                store.getAppendMode(), store.getAppendInterval(), store.getPollInterval(),
+                store.getCompactionThreshold(), store.getInstanceId());
     }
 }

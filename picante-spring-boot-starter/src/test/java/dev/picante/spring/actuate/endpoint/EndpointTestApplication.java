@@ -1,4 +1,4 @@
-package dev.picante.spring.autoconfigure.actuate.endpoint;
+package dev.picante.spring.actuate.endpoint;
 
 import dev.picante.spring.Input;
 import dev.picante.spring.PicanteViews;

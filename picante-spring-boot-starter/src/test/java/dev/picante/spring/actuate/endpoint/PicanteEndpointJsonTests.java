@@ -1,4 +1,4 @@
-package dev.picante.spring.autoconfigure.actuate.endpoint;
+package dev.picante.spring.actuate.endpoint;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;

@@ -1,15 +1,16 @@
-package dev.picante.spring.autoconfigure.actuate.endpoint;
+package dev.picante.spring.actuate.endpoint;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 import dev.picante.Database;
 import dev.picante.InputIngredient;
+import dev.picante.spring.actuate.endpoint.PicanteEndpoint.PicanteDescriptor;
+import dev.picante.spring.actuate.endpoint.PicanteEndpoint.StoreOperationDescriptor;
 import dev.picante.spring.autoconfigure.PicanteAutoConfiguration;
-import dev.picante.spring.autoconfigure.actuate.endpoint.PicanteEndpoint.PicanteDescriptor;
-import dev.picante.spring.autoconfigure.actuate.endpoint.PicanteEndpoint.StoreOperationDescriptor;
+import dev.picante.spring.autoconfigure.actuate.endpoint.PicanteEndpointAutoConfiguration;
+import dev.picante.spring.autoconfigure.jdbc.PicanteJdbcStoreAutoConfiguration;
 import dev.picante.spring.jdbc.JdbcStateStore;
-import dev.picante.spring.jdbc.PicanteJdbcStoreAutoConfiguration;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;

@@ -1,4 +1,4 @@
-package dev.picante.spring.autoconfigure.health;
+package dev.picante.spring.actuate.health;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
