@@ -3,6 +3,8 @@ package dev.picante.spring.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.picante.Database;
+import dev.picante.InputIngredient;
 import dev.picante.spring.jdbc.JdbcStateStoreTests.App;
 import dev.picante.spring.jdbc.TestDatabases.Vendor;
 import java.nio.charset.StandardCharsets;
@@ -314,4 +316,30 @@ class StoreIntegrityTests {
         System.arraycopy(t, 0, out, at.get(0), t.length);
         return out;
     }
+
+    @ParameterizedTest
+    @MethodSource("dev.picante.spring.jdbc.TestDatabases#vendors")
+    void aReplayTheEngineRefusesLeavesTheDatabaseAsItWas(Vendor vendor) {
+        // r[store.log] r[store.restore]: everything is verified and decoded, then imported in one step; when
+        // the engine refuses the last log entry (here: over the state-byte limit), nothing is loaded at all.
+        DataSource ds = vendor.fresh();
+        Database writer = Database.create();
+        InputIngredient<String, String> pages = writer.input("pages", String.class, String.class);
+        pages.set(writer, "a", "small");
+        JdbcStateStore store = JdbcStateStore.builder(ds).build();
+        store.save(writer);
+        pages.set(writer, "b", "x".repeat(10_000));
+        assertThat(store.append(writer)).isTrue();
+
+        Database reader = Database.builder().stateByteLimit(2_000).build();
+        InputIngredient<String, String> readPages = reader.input("pages", String.class, String.class);
+        assertThatThrownBy(() -> JdbcStateStore.builder(ds).build().load(reader))
+                .isInstanceOf(PicanteStoreException.class).hasMessageContaining("store 'picante'")
+                .hasMessageContaining("the database was left as it was");
+        assertThat(reader.revision().value()).isZero();
+        assertThat(reader.inspector().cells("pages")).isEmpty();
+        assertThat(readPages.get(reader, "a")).isEmpty();
+        assertThat(reader.stateBytes()).isZero();
+    }
+
 }
