@@ -511,6 +511,17 @@ public final class JdbcStateStore {
 
         @Override
         public void commit(List<InputChange> changes) {
+            if (org.springframework.transaction.support.TransactionSynchronizationManager.hasResource(
+                    ctx.dataSource)) {
+                // a transaction of the application on the store's DataSource: the append does not join it (it
+                // commits before the write is published, whatever that transaction does later)
+                ctx.ownTx.executeWithoutResult(status -> commitLocked(changes));
+            } else {
+                commitLocked(changes);
+            }
+        }
+
+        private void commitLocked(List<InputChange> changes) {
             synchronized (lock) {
                 tracked("append", () -> {
                     appendInputs(database, changes);
