@@ -14,26 +14,44 @@ import java.sql.Statement;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import org.h2.tools.Server;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * Kills (SIGKILL) an instance of a shared store in the middle of committing a Spring transaction that wrote a
- * row and set an input on the store's {@code DataSource}: after the commit but before the instance applied the
- * change, the other instance and a restart of the killed one see it exactly once (one log entry, one input
- * event); between the append and the commit, nobody ever sees it and the row is gone with it.
+ * On PostgreSQL and on an H2 server, kills (SIGKILL) an instance of a shared store in the middle of committing
+ * a Spring transaction that wrote a row and set an input on the store's {@code DataSource}: after the commit
+ * but before the instance applied the change, the other instance and a restart of the killed one see it
+ * exactly once (one log entry, one input event); between the append and the commit, nobody ever sees it and
+ * the row is gone with it.
  */
 class SharedTransactionCrashTests {
 
     @Test
-    void aCommittedTransactionWhoseInstanceDiesBeforeApplyingItIsSeenExactlyOnceAndAnUncommittedOneNever(
-            @TempDir Path dir) throws Exception {
+    void onPostgresql(@TempDir Path dir) throws Exception {
         EmbeddedPostgres pg = TestDatabases.postgres();
         try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE tx_crash");
         }
-        String url = pg.getJdbcUrl("postgres", "tx_crash");
+        aCommittedTransactionWhoseInstanceDiesBeforeApplyingItIsSeenExactlyOnceAndAnUncommittedOneNever(dir,
+                pg.getJdbcUrl("postgres", "tx_crash"));
+    }
+
+    @Test
+    void onAnH2Server(@TempDir Path dir) throws Exception {
+        // the instances are separate processes: an H2 server, as an application would run one
+        Server server = Server.createTcpServer("-tcpPort", "0", "-ifNotExists", "-baseDir", dir.toString()).start();
+        try {
+            aCommittedTransactionWhoseInstanceDiesBeforeApplyingItIsSeenExactlyOnceAndAnUncommittedOneNever(dir,
+                    "jdbc:h2:tcp://localhost:" + server.getPort() + "/tx_crash");
+        } finally {
+            server.stop();
+        }
+    }
+
+    private static void aCommittedTransactionWhoseInstanceDiesBeforeApplyingItIsSeenExactlyOnceAndAnUncommittedOneNever(
+            Path dir, String url) throws Exception {
         try (HikariDataSource ds = dataSource(url)) {
             JdbcTemplate jdbc = new JdbcTemplate(ds);
             jdbc.execute("CREATE TABLE ORDERS (ID INT PRIMARY KEY)");
@@ -109,7 +127,7 @@ class SharedTransactionCrashTests {
     private static HikariDataSource dataSource(String url) {
         HikariDataSource ds = new HikariDataSource();
         ds.setJdbcUrl(url);
-        ds.setUsername("postgres");
+        ds.setUsername(url.startsWith("jdbc:h2:") ? "sa" : "postgres");
         ds.setMaximumPoolSize(4);
         return ds;
     }

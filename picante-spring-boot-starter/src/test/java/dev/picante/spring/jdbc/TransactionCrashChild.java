@@ -22,13 +22,14 @@ public final class TransactionCrashChild {
     }
 
     /**
-     * Runs as instance {@code args[1]} against the PostgreSQL JDBC URL {@code args[0]}, stopping at
-     * {@code args[2]} ({@code before-commit} or {@code after-commit}) for the order {@code args[3]}.
+     * Runs as instance {@code args[1]} against the JDBC URL {@code args[0]} (PostgreSQL, or an H2 server),
+     * stopping at {@code args[2]} ({@code before-commit} or {@code after-commit}) for the order
+     * {@code args[3]}.
      */
     public static void main(String[] args) throws InterruptedException {
         HikariDataSource ds = new HikariDataSource();
         ds.setJdbcUrl(args[0]);
-        ds.setUsername("postgres");
+        ds.setUsername(args[0].startsWith("jdbc:h2:") ? "sa" : "postgres");
         ds.setMaximumPoolSize(4);
         SharedStoreTests.Ingredients app = SharedChild.instance(ds, args[1]);
         boolean afterCommit = args[2].equals("after-commit");
