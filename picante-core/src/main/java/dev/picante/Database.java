@@ -7,10 +7,12 @@ import dev.picante.internal.ViewState;
 import dev.picante.persist.ImportReport;
 import dev.picante.persist.InputChange;
 import dev.picante.persist.InputChangeGate;
+import dev.picante.persist.InputChangeLog;
 import dev.picante.persist.StateImage;
 import dev.picante.persist.StoreMismatchException;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import java.util.function.ToLongFunction;
@@ -239,8 +241,8 @@ public final class Database implements View {
 
     /**
      * Applies input changes named by ingredient to the primary view as one batch: one new revision, or
-     * none if nothing changes. For a store replaying changes made elsewhere, in order; the write passes the
-     * {@link InputChangeGate} like any other.
+     * none if nothing changes. The write passes the database's {@link InputChangeLog} (or its deprecated
+     * {@link InputChangeGate}) like any other.
      *
      * @throws IllegalArgumentException if a change names no registered input, or its key or value does not
      *     fit the input; nothing is applied then
@@ -248,6 +250,44 @@ public final class Database implements View {
      */
     public Revision applyInputChanges(List<InputChange> changes) {
         return engine.applyInputChanges(Objects.requireNonNull(changes, "changes"));
+    }
+
+    /**
+     * Computes input changes and applies them to the primary view as one batch, holding the database's write
+     * serialization from before {@code compute} runs until the batch is published: no other primary-view
+     * write runs in between, and with an {@link InputChangeLog} the log's external changes are applied first,
+     * so {@code compute} sees the inputs the write will be applied to. {@code compute} may read the database
+     * (it must not write it: that is refused with an {@link IllegalStateException} when the database has a
+     * log). For changes that depend on the current inputs, e.g. index entries derived from them.
+     *
+     * @param compute returns the changes named by ingredient, in write order
+     * @return the revision of the batch, or the current one if it changed nothing or the log deferred it
+     * @throws IllegalArgumentException as {@link #applyInputChanges(List)}; nothing is applied then
+     */
+    public Revision computeInputChanges(java.util.function.Function<? super Database, List<InputChange>> compute) {
+        Objects.requireNonNull(compute, "compute");
+        return engine.computeInputChanges(() -> compute.apply(this));
+    }
+
+    /**
+     * Applies the external changes of the database's {@link InputChangeLog} (changes made elsewhere, in the
+     * log's order), holding the write serialization, as a step of the log with nothing to write. Does nothing
+     * without a log.
+     *
+     * @return the revision the database is at afterwards
+     * @throws RuntimeException what the log throws, or an {@link IllegalArgumentException} for an external
+     *     change that does not fit the database; the changes applied before stay applied
+     */
+    public Revision syncInputChangeLog() {
+        return engine.syncInputChangeLog();
+    }
+
+    /**
+     * Returns the log the primary view's input writes pass, as set by {@link Builder#inputChangeLog}, so a
+     * store can check at its startup that it is wired to this database.
+     */
+    public Optional<InputChangeLog> inputChangeLog() {
+        return Optional.ofNullable(engine.inputChangeLog());
     }
 
     /** Returns the state bytes in use now, across all views (r[limit.state-bytes]). */
@@ -374,15 +414,41 @@ public final class Database implements View {
         /**
          * Sets the gate every input write on the primary view passes before it is published, for a store
          * that must make each change durable or ordered first; see {@link InputChangeGate}. Default: none.
+         *
+         * @deprecated use {@link #inputChangeLog(InputChangeLog)}, whose log hands changes made elsewhere to
+         *     the database instead of writing them from inside the gate
          */
+        @Deprecated
         public Builder inputChangeGate(InputChangeGate gate) {
             options.inputChangeGate = Objects.requireNonNull(gate, "gate");
             return this;
         }
 
-        /** Builds a new, empty database. */
+        /**
+         * Sets the log every input write on the primary view passes: it is made durable there before it is
+         * published, after the changes the log orders before it; see {@link InputChangeLog}. Default: none.
+         */
+        public Builder inputChangeLog(InputChangeLog log) {
+            options.inputChangeLog = Objects.requireNonNull(log, "log");
+            return this;
+        }
+
+        /**
+         * Builds a new, empty database.
+         *
+         * @throws IllegalStateException if both an input change gate and an input change log are set
+         */
         public Database build() {
+            if (options.inputChangeLog != null && hasGate()) {
+                throw new IllegalStateException("a database writes through an InputChangeLog or an"
+                        + " InputChangeGate, not both: set only inputChangeLog(...)");
+            }
             return new Database(options.copy());
+        }
+
+        @SuppressWarnings("deprecation")
+        private boolean hasGate() {
+            return options.inputChangeGate != null;
         }
     }
 }

@@ -184,7 +184,7 @@ public class JdbcStoreBenchmark {
         public void setUp(JdbcStoreBenchmark bench) {
             store = JdbcStateStore.builder(bench.dataSource).compactionThreshold(Integer.MAX_VALUE).build();
             AtomicReference<Database> holder = new AtomicReference<>();
-            db = Database.builder().inputChangeGate(() -> store.inputGate(holder.get()).open()).build();
+            db = Database.builder().inputChangeLog(purpose -> store.inputChangeLog(holder.get()).open(purpose)).build();
             holder.set(db);
             pages = db.input("pages", String.class, String.class);
             DerivedIngredient<String, Integer> length = db.derived("length", String.class, Integer.class,

@@ -77,6 +77,8 @@ public final class Engine {
     private final InspectorImpl inspector;
     private final Persistence persistence = new Persistence(this);
     private volatile @Nullable Executor executor;
+    /** The primary view's writes through {@link EngineOptions#inputChangeLog}, or {@code null} without one. */
+    final @Nullable LoggedWrites inputLog;
 
     /** Creates the engine of {@code owner} (the {@code Database}). */
     public Engine(Object owner, EngineOptions options) {
@@ -87,6 +89,7 @@ public final class Engine {
         this.primary = new ViewState(this, true, null, InputState.initial(), 0);
         this.inspector = new InspectorImpl(this);
         this.executor = options.executor;
+        this.inputLog = options.inputChangeLog == null ? null : new LoggedWrites(this, options.inputChangeLog);
     }
 
     /** Returns the database object. */
@@ -288,6 +291,36 @@ public final class Engine {
 
     /** Applies input changes named by ingredient to the primary view as one batch. */
     public dev.picante.Revision applyInputChanges(List<InputChange> changes) {
+        return primary.apply(toWrites(changes));
+    }
+
+    /**
+     * Computes input changes under the primary view's write serialization, after its log's external changes,
+     * and applies them as one batch.
+     */
+    public dev.picante.Revision computeInputChanges(Supplier<List<InputChange>> compute) {
+        LoggedWrites log = inputLog;
+        if (log != null) {
+            return log.compute(primary, compute);
+        }
+        return primary.whileWritesWait(() -> primary.apply(toWrites(Objects.requireNonNull(compute.get(),
+                "the changes computed are null"))));
+    }
+
+    /** Returns the log of the primary view's input writes, or {@code null}. */
+    public dev.picante.persist.@Nullable InputChangeLog inputChangeLog() {
+        LoggedWrites log = inputLog;
+        return log == null ? null : log.log();
+    }
+
+    /** Applies the external changes of the primary view's input change log, if it has one. */
+    public dev.picante.Revision syncInputChangeLog() {
+        LoggedWrites log = inputLog;
+        return log == null ? primary.revision() : log.sync(primary);
+    }
+
+    /** Converts named input changes to writes, checking each. */
+    List<ViewState.Write> toWrites(List<InputChange> changes) {
         List<ViewState.Write> writes = new ArrayList<>(changes.size());
         for (InputChange change : changes) {
             IngredientImpl ingredient = byName.get(change.ingredient());
@@ -301,7 +334,7 @@ public final class Engine {
             }
             writes.add(new ViewState.Write(input, change.key(), change.value()));
         }
-        return primary.apply(writes);
+        return writes;
     }
 
     // ---------------------------------------------------------------------------------------------

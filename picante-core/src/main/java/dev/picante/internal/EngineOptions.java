@@ -1,6 +1,7 @@
 package dev.picante.internal;
 
 import dev.picante.persist.InputChangeGate;
+import dev.picante.persist.InputChangeLog;
 import java.util.concurrent.Executor;
 import java.util.function.ToLongFunction;
 import org.jspecify.annotations.Nullable;
@@ -24,9 +25,13 @@ public final class EngineOptions {
     public @Nullable Executor executor;
 
     /** Gate of primary-view input writes; {@code null} for none. */
+    @SuppressWarnings("deprecation")
     public @Nullable InputChangeGate inputChangeGate;
+    /** Log of primary-view input writes; {@code null} for none. */
+    public @Nullable InputChangeLog inputChangeLog;
 
     /** Returns an independent copy. */
+    @SuppressWarnings("deprecation")
     public EngineOptions copy() {
         EngineOptions copy = new EngineOptions();
         copy.name = name;
@@ -37,6 +42,7 @@ public final class EngineOptions {
         copy.memoByteLimit = memoByteLimit;
         copy.executor = executor;
         copy.inputChangeGate = inputChangeGate;
+        copy.inputChangeLog = inputChangeLog;
         return copy;
     }
 }

@@ -11,6 +11,7 @@ import dev.picante.persist.InputChange;
 import dev.picante.persist.InputChangeGate;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -653,6 +654,7 @@ public final class ViewState {
      * every slot touched, keeps those that differ from the current state, checks the state-byte limit, and
      * publishes one new {@link InputState} at a fresh revision, or nothing if no slot changes.
      */
+    @SuppressWarnings("deprecation") // the InputChangeGate of databases built with one
     Revision apply(List<Write> writes) {
         checkOpen();
         InputChangeGate gate = primary ? engine.options.inputChangeGate : null;
@@ -663,81 +665,93 @@ public final class ViewState {
                 engine.checkRegistered(write.input());
                 finals.put(new NodeKey(write.input().index, write.key()), write);
             }
+            if (primary && engine.inputLog != null) {
+                return engine.inputLog.write(this, List.copyOf(finals.values()));
+            }
             InputChangeGate.Pending pending = gate == null ? null
                     : Objects.requireNonNull(gate.open(), "InputChangeGate.open() returned null");
-            boolean committed = false;
-            try {
-                InputState base = current;
-                List<Write> changes = new ArrayList<>(finals.size());
-                long added = 0;
-                List<long[]> freed = new ArrayList<>();
-                for (Write write : finals.values()) {
-                    InputSlot old = base.slot(write.input().index, write.key());
-                    boolean wasPresent = old != null && old.present();
-                    if (write.value() == null ? !wasPresent
-                            : old != null && old.present() && Equality.equal(old.value, write.value())) {
-                        continue;
-                    }
-                    changes.add(write);
-                    added += (old == null ? engine.weigh(write.key()) : 0)
-                            + (write.value() == null ? 0 : engine.weigh(write.value()));
-                    if (old != null && old.present() && primary) {
-                        freed.add(new long[] {engine.weigh(Objects.requireNonNull(old.value)), old.changedAt,
-                                base.revision});
-                    }
-                }
-                if (changes.isEmpty()) {
-                    return new Revision(base.revision);
-                }
-                StateBytes.Reservation reservation = engine.stateBytes.change(added, freed,
-                        () -> describe(changes) + " in database '" + engine.name() + "'");
-                if (pending != null) {
-                    try {
-                        pending.commit(gated(changes));
-                    } catch (Throwable e) {
-                        engine.stateBytes.undo(reservation);
-                        throw e;
-                    }
-                    committed = true;
-                }
-                long revision = engine.nextRevision();
-                // Only the primary view's writes continue a lineage: a snapshot shares its slots with the
-                // primary view's states, which still hold the slots the snapshot replaces.
-                InputState.Builder next = primary ? base.toBuilder() : base.toBranch();
-                List<InputSlot> replaced = new ArrayList<>(changes.size());
-                for (Write write : changes) {
-                    InputSlot old = base.slot(write.input().index, write.key());
-                    if (old != null) {
-                        replaced.add(old);
-                    }
-                    InputSlot slot = new InputSlot(write.value(), revision, next.lineage());
-                    next.put(write.input().index, write.key(), slot, write.input().durability);
-                }
-                InputState published = next.build(revision);
-                if (primary) {
-                    next.supersede(replaced, revision);
-                }
-                current = published;
-                currentRevision = revision;
-                Revision at = new Revision(revision);
-                if (pending != null) {
-                    pending.published(at);
-                }
-                if (primary && engine.events.active()) {
-                    publishEvents(changes, revision);
-                }
-                return at;
-            } finally {
-                if (pending != null && !committed) {
-                    pending.abort();
-                }
-            }
+            return publish(finals.values(), pending == null ? null : LoggedWrites.hook(pending));
         } finally {
             writeLock.unlock();
         }
     }
 
-    private static List<InputChange> gated(List<Write> changes) {
+    /**
+     * The rest of a write, under the write lock: computes the changes of {@code finals} (the final content of
+     * each slot touched), and unless none, commits them with {@code pending} and publishes them at a new
+     * revision. {@code pending} ends with {@link LoggedWrites.Hook#abort()} if nothing was committed.
+     */
+    Revision publish(Collection<Write> finals, LoggedWrites.@Nullable Hook pending) {
+        boolean committed = false;
+        try {
+            InputState base = current;
+            List<Write> changes = new ArrayList<>(finals.size());
+            long added = 0;
+            List<long[]> freed = new ArrayList<>();
+            for (Write write : finals) {
+                InputSlot old = base.slot(write.input().index, write.key());
+                boolean wasPresent = old != null && old.present();
+                if (write.value() == null ? !wasPresent
+                        : old != null && old.present() && Equality.equal(old.value, write.value())) {
+                    continue;
+                }
+                changes.add(write);
+                added += (old == null ? engine.weigh(write.key()) : 0)
+                        + (write.value() == null ? 0 : engine.weigh(write.value()));
+                if (old != null && old.present() && primary) {
+                    freed.add(new long[] {engine.weigh(Objects.requireNonNull(old.value)), old.changedAt,
+                            base.revision});
+                }
+            }
+            if (changes.isEmpty()) {
+                return new Revision(base.revision);
+            }
+            StateBytes.Reservation reservation = engine.stateBytes.change(added, freed,
+                    () -> describe(changes) + " in database '" + engine.name() + "'");
+            if (pending != null) {
+                try {
+                    pending.commit(changes);
+                } catch (Throwable e) {
+                    engine.stateBytes.undo(reservation);
+                    throw e;
+                }
+                committed = true;
+            }
+            long revision = engine.nextRevision();
+            // Only the primary view's writes continue a lineage: a snapshot shares its slots with the
+            // primary view's states, which still hold the slots the snapshot replaces.
+            InputState.Builder next = primary ? base.toBuilder() : base.toBranch();
+            List<InputSlot> replaced = new ArrayList<>(changes.size());
+            for (Write write : changes) {
+                InputSlot old = base.slot(write.input().index, write.key());
+                if (old != null) {
+                    replaced.add(old);
+                }
+                InputSlot slot = new InputSlot(write.value(), revision, next.lineage());
+                next.put(write.input().index, write.key(), slot, write.input().durability);
+            }
+            InputState published = next.build(revision);
+            if (primary) {
+                next.supersede(replaced, revision);
+            }
+            current = published;
+            currentRevision = revision;
+            Revision at = new Revision(revision);
+            if (pending != null) {
+                pending.published(at);
+            }
+            if (primary && engine.events.active()) {
+                publishEvents(changes, revision);
+            }
+            return at;
+        } finally {
+            if (pending != null && !committed) {
+                pending.abort();
+            }
+        }
+    }
+
+    static List<InputChange> gated(List<Write> changes) {
         List<InputChange> gated = new ArrayList<>(changes.size());
         for (Write write : changes) {
             gated.add(new InputChange(write.input().name, write.key(), write.value()));

@@ -4,7 +4,7 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One input change of a primary-view write, as an {@link InputChangeGate} sees it: the slot {@code key} of
+ * One input change of a primary-view write, as an {@link InputChangeLog} sees it: the slot {@code key} of
  * the input named {@code ingredient} set to {@code value}, or removed ({@code value == null}).
  *
  * @param ingredient the input ingredient's name

@@ -23,7 +23,13 @@ import java.util.List;
  * </ol>
  * Writes on snapshots, and state loaded with {@code importState}/{@code applyChanges}, do not pass the gate.
  * Implementations must be thread-safe; their methods run on the writing thread.
+ *
+ * @deprecated use {@link InputChangeLog}: the database asks it for the changes made elsewhere and applies them
+ *     itself, so a log needs no thread-local mode to tell its own writes from the application's, and a store
+ *     synchronizes with {@link dev.picante.Database#syncInputChangeLog()} rather than an empty batch. A gate
+ *     keeps working as documented here.
  */
+@Deprecated
 public interface InputChangeGate {
 
     /**

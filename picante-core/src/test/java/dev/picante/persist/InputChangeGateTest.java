@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** The synchronous gate of primary-view input writes: what it sees, and that a veto leaves no trace. */
+@SuppressWarnings("deprecation") // the gate is deprecated (InputChangeLog replaces it) but keeps working
 class InputChangeGateTest {
 
     /** A gate that records every call and can be told to veto commits or to apply a write first. */

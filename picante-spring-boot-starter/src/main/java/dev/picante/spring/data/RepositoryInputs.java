@@ -227,25 +227,13 @@ public final class RepositoryInputs {
     private List<InputChange> change(Function<Database, List<InputChange>> compute) {
         SharedChangeLog log = sharedLog.get();
         if (log != null && log.isStarted()) {
+            // applied before this returns, or, inside a transaction on the store's DataSource, when it commits
             List<List<InputChange>> computed = new ArrayList<>(1);
-            boolean joined = log.joinsTransaction();
             log.append(db -> {
                 List<InputChange> changes = compute.apply(db);
                 computed.add(changes);
                 return changes;
             });
-            if (!joined) {
-                log.catchUp();
-            } else {
-                TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
-                    @Override
-                    public void afterCompletion(int status) {
-                        if (status == STATUS_COMMITTED) {
-                            log.catchUp();
-                        }
-                    }
-                });
-            }
             return computed.isEmpty() ? List.of() : computed.get(0);
         }
         lock.lock();
@@ -270,6 +258,15 @@ public final class RepositoryInputs {
 
         TransactionChanges(TransactionKey key) {
             this.key = key;
+        }
+
+        /**
+         * Before the shared log's part of the transaction, so that the input writes the transaction made and its
+         * repository writes become one log entry.
+         */
+        @Override
+        public int getOrder() {
+            return LOWEST_PRECEDENCE - 1;
         }
 
         void add(AggregateMirror mirror, @Nullable Object id, Optional<Object> value, boolean all) {

@@ -8,6 +8,7 @@ import dev.picante.persist.Codec;
 import dev.picante.persist.ImportReport;
 import dev.picante.persist.InputChange;
 import dev.picante.persist.InputChangeGate;
+import dev.picante.persist.InputChangeLog;
 import dev.picante.persist.Section;
 import dev.picante.persist.SectionKind;
 import dev.picante.persist.StateImage;
@@ -55,7 +56,7 @@ import org.springframework.jdbc.support.MetaDataAccessException;
  * {@link #save} replaces the previous full save and empties the log in one transaction
  * (r[store.atomic-save]); {@link #append} adds the changes since the last save or append as one log entry
  * and folds the log into a new full save once it holds {@code compactionThreshold} entries;
- * {@link #inputGate} appends every input write before it returns; {@link #load} reads, verifies and decodes
+ * {@link #inputChangeLog} appends every input write before it returns; {@link #load} reads, verifies and decodes
  * the full save and the log, then imports them in one call to {@link Database#load(StateImage, List)}
  * (r[store.log]), so queries valid when they were saved are served without recomputation
  * (r[store.restore]). A load that fails leaves the database as it was.
@@ -459,17 +460,47 @@ public final class JdbcStateStore {
     }
 
     /**
-     * Returns a gate that appends every input write of {@code database}'s primary view to the log before the
-     * write returns (synchronous append mode): the changes since the last append (derived results, interned
-     * values) at the current revision and the write's input changes at its revision, in one transaction. If
-     * the append fails, the write fails and nothing changes. Call after {@link #load} or {@link #save}.
+     * Returns an input change log that appends every input write of {@code database}'s primary view to this
+     * store's log before the write returns (synchronous append mode): the changes since the last append
+     * (derived results, interned values) at the current revision and the write's input changes at its revision,
+     * in one transaction of the store's own (also inside a Spring-managed transaction of the application). If
+     * the append fails, the write fails and nothing changes. It has no external changes. Set it with
+     * {@code Database.Builder.inputChangeLog}; call {@link #load} or {@link #save} before the first write.
      */
-    public InputChangeGate inputGate(Database database) {
-        return () -> new SyncAppend(database);
+    public InputChangeLog inputChangeLog(Database database) {
+        return purpose -> purpose == InputChangeLog.Purpose.WRITE ? new SyncAppend(database) : InputChangeLog.Step.NONE;
     }
 
-    /** One gated write in synchronous append mode. */
-    private final class SyncAppend implements InputChangeGate.Pending {
+    /**
+     * Returns a gate that appends every input write of {@code database}'s primary view to the log before the
+     * write returns; as {@link #inputChangeLog(Database)}.
+     *
+     * @deprecated use {@link #inputChangeLog(Database)} with {@code Database.Builder.inputChangeLog}
+     */
+    @Deprecated
+    public InputChangeGate inputGate(Database database) {
+        return () -> {
+            SyncAppend append = new SyncAppend(database);
+            return new InputChangeGate.Pending() {
+                @Override
+                public void commit(List<InputChange> changes) {
+                    append.commit(changes);
+                }
+
+                @Override
+                public void abort() {
+                }
+
+                @Override
+                public void published(Revision revision) {
+                    append.published(revision);
+                }
+            };
+        };
+    }
+
+    /** One write in synchronous append mode. */
+    private final class SyncAppend implements InputChangeLog.Step {
 
         private final Database database;
         private long expected;
@@ -480,6 +511,17 @@ public final class JdbcStateStore {
 
         @Override
         public void commit(List<InputChange> changes) {
+            if (org.springframework.transaction.support.TransactionSynchronizationManager.hasResource(
+                    ctx.dataSource)) {
+                // a transaction of the application on the store's DataSource: the append does not join it (it
+                // commits before the write is published, whatever that transaction does later)
+                ctx.ownTx.executeWithoutResult(status -> commitLocked(changes));
+            } else {
+                commitLocked(changes);
+            }
+        }
+
+        private void commitLocked(List<InputChange> changes) {
             synchronized (lock) {
                 tracked("append", () -> {
                     appendInputs(database, changes);
@@ -521,7 +563,7 @@ public final class JdbcStateStore {
         }
 
         @Override
-        public void abort() {
+        public void close() {
         }
 
         @Override

@@ -34,7 +34,7 @@ public final class PicanteStoreLifecycle implements SmartLifecycle {
     private final @Nullable SharedChangeLog sharedLog;
     private volatile @Nullable SharedChangeLog shared;
     private volatile @Nullable SharedLogListener listener;
-    private volatile boolean syncGate;
+    private volatile boolean syncAppend;
 
     /**
      * Creates the lifecycle of {@code store} for {@code database}.
@@ -63,7 +63,7 @@ public final class PicanteStoreLifecycle implements SmartLifecycle {
     @Override
     public void start() {
         store.migrate();
-        SharedChangeLog log = sharedLog != null && sharedLog.isShared() && sharedLog.checkGate(database) ? sharedLog
+        SharedChangeLog log = sharedLog != null && sharedLog.isShared() && sharedLog.checkWired(database) ? sharedLog
                 : null;
         long from = 0;
         if (log != null) {
@@ -96,13 +96,13 @@ public final class PicanteStoreLifecycle implements SmartLifecycle {
             listener = l;
             shared = log;
         } else if (properties.appendMode() == AppendMode.SYNC) {
-            if (sharedLog != null && sharedLog.gateWired(database)) {
-                sharedLog.gateUnshared(store.inputGate(database));
-                syncGate = true;
+            if (sharedLog != null && sharedLog.isWired(database)) {
+                sharedLog.appendLocally(store.inputChangeLog(database));
+                syncAppend = true;
             } else {
                 logger.warn("picante store '" + store.name() + "': picante.store.append-mode=sync, but the database's"
-                        + " input writes do not pass the store's gate (build the Database with the auto-configured"
-                        + " customizers); input writes are appended every append-interval only");
+                        + " input writes do not pass the store's change log (build the Database with the"
+                        + " auto-configured customizers); input writes are appended every append-interval only");
             }
         }
         Duration interval = properties.appendInterval();
@@ -193,9 +193,9 @@ public final class PicanteStoreLifecycle implements SmartLifecycle {
             log.stop();
             shared = null;
         } else {
-            if (syncGate && sharedLog != null) {
-                sharedLog.gateUnshared(null);
-                syncGate = false;
+            if (syncAppend && sharedLog != null) {
+                sharedLog.appendLocally(null);
+                syncAppend = false;
             }
             store.releaseLease();
         }

@@ -6,7 +6,7 @@ import dev.picante.Inspector.IngredientKind;
 import dev.picante.Revision;
 import dev.picante.persist.Codec;
 import dev.picante.persist.InputChange;
-import dev.picante.persist.InputChangeGate;
+import dev.picante.persist.InputChangeLog;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -27,9 +27,12 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.function.LongConsumer;
 import javax.sql.DataSource;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -37,6 +40,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.DataSourceUtils;
 import org.springframework.jdbc.support.JdbcUtils;
 import org.springframework.jdbc.support.MetaDataAccessException;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -46,19 +50,26 @@ import org.springframework.transaction.support.TransactionTemplate;
  * ({@code picante.store.shared}): every input write made on any instance's primary view, in one global order,
  * committed before the write returns; and every instance applying the others' writes in that order.
  *
- * <p><b>Writing.</b> As the database's {@link InputChangeGate}, for each primary-view write (a {@code set}, a
- * {@code remove} or a batch) this log, holding the database's write serialization: opens a transaction and
- * locks the store's row of {@code PICANTE_SHARED_HEAD}, which serializes appends of all instances, so the
- * position order is the commit order, without gaps; applies every entry it has not applied yet (so this
- * instance applies entries in log order); lets the database compute the write's effective changes on that
- * state; inserts them as the next entry, notifies the other instances ({@code pg_notify} on PostgreSQL) and
- * commits. Only then is the write published locally: if the log cannot be written, the write fails and
- * nothing changes (a commit whose outcome is unknown is applied later if it did commit).
+ * <p><b>Writing.</b> As the database's {@link InputChangeLog} ({@code Database.Builder.inputChangeLog}), for
+ * each primary-view write (a {@code set}, a {@code remove} or a batch) this log, in a step the database runs
+ * under its write serialization: opens a transaction and locks the store's row of {@code PICANTE_SHARED_HEAD},
+ * which serializes appends of all instances, so the position order is the commit order, without gaps; hands
+ * the database every entry it has not applied yet (so this instance applies entries in log order, and the
+ * write's effect is computed on that state); inserts the write's effective changes as the next entry,
+ * notifies the other instances ({@code pg_notify} on PostgreSQL) and commits. Only then is the write published
+ * locally: if the log cannot be written, the write fails and nothing changes (a commit whose outcome is
+ * unknown is applied later if it did commit).
+ *
+ * <p><b>Transactions.</b> A write made inside a Spring-managed transaction on this log's {@code DataSource}
+ * is logged in that transaction, as one entry with the transaction's other writes, and applied once it
+ * commits; never before, and not after a rollback ({@link LogTransaction}). A write inside a transaction on
+ * another {@code DataSource} is logged and applied at once, as outside any transaction.
  *
  * <p><b>Reading.</b> A {@link SharedLogListener} applies other instances' entries as they arrive: woken by
- * PostgreSQL {@code LISTEN/NOTIFY}, and by polling (the only way on other databases). Each entry is applied
- * with {@link Database#applyInputChanges} as one revision, and is not logged again. Derived results stay
- * local: each instance computes, or revalidates, its own.
+ * PostgreSQL {@code LISTEN/NOTIFY}, and by polling (the only way on other databases), with
+ * {@link Database#syncInputChangeLog()}: the database asks this log for the entries it has not applied and
+ * applies each as one revision, without logging it again. Derived results stay local: each instance computes,
+ * or revalidates, its own.
  *
  * <p><b>Instances and compaction.</b> Each instance registers in {@code PICANTE_INSTANCES} with the position
  * it has applied and a heartbeat. A full save records the position it includes; entries are deleted only up
@@ -66,7 +77,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * starts from the full save and catches up from the log; one that fell behind compaction (silent longer than
  * the retention) stops applying and must be restarted, which reloads the full save.
  */
-public final class SharedChangeLog implements InputChangeGate {
+public final class SharedChangeLog implements InputChangeLog {
 
     private static final Log logger = LogFactory.getLog(SharedChangeLog.class);
 
@@ -96,17 +107,11 @@ public final class SharedChangeLog implements InputChangeGate {
     private volatile @Nullable String failure;
     /** The last failure to read or apply the log, until a catch-up succeeds. */
     private volatile @Nullable String readFailure;
-    private final ThreadLocal<Mode> mode = new ThreadLocal<>();
-    /** The append of {@link #append} running on this thread, if any. */
-    private final ThreadLocal<@Nullable Appending> appending = new ThreadLocal<>();
     private final Map<String, IngredientInfo> inputs = new ConcurrentHashMap<>();
     private final Set<String> skippedIngredients = ConcurrentHashMap.newKeySet();
-    private volatile boolean gateSeen;
-    private volatile @Nullable InputChangeGate unsharedGate;
-
-    private enum Mode {
-        APPLYING, CATCH_UP
-    }
+    /** The unshared store's synchronous append, used while this log is not started. */
+    private volatile @Nullable InputChangeLog localAppend;
+    private volatile @Nullable Published lastPublished;
 
     /**
      * Creates the log of the store named {@code name}.
@@ -197,22 +202,17 @@ public final class SharedChangeLog implements InputChangeGate {
     // ---------------------------------------------------------------- lifecycle
 
     /**
-     * Checks that {@code database}'s writes pass this log (it was built with this gate). If not: throws when
-     * {@code picante.store.shared} was set to true, else (shared only by default, for PostgreSQL) logs a
-     * warning and returns false: the store then works as an unshared one.
+     * Checks that {@code database} writes through this log (it was built with
+     * {@code Database.builder().inputChangeLog(sharedChangeLog)}). If not: throws when {@code picante.store.shared}
+     * was set to true, else (shared only by default, for PostgreSQL) logs a warning and returns false: the store
+     * then works as an unshared one.
      */
-    boolean checkGate(Database database) {
-        mode.set(Mode.CATCH_UP);
-        try {
-            database.batch().commit(); // the gate's open() notes that it was called
-        } finally {
-            mode.remove();
-        }
-        if (gateSeen) {
+    boolean checkWired(Database database) {
+        if (isWired(database)) {
             return true;
         }
         String problem = "store '" + name + "' is shared but the database's writes do not pass its change log: build"
-                + " the Database with Database.builder().inputChangeGate(sharedChangeLog), or use the auto-configured"
+                + " the Database with Database.builder().inputChangeLog(sharedChangeLog), or use the auto-configured"
                 + " one";
         if (Boolean.TRUE.equals(sharedProperty)) {
             throw new PicanteStoreException(problem + "; or set picante.store.shared=false");
@@ -222,25 +222,18 @@ public final class SharedChangeLog implements InputChangeGate {
         return false;
     }
 
-    /**
-     * Returns whether {@code database}'s writes pass this log (it was built with this gate), without a warning.
-     */
-    boolean gateWired(Database database) {
-        mode.set(Mode.CATCH_UP);
-        try {
-            database.batch().commit(); // the gate's open() notes that it was called
-        } finally {
-            mode.remove();
-        }
-        return gateSeen;
+    /** Returns whether {@code database} writes through this log ({@link Database#inputChangeLog()}). */
+    boolean isWired(Database database) {
+        return database.inputChangeLog().orElse(null) == this;
     }
 
     /**
-     * While the store is not shared, passes every primary-view input write to {@code gate} (the unshared
-     * store's synchronous append, {@link JdbcStateStore#inputGate}); null to stop.
+     * While the store is not shared (this log not started), hands every primary-view input write to
+     * {@code local}: the unshared store's synchronous append ({@link JdbcStateStore#inputChangeLog}); null to
+     * stop.
      */
-    void gateUnshared(@Nullable InputChangeGate gate) {
-        this.unsharedGate = gate;
+    void appendLocally(@Nullable InputChangeLog local) {
+        this.localAppend = local;
     }
 
     /**
@@ -268,20 +261,21 @@ public final class SharedChangeLog implements InputChangeGate {
     }
 
     /**
-     * Starts gating {@code database}'s writes from {@code position} (what it holds now), and applies every
+     * Starts logging {@code database}'s writes from {@code position} (what it holds now), and applies every
      * later entry before returning.
+     *
+     * @throws PicanteStoreException if {@code database} does not write through this log
      */
     void start(Database database, long position) {
+        if (!isWired(database)) {
+            throw new PicanteStoreException("store '" + name + "': the database's writes do not pass its shared"
+                    + " change log; build it with Database.builder().inputChangeLog(sharedChangeLog)");
+        }
         this.database = database;
         this.appliedPosition = position;
         this.stopped = false;
         this.started = true;
-        mode.set(Mode.CATCH_UP);
-        try {
-            database.batch().commit(); // applies what is new, through the gate
-        } finally {
-            mode.remove();
-        }
+        database.syncInputChangeLog(); // applies what is new
         heartbeat();
         logger.info("picante store '" + name + "': shared change log started as instance '" + instanceId
                 + "' at position " + appliedPosition);
@@ -327,120 +321,91 @@ public final class SharedChangeLog implements InputChangeGate {
                 + " WHERE STORE_NAME = ?", (rs, n) -> new Head(rs.getLong(1), rs.getLong(2), rs.getLong(3)), name);
     }
 
-    // ---------------------------------------------------------------- the gate
+    // ---------------------------------------------------------------- the database's steps
 
+    /**
+     * Opens a step of the database (see {@link InputChangeLog}), which holds its write serialization. While
+     * started: a sync reads the entries this instance has not applied and hands them over in order; a write
+     * inside a Spring-managed transaction on this log's {@code DataSource} is taken to be appended when that
+     * transaction commits ({@link LogTransaction}); any other write locks the store's head row in a transaction
+     * of its own, hands over the entries this instance has not applied, and appends the write's changes as the
+     * next entry, committed before the write is published. Before {@link #start}: the unshared store's
+     * synchronous append if one is set, else nothing; after {@link #stop}, writes are refused.
+     */
     @Override
-    public Pending open() {
-        Mode m = mode.get();
-        if (m == Mode.CATCH_UP) {
-            gateSeen = true;
-        }
-        if (m == Mode.APPLYING) {
-            return Pending.NONE;
-        }
-        InputChangeGate unshared = unsharedGate;
-        if (!started && unshared != null && m == null) {
-            return unshared.open();
-        }
-        if (!started) {
-            if (stopped && m == null) {
+    public Step open(Purpose purpose) {
+        Database db = database;
+        if (!started || db == null) {
+            InputChangeLog local = localAppend;
+            if (local != null) {
+                return local.open(purpose);
+            }
+            if (stopped && purpose == Purpose.WRITE) {
                 throw new IllegalStateException("picante store '" + name + "' is shared and was stopped: input"
                         + " writes are refused, since no other instance would see them");
             }
-            return Pending.NONE;
+            return Step.NONE;
         }
-        Database db = database;
-        if (db == null) {
-            return Pending.NONE;
+        if (purpose == Purpose.SYNC) {
+            return new CatchUp(db, null);
         }
-        if (m == Mode.CATCH_UP) {
-            applyFrom(db, null);
-            return Pending.NONE;
-        }
-        Appending append = appending.get();
-        if (append != null) {
-            append.run(db);
-            return Pending.NONE;
+        LogTransaction transaction = LogTransaction.current(this);
+        if (transaction != null) {
+            return transaction.step(db);
         }
         Connection connection = null;
         try {
             connection = dataSource.getConnection();
             connection.setAutoCommit(false);
-            long head = lockHeadAndCatchUp(db, connection);
-            if (appliedPosition != head) {
-                throw new PicanteStoreException("store '" + name + "': instance '" + instanceId + "' applied up to"
-                        + " position " + appliedPosition + " but the shared log is at " + head);
-            }
-            return new LogWrite(connection, head + 1);
+            return new LogWrite(db, connection, lockHead(connection), true);
         } catch (SQLException | RuntimeException e) {
             closeQuietly(connection, true);
-            PicanteStoreException refused = refused(e);
-            failure = refused.getMessage();
-            throw refused;
+            throw refusal(e);
         }
     }
 
     /**
-     * Appends the input changes {@code changes} computes as the next log entry, without publishing them: they
-     * are applied, like every entry, by {@link #catchUp()} (the caller calls it once the entry committed). For
-     * writers whose changes must commit together with other rows, e.g. repository-backed inputs.
+     * Appends the input changes {@code changes} computes as the next log entry, computed under the database's
+     * write serialization once this instance applied every entry before it (so against the inputs the entry
+     * is applied to). For writers whose changes depend on the current inputs, e.g. repository-backed inputs.
      *
-     * <p>Under the database's write serialization, with the store's head row locked (so no instance appends
-     * meanwhile), this applies the entries this instance has not applied yet, then calls {@code changes} with
-     * the database, whose inputs then equal the log's state: what it returns is computed against the state the
-     * entry will be applied to. When a Spring-managed transaction is active on this log's {@code DataSource}
-     * (a transactional connection is bound to the thread), the entry is written on that connection and commits
-     * or rolls back with the caller's transaction; the head row stays locked until then. Otherwise the entry is
-     * written and committed on a connection of its own before this returns.
+     * <p>When a Spring-managed transaction is active on this log's {@code DataSource}, the entry (with the input
+     * writes this transaction made before) is written now on that connection, with the store's head row locked
+     * until the transaction ends, and commits or rolls back with it; it is applied when it commits. Otherwise it
+     * is written and committed in a transaction of its own, and applied before this returns.
      *
      * @return the entry's position, or 0 if {@code changes} returned none
      * @throws IllegalStateException if the log is not started
      * @throws PicanteStoreException if the entry cannot be written; nothing is appended then
      */
-    public long append(java.util.function.Function<Database, List<InputChange>> changes) {
+    public long append(Function<Database, List<InputChange>> changes) {
         Database db = database;
         if (db == null || !started) {
             throw new IllegalStateException("picante store '" + name + "': the shared change log is not started");
         }
-        Appending append = new Appending(changes, joinsTransaction());
-        appending.set(append);
-        try {
-            db.batch().commit(); // passes open(), which runs the append under the write serialization
-        } finally {
-            appending.remove();
+        LogTransaction transaction = LogTransaction.current(this);
+        if (transaction != null) {
+            return transaction.appendNow(db, changes);
         }
-        return append.position;
+        Revision revision = db.computeInputChanges(changes);
+        Published last = lastPublished;
+        return last != null && last.revision() == revision.value() ? last.position() : 0;
+    }
+
+    /** The last entry of this instance published, with its revision. */
+    private record Published(long revision, long position) {
     }
 
     /**
      * Returns whether a Spring-managed transaction is active on this log's {@code DataSource} on this thread,
-     * and not completing (its synchronizations are active): {@link #append} then writes in it.
+     * and not completing (its synchronizations are active): an input write, or {@link #append}, then joins it.
      */
     public boolean joinsTransaction() {
-        if (!org.springframework.transaction.support.TransactionSynchronizationManager.isActualTransactionActive()
-                || !org.springframework.transaction.support.TransactionSynchronizationManager
-                        .isSynchronizationActive()) {
-            return false;
-        }
-        Object resource = org.springframework.transaction.support.TransactionSynchronizationManager
-                .getResource(dataSource);
-        if (!(resource instanceof org.springframework.jdbc.datasource.ConnectionHolder holder)) {
-            return false;
-        }
-        try {
-            return !holder.getConnection().getAutoCommit();
-        } catch (SQLException | IllegalStateException e) {
-            return false;
-        }
+        return LogTransaction.connection(dataSource) != null;
     }
 
-    /**
-     * Locks the store's head row on {@code connection} (serializing the appends of all instances until that
-     * connection's transaction ends), applies the entries this instance has not applied yet, and returns the
-     * head's position.
-     */
-    private long lockHeadAndCatchUp(Database db, Connection connection) throws SQLException {
-        long head;
+    /** Returns the head row's position, locking it on {@code connection} until that transaction ends. */
+    long lockHead(Connection connection) throws SQLException {
         try (PreparedStatement ps = connection.prepareStatement("SELECT LAST_POSITION FROM PICANTE_SHARED_HEAD"
                 + " WHERE STORE_NAME = ? FOR UPDATE")) {
             ps.setString(1, name);
@@ -448,100 +413,201 @@ public final class SharedChangeLog implements InputChangeGate {
                 if (!rs.next()) {
                     throw new PicanteStoreException("store '" + name + "' has no shared log head row");
                 }
-                head = rs.getLong(1);
+                return rs.getLong(1);
             }
         }
-        if (head > appliedPosition) {
-            applyFrom(db, connection);
-        }
-        return head;
     }
 
-    /** One {@link #append}: runs in {@link #open()}, on the writing thread. */
-    private final class Appending {
+    PicanteStoreException refusal(Exception e) {
+        PicanteStoreException refused = e instanceof PicanteStoreException p ? p
+                : new PicanteStoreException("store '" + name + "': the shared change log refused the write: "
+                        + e.getMessage(), e);
+        failure = refused.getMessage();
+        return refused;
+    }
 
-        private final java.util.function.Function<Database, List<InputChange>> changes;
-        private final boolean join;
-        long position;
+    /**
+     * Hands over the entries after {@link #appliedPosition} in log order, each as one list of changes, and
+     * records each position as applied once the database applied it: a {@code SYNC} step, and the first part
+     * of every other step. Reads on {@code connection} (under the head row's lock), or unlocked if null.
+     */
+    class CatchUp implements Step {
 
-        Appending(java.util.function.Function<Database, List<InputChange>> changes, boolean join) {
-            this.changes = changes;
-            this.join = join;
+        final Database db;
+        final @Nullable Connection connection;
+        private @Nullable List<long[]> positions;
+        private @Nullable List<byte[]> entries;
+        private int next;
+        private long handed;
+
+        CatchUp(Database db, @Nullable Connection connection) {
+            this.db = db;
+            this.connection = connection;
         }
 
-        void run(Database db) {
-            Connection connection = null;
-            boolean committed = false;
+        /** The log's head if known (locked), else {@code Long.MAX_VALUE}: nothing is read past it. */
+        long head() {
+            return Long.MAX_VALUE;
+        }
+
+        @Override
+        public @Nullable List<InputChange> nextExternal() {
+            if (entries == null) {
+                if (appliedPosition >= head()) {
+                    return null;
+                }
+                read();
+            }
+            List<byte[]> all = Objects.requireNonNull(entries);
+            if (next >= all.size()) {
+                return null;
+            }
+            long position = Objects.requireNonNull(positions).get(next)[0];
+            if (position != appliedPosition + 1) {
+                String message = "store '" + name + "': instance '" + instanceId + "' applied the shared log up to"
+                        + " position " + appliedPosition + " but the next entry is " + position + ": the entries"
+                        + " between were compacted away; restart this instance to reload the full save";
+                readFailure = message;
+                throw new PicanteStoreException(message);
+            }
+            List<InputChange> changes = decode(db, all.get(next), position);
+            all.set(next, new byte[0]);
+            next++;
+            handed = position;
+            return changes;
+        }
+
+        @Override
+        public void externalApplied(Revision revision) {
+            appliedPosition = handed;
+            knownHead = Math.max(knownHead, handed);
+        }
+
+        private void read() {
+            List<long[]> p = new ArrayList<>();
+            List<byte[]> e = new ArrayList<>();
+            String sql = "SELECT LOG_POSITION, CHANGES FROM PICANTE_SHARED_LOG WHERE STORE_NAME = ?"
+                    + " AND LOG_POSITION > ? ORDER BY LOG_POSITION";
+            if (connection == null) {
+                jdbc.query(sql, rs -> {
+                    p.add(new long[] {rs.getLong(1)});
+                    e.add(rs.getBytes(2));
+                }, name, appliedPosition);
+            } else {
+                try (PreparedStatement ps = connection.prepareStatement(sql)) {
+                    ps.setString(1, name);
+                    ps.setLong(2, appliedPosition);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            p.add(new long[] {rs.getLong(1)});
+                            e.add(rs.getBytes(2));
+                        }
+                    }
+                } catch (SQLException ex) {
+                    throw new PicanteStoreException("store '" + name + "': cannot read the shared log: "
+                            + ex.getMessage(), ex);
+                }
+            }
+            positions = p;
+            entries = e;
+        }
+
+        @Override
+        public void commit(List<InputChange> changes) {
+            throw new IllegalStateException("a sync step commits nothing");
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    /**
+     * A write appended as the entry after {@code head}, on {@code connection} with the head row locked: in a
+     * transaction of its own ({@code own}: committed before the write is published, closed at the end), or in
+     * the caller's transaction ({@link LogTransaction}: the entry is taken and applied when that commits).
+     */
+    final class LogWrite extends CatchUp {
+
+        private final long head;
+        private final boolean own;
+        private final @Nullable LongConsumer appended;
+        private long position;
+        private boolean done;
+
+        LogWrite(Database db, Connection connection, long head, boolean own) {
+            this(db, connection, head, own, null);
+        }
+
+        /**
+         * @param appended in the caller's transaction: takes the writes (appends them without publishing) and
+         *     receives the position they were appended at
+         */
+        LogWrite(Database db, Connection connection, long head, boolean own, @Nullable LongConsumer appended) {
+            super(db, connection);
+            this.head = head;
+            this.own = own;
+            this.appended = appended;
+        }
+
+        @Override
+        long head() {
+            return head;
+        }
+
+        @Override
+        public @Nullable List<InputChange> nextExternal() {
             try {
-                if (join) {
-                    connection = org.springframework.jdbc.datasource.DataSourceUtils.getConnection(dataSource);
-                } else {
-                    connection = dataSource.getConnection();
-                    connection.setAutoCommit(false);
-                }
-                long head = lockHeadAndCatchUp(db, connection);
-                List<InputChange> list = changes.apply(db);
-                if (!list.isEmpty()) {
-                    new LogWrite(connection, head + 1).insert(list);
-                    position = head + 1;
-                }
-                if (!join) {
-                    connection.commit();
-                    committed = true;
+                return super.nextExternal();
+            } catch (RuntimeException e) {
+                throw refusal(e);
+            }
+        }
+
+        private void checkCaughtUp() {
+            if (appliedPosition != head) {
+                throw new PicanteStoreException("store '" + name + "': instance '" + instanceId + "' applied up to"
+                        + " position " + appliedPosition + " but the shared log is at " + head);
+            }
+        }
+
+        @Override
+        public boolean defer(List<InputChange> writes) {
+            LongConsumer taken = appended;
+            if (taken == null) {
+                return false;
+            }
+            try {
+                checkCaughtUp();
+                if (!writes.isEmpty()) {
+                    taken.accept(insert(writes));
                 }
                 failure = null;
             } catch (SQLException | RuntimeException e) {
-                PicanteStoreException refused = refused(e);
-                failure = refused.getMessage();
-                throw refused;
-            } finally {
-                if (join) {
-                    org.springframework.jdbc.datasource.DataSourceUtils.releaseConnection(connection, dataSource);
-                } else {
-                    closeQuietly(connection, !committed);
-                }
+                throw refusal(e);
             }
-        }
-    }
-
-    private PicanteStoreException refused(Exception e) {
-        if (e instanceof PicanteStoreException p) {
-            return p;
-        }
-        return new PicanteStoreException("store '" + name + "': the shared change log refused the write: "
-                + e.getMessage(), e);
-    }
-
-    /** One write between the lock of the head row and its commit. */
-    private final class LogWrite implements Pending {
-
-        private final Connection connection;
-        private final long position;
-        private boolean done;
-
-        LogWrite(Connection connection, long position) {
-            this.connection = connection;
-            this.position = position;
+            return true;
         }
 
         @Override
         public void commit(List<InputChange> changes) {
             try {
+                checkCaughtUp();
                 insert(changes);
-                connection.commit();
+                Objects.requireNonNull(connection).commit();
                 done = true;
                 failure = null;
             } catch (SQLException | RuntimeException e) {
-                PicanteStoreException refused = refused(e);
-                failure = refused.getMessage();
-                throw refused;
+                throw refusal(e);
             }
         }
 
-        /** Inserts {@code changes} as the entry at {@link #position} and moves the head; does not commit. */
-        void insert(List<InputChange> changes) throws SQLException {
-            byte[] bytes = encode(changes);
-            try (PreparedStatement ps = connection.prepareStatement("INSERT INTO PICANTE_SHARED_LOG (STORE_NAME,"
+        /** Inserts {@code changes} as the entry after the head and moves the head; does not commit. */
+        long insert(List<InputChange> changes) throws SQLException {
+            Connection c = Objects.requireNonNull(connection);
+            position = head + 1;
+            byte[] bytes = encode(db, changes);
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO PICANTE_SHARED_LOG (STORE_NAME,"
                     + " LOG_POSITION, INSTANCE_ID, FORMAT_VERSION, CHANGES, APPENDED_AT) VALUES (?, ?, ?, ?, ?, ?)")) {
                 ps.setString(1, name);
                 ps.setLong(2, position);
@@ -551,31 +617,36 @@ public final class SharedChangeLog implements InputChangeGate {
                 ps.setTimestamp(6, Timestamp.from(Instant.now()));
                 ps.executeUpdate();
             }
-            try (PreparedStatement ps = connection.prepareStatement(
+            try (PreparedStatement ps = c.prepareStatement(
                     "UPDATE PICANTE_SHARED_HEAD SET LAST_POSITION = ? WHERE STORE_NAME = ?")) {
                 ps.setLong(1, position);
                 ps.setString(2, name);
                 ps.executeUpdate();
             }
             if (Boolean.TRUE.equals(postgres)) {
-                try (PreparedStatement ps = connection.prepareStatement("SELECT pg_notify(?, ?)")) {
+                try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, ?)")) {
                     ps.setString(1, CHANNEL);
                     ps.setString(2, name);
                     ps.execute();
                 }
             }
-        }
-
-        @Override
-        public void abort() {
-            closeQuietly(connection, !done);
+            knownHead = Math.max(knownHead, position);
+            return position;
         }
 
         @Override
         public void published(Revision revision) {
             appliedPosition = position;
-            knownHead = Math.max(knownHead, position);
-            closeQuietly(connection, false);
+            lastPublished = new Published(revision.value(), position);
+        }
+
+        @Override
+        public void close() {
+            if (own) {
+                closeQuietly(connection, !done);
+            } else {
+                DataSourceUtils.releaseConnection(connection, dataSource);
+            }
         }
     }
 
@@ -605,8 +676,8 @@ public final class SharedChangeLog implements InputChangeGate {
     // ---------------------------------------------------------------- applying
 
     /**
-     * Applies every entry this instance has not applied yet, in log order. Does nothing before
-     * {@link #start}. Safe to call from any thread.
+     * Applies every entry this instance has not applied yet, in log order ({@link Database#syncInputChangeLog()}).
+     * Does nothing before {@link #start}. Safe to call from any thread.
      *
      * @return whether the log was read (false if it was known to hold nothing new)
      * @throws PicanteStoreException if the log cannot be read, or an entry cannot be applied
@@ -627,67 +698,12 @@ public final class SharedChangeLog implements InputChangeGate {
                 readFailure = null;
                 return false;
             }
-            mode.set(Mode.CATCH_UP);
-            try {
-                db.batch().commit(); // passes the gate, under the database's write serialization: see open()
-            } finally {
-                mode.remove();
-            }
+            db.syncInputChangeLog();
             readFailure = null;
             return true;
         } catch (RuntimeException e) {
             readFailure = "cannot apply the shared log: " + e.getMessage();
             throw e;
-        }
-    }
-
-    /** Applies the entries after {@link #appliedPosition}; runs under the database's write serialization. */
-    private void applyFrom(Database db, @Nullable Connection connection) {
-        long from = appliedPosition;
-        List<long[]> positions = new ArrayList<>();
-        List<byte[]> entries = new ArrayList<>();
-        String sql = "SELECT LOG_POSITION, CHANGES FROM PICANTE_SHARED_LOG WHERE STORE_NAME = ? AND LOG_POSITION > ?"
-                + " ORDER BY LOG_POSITION";
-        if (connection == null) {
-            jdbc.query(sql, rs -> {
-                positions.add(new long[] {rs.getLong(1)});
-                entries.add(rs.getBytes(2));
-            }, name, from);
-        } else {
-            try (PreparedStatement ps = connection.prepareStatement(sql)) {
-                ps.setString(1, name);
-                ps.setLong(2, from);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        positions.add(new long[] {rs.getLong(1)});
-                        entries.add(rs.getBytes(2));
-                    }
-                }
-            } catch (SQLException e) {
-                throw new PicanteStoreException("store '" + name + "': cannot read the shared log: " + e.getMessage(),
-                        e);
-            }
-        }
-        for (int i = 0; i < entries.size(); i++) {
-            long position = positions.get(i)[0];
-            if (position != appliedPosition + 1) {
-                String message = "store '" + name + "': instance '" + instanceId + "' applied the shared log up to"
-                        + " position " + appliedPosition + " but the next entry is " + position + ": the entries"
-                        + " between were compacted away; restart this instance to reload the full save";
-                readFailure = message;
-                throw new PicanteStoreException(message);
-            }
-            List<InputChange> changes = decode(db, entries.get(i), position);
-            mode.set(Mode.APPLYING);
-            try {
-                if (!changes.isEmpty()) {
-                    db.applyInputChanges(changes);
-                }
-            } finally {
-                mode.remove();
-            }
-            appliedPosition = position;
-            knownHead = Math.max(knownHead, position);
         }
     }
 
@@ -706,13 +722,12 @@ public final class SharedChangeLog implements InputChangeGate {
         return info;
     }
 
-    private byte[] encode(List<InputChange> changes) {
-        Database db = database;
+    private byte[] encode(Database db, List<InputChange> changes) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeInt(changes.size());
             for (InputChange change : changes) {
-                IngredientInfo info = db == null ? null : input(db, change.ingredient());
+                IngredientInfo info = input(db, change.ingredient());
                 if (info == null) {
                     throw new PicanteStoreException("store '" + name + "': no input named '" + change.ingredient()
                             + "'");

@@ -27,6 +27,8 @@ final class StoreContext {
     final JdbcTemplate jdbc;
     final TransactionTemplate writeTx;
     final TransactionTemplate readTx;
+    /** A transaction of the store's own, never the caller's: suspends a transaction bound to the thread. */
+    final TransactionTemplate ownTx;
     final Codec codec;
     final CorruptionPolicy corruptionPolicy;
     final long maxRecordSize;
@@ -45,6 +47,8 @@ final class StoreContext {
         this.readTx = new TransactionTemplate(tm);
         this.readTx.setIsolationLevel(TransactionDefinition.ISOLATION_REPEATABLE_READ);
         this.readTx.setReadOnly(true);
+        this.ownTx = new TransactionTemplate(tm);
+        this.ownTx.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
         this.codec = codec;
         this.corruptionPolicy = corruptionPolicy;
         this.maxRecordSize = maxRecordSize;

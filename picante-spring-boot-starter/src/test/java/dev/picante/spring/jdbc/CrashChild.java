@@ -62,7 +62,7 @@ public final class CrashChild {
         JdbcStateStore store = JdbcStateStore.builder(ds).initializeSchema(false).compactionThreshold(5).build();
         store.acquireLease("crash-child-" + ProcessHandle.current().pid(), false);
         AtomicReference<Database> holder = new AtomicReference<>();
-        App app = new App(sync ? Database.builder().inputChangeGate(() -> store.inputGate(holder.get()).open()).build()
+        App app = new App(sync ? Database.builder().inputChangeLog(purpose -> store.inputChangeLog(holder.get()).open(purpose)).build()
                 : Database.create());
         holder.set(app.db);
         store.load(app.db);

@@ -48,7 +48,7 @@ public final class SharedChild {
     /** Starts an instance of the shared store on {@code ds}, as the auto-configuration would. */
     static SharedStoreTests.Ingredients instance(javax.sql.DataSource ds, String id) {
         SharedChangeLog log = new SharedChangeLog(ds, new JacksonCodec(), "picante", true, id, Duration.ofHours(1));
-        SharedStoreTests.Ingredients app = new SharedStoreTests.Ingredients(Database.builder().inputChangeGate(log)
+        SharedStoreTests.Ingredients app = new SharedStoreTests.Ingredients(Database.builder().inputChangeLog(log)
                 .build());
         PicanteStoreLifecycle.Settings settings = new PicanteStoreLifecycle.Settings(true, false, false,
                 AppendMode.SYNC, Duration.ofMillis(300), Duration.ofMillis(100), 25, null);

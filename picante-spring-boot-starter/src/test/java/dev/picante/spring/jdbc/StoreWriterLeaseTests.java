@@ -202,7 +202,7 @@ class StoreWriterLeaseTests {
         DataSource ds = vendor.fresh();
         JdbcStateStore store = JdbcStateStore.builder(ds).compactionThreshold(2).build();
         AtomicReference<Database> holder = new AtomicReference<>();
-        Database db = Database.builder().inputChangeGate(() -> store.inputGate(holder.get()).open()).build();
+        Database db = Database.builder().inputChangeLog(purpose -> store.inputChangeLog(holder.get()).open(purpose)).build();
         holder.set(db);
         InputIngredient<String, String> pages = db.input("pages", String.class, String.class);
         store.load(db);
@@ -245,7 +245,7 @@ class StoreWriterLeaseTests {
         };
         JdbcStateStore store = JdbcStateStore.builder(ds).build();
         AtomicReference<Database> holder = new AtomicReference<>();
-        Database db = Database.builder().inputChangeGate(() -> store.inputGate(holder.get()).open()).build();
+        Database db = Database.builder().inputChangeLog(purpose -> store.inputChangeLog(holder.get()).open(purpose)).build();
         holder.set(db);
         InputIngredient<String, String> pages = db.input("pages", String.class, String.class);
         store.load(db);

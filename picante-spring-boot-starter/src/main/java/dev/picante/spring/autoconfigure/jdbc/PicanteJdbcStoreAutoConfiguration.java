@@ -88,7 +88,8 @@ public final class PicanteJdbcStoreAutoConfiguration {
 
     /**
      * The shared change log ({@code picante.store.shared}); inactive unless the store turns out to be
-     * shared at startup. Its gate is set on the database by {@link #picanteSharedChangeLogCustomizer}.
+     * shared at startup. The database writes through it ({@link #picanteSharedChangeLogCustomizer}): the shared
+     * log once started, else the unshared store's synchronous append, else nothing.
      */
     @Bean
     @ConditionalOnMissingBean
@@ -103,7 +104,7 @@ public final class PicanteJdbcStoreAutoConfiguration {
 
     @Bean
     static PicanteDatabaseCustomizer picanteSharedChangeLogCustomizer(ObjectProvider<SharedChangeLog> sharedLog) {
-        return builder -> sharedLog.ifAvailable(builder::inputChangeGate);
+        return builder -> sharedLog.ifAvailable(builder::inputChangeLog);
     }
 
     @Bean
