@@ -68,17 +68,36 @@ public class FingerprintBenchmark {
     public void setUp() throws Exception {
         directory = Files.createTempDirectory("fingerprints");
         Path classes = directory.resolve("classes");
-        Files.createDirectories(classes);
-        String prefix;
-        if (app.equals("demo")) {
-            prefix = "dev/picante/demo/";
-            copyDemoClasses(classes);
-        } else {
-            prefix = "gen/";
-            generate(directory.resolve("src"), classes);
+        // prepared in another JVM, so that compiling the generated application does not warm up this one
+        FingerprintStartup.prepareInChildJvm(app, classes);
+        loader = loader(app, classes);
+        functions = queryFunctions(loader, classes);
+        if (functions.isEmpty() || (app.equals("generated") && functions.size() != 500)) {
+            throw new IllegalStateException(functions.size() + " query functions found for " + app);
         }
-        loader = new ChildFirst(classes.toUri().toURL(), prefix, getClass().getClassLoader());
-        functions = new ArrayList<>();
+    }
+
+    /** Writes the application's classes into {@code classes}: the demo's, or the generated application's. */
+    static void prepare(String app, Path classes) throws Exception {
+        Files.createDirectories(classes);
+        if (app.equals("demo")) {
+            copyDemoClasses(classes);
+        } else if (app.equals("generated")) {
+            generate(classes.resolveSibling(classes.getFileName() + "-src"), classes);
+        } else {
+            throw new IllegalArgumentException("app must be demo or generated, was " + app);
+        }
+    }
+
+    /** A class loader that loads the application's classes from {@code classes}, as application classes. */
+    static URLClassLoader loader(String app, Path classes) throws IOException {
+        String prefix = app.equals("demo") ? "dev/picante/demo/" : "gen/";
+        return new ChildFirst(classes.toUri().toURL(), prefix, FingerprintBenchmark.class.getClassLoader());
+    }
+
+    /** Loads every class under {@code classes} (as a started application has them); returns its query functions. */
+    static List<Method> queryFunctions(ClassLoader loader, Path classes) throws Exception {
+        List<Method> functions = new ArrayList<>();
         try (Stream<Path> files = Files.walk(classes)) {
             for (Path file : (Iterable<Path>) files::iterator) {
                 String name = classes.relativize(file).toString().replace('\\', '/');
@@ -93,9 +112,7 @@ public class FingerprintBenchmark {
             }
         }
         functions.sort(Comparator.comparing(Method::toString));
-        if (functions.isEmpty() || (app.equals("generated") && functions.size() != 500)) {
-            throw new IllegalStateException(functions.size() + " query functions found for " + app);
-        }
+        return functions;
     }
 
     @TearDown(Level.Trial)
@@ -108,6 +125,11 @@ public class FingerprintBenchmark {
 
     @Benchmark
     public int fingerprintAll() {
+        return fingerprintAll(loader, functions);
+    }
+
+    /** One operation: a fresh {@code CodeFingerprints} fingerprints every function. */
+    static int fingerprintAll(ClassLoader loader, List<Method> functions) {
         CodeFingerprints fingerprints = new CodeFingerprints(loader);
         int hash = 0;
         for (Method function : functions) {
@@ -116,7 +138,7 @@ public class FingerprintBenchmark {
         return hash;
     }
 
-    private void copyDemoClasses(Path classes) throws Exception {
+    private static void copyDemoClasses(Path classes) throws Exception {
         Path jar = Path.of(QueryFunction.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         if (Files.isDirectory(jar)) {
             throw new IllegalStateException("run from the benchmark jar: " + jar);

@@ -1,0 +1,80 @@
+package dev.picante.benchmarks;
+
+import java.io.File;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.lang.reflect.Method;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The startup cost of code fingerprints as an application pays it: in a fresh JVM, loads the application's
+ * classes (as a started application has them), then times the first fingerprinting of every query function,
+ * and, for comparison, a few more (each with a fresh {@code CodeFingerprints}).
+ *
+ * <pre>
+ * java -cp benchmarks/target/benchmarks.jar dev.picante.benchmarks.FingerprintStartup prepare generated DIR
+ * java -cp benchmarks/target/benchmarks.jar dev.picante.benchmarks.FingerprintStartup run generated DIR [REPEATS]
+ * </pre>
+ *
+ * {@code prepare} writes the application's classes into {@code DIR} ({@code demo}: the demo's classes;
+ * {@code generated}: the application of 1,000 classes of {@link FingerprintBenchmark}, compiled in that JVM);
+ * {@code run} prints {@code first <ms>} (wall clock, and the thread's CPU time, which a loaded machine inflates
+ * less) and then the repeats. Run {@code run} once per JVM: only its
+ * first line is a startup figure.
+ */
+public final class FingerprintStartup {
+
+    private FingerprintStartup() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length < 3) {
+            throw new IllegalArgumentException("usage: prepare|run demo|generated DIR [REPEATS]");
+        }
+        String app = args[1];
+        Path classes = Path.of(args[2]);
+        if (args[0].equals("prepare")) {
+            FingerprintBenchmark.prepare(app, classes);
+            return;
+        }
+        int repeats = args.length > 3 ? Integer.parseInt(args[3]) : 0;
+        try (URLClassLoader loader = FingerprintBenchmark.loader(app, classes)) {
+            List<Method> functions = FingerprintBenchmark.queryFunctions(loader, classes);
+            ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+            long cpu = threads.getCurrentThreadCpuTime();
+            long start = System.nanoTime();
+            int hash = FingerprintBenchmark.fingerprintAll(loader, functions);
+            double first = (System.nanoTime() - start) / 1e6;
+            double firstCpu = (threads.getCurrentThreadCpuTime() - cpu) / 1e6;
+            System.out.printf("first %.1f ms (thread CPU %.1f ms; %d functions, %08x)%n", first, firstCpu,
+                    functions.size(), hash);
+            List<String> more = new ArrayList<>();
+            for (int i = 0; i < repeats; i++) {
+                start = System.nanoTime();
+                FingerprintBenchmark.fingerprintAll(loader, functions);
+                more.add(String.format("%.1f", (System.nanoTime() - start) / 1e6));
+            }
+            if (!more.isEmpty()) {
+                System.out.println("then " + String.join(" ", more) + " ms");
+            }
+        }
+    }
+
+    /** Prepares the application's classes in another JVM, so that compiling them does not warm up this one. */
+    static void prepareInChildJvm(String app, Path classes) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String classpath = System.getProperty("java.class.path");
+        if (!classpath.contains(File.separator) && !classpath.endsWith(".jar")) {
+            throw new IllegalStateException("unexpected class path " + classpath);
+        }
+        Process process = new ProcessBuilder(java, "-cp", classpath, FingerprintStartup.class.getName(), "prepare",
+                app, classes.toString()).inheritIO().start();
+        if (process.waitFor() != 0 || !Files.isDirectory(classes)) {
+            throw new IllegalStateException("preparing the " + app + " application failed");
+        }
+    }
+}
