@@ -1,5 +1,7 @@
 package dev.picante.benchmarks;
 
+import dev.picante.spring.QueryFunctionRegistrar;
+import dev.picante.spring.autoconfigure.PicanteAutoConfiguration;
 import java.io.File;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -9,6 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.support.GenericApplicationContext;
 
 /**
  * The startup cost of code fingerprints as an application pays it: in a fresh JVM, loads the application's
@@ -32,8 +38,12 @@ public final class FingerprintStartup {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length == 2 && args[0].equals("context")) {
+            context(args[1]);
+            return;
+        }
         if (args.length < 3) {
-            throw new IllegalArgumentException("usage: prepare|run demo|generated DIR [REPEATS]");
+            throw new IllegalArgumentException("usage: prepare|run demo|generated DIR [REPEATS], or context demo|generated");
         }
         String app = args[1];
         Path classes = Path.of(args[2]);
@@ -62,6 +72,52 @@ public final class FingerprintStartup {
                 System.out.println("then " + String.join(" ", more) + " ms");
             }
         }
+    }
+
+    /**
+     * Starts a Spring application whose classes come first on the class path from a prepared directory (so that
+     * they count as application classes) and prints how long {@code SpringApplication.run} took, how many code
+     * versions were computed and how long the registrations waited for them (the startup's critical path).
+     * {@code demo}: the demo application (web server on a free port, durable store in an in-memory H2);
+     * {@code generated}: the 100 query beans of the generated application, without a web server or store.
+     */
+    private static void context(String app) throws Exception {
+        Path docs = Files.createTempDirectory("picante-fingerprint-docs");
+        List<String> args = new ArrayList<>(List.of("--spring.main.banner-mode=off", "--logging.level.root=WARN",
+                "--logging.level.dev.picante.spring.QueryFunctionRegistrar=DEBUG"));
+        SpringApplicationBuilder builder;
+        if (app.equals("demo")) {
+            builder = new SpringApplicationBuilder(Class.forName("dev.picante.demo.DemoApplication"));
+            args.addAll(List.of("--server.port=0", "--demo.docs.path=" + docs, "--demo.docs.watch=false",
+                    "--spring.datasource.url=jdbc:h2:mem:fingerprint-startup"));
+        } else {
+            List<Class<?>> beans = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                beans.add(Class.forName("gen.Queries" + i));
+            }
+            builder = new SpringApplicationBuilder(GeneratedApplication.class).web(WebApplicationType.NONE)
+                    .initializers(context -> {
+                        for (Class<?> bean : beans) {
+                            ((GenericApplicationContext) context).registerBean(bean);
+                        }
+                    });
+            args.add("--picante.store.enabled=false");
+        }
+        long start = System.nanoTime();
+        try (ConfigurableApplicationContext context = builder.run(args.toArray(String[]::new))) {
+            double took = (System.nanoTime() - start) / 1e6;
+            QueryFunctionRegistrar registrar = context.getBean(QueryFunctionRegistrar.class);
+            Method wait = QueryFunctionRegistrar.class.getDeclaredMethod("codeVersionWaitNanos");
+            wait.setAccessible(true);
+            System.out.printf("started in %.1f ms; %d code versions; registrations waited %.1f ms for them%n", took,
+                    registrar.codeVersions().size(), ((Long) wait.invoke(registrar)) / 1e6);
+        }
+    }
+
+    /** The generated application's configuration: picante's auto-configuration only. */
+    @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
+    @org.springframework.context.annotation.Import(PicanteAutoConfiguration.class)
+    static class GeneratedApplication {
     }
 
     /** Prepares the application's classes in another JVM, so that compiling them does not warm up this one. */

@@ -100,8 +100,15 @@ public final class CodeFingerprints {
     private final Set<String> roots = ConcurrentHashMap.newKeySet();
     /** The class names in each descriptor or signature seen, shared by the classes read. */
     private final Map<String, List<String>> descriptorTypes = new ConcurrentHashMap<>();
-    /** The URL prefixes of the application directories seen, which need no further look at a class's URL. */
-    private final Set<String> directoryUrls = ConcurrentHashMap.newKeySet();
+    /** The root of each application directory seen, by URL prefix: such a class's URL needs no further look. */
+    private final Map<String, String> directoryUrls = new ConcurrentHashMap<>();
+    /**
+     * Class files read while indexing a root and not parsed yet, by root and class name; dropped at the end of
+     * each {@link #fingerprint} (so that a large application's unreached classes are not kept).
+     */
+    private final Map<String, Map<String, ClassReader>> readAhead = new HashMap<>();
+    /** Marks the origin of an application class, followed by its root. */
+    private static final String APPLICATION = "application ";
     /** Direct application subtypes of each type, of the indexed roots. */
     private final Map<String, Set<String>> subtypes = new HashMap<>();
 
@@ -141,6 +148,9 @@ public final class CodeFingerprints {
                 expansions.clear();
             }
             fingerprints.put(method, fingerprint);
+            synchronized (indexLock) {
+                readAhead.clear();
+            }
             return fingerprint;
         }
     }
@@ -297,7 +307,7 @@ public final class CodeFingerprints {
             case OVERRIDES -> {
                 for (String subtype : subtypes(info.name)) {
                     ClassInfo sub = info(subtype);
-                    MethodInfo override = sub == null ? null : sub.methods.get(node.name + node.descriptor);
+                    MethodInfo override = sub == null ? null : sub.methods.get(node.name.concat(node.descriptor));
                     if (override != null && !override.isStatic) {
                         queue.add(new Node(Kind.METHOD, subtype, node.name, node.descriptor));
                     }
@@ -327,7 +337,7 @@ public final class CodeFingerprints {
     }
 
     private @Nullable Hash method(ClassInfo info, String name, String descriptor, boolean root, List<Node> queue) {
-        MethodInfo method = info.methods.get(name + descriptor);
+        MethodInfo method = info.methods.get(name.concat(descriptor));
         if (method == null) {
             // inherited: resolve in the super types, as the JVM would
             if (info.superName != null) {
@@ -380,7 +390,7 @@ public final class CodeFingerprints {
                 try (Stream<Path> files = Files.walk(dir)) {
                     for (Path file : (Iterable<Path>) files::iterator) {
                         if (file.toString().endsWith(".class")) {
-                            addSubtype(Files.readAllBytes(file));
+                            addSubtype(root, Files.readAllBytes(file));
                         }
                     }
                 }
@@ -393,7 +403,7 @@ public final class CodeFingerprints {
                         JarEntry entry = e.nextElement();
                         if (entry.getName().startsWith(prefix) && entry.getName().endsWith(".class")) {
                             try (InputStream in = jar.getInputStream(entry)) {
-                                addSubtype(in.readAllBytes());
+                                addSubtype(root, in.readAllBytes());
                             }
                         }
                     }
@@ -404,9 +414,12 @@ public final class CodeFingerprints {
         }
     }
 
-    private void addSubtype(byte[] bytes) {
+    private void addSubtype(String root, byte[] bytes) {
         ClassReader reader = new ClassReader(bytes);
         String name = reader.getClassName();
+        if (!classes.containsKey(name)) {
+            readAhead.computeIfAbsent(root, k -> new HashMap<>()).put(name, reader);
+        }
         if (reader.getSuperName() != null) {
             subtypes.computeIfAbsent(reader.getSuperName(), k -> new TreeSet<>()).add(name);
         }
@@ -431,52 +444,63 @@ public final class CodeFingerprints {
     }
 
     private @Nullable ClassInfo read(String name) {
-        URL url = loader.getResource(name + ".class");
+        URL url = loader.getResource(name.concat(".class"));
         if (url == null) {
             return null;
         }
         String origin = origin(url, name);
-        if (origin != null) {
+        if (!origin.startsWith(APPLICATION)) {
             return new ClassInfo(name, origin);
         }
-        try (InputStream in = url.openStream()) {
+        ClassReader known;
+        synchronized (indexLock) {
+            Map<String, ClassReader> read = readAhead.get(origin.substring(APPLICATION.length()));
+            known = read == null ? null : read.remove(name);
+        }
+        try (InputStream in = known != null ? null : url.openStream()) {
             ClassInfo info = new ClassInfo(name, null);
-            new ClassReader(in).accept(new ClassParser(info, descriptorTypes),
-                    ClassReader.SKIP_DEBUG | ClassReader.SKIP_FRAMES);
+            (known != null ? known : new ClassReader(java.util.Objects.requireNonNull(in))).accept(
+                    new ClassParser(info, descriptorTypes), ClassReader.SKIP_DEBUG | ClassReader.SKIP_FRAMES);
             return info;
         } catch (IOException ex) {
             throw new UncheckedIOException("cannot read the bytecode of " + name.replace('/', '.'), ex);
         }
     }
 
-    /** Returns null for an application class (and notes its root), else what identifies its code. */
-    private @Nullable String origin(URL url, String name) {
+    /**
+     * Returns what identifies a class's code; for an application class, {@link #APPLICATION} and its root (""
+     * if unknown), and notes the root.
+     */
+    private String origin(URL url, String name) {
         String protocol = url.getProtocol();
         String text = url.toString();
         if (protocol.equals("jrt")) {
             return JDK;
         }
         if (protocol.equals("file")) {
-            for (String directory : directoryUrls) {
-                if (text.startsWith(directory)) {
-                    return null;
+            for (Map.Entry<String, String> directory : directoryUrls.entrySet()) {
+                if (text.startsWith(directory.getKey())) {
+                    return directory.getValue();
                 }
             }
             String path = urlPath(url);
-            String suffix = name + ".class";
-            roots.add("dir:" + path.substring(0, path.length() - suffix.length()));
+            String suffix = name.concat(".class");
+            String root = "dir:" + path.substring(0, path.length() - suffix.length());
+            roots.add(root);
             if (text.endsWith(suffix)) {
-                directoryUrls.add(text.substring(0, text.length() - suffix.length()));
+                directoryUrls.put(text.substring(0, text.length() - suffix.length()), APPLICATION + root);
             }
-            return null;
+            return APPLICATION + root;
         }
         for (String classes : List.of("BOOT-INF/classes/", "WEB-INF/classes/")) {
             if (text.contains(classes)) {
                 String archive = archive(url);
-                if (archive != null) {
-                    roots.add("jar:" + archive + "!" + classes);
+                if (archive == null) {
+                    return APPLICATION;
                 }
-                return null;
+                String root = "jar:" + archive + "!" + classes;
+                roots.add(root);
+                return APPLICATION + root;
             }
         }
         if (protocol.equals("jar")) {
@@ -786,7 +810,7 @@ public final class CodeFingerprints {
         public MethodVisitor visitMethod(int access, String name, String descriptor, @Nullable String signature,
                 String @Nullable [] exceptions) {
             MethodInfo method = new MethodInfo(name, descriptor, (access & Opcodes.ACC_STATIC) != 0);
-            info.methods.put(name + descriptor, method);
+            info.methods.put(name.concat(descriptor), method);
             for (String type : typesOf(descriptor, descriptorTypes)) {
                 method.references.add(new Node(Kind.SHAPE, type, "", ""));
             }
