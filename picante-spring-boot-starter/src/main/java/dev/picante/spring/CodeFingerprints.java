@@ -250,6 +250,16 @@ public final class CodeFingerprints {
         if (expansion == null) {
             List<Node> children = new ArrayList<>();
             Hash entry = visit(node, children);
+            for (int i = 0; i < children.size(); i++) {
+                // every node of a library class hashes to its origin alone: one node per origin keeps the graph small
+                Node child = children.get(i);
+                if (child.kind != Kind.ORIGIN) {
+                    ClassInfo info = info(child.owner);
+                    if (info != null && info.origin != null) {
+                        children.set(i, new Node(Kind.ORIGIN, info.origin, "", ""));
+                    }
+                }
+            }
             expansion = new Expansion(entry, children.size() < 2 ? children
                     : new ArrayList<>(new LinkedHashSet<>(children)));
             expansions.put(node, expansion);
@@ -290,6 +300,9 @@ public final class CodeFingerprints {
 
     /** Adds the nodes {@code node} reaches directly to {@code queue}; returns its own entry, or null. */
     private @Nullable Hash visit(Node node, List<Node> queue) {
+        if (node.kind == Kind.ORIGIN) {
+            return originHash(node.owner);
+        }
         ClassInfo info = info(node.owner);
         if (info == null) {
             return new Hasher().add("missing").add(node.owner).finish();
@@ -664,8 +677,15 @@ public final class CodeFingerprints {
         }
     }
 
+    /** The entry of a class counted by its origin. */
+    private static Hash originHash(String origin) {
+        return new Hasher().add("origin").add(origin).finish();
+    }
+
     private enum Kind {
-        FUNCTION, METHOD, OVERRIDES, SHAPE, INIT, ALL_METHODS
+        FUNCTION, METHOD, OVERRIDES, SHAPE, INIT, ALL_METHODS,
+        /** Stands for every node of the classes of one origin (a library jar, the JDK): its owner is the origin. */
+        ORIGIN
     }
 
     private record Node(Kind kind, String owner, String name, String descriptor) {
@@ -701,7 +721,7 @@ public final class CodeFingerprints {
         ClassInfo(String name, @Nullable String origin) {
             this.name = name;
             this.origin = origin;
-            this.originHash = origin == null ? null : new Hasher().add("origin").add(origin).finish();
+            this.originHash = origin == null ? null : originHash(origin);
         }
     }
 

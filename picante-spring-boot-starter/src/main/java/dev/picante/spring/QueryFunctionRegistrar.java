@@ -123,8 +123,12 @@ public final class QueryFunctionRegistrar implements BeanPostProcessor, BeanFact
                 }
                 future.complete(null);
                 if (logger.isDebugEnabled()) {
+                    java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory
+                            .getThreadMXBean();
+                    long cpu = threads.isCurrentThreadCpuTimeSupported() ? threads.getCurrentThreadCpuTime() : -1;
                     logger.debug("picante: code versions of " + functions.size() + " query functions computed in "
-                            + (System.nanoTime() - start) / 1_000_000 + " ms in the background");
+                            + (System.nanoTime() - start) / 1_000_000 + " ms in the background ("
+                            + (cpu < 0 ? "?" : String.valueOf(cpu / 1_000_000)) + " ms of CPU time)");
                 }
             } catch (Throwable ex) {
                 // the registration computes the failing version again, on its own thread, and fails there
