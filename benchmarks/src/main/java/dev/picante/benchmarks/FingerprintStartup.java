@@ -54,10 +54,13 @@ public final class FingerprintStartup {
         int repeats = args.length > 3 ? Integer.parseInt(args[3]) : 0;
         try (URLClassLoader loader = FingerprintBenchmark.loader(app, classes)) {
             List<Method> functions = FingerprintBenchmark.queryFunctions(loader, classes);
+            // another implementation to compare with (e.g. an older CodeFingerprints compiled under another name)
+            String other = System.getProperty("fingerprints.class");
             ThreadMXBean threads = ManagementFactory.getThreadMXBean();
             long cpu = threads.getCurrentThreadCpuTime();
             long start = System.nanoTime();
-            int hash = FingerprintBenchmark.fingerprintAll(loader, functions);
+            int hash = other == null ? FingerprintBenchmark.fingerprintAll(loader, functions)
+                    : fingerprintAll(other, loader, functions);
             double first = (System.nanoTime() - start) / 1e6;
             double firstCpu = (threads.getCurrentThreadCpuTime() - cpu) / 1e6;
             System.out.printf("first %.1f ms (thread CPU %.1f ms; %d functions, %08x)%n", first, firstCpu,
@@ -72,6 +75,19 @@ public final class FingerprintStartup {
                 System.out.println("then " + String.join(" ", more) + " ms");
             }
         }
+    }
+
+    /** One operation with another implementation of {@code CodeFingerprints}, found by name. */
+    private static int fingerprintAll(String implementation, ClassLoader loader, List<Method> functions)
+            throws Exception {
+        Class<?> type = Class.forName(implementation);
+        Object fingerprints = type.getConstructor(ClassLoader.class).newInstance(loader);
+        Method fingerprint = type.getMethod("fingerprint", Method.class);
+        int hash = 0;
+        for (Method function : functions) {
+            hash += fingerprint.invoke(fingerprints, function).hashCode();
+        }
+        return hash;
     }
 
     /**
