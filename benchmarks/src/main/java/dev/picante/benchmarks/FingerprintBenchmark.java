@@ -36,13 +36,16 @@ import org.openjdk.jmh.annotations.Warmup;
  * Issue 13, item 2: the startup cost of the code versions the starter computes from bytecode
  * ({@link CodeFingerprints}) for every {@code @QueryFunction}: one operation creates a fresh
  * {@code CodeFingerprints} (empty caches, as at startup) and fingerprints every query function of the
- * application. The classes are loaded in the setup, as a started application has them.
+ * application. The classes are loaded in the setup, as a started application has them; the application is
+ * prepared (copied, or generated and compiled) in a child JVM, so that compiling it does not warm up the JIT of
+ * the measured one. What startup pays is the first operation of a fresh JVM:
+ * {@code -f 10 -wi 0 -i 1 -bm ss}, or {@link FingerprintStartup}.
  *
  * <ul>
  *   <li>{@code app=demo}: the demo's query bean ({@code DocsQueries}), its classes copied from the benchmark jar
  *       into a directory so that they count as application classes (the libraries count by jar identity: here
  *       the one shaded benchmark jar, whose {@code pom.properties} are all read once per operation);
- *   <li>{@code app=generated}: an application of 1,000 classes generated and compiled in the setup: 100 records,
+ *   <li>{@code app=generated}: an application of 1,000 classes generated and compiled: 100 records,
  *       50 interfaces with 4 implementations each, 550 service classes whose methods call each other, records,
  *       lambdas and the interfaces, and 100 query beans of 5 functions each (500 fingerprints).
  * </ul>
