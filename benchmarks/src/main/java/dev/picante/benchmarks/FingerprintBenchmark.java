@@ -36,13 +36,16 @@ import org.openjdk.jmh.annotations.Warmup;
  * Issue 13, item 2: the startup cost of the code versions the starter computes from bytecode
  * ({@link CodeFingerprints}) for every {@code @QueryFunction}: one operation creates a fresh
  * {@code CodeFingerprints} (empty caches, as at startup) and fingerprints every query function of the
- * application. The classes are loaded in the setup, as a started application has them.
+ * application. The classes are loaded in the setup, as a started application has them; the application is
+ * prepared (copied, or generated and compiled) in a child JVM, so that compiling it does not warm up the JIT of
+ * the measured one. What startup pays is the first operation of a fresh JVM:
+ * {@code -f 10 -wi 0 -i 1 -bm ss}, or {@link FingerprintStartup}.
  *
  * <ul>
  *   <li>{@code app=demo}: the demo's query bean ({@code DocsQueries}), its classes copied from the benchmark jar
  *       into a directory so that they count as application classes (the libraries count by jar identity: here
  *       the one shaded benchmark jar, whose {@code pom.properties} are all read once per operation);
- *   <li>{@code app=generated}: an application of 1,000 classes generated and compiled in the setup: 100 records,
+ *   <li>{@code app=generated}: an application of 1,000 classes generated and compiled: 100 records,
  *       50 interfaces with 4 implementations each, 550 service classes whose methods call each other, records,
  *       lambdas and the interfaces, and 100 query beans of 5 functions each (500 fingerprints).
  * </ul>
@@ -68,17 +71,36 @@ public class FingerprintBenchmark {
     public void setUp() throws Exception {
         directory = Files.createTempDirectory("fingerprints");
         Path classes = directory.resolve("classes");
-        Files.createDirectories(classes);
-        String prefix;
-        if (app.equals("demo")) {
-            prefix = "dev/picante/demo/";
-            copyDemoClasses(classes);
-        } else {
-            prefix = "gen/";
-            generate(directory.resolve("src"), classes);
+        // prepared in another JVM, so that compiling the generated application does not warm up this one
+        FingerprintStartup.prepareInChildJvm(app, classes);
+        loader = loader(app, classes);
+        functions = queryFunctions(loader, classes);
+        if (functions.isEmpty() || (app.equals("generated") && functions.size() != 500)) {
+            throw new IllegalStateException(functions.size() + " query functions found for " + app);
         }
-        loader = new ChildFirst(classes.toUri().toURL(), prefix, getClass().getClassLoader());
-        functions = new ArrayList<>();
+    }
+
+    /** Writes the application's classes into {@code classes}: the demo's, or the generated application's. */
+    static void prepare(String app, Path classes) throws Exception {
+        Files.createDirectories(classes);
+        if (app.equals("demo")) {
+            copyDemoClasses(classes);
+        } else if (app.equals("generated")) {
+            generate(classes.resolveSibling(classes.getFileName() + "-src"), classes);
+        } else {
+            throw new IllegalArgumentException("app must be demo or generated, was " + app);
+        }
+    }
+
+    /** A class loader that loads the application's classes from {@code classes}, as application classes. */
+    static URLClassLoader loader(String app, Path classes) throws IOException {
+        String prefix = app.equals("demo") ? "dev/picante/demo/" : "gen/";
+        return new ChildFirst(classes.toUri().toURL(), prefix, FingerprintBenchmark.class.getClassLoader());
+    }
+
+    /** Loads every class under {@code classes} (as a started application has them); returns its query functions. */
+    static List<Method> queryFunctions(ClassLoader loader, Path classes) throws Exception {
+        List<Method> functions = new ArrayList<>();
         try (Stream<Path> files = Files.walk(classes)) {
             for (Path file : (Iterable<Path>) files::iterator) {
                 String name = classes.relativize(file).toString().replace('\\', '/');
@@ -93,9 +115,7 @@ public class FingerprintBenchmark {
             }
         }
         functions.sort(Comparator.comparing(Method::toString));
-        if (functions.isEmpty() || (app.equals("generated") && functions.size() != 500)) {
-            throw new IllegalStateException(functions.size() + " query functions found for " + app);
-        }
+        return functions;
     }
 
     @TearDown(Level.Trial)
@@ -108,6 +128,11 @@ public class FingerprintBenchmark {
 
     @Benchmark
     public int fingerprintAll() {
+        return fingerprintAll(loader, functions);
+    }
+
+    /** One operation: a fresh {@code CodeFingerprints} fingerprints every function. */
+    static int fingerprintAll(ClassLoader loader, List<Method> functions) {
         CodeFingerprints fingerprints = new CodeFingerprints(loader);
         int hash = 0;
         for (Method function : functions) {
@@ -116,7 +141,7 @@ public class FingerprintBenchmark {
         return hash;
     }
 
-    private void copyDemoClasses(Path classes) throws Exception {
+    private static void copyDemoClasses(Path classes) throws Exception {
         Path jar = Path.of(QueryFunction.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         if (Files.isDirectory(jar)) {
             throw new IllegalStateException("run from the benchmark jar: " + jar);

@@ -2,7 +2,7 @@ package dev.picante.benchmarks;
 
 import dev.picante.spring.QueryFunction;
 import dev.picante.spring.autoconfigure.PicanteAutoConfiguration;
-import dev.picante.spring.data.PicanteDataJdbcAutoConfiguration;
+import dev.picante.spring.autoconfigure.data.PicanteDataJdbcAutoConfiguration;
 import dev.picante.spring.data.RepositoryInput;
 import dev.picante.spring.data.RepositoryInputs;
 import java.util.List;

@@ -7,12 +7,9 @@ import java.lang.reflect.Method;
 import java.net.JarURLConnection;
 import java.net.URL;
 import java.net.URLConnection;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -48,8 +45,8 @@ import org.springframework.asm.SpringAsmInfo;
 import org.springframework.asm.Type;
 
 /**
- * Computes the code version of a {@link QueryFunction} method from bytecode: a digest of the method's own
- * instructions and of everything in the application it can reach, so that a redeploy whose code changed what
+ * Computes the code version of a {@link QueryFunction} method from bytecode: a 128-bit hash of the method's
+ * own instructions and of everything in the application it can reach, so that a redeploy whose code changed what
  * a function computes recomputes its stored results (and, by early cutoff, nothing more).
  *
  * <p>What a fingerprint covers, starting from the method:
@@ -78,20 +75,12 @@ import org.springframework.asm.Type;
  * properties), reflection, and code loaded at run time; {@code @QueryFunction(version = ...)} and the
  * {@code picante.store.code-version} salt cover these.
  *
- * <p>Each class is read once per instance and each function's fingerprint is computed once. Thread-safe.
+ * <p>Each class is read once per instance and each function's fingerprint is computed once; the hash of each
+ * strongly connected part of the code graph is shared by every function that reaches it. The hash is not
+ * cryptographic (it tells code versions apart; it does not resist code written to collide) and is cheap
+ * before the JIT compiles it, which is when startup runs it. Thread-safe.
  */
 public final class CodeFingerprints {
-
-    /** Cloned for each digest: faster than a provider lookup. */
-    private static final MessageDigest SHA256;
-
-    static {
-        try {
-            SHA256 = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException ex) {
-            throw new IllegalStateException(ex);
-        }
-    }
 
     private static final String QUERY_FUNCTION = Type.getDescriptor(QueryFunction.class);
     private static final String JDK = "java-" + Runtime.version().feature();
@@ -102,13 +91,24 @@ public final class CodeFingerprints {
     private final Map<String, String> jars = new ConcurrentHashMap<>();
     private final Map<Method, String> fingerprints = new ConcurrentHashMap<>();
     /** The hash of each node walked, for the application roots indexed so far. */
-    private final Map<Node, String> hashes = new HashMap<>();
+    private final Map<Node, Hash> hashes = new HashMap<>();
     private final Map<Node, Expansion> expansions = new HashMap<>();
     private final Object indexLock = new Object();
     /** The application roots whose classes are in {@link #subtypes}. */
     private final Set<String> indexedRoots = new HashSet<>();
     /** Application roots seen while reading classes. */
     private final Set<String> roots = ConcurrentHashMap.newKeySet();
+    /** The class names in each descriptor or signature seen, shared by the classes read. */
+    private final Map<String, List<String>> descriptorTypes = new ConcurrentHashMap<>();
+    /** The root of each application directory seen, by URL prefix: such a class's URL needs no further look. */
+    private final Map<String, String> directoryUrls = new ConcurrentHashMap<>();
+    /**
+     * Class files read while indexing a root and not parsed yet, by root and class name; dropped at the end of
+     * each {@link #fingerprint} (so that a large application's unreached classes are not kept).
+     */
+    private final Map<String, Map<String, ClassReader>> readAhead = new HashMap<>();
+    /** Marks the origin of an application class, followed by its root. */
+    private static final String APPLICATION = "application ";
     /** Direct application subtypes of each type, of the indexed roots. */
     private final Map<String, Set<String>> subtypes = new HashMap<>();
 
@@ -135,10 +135,11 @@ public final class CodeFingerprints {
         synchronized (this) {
             Node start = new Node(Kind.FUNCTION, Type.getInternalName(method.getDeclaringClass()), method.getName(),
                     Type.getMethodDescriptor(method));
+            info(start.owner); // notes the function's own application root before the walk
             String fingerprint;
             while (true) {
                 int before = roots.size();
-                fingerprint = hash(start);
+                fingerprint = hash(start).hex();
                 if (roots.size() == before) {
                     break;
                 }
@@ -147,6 +148,9 @@ public final class CodeFingerprints {
                 expansions.clear();
             }
             fingerprints.put(method, fingerprint);
+            synchronized (indexLock) {
+                readAhead.clear();
+            }
             return fingerprint;
         }
     }
@@ -156,8 +160,8 @@ public final class CodeFingerprints {
      * graph of reached nodes hashes its members' own entries and the hashes of the components it reaches
      * (computed once and shared by every function that reaches them), found with an iterative Tarjan walk.
      */
-    private String hash(Node start) {
-        String done = hashes.get(start);
+    private Hash hash(Node start) {
+        Hash done = hashes.get(start);
         if (done != null) {
             return done;
         }
@@ -197,21 +201,33 @@ public final class CodeFingerprints {
                     onStack.remove(member);
                     members.add(member);
                 } while (!member.equals(frame.node));
-                Set<String> entries = new TreeSet<>();
-                Set<String> reached = new TreeSet<>();
-                Set<Node> component = new HashSet<>(members);
-                for (Node m : members) {
-                    Expansion expansion = java.util.Objects.requireNonNull(expansions.get(m));
-                    entries.addAll(expansion.entries);
+                Hash hash;
+                if (members.size() == 1) {
+                    Expansion expansion = java.util.Objects.requireNonNull(expansions.get(members.get(0)));
+                    Set<Hash> reached = new TreeSet<>();
                     for (Node child : expansion.children) {
-                        if (!component.contains(child)) {
-                            reached.add(hashes.get(child));
+                        if (!child.equals(members.get(0))) {
+                            reached.add(java.util.Objects.requireNonNull(hashes.get(child)));
                         }
                     }
+                    hash = component(expansion.entry == null ? Set.of() : Set.of(expansion.entry), reached);
+                } else {
+                    Set<Hash> entries = new TreeSet<>();
+                    Set<Hash> reached = new TreeSet<>();
+                    Set<Node> component = new HashSet<>(members);
+                    for (Node m : members) {
+                        Expansion expansion = java.util.Objects.requireNonNull(expansions.get(m));
+                        if (expansion.entry != null) {
+                            entries.add(expansion.entry);
+                        }
+                        for (Node child : expansion.children) {
+                            if (!component.contains(child)) {
+                                reached.add(java.util.Objects.requireNonNull(hashes.get(child)));
+                            }
+                        }
+                    }
+                    hash = component(entries, reached);
                 }
-                entries.add("->");
-                entries.addAll(reached);
-                String hash = digest(entries);
                 for (Node m : members) {
                     hashes.put(m, hash);
                 }
@@ -232,17 +248,41 @@ public final class CodeFingerprints {
     private Expansion expansion(Node node) {
         Expansion expansion = expansions.get(node);
         if (expansion == null) {
-            Set<String> entries = new TreeSet<>();
-            Deque<Node> children = new ArrayDeque<>();
-            visit(node, entries, children);
-            expansion = new Expansion(entries, new ArrayList<>(new LinkedHashSet<>(children)));
+            List<Node> children = new ArrayList<>();
+            Hash entry = visit(node, children);
+            for (int i = 0; i < children.size(); i++) {
+                // every node of a library class hashes to its origin alone: one node per origin keeps the graph small
+                Node child = children.get(i);
+                if (child.kind != Kind.ORIGIN) {
+                    ClassInfo info = info(child.owner);
+                    if (info != null && info.origin != null) {
+                        children.set(i, new Node(Kind.ORIGIN, info.origin, "", ""));
+                    }
+                }
+            }
+            expansion = new Expansion(entry, children.size() < 2 ? children
+                    : new ArrayList<>(new LinkedHashSet<>(children)));
             expansions.put(node, expansion);
         }
         return expansion;
     }
 
-    /** A node's own entries and the nodes it reaches directly. */
-    private record Expansion(Set<String> entries, List<Node> children) {
+    /** The hash of a component: of its members' own entries and of the components it reaches, each sorted. */
+    private static Hash component(Set<Hash> entries, Set<Hash> reached) {
+        Hasher hasher = new Hasher();
+        hasher.add(entries.size());
+        for (Hash entry : entries) {
+            hasher.add(entry);
+        }
+        hasher.add(reached.size());
+        for (Hash hash : reached) {
+            hasher.add(hash);
+        }
+        return hasher.finish();
+    }
+
+    /** A node's own entry (null if it has none) and the nodes it reaches directly. */
+    private record Expansion(@Nullable Hash entry, List<Node> children) {
     }
 
     /** A node being walked, and the next of its children to look at. */
@@ -258,33 +298,39 @@ public final class CodeFingerprints {
         }
     }
 
-    private void visit(Node node, Set<String> entries, Deque<Node> queue) {
+    /** Adds the nodes {@code node} reaches directly to {@code queue}; returns its own entry, or null. */
+    private @Nullable Hash visit(Node node, List<Node> queue) {
+        if (node.kind == Kind.ORIGIN) {
+            return originHash(node.owner);
+        }
         ClassInfo info = info(node.owner);
         if (info == null) {
-            entries.add("missing " + node.owner);
-            return;
+            return new Hasher().add("missing").add(node.owner).finish();
         }
         if (info.origin != null) {
-            entries.add(info.origin);
-            return;
+            return info.originHash;
         }
         switch (node.kind) {
-            case FUNCTION -> method(info, node.name, node.descriptor, true, entries, queue);
-            case METHOD -> method(info, node.name, node.descriptor, false, entries, queue);
+            case FUNCTION -> {
+                return method(info, node.name, node.descriptor, true, queue);
+            }
+            case METHOD -> {
+                return method(info, node.name, node.descriptor, false, queue);
+            }
             case OVERRIDES -> {
                 for (String subtype : subtypes(info.name)) {
                     ClassInfo sub = info(subtype);
-                    MethodInfo override = sub == null ? null : sub.methods.get(node.name + node.descriptor);
+                    MethodInfo override = sub == null ? null : sub.methods.get(node.name.concat(node.descriptor));
                     if (override != null && !override.isStatic) {
                         queue.add(new Node(Kind.METHOD, subtype, node.name, node.descriptor));
                     }
                 }
             }
             case SHAPE -> {
-                entries.add("shape " + info.name + " " + info.shape);
                 for (String type : info.shapeTypes) {
                     queue.add(new Node(Kind.SHAPE, type, "", ""));
                 }
+                return info.shape;
             }
             case INIT -> {
                 for (MethodInfo method : info.methods.values()) {
@@ -300,11 +346,11 @@ public final class CodeFingerprints {
                 queue.add(new Node(Kind.SHAPE, info.name, "", ""));
             }
         }
+        return null;
     }
 
-    private void method(ClassInfo info, String name, String descriptor, boolean root, Set<String> entries,
-            Deque<Node> queue) {
-        MethodInfo method = info.methods.get(name + descriptor);
+    private @Nullable Hash method(ClassInfo info, String name, String descriptor, boolean root, List<Node> queue) {
+        MethodInfo method = info.methods.get(name.concat(descriptor));
         if (method == null) {
             // inherited: resolve in the super types, as the JVM would
             if (info.superName != null) {
@@ -313,20 +359,20 @@ public final class CodeFingerprints {
             for (String type : info.interfaces) {
                 queue.add(new Node(Kind.METHOD, type, name, descriptor));
             }
-            return;
+            return null;
         }
         if (method.queryFunction && !root) {
             // a call of another query function goes through the runtime, which tracks it as a dependency:
             // its changes reach this function by value (early cutoff), not by code
-            entries.add("query " + info.name + "." + name + descriptor);
-            return;
+            return new Hasher().add("query").add(info.name).add(name).add(descriptor).finish();
         }
-        entries.add("method " + info.name + "." + name + descriptor + " " + method.body);
         queue.addAll(method.references);
         MethodInfo clinit = info.methods.get("<clinit>()V");
         if (clinit != null && method != clinit) {
             queue.add(new Node(Kind.METHOD, info.name, "<clinit>", "()V"));
         }
+        return new Hasher().add("method").add(info.name).add(name).add(descriptor)
+                .add(java.util.Objects.requireNonNull(method.body)).finish();
     }
 
     private Set<String> subtypes(String type) {
@@ -357,7 +403,7 @@ public final class CodeFingerprints {
                 try (Stream<Path> files = Files.walk(dir)) {
                     for (Path file : (Iterable<Path>) files::iterator) {
                         if (file.toString().endsWith(".class")) {
-                            addSubtype(Files.readAllBytes(file));
+                            addSubtype(root, Files.readAllBytes(file));
                         }
                     }
                 }
@@ -370,7 +416,7 @@ public final class CodeFingerprints {
                         JarEntry entry = e.nextElement();
                         if (entry.getName().startsWith(prefix) && entry.getName().endsWith(".class")) {
                             try (InputStream in = jar.getInputStream(entry)) {
-                                addSubtype(in.readAllBytes());
+                                addSubtype(root, in.readAllBytes());
                             }
                         }
                     }
@@ -381,9 +427,12 @@ public final class CodeFingerprints {
         }
     }
 
-    private void addSubtype(byte[] bytes) {
+    private void addSubtype(String root, byte[] bytes) {
         ClassReader reader = new ClassReader(bytes);
         String name = reader.getClassName();
+        if (!classes.containsKey(name)) {
+            readAhead.computeIfAbsent(root, k -> new HashMap<>()).put(name, reader);
+        }
         if (reader.getSuperName() != null) {
             subtypes.computeIfAbsent(reader.getSuperName(), k -> new TreeSet<>()).add(name);
         }
@@ -408,42 +457,63 @@ public final class CodeFingerprints {
     }
 
     private @Nullable ClassInfo read(String name) {
-        URL url = loader.getResource(name + ".class");
+        URL url = loader.getResource(name.concat(".class"));
         if (url == null) {
             return null;
         }
         String origin = origin(url, name);
-        if (origin != null) {
+        if (!origin.startsWith(APPLICATION)) {
             return new ClassInfo(name, origin);
         }
-        try (InputStream in = url.openStream()) {
+        ClassReader known;
+        synchronized (indexLock) {
+            Map<String, ClassReader> read = readAhead.get(origin.substring(APPLICATION.length()));
+            known = read == null ? null : read.remove(name);
+        }
+        try (InputStream in = known != null ? null : url.openStream()) {
             ClassInfo info = new ClassInfo(name, null);
-            new ClassReader(in).accept(new ClassParser(info), ClassReader.SKIP_DEBUG | ClassReader.SKIP_FRAMES);
+            (known != null ? known : new ClassReader(java.util.Objects.requireNonNull(in))).accept(
+                    new ClassParser(info, descriptorTypes), ClassReader.SKIP_DEBUG | ClassReader.SKIP_FRAMES);
             return info;
         } catch (IOException ex) {
             throw new UncheckedIOException("cannot read the bytecode of " + name.replace('/', '.'), ex);
         }
     }
 
-    /** Returns null for an application class (and notes its root), else what identifies its code. */
-    private @Nullable String origin(URL url, String name) {
+    /**
+     * Returns what identifies a class's code; for an application class, {@link #APPLICATION} and its root (""
+     * if unknown), and notes the root.
+     */
+    private String origin(URL url, String name) {
         String protocol = url.getProtocol();
         String text = url.toString();
         if (protocol.equals("jrt")) {
             return JDK;
         }
         if (protocol.equals("file")) {
+            for (Map.Entry<String, String> directory : directoryUrls.entrySet()) {
+                if (text.startsWith(directory.getKey())) {
+                    return directory.getValue();
+                }
+            }
             String path = urlPath(url);
-            roots.add("dir:" + path.substring(0, path.length() - (name + ".class").length()));
-            return null;
+            String suffix = name.concat(".class");
+            String root = "dir:" + path.substring(0, path.length() - suffix.length());
+            roots.add(root);
+            if (text.endsWith(suffix)) {
+                directoryUrls.put(text.substring(0, text.length() - suffix.length()), APPLICATION + root);
+            }
+            return APPLICATION + root;
         }
         for (String classes : List.of("BOOT-INF/classes/", "WEB-INF/classes/")) {
             if (text.contains(classes)) {
                 String archive = archive(url);
-                if (archive != null) {
-                    roots.add("jar:" + archive + "!" + classes);
+                if (archive == null) {
+                    return APPLICATION;
                 }
-                return null;
+                String root = "jar:" + archive + "!" + classes;
+                roots.add(root);
+                return APPLICATION + root;
             }
         }
         if (protocol.equals("jar")) {
@@ -515,29 +585,107 @@ public final class CodeFingerprints {
         }
     }
 
-    private static String digest(Set<String> entries) {
-        MessageDigest digest = sha256();
-        for (String entry : entries) {
-            digest.update(entry.getBytes(StandardCharsets.UTF_8));
-            digest.update((byte) '\n');
+    /** A 128-bit hash. */
+    private record Hash(long high, long low) implements Comparable<Hash> {
+
+        @Override
+        public int compareTo(Hash other) {
+            int c = Long.compare(high, other.high);
+            return c != 0 ? c : Long.compare(low, other.low);
         }
-        return HexFormat.of().formatHex(digest.digest(), 0, 16);
+
+        String hex() {
+            return HexFormat.of().toHexDigits(high) + HexFormat.of().toHexDigits(low);
+        }
     }
 
-    private static MessageDigest sha256() {
-        try {
-            return (MessageDigest) SHA256.clone();
-        } catch (CloneNotSupportedException ex) {
-            try {
-                return MessageDigest.getInstance("SHA-256");
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
+    /**
+     * A streaming 128-bit hash of ints, longs and strings, in two lanes of 64 bits, each word mixed into
+     * both (multiply, rotate and xor-shift steps, finished with a 64-bit avalanche). Not cryptographic: a
+     * fingerprint tells code versions apart, it does not resist an adversary choosing code to collide. Far
+     * cheaper than SHA-256 before the JIT compiles it, which is when startup runs it.
+     */
+    private static final class Hasher {
+
+        private static final long C1 = 0x87c37b91114253d5L;
+        private static final long C2 = 0x4cf5ad432745937fL;
+
+        private long h1 = 0x243f6a8885a308d3L;
+        private long h2 = 0x13198a2e03707344L;
+        private long words;
+
+        Hasher add(long word) {
+            long k1 = Long.rotateLeft(word * C1, 31) * C2;
+            h1 = Long.rotateLeft(h1 ^ k1, 27) + h2;
+            h1 = h1 * 5 + 0x52dce729;
+            long k2 = Long.rotateLeft(word * C2, 33) * C1;
+            h2 = Long.rotateLeft(h2 ^ k2, 31) + h1;
+            h2 = h2 * 5 + 0x38495ab5;
+            words++;
+            return this;
         }
+
+        Hasher add(int value) {
+            return add((long) value);
+        }
+
+        /**
+         * Adds a string (or null): its length, then its characters four to a word, so that "ab", "c" differs
+         * from "a", "bc".
+         */
+        Hasher add(@Nullable String text) {
+            if (text == null) {
+                return add(0x6000_0000_0000_0000L);
+            }
+            int length = text.length();
+            add(0x5000_0000_0000_0000L | length);
+            int i = 0;
+            for (; i + 4 <= length; i += 4) {
+                add(((long) text.charAt(i) << 48) | ((long) text.charAt(i + 1) << 32)
+                        | ((long) text.charAt(i + 2) << 16) | text.charAt(i + 3));
+            }
+            if (i < length) {
+                long word = 0;
+                for (; i < length; i++) {
+                    word = (word << 16) | text.charAt(i);
+                }
+                add(word);
+            }
+            return this;
+        }
+
+        Hasher add(Hash hash) {
+            return add(hash.high).add(hash.low);
+        }
+
+        Hash finish() {
+            long a = h1 ^ words;
+            long b = h2 ^ words;
+            a += b;
+            b += a;
+            a = avalanche(a);
+            b = avalanche(b);
+            a += b;
+            b += a;
+            return new Hash(a, b);
+        }
+
+        private static long avalanche(long x) {
+            x = (x ^ (x >>> 33)) * 0xff51afd7ed558ccdL;
+            x = (x ^ (x >>> 33)) * 0xc4ceb9fe1a85ec53L;
+            return x ^ (x >>> 33);
+        }
+    }
+
+    /** The entry of a class counted by its origin. */
+    private static Hash originHash(String origin) {
+        return new Hasher().add("origin").add(origin).finish();
     }
 
     private enum Kind {
-        FUNCTION, METHOD, OVERRIDES, SHAPE, INIT, ALL_METHODS
+        FUNCTION, METHOD, OVERRIDES, SHAPE, INIT, ALL_METHODS,
+        /** Stands for every node of the classes of one origin (a library jar, the JDK): its owner is the origin. */
+        ORIGIN
     }
 
     private record Node(Kind kind, String owner, String name, String descriptor) {
@@ -562,14 +710,18 @@ public final class CodeFingerprints {
         @Nullable String superName;
         String[] interfaces = new String[0];
         final Map<String, MethodInfo> methods = new HashMap<>();
-        /** Access, super types, fields and record components, as text. */
-        String shape = "";
+        /** Hash of the name, access, super types, fields and record components. */
+        @Nullable Hash shape;
         /** Classes named in the shape. */
         final Set<String> shapeTypes = new TreeSet<>();
+
+        /** The hash of the origin, if any. */
+        final @Nullable Hash originHash;
 
         ClassInfo(String name, @Nullable String origin) {
             this.name = name;
             this.origin = origin;
+            this.originHash = origin == null ? null : originHash(origin);
         }
     }
 
@@ -579,7 +731,8 @@ public final class CodeFingerprints {
         final String descriptor;
         final boolean isStatic;
         boolean queryFunction;
-        String body = "";
+        /** Hash of the access, signature and instructions. */
+        @Nullable Hash body;
         final Set<Node> references = new LinkedHashSet<>();
 
         MethodInfo(String name, String descriptor, boolean isStatic) {
@@ -612,14 +765,29 @@ public final class CodeFingerprints {
         }
     }
 
+    /** Returns the class names of a descriptor or signature, from {@code cache} when seen before. */
+    private static List<String> typesOf(String descriptorOrSignature, Map<String, List<String>> cache) {
+        List<String> types = cache.get(descriptorOrSignature);
+        if (types == null) {
+            Set<String> found = new TreeSet<>();
+            typesOf(descriptorOrSignature, found);
+            types = List.copyOf(found);
+            cache.put(descriptorOrSignature, types);
+        }
+        return types;
+    }
+
     private static final class ClassParser extends ClassVisitor {
 
         private final ClassInfo info;
-        private final StringBuilder shape = new StringBuilder();
+        private final Map<String, List<String>> descriptorTypes;
+        private final Hasher shape = new Hasher();
 
-        ClassParser(ClassInfo info) {
+        ClassParser(ClassInfo info, Map<String, List<String>> descriptorTypes) {
             super(SpringAsmInfo.ASM_VERSION);
             this.info = info;
+            this.descriptorTypes = descriptorTypes;
+            shape.add("shape").add(info.name);
         }
 
         @Override
@@ -627,8 +795,11 @@ public final class CodeFingerprints {
                 @Nullable String superName, String @Nullable [] interfaces) {
             info.superName = superName;
             info.interfaces = interfaces == null ? new String[0] : interfaces;
-            shape.append(access).append(' ').append(superName).append(' ')
-                    .append(String.join(",", info.interfaces)).append(' ').append(signature).append(';');
+            shape.add(access).add(superName).add(info.interfaces.length);
+            for (String type : info.interfaces) {
+                shape.add(type);
+            }
+            shape.add(signature);
             if (superName != null) {
                 info.shapeTypes.add(superName);
             }
@@ -639,8 +810,7 @@ public final class CodeFingerprints {
         @Override
         public @Nullable RecordComponentVisitor visitRecordComponent(String name, String descriptor,
                 @Nullable String signature) {
-            shape.append("component ").append(name).append(' ').append(descriptor).append(' ').append(signature)
-                    .append(';');
+            shape.add("component").add(name).add(descriptor).add(signature);
             typesOf(descriptor, info.shapeTypes);
             typesOf(signature, info.shapeTypes);
             return null;
@@ -649,8 +819,8 @@ public final class CodeFingerprints {
         @Override
         public @Nullable FieldVisitor visitField(int access, String name, String descriptor,
                 @Nullable String signature, @Nullable Object value) {
-            shape.append("field ").append(access).append(' ').append(name).append(' ').append(descriptor).append(' ')
-                    .append(signature).append(' ').append(value).append(';');
+            shape.add("field").add(access).add(name).add(descriptor).add(signature)
+                    .add(value == null ? "null" : value.getClass().getSimpleName() + ":" + value);
             typesOf(descriptor, info.shapeTypes);
             typesOf(signature, info.shapeTypes);
             return null;
@@ -660,44 +830,50 @@ public final class CodeFingerprints {
         public MethodVisitor visitMethod(int access, String name, String descriptor, @Nullable String signature,
                 String @Nullable [] exceptions) {
             MethodInfo method = new MethodInfo(name, descriptor, (access & Opcodes.ACC_STATIC) != 0);
-            info.methods.put(name + descriptor, method);
-            Set<String> types = new TreeSet<>();
-            typesOf(descriptor, types);
-            typesOf(signature, types);
-            for (String type : types) {
+            info.methods.put(name.concat(descriptor), method);
+            for (String type : typesOf(descriptor, descriptorTypes)) {
                 method.references.add(new Node(Kind.SHAPE, type, "", ""));
             }
-            return new BodyParser(info.name, method, access, signature);
+            if (signature != null) {
+                for (String type : typesOf(signature, descriptorTypes)) {
+                    method.references.add(new Node(Kind.SHAPE, type, "", ""));
+                }
+            }
+            return new BodyParser(info.name, method, access, signature, descriptorTypes);
         }
 
         @Override
         public void visitEnd() {
-            info.shape = shape.toString();
+            info.shape = shape.finish();
         }
     }
 
-    /** Digests one method's instructions and collects what they reference. */
+    /** Hashes one method's instructions and collects what they reference. */
     private static final class BodyParser extends MethodVisitor {
 
         private final String owner;
         private final MethodInfo method;
-        private final MessageDigest digest = sha256();
+        private final Map<String, List<String>> descriptorTypes;
+        private final Hasher hash = new Hasher();
         private final Map<Label, Integer> labels = new HashMap<>();
 
-        BodyParser(String owner, MethodInfo method, int access, @Nullable String signature) {
+        BodyParser(String owner, MethodInfo method, int access, @Nullable String signature,
+                Map<String, List<String>> descriptorTypes) {
             super(SpringAsmInfo.ASM_VERSION);
             this.owner = owner;
             this.method = method;
-            put(access + " " + signature);
-        }
-
-        private void put(String text) {
-            digest.update(text.getBytes(StandardCharsets.UTF_8));
-            digest.update((byte) 0);
+            this.descriptorTypes = descriptorTypes;
+            hash.add(access).add(signature);
         }
 
         private int label(Label label) {
-            return labels.computeIfAbsent(label, l -> labels.size());
+            Integer known = labels.get(label);
+            if (known != null) {
+                return known;
+            }
+            int number = labels.size();
+            labels.put(label, number);
+            return number;
         }
 
         private void reference(Kind kind, String type, String name, String descriptor) {
@@ -705,12 +881,23 @@ public final class CodeFingerprints {
         }
 
         private void type(String internalName) {
-            Type type = Type.getObjectType(internalName);
-            while (type.getSort() == Type.ARRAY) {
-                type = type.getElementType();
+            int start = 0;
+            while (start < internalName.length() && internalName.charAt(start) == '[') {
+                start++;
             }
-            if (type.getSort() == Type.OBJECT) {
-                reference(Kind.SHAPE, type.getInternalName(), "", "");
+            if (start == 0) {
+                reference(Kind.SHAPE, internalName, "", "");
+            } else if (internalName.charAt(start) == 'L' && internalName.endsWith(";")) {
+                reference(Kind.SHAPE, internalName.substring(start + 1, internalName.length() - 1), "", "");
+            }
+        }
+
+        private void typesIn(String descriptor) {
+            if (descriptor.indexOf('L') < 0) {
+                return; // only primitive types
+            }
+            for (String type : typesOf(descriptor, descriptorTypes)) {
+                type(type);
             }
         }
 
@@ -724,22 +911,22 @@ public final class CodeFingerprints {
 
         @Override
         public void visitInsn(int opcode) {
-            put("i" + opcode);
+            hash.add('i' << 16 | opcode);
         }
 
         @Override
         public void visitIntInsn(int opcode, int operand) {
-            put("n" + opcode + " " + operand);
+            hash.add('n' << 16 | opcode).add(operand);
         }
 
         @Override
         public void visitVarInsn(int opcode, int varIndex) {
-            put("v" + opcode + " " + varIndex);
+            hash.add('v' << 16 | opcode).add(varIndex);
         }
 
         @Override
         public void visitTypeInsn(int opcode, String type) {
-            put("t" + opcode + " " + type);
+            hash.add('t' << 16 | opcode).add(type);
             type(type);
             if (opcode == Opcodes.NEW) {
                 reference(Kind.ALL_METHODS, type, "", "");
@@ -748,19 +935,17 @@ public final class CodeFingerprints {
 
         @Override
         public void visitFieldInsn(int opcode, String fieldOwner, String name, String descriptor) {
-            put("f" + opcode + " " + fieldOwner + " " + name + " " + descriptor);
+            hash.add('f' << 16 | opcode).add(fieldOwner).add(name).add(descriptor);
             reference(Kind.SHAPE, fieldOwner, "", "");
             if (opcode == Opcodes.GETFIELD || opcode == Opcodes.GETSTATIC) {
                 reference(Kind.INIT, fieldOwner, "", "");
             }
-            Set<String> types = new TreeSet<>();
-            typesOf(descriptor, types);
-            types.forEach(this::type);
+            typesIn(descriptor);
         }
 
         @Override
         public void visitMethodInsn(int opcode, String callee, String name, String descriptor, boolean isInterface) {
-            put("m" + opcode + " " + callee + " " + name + " " + descriptor);
+            hash.add('m' << 16 | opcode).add(callee).add(name).add(descriptor);
             call(opcode == Opcodes.INVOKEVIRTUAL || opcode == Opcodes.INVOKEINTERFACE, callee, name, descriptor);
         }
 
@@ -772,109 +957,107 @@ public final class CodeFingerprints {
             if (virtual) {
                 reference(Kind.OVERRIDES, callee, name, descriptor);
             }
-            Set<String> types = new TreeSet<>();
-            typesOf(descriptor, types);
-            types.forEach(this::type);
+            typesIn(descriptor);
         }
 
         @Override
         public void visitInvokeDynamicInsn(String name, String descriptor, Handle bootstrap, Object... arguments) {
-            StringBuilder sb = new StringBuilder("d ").append(name).append(' ').append(descriptor).append(' ')
-                    .append(handle(bootstrap));
+            hash.add('d' << 16 | arguments.length).add(name).add(descriptor);
+            handle(bootstrap);
             for (Object argument : arguments) {
-                sb.append(' ').append(constant(argument));
+                constant(argument);
             }
-            put(sb.toString());
-            Set<String> types = new TreeSet<>();
-            typesOf(descriptor, types);
-            types.forEach(this::type);
+            typesIn(descriptor);
         }
 
-        /** Text of a handle; a handle of this class's own lambda method is named by its descriptor only. */
-        private String handle(Handle handle) {
+        /** Hashes a handle; a handle of this class's own lambda method is named by its descriptor only. */
+        private void handle(Handle handle) {
             int tag = handle.getTag();
             call(tag == Opcodes.H_INVOKEVIRTUAL || tag == Opcodes.H_INVOKEINTERFACE, handle.getOwner(),
                     handle.getName(), handle.getDesc());
             String name = handle.getOwner().equals(owner) && handle.getName().startsWith("lambda$")
                     ? "lambda" : handle.getName();
-            return "h" + tag + " " + handle.getOwner() + " " + name + " " + handle.getDesc();
+            hash.add('h' << 16 | tag).add(handle.getOwner()).add(name).add(handle.getDesc());
         }
 
-        private String constant(@Nullable Object value) {
+        private void constant(@Nullable Object value) {
             if (value instanceof Handle handle) {
-                return handle(handle);
-            }
-            if (value instanceof Type type) {
+                handle(handle);
+            } else if (value instanceof Type type) {
                 if (type.getSort() == Type.OBJECT || type.getSort() == Type.ARRAY) {
                     type(type.getInternalName());
                 } else if (type.getSort() == Type.METHOD) {
-                    Set<String> types = new TreeSet<>();
-                    typesOf(type.getDescriptor(), types);
-                    types.forEach(this::type);
+                    typesIn(type.getDescriptor());
                 }
-                return "T" + type.getDescriptor();
-            }
-            if (value instanceof ConstantDynamic dynamic) {
-                StringBuilder sb = new StringBuilder("C").append(dynamic.getName()).append(' ')
-                        .append(dynamic.getDescriptor()).append(' ').append(handle(dynamic.getBootstrapMethod()));
+                hash.add('T').add(type.getDescriptor());
+            } else if (value instanceof ConstantDynamic dynamic) {
+                hash.add('C' << 16 | dynamic.getBootstrapMethodArgumentCount()).add(dynamic.getName())
+                        .add(dynamic.getDescriptor());
+                handle(dynamic.getBootstrapMethod());
                 for (int i = 0; i < dynamic.getBootstrapMethodArgumentCount(); i++) {
-                    sb.append(' ').append(constant(dynamic.getBootstrapMethodArgument(i)));
+                    constant(dynamic.getBootstrapMethodArgument(i));
                 }
-                return sb.toString();
+            } else if (value instanceof String text) {
+                hash.add('S').add(text);
+            } else if (value instanceof Integer number) {
+                hash.add('I').add(number.intValue());
+            } else if (value instanceof Long number) {
+                hash.add('J').add(number.longValue());
+            } else if (value instanceof Float number) {
+                hash.add('F').add(Float.floatToRawIntBits(number));
+            } else if (value instanceof Double number) {
+                hash.add('D').add(Double.doubleToRawLongBits(number));
+            } else {
+                hash.add('?').add(value == null ? "null" : value.getClass().getName() + ":" + value);
             }
-            return value == null ? "null" : value.getClass().getSimpleName() + ":" + value;
         }
 
         @Override
         public void visitJumpInsn(int opcode, Label label) {
-            put("j" + opcode + " " + label(label));
+            hash.add('j' << 16 | opcode).add(label(label));
         }
 
         @Override
         public void visitLabel(Label label) {
-            put("l" + label(label));
+            hash.add('l' << 16 | label(label));
         }
 
         @Override
         public void visitLdcInsn(Object value) {
-            put("c" + constant(value));
+            hash.add('c');
+            constant(value);
         }
 
         @Override
         public void visitIincInsn(int varIndex, int increment) {
-            put("+" + varIndex + " " + increment);
+            hash.add('+' << 16 | varIndex).add(increment);
         }
 
         @Override
         public void visitTableSwitchInsn(int min, int max, Label dflt, Label... targets) {
-            StringBuilder sb = new StringBuilder("s").append(min).append(' ').append(max).append(' ')
-                    .append(label(dflt));
+            hash.add('s' << 16 | targets.length).add(min).add(max).add(label(dflt));
             for (Label target : targets) {
-                sb.append(' ').append(label(target));
+                hash.add(label(target));
             }
-            put(sb.toString());
         }
 
         @Override
         public void visitLookupSwitchInsn(Label dflt, int[] keys, Label[] targets) {
-            StringBuilder sb = new StringBuilder("k").append(label(dflt));
+            hash.add('k' << 16 | keys.length).add(label(dflt));
             for (int i = 0; i < keys.length; i++) {
-                sb.append(' ').append(keys[i]).append(':').append(label(targets[i]));
+                hash.add(keys[i]).add(label(targets[i]));
             }
-            put(sb.toString());
         }
 
         @Override
         public void visitMultiANewArrayInsn(String descriptor, int numDimensions) {
-            put("a" + descriptor + " " + numDimensions);
-            Set<String> types = new TreeSet<>();
-            typesOf(descriptor, types);
-            types.forEach(this::type);
+            hash.add('a' << 16 | numDimensions).add(descriptor);
+            typesIn(descriptor);
         }
 
         @Override
         public void visitTryCatchBlock(Label start, Label end, Label handler, @Nullable String type) {
-            put("x" + label(start) + " " + label(end) + " " + label(handler) + " " + type);
+            hash.add('x').add(label(start)).add(label(end)).add(label(handler)).add(type);
             if (type != null) {
                 type(type);
             }
@@ -882,7 +1065,7 @@ public final class CodeFingerprints {
 
         @Override
         public void visitEnd() {
-            method.body = HexFormat.of().formatHex(digest.digest(), 0, 12);
+            method.body = hash.finish();
         }
     }
 }

@@ -6,19 +6,28 @@ import dev.picante.QueryFailedException;
 import dev.picante.View;
 import java.lang.reflect.Method;
 import java.lang.reflect.UndeclaredThrowableException;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.BeansException;
 import org.springframework.beans.factory.BeanCreationException;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.beans.factory.support.AbstractBeanDefinition;
 import org.springframework.cglib.core.Signature;
 import org.springframework.cglib.proxy.MethodInterceptor;
 import org.springframework.cglib.proxy.MethodProxy;
@@ -29,8 +38,15 @@ import org.springframework.util.ClassUtils;
  * Registers one derived ingredient per {@link QueryFunction} method of each bean the
  * {@link QueryFunctionEnhancer} subclassed, and installs the interceptor that routes calls through
  * them. Fails the bean's creation when a bean has query functions but was not subclassed.
+ *
+ * <p>Code versions ({@link CodeFingerprints}) are computed on a background thread, started when the registrar
+ * gets its bean factory (before the web server and the singletons are created) for every query function of the
+ * subclassed bean definitions, in a fixed order; the first registration waits for them. Startup pays only what
+ * is left of that work when the first query bean is created.
  */
-public final class QueryFunctionRegistrar implements BeanPostProcessor {
+public final class QueryFunctionRegistrar implements BeanPostProcessor, BeanFactoryAware {
+
+    private static final Log logger = LogFactory.getLog(QueryFunctionRegistrar.class);
 
     private final Supplier<PicanteViews> views;
     private final ObjectProvider<QueryFunctionObserver> observers;
@@ -38,6 +54,10 @@ public final class QueryFunctionRegistrar implements BeanPostProcessor {
     private final Supplier<String> codeVersionSalt;
     private final Map<ClassLoader, CodeFingerprints> fingerprints = new ConcurrentHashMap<>();
     private final Map<String, String> codeVersions = new ConcurrentHashMap<>();
+    /** The background computation of the code versions, if started. */
+    private volatile @Nullable CompletableFuture<Void> precomputed;
+    /** Nanoseconds registrations spent waiting for or computing code versions. */
+    private final AtomicLong codeVersionWait = new AtomicLong();
 
     /**
      * Creates the registrar, without a code version salt.
@@ -62,6 +82,75 @@ public final class QueryFunctionRegistrar implements BeanPostProcessor {
         this.views = views;
         this.observers = observers;
         this.codeVersionSalt = codeVersionSalt;
+    }
+
+    /**
+     * Starts computing, on a background thread, the code version of every query function of the bean definitions
+     * the {@link QueryFunctionEnhancer} subclassed (those without an explicit {@link QueryFunction#version()}).
+     */
+    @Override
+    public void setBeanFactory(BeanFactory beanFactory) {
+        if (!(beanFactory instanceof ConfigurableListableBeanFactory factory)) {
+            return;
+        }
+        Map<String, Class<?>> types = new TreeMap<>();
+        for (String name : factory.getBeanDefinitionNames()) {
+            if (factory.getBeanDefinition(name) instanceof AbstractBeanDefinition definition
+                    && definition.hasBeanClass()
+                    && QueryFunctionProxy.class.isAssignableFrom(definition.getBeanClass())) {
+                Class<?> type = ClassUtils.getUserClass(definition.getBeanClass());
+                types.put(type.getName(), type);
+            }
+        }
+        List<Map.Entry<Class<?>, Method>> functions = new ArrayList<>();
+        for (Class<?> type : types.values()) {
+            for (Method method : QueryFunctionMethods.annotatedMethods(type)) {
+                QueryFunction annotation = AnnotatedElementUtils.findMergedAnnotation(method, QueryFunction.class);
+                if (annotation == null || annotation.version().isEmpty()) {
+                    functions.add(Map.entry(type, method));
+                }
+            }
+        }
+        if (functions.isEmpty()) {
+            return;
+        }
+        CompletableFuture<Void> future = new CompletableFuture<>();
+        Thread thread = new Thread(() -> {
+            long start = System.nanoTime();
+            try {
+                for (Map.Entry<Class<?>, Method> function : functions) {
+                    fingerprints(function.getKey()).fingerprint(function.getValue());
+                }
+                future.complete(null);
+                if (logger.isDebugEnabled()) {
+                    java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory
+                            .getThreadMXBean();
+                    long cpu = threads.isCurrentThreadCpuTimeSupported() ? threads.getCurrentThreadCpuTime() : -1;
+                    logger.debug("picante: code versions of " + functions.size() + " query functions computed in "
+                            + (System.nanoTime() - start) / 1_000_000 + " ms in the background ("
+                            + (cpu < 0 ? "?" : String.valueOf(cpu / 1_000_000)) + " ms of CPU time)");
+                }
+            } catch (Throwable ex) {
+                // the registration computes the failing version again, on its own thread, and fails there
+                future.completeExceptionally(ex);
+            }
+        }, "picante-code-versions");
+        thread.setDaemon(true);
+        precomputed = future;
+        thread.start();
+    }
+
+    /**
+     * Returns how long registrations spent waiting for, or computing, code versions, in nanoseconds: what the
+     * code versions added to the startup's critical path.
+     */
+    long codeVersionWaitNanos() {
+        return codeVersionWait.get();
+    }
+
+    /** Returns whether code versions were computed (or are being computed) in the background. */
+    boolean computesCodeVersionsInTheBackground() {
+        return precomputed != null;
     }
 
     @Override
@@ -137,8 +226,27 @@ public final class QueryFunctionRegistrar implements BeanPostProcessor {
      * its bytecode; followed by {@code +salt} when {@code picante.store.code-version} is set.
      */
     String codeVersion(Class<?> type, Method method, @Nullable QueryFunction annotation) {
-        String version = annotation == null || annotation.version().isEmpty()
-                ? fingerprints(type).fingerprint(method) : annotation.version();
+        String version;
+        if (annotation == null || annotation.version().isEmpty()) {
+            long start = System.nanoTime();
+            CompletableFuture<Void> background = precomputed;
+            if (background != null) {
+                try {
+                    background.join(); // in the background's order, so that the versions do not depend on ours
+                } catch (CompletionException | java.util.concurrent.CancellationException ex) {
+                    // computed again below, where it fails with the background's error
+                }
+            }
+            version = fingerprints(type).fingerprint(method);
+            long took = System.nanoTime() - start;
+            codeVersionWait.addAndGet(took);
+            if (took > 1_000_000 && logger.isDebugEnabled()) {
+                logger.debug("picante: the registration of " + method.getDeclaringClass().getSimpleName() + "."
+                        + method.getName() + " waited " + took / 1_000_000 + " ms for code versions");
+            }
+        } else {
+            version = annotation.version();
+        }
         String salt = codeVersionSalt.get();
         return salt == null || salt.isEmpty() ? version : version + "+" + salt;
     }

@@ -2,6 +2,7 @@ package dev.picante.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.picante.spring.autoconfigure.PicanteAutoConfiguration;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.reflect.Method;
@@ -23,6 +24,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 /**
  * Code versions computed from bytecode (issue 13, item 2): two versions of an application are compiled at
@@ -273,6 +276,37 @@ class CodeFingerprintsTests {
         assertThat(plain.codeVersion(Versioned.class, computed, computedAnnotation)).isEqualTo(fingerprint);
         assertThat(salted.codeVersion(Versioned.class, computed, computedAnnotation))
                 .isEqualTo(fingerprint + "+release-7");
+    }
+
+    @Test
+    void codeVersionsComputedInTheBackgroundAtStartupEqualThoseComputedOnTheRegistrationThread() throws Exception {
+        Method computed = Versioned.class.getMethod("computed", String.class);
+        String fingerprint = new CodeFingerprints(getClass().getClassLoader()).fingerprint(computed);
+        new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(PicanteAutoConfiguration.class))
+                .withBean(Versioned.class).run(context -> {
+                    QueryFunctionRegistrar registrar = context.getBean(QueryFunctionRegistrar.class);
+                    assertThat(registrar.computesCodeVersionsInTheBackground()).isTrue();
+                    assertThat(registrar.codeVersions().values()).containsExactlyInAnyOrder("2", fingerprint);
+                    assertThat(context.getBean(Versioned.class).computed("a")).isEqualTo("A");
+                });
+    }
+
+    @Test
+    void noBackgroundComputationWhenEveryVersionIsExplicit() {
+        new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(PicanteAutoConfiguration.class))
+                .withBean(OnlyExplicit.class).run(context -> {
+                    QueryFunctionRegistrar registrar = context.getBean(QueryFunctionRegistrar.class);
+                    assertThat(registrar.computesCodeVersionsInTheBackground()).isFalse();
+                    assertThat(registrar.codeVersions().values()).containsExactly("7");
+                });
+    }
+
+    static class OnlyExplicit {
+
+        @QueryFunction(version = "7")
+        public String value(String key) {
+            return key;
+        }
     }
 
     static class Versioned {

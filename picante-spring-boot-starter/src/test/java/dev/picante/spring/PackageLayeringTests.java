@@ -39,11 +39,10 @@ class PackageLayeringTests {
     @Test
     void storeAndActuatorClassesDoNotReferToAutoConfiguration() {
         Map<String, Set<String>> graph = packageGraph();
-        assertThat(graph).containsKeys(ROOT + ".jdbc", ROOT + ".actuate.endpoint", ROOT + ".actuate.health",
-                ROOT + ".autoconfigure.jdbc");
+        assertThat(graph).containsKeys(ROOT + ".jdbc", ROOT + ".data", ROOT + ".actuate.endpoint",
+                ROOT + ".actuate.health", ROOT + ".autoconfigure.jdbc", ROOT + ".autoconfigure.data");
         graph.forEach((from, targets) -> {
-            // dev.picante.spring.data still holds its own auto-configuration (PicanteDataJdbcAutoConfiguration)
-            if (!from.startsWith(ROOT + ".autoconfigure") && !from.equals(ROOT + ".data")) {
+            if (!from.startsWith(ROOT + ".autoconfigure")) {
                 assertThat(targets).as("packages %s depends on", from)
                         .noneMatch(to -> to.startsWith(ROOT + ".autoconfigure"));
             }

@@ -49,6 +49,14 @@ public final class PicanteAutoConfiguration {
         if (stateByteLimit != null) {
             builder.stateByteLimit(stateByteLimit.toBytes());
         }
+        DataSize memoByteLimit = properties.getMemoByteLimit();
+        if (memoByteLimit != null) {
+            builder.memoByteLimit(memoByteLimit.toBytes());
+        }
+        Long maxMemos = properties.getMaxMemosPerIngredient();
+        if (maxMemos != null) {
+            builder.maxMemosPerIngredient(maxMemos);
+        }
         customizers.orderedStream().forEach(customizer -> customizer.customize(builder));
         return builder.build();
     }

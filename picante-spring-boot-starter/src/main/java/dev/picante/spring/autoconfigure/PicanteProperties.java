@@ -42,6 +42,19 @@ public class PicanteProperties {
     private int sharedCacheMaxEntries = 10_000;
 
     /**
+     * Budget of estimated bytes for the memoized results each view keeps, across its query functions: past
+     * it, the least frequently and least recently used results are evicted (and recomputed if read again).
+     * Eviction never changes a result, only work. Unbounded when not set.
+     */
+    private @Nullable DataSize memoByteLimit;
+
+    /**
+     * Maximum number of memoized results each view keeps per query function before it evicts the least
+     * frequently and least recently used ones (recomputed if read again). Unbounded when not set.
+     */
+    private @Nullable Long maxMemosPerIngredient;
+
+    /**
      * The durable JDBC store ({@code picante.store.*}).
      */
     private final Store store = new Store();
@@ -86,6 +99,26 @@ public class PicanteProperties {
     /** Sets the maximum number of entries of the shared cache. */
     public void setSharedCacheMaxEntries(int sharedCacheMaxEntries) {
         this.sharedCacheMaxEntries = sharedCacheMaxEntries;
+    }
+
+    /** Returns the budget of the memoized results' estimated bytes, or {@code null} for no budget. */
+    public @Nullable DataSize getMemoByteLimit() {
+        return memoByteLimit;
+    }
+
+    /** Sets the budget of the memoized results' estimated bytes; {@code null} means no budget. */
+    public void setMemoByteLimit(@Nullable DataSize memoByteLimit) {
+        this.memoByteLimit = memoByteLimit;
+    }
+
+    /** Returns the maximum number of memoized results per query function, or {@code null} for no bound. */
+    public @Nullable Long getMaxMemosPerIngredient() {
+        return maxMemosPerIngredient;
+    }
+
+    /** Sets the maximum number of memoized results per query function; {@code null} means no bound. */
+    public void setMaxMemosPerIngredient(@Nullable Long maxMemosPerIngredient) {
+        this.maxMemosPerIngredient = maxMemosPerIngredient;
     }
 
     /** Returns the durable store's properties. */

@@ -15,11 +15,12 @@ import org.springframework.data.jdbc.core.JdbcAggregateTemplate;
  * Spring Data JDBC's repositories use for all their writes, and reports each such call to
  * {@link RepositoryInputs} after it returns.
  */
-final class DeleteAllInterceptor implements BeanPostProcessor {
+public final class DeleteAllInterceptor implements BeanPostProcessor {
 
     private final ObjectProvider<RepositoryInputs> inputs;
 
-    DeleteAllInterceptor(ObjectProvider<RepositoryInputs> inputs) {
+    /** Creates an interceptor that reports each {@code deleteAll(Class)} to the {@code inputs} bean. */
+    public DeleteAllInterceptor(ObjectProvider<RepositoryInputs> inputs) {
         this.inputs = inputs;
     }
 

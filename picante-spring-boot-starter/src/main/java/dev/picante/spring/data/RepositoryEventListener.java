@@ -11,11 +11,12 @@ import org.springframework.data.relational.core.mapping.event.AfterSaveEvent;
  * entity or by id). Spring Data publishes them synchronously on the writing thread, inside the write's
  * transaction, after the rows are written: {@link RepositoryInputs} decides when they take effect.
  */
-final class RepositoryEventListener implements ApplicationListener<AbstractRelationalEvent<?>> {
+public final class RepositoryEventListener implements ApplicationListener<AbstractRelationalEvent<?>> {
 
     private final RepositoryInputs inputs;
 
-    RepositoryEventListener(RepositoryInputs inputs) {
+    /** Creates a listener that reports each repository write to {@code inputs}. */
+    public RepositoryEventListener(RepositoryInputs inputs) {
         this.inputs = inputs;
     }
 

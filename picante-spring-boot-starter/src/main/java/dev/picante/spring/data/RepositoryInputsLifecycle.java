@@ -11,22 +11,32 @@ import org.springframework.context.SmartLifecycle;
 
 /**
  * Reconciles the repository inputs with their tables when the context starts (after the durable store's
- * lifecycle, which loads the store), and polls version columns if {@code picante.data.poll-interval} is set.
+ * lifecycle, which loads the store), and polls version columns if a poll interval is set
+ * ({@code picante.data.poll-interval}).
  * A failed reconciliation fails the startup: serving results of tables known to be out of step is worse.
  */
-final class RepositoryInputsLifecycle implements SmartLifecycle {
+public final class RepositoryInputsLifecycle implements SmartLifecycle {
 
     private static final Log logger = LogFactory.getLog(RepositoryInputsLifecycle.class);
 
     private final RepositoryInputs inputs;
-    private final PicanteDataProperties properties;
+    private final boolean reconcileOnStartup;
+    private final @Nullable Duration pollInterval;
     private volatile @Nullable ScheduledExecutorService poller;
     private volatile boolean running;
     private volatile @Nullable ResyncReport startupReport;
 
-    RepositoryInputsLifecycle(RepositoryInputs inputs, PicanteDataProperties properties) {
+    /**
+     * Creates the lifecycle of {@code inputs}.
+     *
+     * @param reconcileOnStartup whether to reconcile every input with its table when started
+     * @param pollInterval how often to poll version columns, or null (or zero) for never
+     */
+    public RepositoryInputsLifecycle(RepositoryInputs inputs, boolean reconcileOnStartup,
+            @Nullable Duration pollInterval) {
         this.inputs = inputs;
-        this.properties = properties;
+        this.reconcileOnStartup = reconcileOnStartup;
+        this.pollInterval = pollInterval;
     }
 
     /** Returns what the startup reconciliation did, or null if it did not run. */
@@ -36,13 +46,13 @@ final class RepositoryInputsLifecycle implements SmartLifecycle {
 
     @Override
     public void start() {
-        if (properties.isReconcileOnStartup() && !inputs.inputs().isEmpty()) {
+        if (reconcileOnStartup && !inputs.inputs().isEmpty()) {
             ResyncReport report = inputs.resync();
             startupReport = report;
             logger.info("picante: reconciled repository inputs with their tables: " + report.rowsRead()
                     + " rows read, " + report.changes() + " changes");
         }
-        Duration interval = properties.getPollInterval();
+        Duration interval = pollInterval;
         if (interval != null && !interval.isZero() && !interval.isNegative()) {
             ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "picante-data-poll");

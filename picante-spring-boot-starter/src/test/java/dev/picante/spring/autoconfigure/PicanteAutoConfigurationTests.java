@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 import dev.picante.Database;
+import dev.picante.DerivedIngredient;
 import dev.picante.InputIngredient;
 import dev.picante.LimitExceededException;
 import dev.picante.Revision;
@@ -88,7 +89,8 @@ class PicanteAutoConfigurationTests {
                 "\"picante.actuator.show-values\"", "\"picante.actuator.roles\"", "Whether to read every query function",
                 "\"picante.store.shared\"", "Defaults to on when the DataSource is PostgreSQL",
                 "\"picante.store.poll-interval\"", "\"picante.store.instance-retention\"",
-                "\"picante.store.instance-id\"");
+                "\"picante.store.instance-id\"", "\"picante.memo-byte-limit\"",
+                "\"picante.max-memos-per-ingredient\"", "Budget of estimated bytes for the memoized results");
     }
 
     @Test
@@ -113,6 +115,60 @@ class PicanteAutoConfigurationTests {
             pages.set(database, "big", "x".repeat(4096));
             assertThat(pages.get(database, "big")).hasValue("x".repeat(4096));
         });
+    }
+
+    /** Fills a derived function whose every result weighs over 1,000 bytes; returns it. */
+    private static DerivedIngredient<Integer, String> paddedResults(Database database, int count) {
+        DerivedIngredient<Integer, String> padded = database.derived("padded", Integer.class, String.class,
+                (ctx, k) -> k + "x".repeat(1_000));
+        for (int k = 0; k < count; k++) {
+            assertThat(padded.get(database, k)).hasSize(String.valueOf(k).length() + 1_000);
+        }
+        return padded;
+    }
+
+    @Test
+    void appliesMemoByteLimitProperty() {
+        // r[evict.derived]: past the budget results are evicted, and recomputed (to the same value) when read again
+        contextRunner.withPropertyValues("picante.memo-byte-limit=16KB", "picante.shared-cache-max-entries=0")
+                .run(context -> {
+                    Database database = context.getBean(Database.class);
+                    DerivedIngredient<Integer, String> padded = paddedResults(database, 200);
+                    long kept = database.inspector().ingredient("padded").entries();
+                    assertThat(kept).isPositive().isLessThanOrEqualTo(16 * 1024 / 1_000);
+                    assertThat(padded.get(database, 0)).isEqualTo("0" + "x".repeat(1_000));
+                    assertThat(database.inspector().ingredient("padded").counters().computations()).isEqualTo(201);
+                });
+    }
+
+    @Test
+    void appliesMaxMemosPerIngredientProperty() {
+        contextRunner.withPropertyValues("picante.max-memos-per-ingredient=10", "picante.shared-cache-max-entries=0")
+                .run(context -> {
+                    Database database = context.getBean(Database.class);
+                    paddedResults(database, 200);
+                    assertThat(database.inspector().ingredient("padded").entries()).isPositive()
+                            .isLessThanOrEqualTo(10);
+                });
+    }
+
+    @Test
+    void keepsEveryMemoByDefault() {
+        contextRunner.withPropertyValues("picante.shared-cache-max-entries=0").run(context -> {
+            Database database = context.getBean(Database.class);
+            DerivedIngredient<Integer, String> padded = paddedResults(database, 200);
+            assertThat(database.inspector().ingredient("padded").entries()).isEqualTo(200);
+            padded.get(database, 0);
+            assertThat(database.inspector().ingredient("padded").counters().computations()).isEqualTo(200);
+        });
+    }
+
+    @Test
+    void rejectsAMemoByteLimitBelowOneByte() {
+        contextRunner.withPropertyValues("picante.memo-byte-limit=0B").run(context ->
+                assertThat(context).hasFailed().getFailure().rootCause()
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessage("memoByteLimit must be >= 1, was 0"));
     }
 
     @Test

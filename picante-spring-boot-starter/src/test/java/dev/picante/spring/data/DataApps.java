@@ -2,6 +2,7 @@ package dev.picante.spring.data;
 
 import dev.picante.Database;
 import dev.picante.spring.autoconfigure.PicanteAutoConfiguration;
+import dev.picante.spring.autoconfigure.data.PicanteDataJdbcAutoConfiguration;
 import dev.picante.spring.autoconfigure.jdbc.PicanteJdbcStoreAutoConfiguration;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,6 +2,7 @@ package dev.picante.spring.data;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.picante.spring.autoconfigure.data.PicanteDataJdbcAutoConfiguration;
 import dev.picante.spring.jdbc.TestDatabases.Vendor;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.picante.spring.autoconfigure.PicanteAutoConfiguration;
+import dev.picante.spring.autoconfigure.data.PicanteDataJdbcAutoConfiguration;
 import dev.picante.spring.data.faults.NoteRepository;
 import dev.picante.spring.data.faults.TagRepository;
 import dev.picante.spring.jdbc.TestDatabases.Vendor;

@@ -1,4 +1,4 @@
-package dev.picante.spring.data;
+package dev.picante.spring.autoconfigure.data;
 
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;

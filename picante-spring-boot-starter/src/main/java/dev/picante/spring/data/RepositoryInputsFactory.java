@@ -2,18 +2,10 @@ package dev.picante.spring.data;
 
 import dev.picante.Database;
 import dev.picante.spring.PicanteViews;
-import dev.picante.spring.autoconfigure.PicanteAutoConfiguration;
 import java.util.ArrayList;
 import java.util.List;
-import org.springframework.beans.factory.ObjectProvider;
+import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
-import org.springframework.boot.autoconfigure.AutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.context.annotation.Bean;
 import org.springframework.core.annotation.MergedAnnotation;
 import org.springframework.core.annotation.MergedAnnotations;
 import org.springframework.core.annotation.MergedAnnotations.SearchStrategy;
@@ -28,45 +20,39 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcOperations;
 import org.springframework.util.StringUtils;
 
 /**
- * Auto-configuration of repository-backed inputs: every Spring Data JDBC repository annotated
- * {@link PicanteInput @PicanteInput} is mirrored by a {@link RepositoryInput} (see {@link RepositoryInputs}),
- * its writes applied when their transactions commit, its table reconciled at startup
- * ({@code picante.data.*}).
- *
- * <p>Active when Spring Data JDBC is on the class path, a {@link Database} and a {@link JdbcAggregateOperations}
- * bean exist, and {@code picante.data.enabled} is not {@code false}. A {@code @PicanteInput} on a repository
- * that Spring Data JDBC does not make, or on an aggregate whose id cannot key an input, fails the startup
- * with a message naming it.
+ * Makes the {@link RepositoryInputs} of a bean factory: one {@link RepositoryInput} for each Spring Data JDBC
+ * repository bean annotated {@link PicanteInput @PicanteInput}. Used by the auto-configuration
+ * ({@code dev.picante.spring.autoconfigure.data}); applications get {@code RepositoryInputs} as a bean.
  */
-@AutoConfiguration(after = PicanteAutoConfiguration.class, afterName = {
-        "org.springframework.boot.data.jdbc.autoconfigure.DataJdbcRepositoriesAutoConfiguration",
-        "dev.picante.spring.autoconfigure.jdbc.PicanteJdbcStoreAutoConfiguration" })
-@ConditionalOnClass(name = "org.springframework.data.jdbc.core.JdbcAggregateOperations")
-@ConditionalOnBean({ Database.class, PicanteViews.class, JdbcAggregateOperations.class,
-        RelationalMappingContext.class })
-@ConditionalOnBooleanProperty(name = "picante.data.enabled", matchIfMissing = true)
-@EnableConfigurationProperties(PicanteDataProperties.class)
-public final class PicanteDataJdbcAutoConfiguration {
+public final class RepositoryInputsFactory {
 
-    @Bean
-    static DeleteAllInterceptor picanteDeleteAllInterceptor(ObjectProvider<RepositoryInputs> inputs) {
-        return new DeleteAllInterceptor(inputs);
+    private RepositoryInputsFactory() {
     }
 
-    @Bean
-    @ConditionalOnMissingBean
-    RepositoryInputs picanteRepositoryInputs(Database database, PicanteViews views,
-            JdbcAggregateOperations operations, RelationalMappingContext mappingContext,
-            ObjectProvider<NamedParameterJdbcOperations> jdbc, ObjectProvider<Dialect> dialect,
-            ConfigurableListableBeanFactory beanFactory) {
+    /**
+     * Returns the repository inputs of every {@code @PicanteInput} repository bean of {@code beanFactory}.
+     *
+     * @throws IllegalStateException if a {@code @PicanteInput} bean is not a Spring Data JDBC repository
+     */
+    public static RepositoryInputs create(Database database, PicanteViews views, JdbcAggregateOperations operations,
+            RelationalMappingContext mappingContext, @Nullable NamedParameterJdbcOperations jdbc,
+            @Nullable Dialect dialect, ConfigurableListableBeanFactory beanFactory) {
         List<RepositoryInputs.Declaration> declarations = new ArrayList<>();
         for (String name : beanFactory.getBeanNamesForAnnotation(PicanteInput.class)) {
             declarations.add(declaration(database, mappingContext, beanFactory, name));
         }
-        Dialect d = dialect.getIfAvailable();
-        IdentifierProcessing identifiers = d == null ? IdentifierProcessing.ANSI : d.getIdentifierProcessing();
-        return new RepositoryInputs(database, views, operations, jdbc.getIfAvailable(), identifiers,
+        IdentifierProcessing identifiers = dialect == null ? IdentifierProcessing.ANSI
+                : dialect.getIdentifierProcessing();
+        return new RepositoryInputs(database, views, operations, jdbc, identifiers,
                 () -> StoreAccess.sharedLog(beanFactory), declarations);
+    }
+
+    /**
+     * Makes the bean {@code beanName} start after the durable store's lifecycle (which loads the store), if the
+     * store can be on the class path.
+     */
+    public static void startAfterStore(ConfigurableListableBeanFactory beanFactory, String beanName) {
+        StoreAccess.startAfterStore(beanFactory, beanName);
     }
 
     private static RepositoryInputs.Declaration declaration(Database database, RelationalMappingContext mapping,
@@ -92,17 +78,5 @@ public final class PicanteDataJdbcAutoConfiguration {
         AggregateMirror mirror = new AggregateMirror(database, inputName, repository.getName(), entity,
                 List.of(input.groupBy()), input.durability());
         return new RepositoryInputs.Declaration(repository, mirror);
-    }
-
-    @Bean
-    RepositoryEventListener picanteRepositoryEventListener(RepositoryInputs inputs) {
-        return new RepositoryEventListener(inputs);
-    }
-
-    @Bean
-    RepositoryInputsLifecycle picanteRepositoryInputsLifecycle(RepositoryInputs inputs,
-            PicanteDataProperties properties, ConfigurableListableBeanFactory beanFactory) {
-        StoreAccess.startAfterStore(beanFactory, "picanteRepositoryInputsLifecycle");
-        return new RepositoryInputsLifecycle(inputs, properties);
     }
 }
