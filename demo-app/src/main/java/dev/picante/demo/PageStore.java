@@ -107,6 +107,9 @@ public class PageStore {
         if (properties.samples() && (rows == null || seed) && readFolder().pages().isEmpty()) {
             copySamples();
         }
+        if (rows != null && !Files.exists(root)) {
+            Files.createDirectories(root); // the pages are in the table; the folder is for other files only
+        }
         if (!Files.isDirectory(root)) {
             throw new IllegalStateException("demo.docs.path " + root + " is not a folder");
         }

@@ -9,5 +9,5 @@ import org.springframework.data.repository.ListCrudRepository;
  * reconciled with the input at startup.
  */
 @PicanteInput("pageTable")
-public interface PageRepository extends ListCrudRepository<Page, String> {
+public interface PageRepository extends ListCrudRepository<DocPage, String> {
 }

@@ -40,7 +40,7 @@ public final class TablePages implements PageSource {
     /** The cause of the {@link PagesChanged} event of a change this instance did not write. */
     public static final String DATABASE_CHANGE = "database change";
 
-    private final RepositoryInput<String, Page> input;
+    private final RepositoryInput<String, DocPage> input;
     private final PageRepository repository;
     private final TransactionTemplate transactions;
     private final Database database;
@@ -70,7 +70,7 @@ public final class TablePages implements PageSource {
 
     @Override
     public Optional<String> text(String path) {
-        return input.get(path).map(Page::body);
+        return input.get(path).map(DocPage::body);
     }
 
     @Override
@@ -93,9 +93,9 @@ public final class TablePages implements PageSource {
      */
     public Revision put(String path, String text) {
         return write(() -> transactions.executeWithoutResult(status -> {
-            Optional<Page> current = repository.findById(path);
+            Optional<DocPage> current = repository.findById(path);
             if (current.isEmpty()) {
-                repository.save(new Page(path, text, null));
+                repository.save(new DocPage(path, text, null));
             } else if (!current.get().body().equals(text)) {
                 repository.save(current.get().withBody(text));
             }
@@ -122,8 +122,8 @@ public final class TablePages implements PageSource {
         if (pages.isEmpty() || repository.count() > 0) {
             return 0;
         }
-        List<Page> rows = new ArrayList<>(pages.size());
-        pages.forEach((path, text) -> rows.add(new Page(path, text, null)));
+        List<DocPage> rows = new ArrayList<>(pages.size());
+        pages.forEach((path, text) -> rows.add(new DocPage(path, text, null)));
         try {
             write(() -> transactions.executeWithoutResult(status -> {
                 if (repository.count() == 0) {
@@ -144,7 +144,7 @@ public final class TablePages implements PageSource {
     }
 
     /** Returns the repository input the pages are read from. */
-    public RepositoryInput<String, Page> input() {
+    public RepositoryInput<String, DocPage> input() {
         return input;
     }
 
