@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -322,13 +321,5 @@ class DatabasePagesTests {
     HttpResponse<String> delete(ConfigurableApplicationContext context, String page) throws Exception {
         return client.send(HttpRequest.newBuilder(uri(context, "/api/pages/" + page)).DELETE().build(),
                 HttpResponse.BodyHandlers.ofString());
-    }
-
-    static Map<String, String> texts(PageStore store) {
-        java.util.Map<String, String> texts = new java.util.TreeMap<>();
-        for (String path : store.paths()) {
-            texts.put(path, store.text(path).orElseThrow());
-        }
-        return texts;
     }
 }
