@@ -173,13 +173,19 @@ public class PageStore {
      * Creates or replaces a page: writes its file and its input (with {@code demo.docs.source=database}: its row,
      * in one transaction, applied to the input when it commits).
      *
-     * @throws IllegalArgumentException if {@code path} is not a valid page path
+     * @throws IllegalArgumentException if {@code path} is not a valid page path, or (pages in the database) the text
+     *     has the character U+0000
      * @throws org.springframework.dao.DataAccessException if the database refused the row (nothing changed)
      */
     public synchronized Revision put(String path, String text) throws IOException {
         checkPath(path);
         TablePages rows = table;
         if (rows != null) {
+            int nul = text.indexOf('\u0000');
+            if (nul >= 0) {
+                throw new IllegalArgumentException("the body has the character U+0000 at index " + nul + ", which the"
+                        + " pages table cannot store (PostgreSQL text refuses it); nothing was written");
+            }
             long before = database.revision().value();
             Revision revision = rows.put(path, text);
             if (revision.value() != before) {

@@ -47,6 +47,12 @@ class DatabasePagesPostgresTests {
             Map<String, String> onA = pages(a, paths);
             assertThat(pages(b, paths)).isEqualTo(onA);
 
+            // a tab on B shows PAGE, another OTHER (live reload subscriptions at the versions they show)
+            LiveReload live = b.getBean(LiveReload.class);
+            live.subscribe(PAGE, live.version(PAGE));
+            live.subscribe(OTHER, live.version(OTHER));
+            assertThat(live.subscribers(PAGE)).isEqualTo(1);
+
             // an edit on A: B receives it through the change log and parses that page only
             String text = store(a).text(PAGE).orElseThrow();
             long parsesOnB = computations(b, "parse");
@@ -59,6 +65,13 @@ class DatabasePagesPostgresTests {
             assertThat(computations(b, "navigation")).isEqualTo(navigationsOnB);
             assertThat(afterA).isEqualTo(pages(a, paths));
             awaitLastEdit(b, "database change");
+            // B's tab showing PAGE was told to reload (and unsubscribed); the one showing OTHER was not
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (live.subscribers(PAGE) > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(live.subscribers(PAGE)).isZero();
+            assertThat(live.subscribers(OTHER)).isEqualTo(1);
             assertThat(store(b).text(PAGE)).hasValue(text + "\nEdited on A.\n");
 
             // an edit on B, seen on A the same way

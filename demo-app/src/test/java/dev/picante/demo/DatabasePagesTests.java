@@ -132,6 +132,10 @@ class DatabasePagesTests {
             assertThat(badPath.statusCode()).isEqualTo(400);
             assertThat(badPath.body()).contains("\"reason\":\"not a page path: 'guide\\u0001page': the path has the"
                     + " control character U+0001 at index 5\"");
+            HttpResponse<String> nul = put(context, "nul", "# A\u0000B\n");
+            assertThat(nul.statusCode()).isEqualTo(400);
+            assertThat(nul.body()).contains("\"reason\":\"the body has the character U+0000 at index 3, which the pages"
+                    + " table cannot store (PostgreSQL text refuses it); nothing was written\"");
             HttpResponse<String> missing = get(context, "/api/pages/no/such-page");
             assertThat(missing.statusCode()).isEqualTo(404);
             assertThat(missing.body()).contains("\"reason\":\"no page 'no/such-page'\"");
