@@ -103,6 +103,28 @@ class DatabasePagesTests {
             assertThat(get(context, "/docs/scratch/a").body()).contains("class=\"broken\"");
             assertThat(get(context, "/docs/scratch/b").statusCode()).isEqualTo(404);
             assertThat(docs.resolve("scratch")).doesNotExist();
+
+            // a row changed by SQL while the demo runs is not seen until a resync, which parses that page only
+            String other = "concepts/revisions";
+            String otherText = store.text(other).orElseThrow();
+            assertThat(jdbc.update("UPDATE DOC_PAGE SET BODY = ?, VERSION = VERSION + 1 WHERE PATH = ?",
+                    otherText + "\nChanged by SQL.\n", other)).isEqualTo(1);
+            for (String path : store.paths()) {
+                queries.page(path);
+            }
+            assertThat(store.text(other)).hasValue(otherText);
+            long parsesBeforeResync = computations(context, "parse");
+            HttpResponse<String> resync = client.send(HttpRequest.newBuilder(uri(context,
+                    "/actuator/picante/data/resync")).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(resync.statusCode()).isEqualTo(200);
+            assertThat(resync.body()).contains("pageTable");
+            assertThat(store.text(other)).hasValue(otherText + "\nChanged by SQL.\n");
+            for (String path : store.paths()) {
+                queries.page(path);
+            }
+            assertThat(computations(context, "parse")).isEqualTo(parsesBeforeResync + 1);
+            assertThat(get(context, "/docs/" + other).body()).contains("Changed by SQL.");
         }
     }
 
