@@ -237,7 +237,7 @@ class DatabasePagesTests {
         String database = "jdbc:h2:file:" + folder.resolve("db");
         List<String> paths;
         String text;
-        try (ConfigurableApplicationContext context = start(docs, database)) {
+        try (ConfigurableApplicationContext context = startWithoutServer(docs, database)) {
             PageStore store = context.getBean(PageStore.class);
             paths = store.paths();
             for (String path : paths) {
@@ -247,7 +247,7 @@ class DatabasePagesTests {
         } // saves the store
 
         // an unchanged restart is warm: nothing recomputed, nothing imported again
-        try (ConfigurableApplicationContext context = start(docs, database)) {
+        try (ConfigurableApplicationContext context = startWithoutServer(docs, database)) {
             for (String path : paths) {
                 context.getBean(DocsQueries.class).page(path);
             }
@@ -261,7 +261,7 @@ class DatabasePagesTests {
         assertThat(new JdbcTemplate(ds).update("UPDATE DOC_PAGE SET BODY = ?, VERSION = VERSION + 1 WHERE PATH = ?",
                 text + "\nEdited by SQL while the demo was down.\n", PAGE)).isEqualTo(1);
 
-        try (ConfigurableApplicationContext context = start(docs, database)) {
+        try (ConfigurableApplicationContext context = startWithoutServer(docs, database)) {
             PageStore store = context.getBean(PageStore.class);
             assertThat(store.paths()).isEqualTo(paths);
             for (String path : paths) {
@@ -298,7 +298,7 @@ class DatabasePagesTests {
             }
         }
         String text = Files.readString(docs.resolve(PAGE + ".md"));
-        try (ConfigurableApplicationContext context = start(docs, database)) {
+        try (ConfigurableApplicationContext context = startWithoutServer(docs, database)) {
             assertThat(context.getBean(PageStore.class).paths()).isEqualTo(paths);
             context.getBean(PageStore.class).put(PAGE, text + "\nOnly in the table.\n");
             assertThat(context.getBean(DocsQueries.class).page(PAGE)).contains("Only in the table.");
@@ -316,6 +316,11 @@ class DatabasePagesTests {
         String[] all = Stream.concat(Stream.of("demo.docs.source=database"), Stream.of(properties))
                 .toArray(String[]::new);
         return DemoContexts.start(WebApplicationType.SERVLET, docs, database, all);
+    }
+
+    /** Starts the database source without a web server (for tests that call the beans only). */
+    static ConfigurableApplicationContext startWithoutServer(Path docs, String database) {
+        return DemoContexts.start(WebApplicationType.NONE, docs, database, "demo.docs.source=database");
     }
 
     static void awaitLastEdit(ConfigurableApplicationContext context, String cause) throws InterruptedException {

@@ -49,6 +49,7 @@ public final class TablePages implements PageSource {
     private final Object pendingLock = new Object();
     private final TreeSet<String> pending = new TreeSet<>();
     private long pendingRevision;
+    private volatile long ownRevision;
     private final ExecutorService announcer = Executors.newSingleThreadExecutor(r -> {
         Thread thread = new Thread(r, "docs-database-changes");
         thread.setDaemon(true);
@@ -155,7 +156,9 @@ public final class TablePages implements PageSource {
         } finally {
             writing.set(false);
         }
-        return database.revision();
+        Revision revision = database.revision();
+        ownRevision = Math.max(ownRevision, revision.value());
+        return revision;
     }
 
     /**
@@ -196,7 +199,9 @@ public final class TablePages implements PageSource {
             revision = pendingRevision;
             pending.clear();
         }
-        if (!paths.isEmpty()) {
+        // a shared store's listener thread may apply this instance's own entry before the writer does: the page
+        // store announced that revision already
+        if (!paths.isEmpty() && revision > ownRevision) {
             events.publishEvent(new PagesChanged(DATABASE_CHANGE, paths, revision));
         }
     }
