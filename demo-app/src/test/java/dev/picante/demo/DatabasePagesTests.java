@@ -312,6 +312,16 @@ class DatabasePagesTests {
         }
     }
 
+    @Test
+    void theDatabaseSourceWithoutRepositoryInputsFailsTheStartupSayingWhy() {
+        assertThatThrownBy(() -> DemoContexts.start(WebApplicationType.NONE, folder.resolve("docs"),
+                DemoContexts.memoryDatabase(), "demo.docs.source=database", "picante.data.enabled=false"))
+                .rootCause().isInstanceOf(IllegalStateException.class)
+                .hasMessage("demo.docs.source=database reads the pages through a repository input, but there are"
+                        + " none: picante.data.enabled is false (or the starter's Spring Data JDBC support is not"
+                        + " active). Remove picante.data.enabled=false, or use demo.docs.source=files");
+    }
+
     static ConfigurableApplicationContext start(Path docs, String database, String... properties) {
         String[] all = Stream.concat(Stream.of("demo.docs.source=database"), Stream.of(properties))
                 .toArray(String[]::new);

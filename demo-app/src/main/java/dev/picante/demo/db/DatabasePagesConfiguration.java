@@ -1,6 +1,7 @@
 package dev.picante.demo.db;
 
 import dev.picante.spring.data.RepositoryInputs;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
@@ -24,9 +25,15 @@ class DatabasePagesConfiguration {
     static class Database {
 
         @Bean
-        TablePages tablePages(RepositoryInputs inputs, PageRepository repository,
+        TablePages tablePages(ObjectProvider<RepositoryInputs> inputs, PageRepository repository,
                 PlatformTransactionManager transactionManager, ApplicationEventPublisher events) {
-            return new TablePages(inputs, repository, transactionManager, events);
+            RepositoryInputs repositoryInputs = inputs.getIfAvailable();
+            if (repositoryInputs == null) {
+                throw new IllegalStateException("demo.docs.source=database reads the pages through a repository input,"
+                        + " but there are none: picante.data.enabled is false (or the starter's Spring Data JDBC"
+                        + " support is not active). Remove picante.data.enabled=false, or use demo.docs.source=files");
+            }
+            return new TablePages(repositoryInputs, repository, transactionManager, events);
         }
     }
 
