@@ -12,6 +12,7 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.springframework.core.io.FileSystemResource;
 import org.springframework.dao.DataAccessException;
+import org.springframework.dao.DuplicateKeyException;
 import org.springframework.dao.OptimisticLockingFailureException;
 import org.springframework.core.io.Resource;
 import org.springframework.http.CacheControl;
@@ -197,9 +198,12 @@ class DocsController {
         return live.subscribe(path, v);
     }
 
-    /** Another writer saved the page between this request's read and its write (pages in the database). */
-    @ExceptionHandler(OptimisticLockingFailureException.class)
-    ResponseEntity<Map<String, Object>> conflict(OptimisticLockingFailureException e) {
+    /**
+     * Another writer saved (or created) the page between this request's read and its write (pages in the
+     * database).
+     */
+    @ExceptionHandler({ OptimisticLockingFailureException.class, DuplicateKeyException.class })
+    ResponseEntity<Map<String, Object>> conflict(DataAccessException e) {
         return reason(HttpStatus.CONFLICT, "the page was changed by another writer meanwhile; nothing was written: "
                 + "send it again");
     }
