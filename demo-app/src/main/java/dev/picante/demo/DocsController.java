@@ -11,6 +11,9 @@ import java.util.Map;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.springframework.core.io.FileSystemResource;
+import org.springframework.dao.DataAccessException;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.dao.OptimisticLockingFailureException;
 import org.springframework.core.io.Resource;
 import org.springframework.http.CacheControl;
 import org.springframework.http.HttpStatus;
@@ -58,9 +61,14 @@ class DocsController {
         }
         StringBuilder html = new StringBuilder();
         Layout.open(html, "Empty site", "");
-        html.append("<h1>No pages yet</h1><p>Add Markdown files to <code>")
-                .append(HtmlUtils.htmlEscape(store.root().toString(), "UTF-8"))
-                .append("</code> or <code>PUT /api/pages/{path}</code> with a <code>text/markdown</code> body.</p>");
+        if (store.source() == DocsProperties.Source.DATABASE) {
+            html.append("<h1>No pages yet</h1><p>The pages table is empty: <code>PUT /api/pages/{path}</code> with a"
+                    + " <code>text/markdown</code> body.</p>");
+        } else {
+            html.append("<h1>No pages yet</h1><p>Add Markdown files to <code>")
+                    .append(HtmlUtils.htmlEscape(store.root().toString(), "UTF-8"))
+                    .append("</code> or <code>PUT /api/pages/{path}</code> with a <code>text/markdown</code> body.</p>");
+        }
         return ResponseEntity.ok(html.append(Layout.close()).toString());
     }
 
@@ -188,6 +196,24 @@ class DocsController {
             throw new IllegalArgumentException("not a page path: '" + path + "': " + problem);
         }
         return live.subscribe(path, v);
+    }
+
+    /**
+     * Another writer saved (or created) the page between this request's read and its write (pages in the
+     * database).
+     */
+    @ExceptionHandler({ OptimisticLockingFailureException.class, DuplicateKeyException.class })
+    ResponseEntity<Map<String, Object>> conflict(DataAccessException e) {
+        return reason(HttpStatus.CONFLICT, "the page was changed by another writer meanwhile; nothing was written: "
+                + "send it again");
+    }
+
+    /** The database refused a page write (pages in the database): the transaction rolled back. */
+    @ExceptionHandler(DataAccessException.class)
+    ResponseEntity<Map<String, Object>> databaseRefused(DataAccessException e) {
+        Throwable cause = e.getMostSpecificCause();
+        return reason(HttpStatus.INTERNAL_SERVER_ERROR, "the database refused the write (" + cause.getClass()
+                .getSimpleName() + ": " + cause.getMessage() + "); nothing was written");
     }
 
     @ExceptionHandler(IllegalArgumentException.class)

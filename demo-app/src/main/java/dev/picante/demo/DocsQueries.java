@@ -12,10 +12,11 @@ import org.springframework.stereotype.Service;
 import org.springframework.web.util.HtmlUtils;
 
 /**
- * Every derived view of the documentation site, as picante query functions over three inputs: {@code pages}
- * (page path to Markdown text), {@code files} (the path of every other file of the folder, such as an image, to
- * its version) and {@code site} (the sorted page paths under {@link #SITE}, the sorted file paths under
- * {@link #FILES}).
+ * Every derived view of the documentation site, as picante query functions over the pages (a {@link PageSource}:
+ * the inputs {@code pages}, page path to Markdown text, and {@code site} under {@link #SITE}, the sorted page paths;
+ * or with {@code demo.docs.source=database} the repository input of the pages table), {@code files} (the path of
+ * every other file of the folder, such as an image, to its version) and {@code site} under {@link #FILES} (the
+ * sorted file paths).
  *
  * <p>Memory stays proportional to the content: a page is parsed once ({@link #parse}: title, links, images, words
  * and HTML body) and the rest is derived from that result ({@link #title} and {@link #links} return its parts, so
@@ -41,17 +42,14 @@ public class DocsQueries {
     /** The page whose lists order the navigation of an mdBook book. */
     public static final String SUMMARY = "SUMMARY";
 
-    private final Input<String, String> pages;
+    private final PageSource pages;
     private final Input<String, String> files;
-    private final Input<String, PageIndex> site;
     private final EditLog log;
 
-    /** Creates the queries over the {@code pages}, {@code files} and {@code site} inputs. */
-    public DocsQueries(Input<String, String> pages, Input<String, String> files, Input<String, PageIndex> site,
-            EditLog log) {
+    /** Creates the queries over the pages and the {@code files} input. */
+    public DocsQueries(PageSource pages, Input<String, String> files, EditLog log) {
         this.pages = pages;
         this.files = files;
-        this.site = site;
         this.log = log;
     }
 
@@ -76,7 +74,7 @@ public class DocsQueries {
         return new Paths(parse(path).links());
     }
 
-    /** Whether a page exists (a binary search in the {@code site} input; not memoized, as it costs less than a memo). */
+    /** Whether a page exists (a binary search in the page paths; not memoized, as it costs less than a memo). */
     public boolean exists(String path) {
         return Collections.binarySearch(paths(), path) >= 0;
     }
@@ -302,7 +300,7 @@ public class DocsQueries {
 
     /** Returns the sorted page paths. */
     public List<String> paths() {
-        return site.require(SITE).paths();
+        return pages.paths();
     }
 
     /** Returns the version of file {@code path} (not a page), if the folder has it. */

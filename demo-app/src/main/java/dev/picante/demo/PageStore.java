@@ -3,6 +3,7 @@ package dev.picante.demo;
 import dev.picante.Batch;
 import dev.picante.Database;
 import dev.picante.Revision;
+import dev.picante.demo.db.TablePages;
 import dev.picante.spring.Input;
 import dev.picante.spring.PicanteViews;
 import jakarta.annotation.PreDestroy;
@@ -33,6 +34,7 @@ import java.util.stream.Stream;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.event.ContextRefreshedEvent;
 import org.springframework.context.event.EventListener;
@@ -50,6 +52,11 @@ import org.springframework.stereotype.Component;
  * follows it with a {@link WatchService} (changes are applied after a quiet {@code demo.docs.debounce}), and
  * writes pages for the HTTP API (to the file and to the inputs at once). Every write is one atomic batch and
  * is announced with a {@link PagesChanged} event. Thread-safe: writes are serialized.
+ *
+ * <p>With {@code demo.docs.source=database} the pages are the rows of the table {@code DOC_PAGE} instead
+ * ({@link TablePages}): the page API writes them there (one transaction, so one revision, per request), and the
+ * folder supplies only the other files (images, stylesheets), followed as with files; its {@code *.md} files are
+ * read once, to fill the table when it is empty at startup (the bundled samples when the folder has none).
  */
 @Component
 public class PageStore {
@@ -64,13 +71,18 @@ public class PageStore {
     private final Input<String, DocsQueries.PageIndex> site;
     private final Database database;
     private final ApplicationEventPublisher events;
+    private final @Nullable TablePages table;
     private final AtomicBoolean started = new AtomicBoolean();
     private volatile @Nullable WatchService watchService;
     private final Set<Path> watched = new HashSet<>();
 
-    /** Creates the store of the folder {@code demo.docs.path}. */
+    /**
+     * Creates the store of the folder {@code demo.docs.path}, and of the pages table when {@code table} is given
+     * ({@code demo.docs.source=database}).
+     */
     public PageStore(DocsProperties properties, Input<String, String> pages, Input<String, String> files,
-            Input<String, DocsQueries.PageIndex> site, PicanteViews views, ApplicationEventPublisher events) {
+            Input<String, DocsQueries.PageIndex> site, PicanteViews views, ApplicationEventPublisher events,
+            ObjectProvider<TablePages> table) {
         this.properties = properties;
         this.root = properties.path().toAbsolutePath().normalize();
         this.pages = pages;
@@ -78,6 +90,10 @@ public class PageStore {
         this.site = site;
         this.database = views.database();
         this.events = events;
+        this.table = table.getIfAvailable();
+        if (properties.source() == DocsProperties.Source.DATABASE && this.table == null) {
+            throw new IllegalStateException("demo.docs.source=database but there is no pages table (TablePages bean)");
+        }
     }
 
     /** Copies the samples if asked, reads the folder and starts watching it; once, when the context started. */
@@ -86,11 +102,25 @@ public class PageStore {
         if (!started.compareAndSet(false, true)) {
             return;
         }
-        if (properties.samples() && readFolder().pages().isEmpty()) {
+        TablePages rows = table;
+        boolean seed = rows != null && rows.tableEmpty();
+        if (properties.samples() && (rows == null || seed) && readFolder().pages().isEmpty()) {
             copySamples();
+        }
+        if (rows != null && !Files.exists(root)) {
+            Files.createDirectories(root); // the pages are in the table; the folder is for other files only
         }
         if (!Files.isDirectory(root)) {
             throw new IllegalStateException("demo.docs.path " + root + " is not a folder");
+        }
+        if (rows != null && seed) {
+            Map<String, String> folderPages = readFolder().pages();
+            int imported = rows.seedIfEmpty(folderPages);
+            if (imported > 0) {
+                events.publishEvent(new PagesChanged("import " + root, List.copyOf(folderPages.keySet()),
+                        database.revision().value()));
+                logger.info("Imported " + imported + " pages from " + root + " into the empty pages table");
+            }
         }
         sync("startup");
         if (properties.watch()) {
@@ -101,7 +131,8 @@ public class PageStore {
             thread.setDaemon(true);
             thread.start();
         }
-        logger.info("Serving " + paths().size() + " pages from " + root + (properties.watch() ? " (watching)" : ""));
+        logger.info("Serving " + paths().size() + " pages from " + (rows != null ? "the database (other files from "
+                + root + ")" : root) + (properties.watch() ? " (watching)" : ""));
     }
 
     /** Stops watching the folder. */
@@ -113,6 +144,11 @@ public class PageStore {
         }
     }
 
+    /** Returns where the pages are kept. */
+    public DocsProperties.Source source() {
+        return table != null ? DocsProperties.Source.DATABASE : DocsProperties.Source.FILES;
+    }
+
     /** Returns the folder. */
     public Path root() {
         return root;
@@ -120,21 +156,43 @@ public class PageStore {
 
     /** Returns the page paths, sorted, as the current view sees them. */
     public List<String> paths() {
+        TablePages rows = table;
+        if (rows != null) {
+            return rows.paths();
+        }
         return site.get(DocsQueries.SITE).map(DocsQueries.PageIndex::paths).orElse(List.of());
     }
 
     /** Returns a page's Markdown text, as the current view sees it. */
     public Optional<String> text(String path) {
-        return pages.get(path);
+        TablePages rows = table;
+        return rows != null ? rows.text(path) : pages.get(path);
     }
 
     /**
-     * Creates or replaces a page: writes its file and its input.
+     * Creates or replaces a page: writes its file and its input (with {@code demo.docs.source=database}: its row,
+     * in one transaction, applied to the input when it commits).
      *
-     * @throws IllegalArgumentException if {@code path} is not a valid page path
+     * @throws IllegalArgumentException if {@code path} is not a valid page path, or (pages in the database) the text
+     *     has the character U+0000
+     * @throws org.springframework.dao.DataAccessException if the database refused the row (nothing changed)
      */
     public synchronized Revision put(String path, String text) throws IOException {
         checkPath(path);
+        TablePages rows = table;
+        if (rows != null) {
+            int nul = text.indexOf('\u0000');
+            if (nul >= 0) {
+                throw new IllegalArgumentException("the body has the character U+0000 at index " + nul + ", which the"
+                        + " pages table cannot store (PostgreSQL text refuses it); nothing was written");
+            }
+            long before = database.revision().value();
+            Revision revision = rows.put(path, text);
+            if (revision.value() != before) {
+                events.publishEvent(new PagesChanged("PUT " + path, List.of(path), revision.value()));
+            }
+            return revision;
+        }
         Path file = pageFile(path);
         Files.createDirectories(file.getParent());
         Files.writeString(file, text, StandardCharsets.UTF_8);
@@ -151,6 +209,14 @@ public class PageStore {
     /** Deletes a page's file and input; returns whether it existed. */
     public synchronized boolean delete(String path) throws IOException {
         checkPath(path);
+        TablePages rows = table;
+        if (rows != null) {
+            if (!rows.delete(path)) {
+                return false;
+            }
+            events.publishEvent(new PagesChanged("DELETE " + path, List.of(path), database.revision().value()));
+            return true;
+        }
         Files.deleteIfExists(pageFile(path));
         List<String> remaining = new ArrayList<>(indexed());
         if (!remaining.remove(path)) {
@@ -162,12 +228,17 @@ public class PageStore {
         return true;
     }
 
-    /** Makes the inputs equal to the folder's files; writes nothing when they already are. */
+    /**
+     * Makes the inputs equal to the folder's files; writes nothing when they already are. With the pages in the
+     * database, only the other files.
+     */
     public synchronized void sync(String cause) throws IOException {
         Folder folder = readFolder();
         Batch batch = database.batch();
         List<String> changed = new ArrayList<>();
-        changed.addAll(apply(batch, pages, DocsQueries.SITE, folder.pages()));
+        if (table == null) {
+            changed.addAll(apply(batch, pages, DocsQueries.SITE, folder.pages()));
+        }
         changed.addAll(apply(batch, files, DocsQueries.FILES, folder.files()));
         if (!changed.isEmpty()) {
             commit(batch, cause, changed);
