@@ -166,8 +166,11 @@ final class Revalidation {
         int count = memo.dependencyCount();
         for (int i = 0; i < count; i++) {
             int index = memo.ingredientAt(i);
-            if (!(view.engine.ingredientOrNull(index) instanceof InputImpl<?, ?> input)
-                    || !state.holds(index, memo.keyAt(i), memo.seenAt(i))) {
+            if (!(view.engine.ingredientOrNull(index) instanceof InputImpl<?, ?> input)) {
+                view.engine.dependencyChecks.add(i); // not an input: the full path checks it
+                return null;
+            }
+            if (!state.holds(index, memo.keyAt(i), memo.seenAt(i))) {
                 view.engine.dependencyChecks.add(i + 1);
                 return null;
             }
