@@ -40,6 +40,12 @@ final class Marking {
 
     /** Dependencies remembered per marked record before the record is marked whole instead. */
     private static final int MAX_CHANGES = 8;
+    /** Bits of a reader's entry in {@link Node#info} that hold the position; the ingredient index is above. */
+    private static final int POSITION_BITS = 20;
+    /** A position too large to store: the reader's dependencies are searched instead. */
+    private static final int NO_POSITION = (1 << POSITION_BITS) - 1;
+    /** An ingredient index too large to store: the reader's key is then a {@link NodeKey} naming both. */
+    private static final int WIDE = (1 << (32 - POSITION_BITS)) - 1;
     private static final Object[] NO_READERS = new Object[0];
     private static final int[] NO_POSITIONS = new int[0];
 
@@ -61,10 +67,13 @@ final class Marking {
     static final class Node {
         /** The newest revision of a mark on this record, 0 if none. */
         volatile long markedAt;
-        /** Pairs (boxed ingredient index, key) of the derived records that read this one. */
+        /** The keys of the derived records that read this one (a {@link NodeKey} for a {@link #WIDE} index). */
         Object[] readers = NO_READERS;
-        /** For each reader, where this record is among its dependencies, when the edge was registered. */
-        int[] positions = NO_POSITIONS;
+        /**
+         * For each reader, its ingredient index (high bits) and where this record is among its dependencies, when
+         * the edge was registered (low {@value #POSITION_BITS} bits): 4 bytes per edge beside the key reference.
+         */
+        int[] info = NO_POSITIONS;
         int readerCount;
         /** What the marks on this record arrived through; {@code null} until it is first marked. */
         @Nullable Changes changes;
@@ -76,10 +85,17 @@ final class Marking {
         long wholeAt;
         /** Entries marked at or before this revision were dropped: a check from before it looks at all. */
         long prunedTo;
-        Object[] dependencies = new Object[2 * MAX_CHANGES];
-        int[] positions = new int[MAX_CHANGES];
-        long[] at = new long[MAX_CHANGES];
+        Object[] dependencies = new Object[2 * 2];
+        int[] positions = new int[2];
+        long[] at = new long[2];
         int count;
+
+        void grow() {
+            int capacity = Math.min(MAX_CHANGES, positions.length * 2);
+            dependencies = Arrays.copyOf(dependencies, 2 * capacity);
+            positions = Arrays.copyOf(positions, capacity);
+            at = Arrays.copyOf(at, capacity);
+        }
     }
 
     /** A dependency to check, where the reader's memo holds it. */
@@ -156,7 +172,8 @@ final class Marking {
      * holding {@code memo} is published.
      */
     void register(Engine engine, int ingredient, Object key, Memo memo, @Nullable Memo before) {
-        Integer reader = Memo.boxIndex(ingredient);
+        Object reader = ingredient >= WIDE ? new NodeKey(ingredient, key) : key;
+        int high = Math.min(ingredient, WIDE) << POSITION_BITS;
         for (int i = 0, count = memo.dependencyCount(); i < count; i++) {
             int dependency = memo.ingredientAt(i);
             if (dependency < 0 || engine.ingredientOrNull(dependency) instanceof InternedImpl<?>) {
@@ -167,30 +184,27 @@ final class Marking {
                     && before.keyAt(i).equals(dependencyKey)) {
                 continue;
             }
-            addReader(node(dependency, dependencyKey), reader, key, i);
+            addReader(node(dependency, dependencyKey), reader, high | Math.min(i, NO_POSITION));
         }
     }
 
-    private static void addReader(Node node, Integer ingredient, Object key, int position) {
+    private static void addReader(Node node, Object reader, int info) {
         synchronized (node) {
             int count = node.readerCount;
-            Object[] readers = node.readers;
             if (count <= 16) {
                 for (int j = 0; j < count; j++) {
-                    if (ingredient.equals(readers[2 * j]) && key.equals(readers[2 * j + 1])) {
-                        node.positions[j] = position;
+                    if ((node.info[j] >>> POSITION_BITS) == (info >>> POSITION_BITS) && reader.equals(node.readers[j])) {
+                        node.info[j] = info;
                         return;
                     }
                 }
             }
-            if (count == node.positions.length) {
+            if (count == node.info.length) {
                 compactOrGrow(node);
                 count = node.readerCount;
-                readers = node.readers;
             }
-            readers[2 * count] = ingredient;
-            readers[2 * count + 1] = key;
-            node.positions[count] = position;
+            node.readers[count] = reader;
+            node.info[count] = info;
             node.readerCount = count + 1;
         }
     }
@@ -199,34 +213,32 @@ final class Marking {
     private static void compactOrGrow(Node node) {
         int count = node.readerCount;
         Object[] readers = node.readers;
-        int[] positions = node.positions;
-        int kept = count;
+        int[] info = node.info;
         if (count > 16) {
             Map<NodeKey, Integer> last = new HashMap<>();
             for (int j = 0; j < count; j++) {
-                last.put(new NodeKey((Integer) readers[2 * j], readers[2 * j + 1]), j);
+                last.put(new NodeKey(info[j] >>> POSITION_BITS, readers[j]), j);
             }
             if (last.size() < count * 3 / 4) {
                 Object[] r = new Object[readers.length];
-                int[] p = new int[positions.length];
-                kept = 0;
+                int[] p = new int[info.length];
+                int kept = 0;
                 for (int j = 0; j < count; j++) {
-                    if (Integer.valueOf(j).equals(last.get(new NodeKey((Integer) readers[2 * j], readers[2 * j + 1])))) {
-                        r[2 * kept] = readers[2 * j];
-                        r[2 * kept + 1] = readers[2 * j + 1];
-                        p[kept] = positions[j];
+                    if (Integer.valueOf(j).equals(last.get(new NodeKey(info[j] >>> POSITION_BITS, readers[j])))) {
+                        r[kept] = readers[j];
+                        p[kept] = info[j];
                         kept++;
                     }
                 }
                 node.readers = r;
-                node.positions = p;
+                node.info = p;
                 node.readerCount = kept;
                 return;
             }
         }
-        int capacity = count == 0 ? 2 : count < 8 ? count * 2 : count + (count >> 1);
-        node.readers = Arrays.copyOf(readers, 2 * capacity);
-        node.positions = Arrays.copyOf(positions, capacity);
+        int capacity = count == 0 ? 1 : count < 8 ? count * 2 : count + (count >> 1);
+        node.readers = Arrays.copyOf(readers, capacity);
+        node.info = Arrays.copyOf(info, capacity);
     }
 
     /** How many reverse edges are registered (for tests and footprint figures). */
@@ -270,10 +282,19 @@ final class Marking {
             Node node = (Node) queue.poll();
             synchronized (node) {
                 for (int j = 0, count = node.readerCount; j < count; j++) {
-                    Integer readerIngredient = (Integer) node.readers[2 * j];
-                    Object readerKey = node.readers[2 * j + 1];
+                    int entry = node.info[j];
+                    int index = entry >>> POSITION_BITS;
+                    Object readerKey = node.readers[j];
+                    if (index == WIDE) {
+                        NodeKey wide = (NodeKey) readerKey;
+                        index = wide.ingredient();
+                        readerKey = wide.key();
+                    }
+                    Integer readerIngredient = Memo.boxIndex(index);
+                    int position = entry & NO_POSITION;
                     Node reader = node(readerIngredient, readerKey);
-                    if (markThrough(reader, revision, ingredient, Objects.requireNonNull(key), node.positions[j],
+                    if (markThrough(reader, revision, ingredient, Objects.requireNonNull(key),
+                            position == NO_POSITION ? -1 : position,
                             verifiedAt.applyAsLong(readerIngredient, readerKey))) {
                         queue.add(readerIngredient);
                         queue.add(readerKey);
@@ -304,6 +325,9 @@ final class Marking {
             if (found >= 0) {
                 changes.at[found] = revision;
             } else if (changes.count < MAX_CHANGES) {
+                if (changes.count == changes.positions.length) {
+                    changes.grow();
+                }
                 int i = changes.count++;
                 changes.dependencies[2 * i] = ingredient;
                 changes.dependencies[2 * i + 1] = key;

@@ -94,7 +94,8 @@ final class Revalidation {
     /** Where {@code memo} reads the record a mark named: at the position it had then, else found by a scan. */
     private static int positionOf(Memo memo, Marking.Position p) {
         int i = p.position();
-        if (i < memo.dependencyCount() && memo.ingredientAt(i) == p.ingredient() && memo.keyAt(i).equals(p.key())) {
+        if (i >= 0 && i < memo.dependencyCount() && memo.ingredientAt(i) == p.ingredient()
+                && memo.keyAt(i).equals(p.key())) {
             return i;
         }
         for (int j = 0, count = memo.dependencyCount(); j < count; j++) {
