@@ -364,6 +364,98 @@ class MarkingTest {
     }
 
     @Test
+    void aMemoAdoptedFromASnapshotLeaderIsCheckedAfterTheNextEdit() throws Exception {
+        // r[sharing.nonobservable]: a computation of the database still at revision R1 follows a snapshot's leader
+        // of the same query at R1 and takes its memo, which read d(1) in the snapshot only: the database has no
+        // edge from in(1) to it, so marks cannot cover it, and the next edit must check it (rule 2: it is
+        // published after a later change's marking started; rule 3, the floor, too).
+        Database db = Database.create();
+        InputIngredient<Integer, Integer> in = db.input("in", Integer.class, Integer.class);
+        DerivedIngredient<Integer, Integer> d = db.derived("d", Integer.class, Integer.class,
+                (ctx, k) -> in.get(ctx, k).orElse(0) * 10);
+        CountDownLatch xLeading = new CountDownLatch(1);
+        CountDownLatch releaseX = new CountDownLatch(1);
+        AtomicInteger xRuns = new AtomicInteger();
+        DerivedIngredient<Integer, Integer> x = db.derived("x", Integer.class, Integer.class, (ctx, k) -> {
+            int v = d.get(ctx, k) + 1;
+            if (xRuns.incrementAndGet() == 1) {
+                xLeading.countDown();
+                await(releaseX);
+            }
+            return v;
+        });
+        CountDownLatch yStarted = new CountDownLatch(1);
+        CountDownLatch releaseY = new CountDownLatch(1);
+        DerivedIngredient<Integer, Integer> y = db.derived("y", Integer.class, Integer.class, (ctx, k) -> {
+            yStarted.countDown();
+            await(releaseY);
+            return x.get(ctx, k);
+        });
+        in.set(db, 1, 1);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (Snapshot snapshot = db.snapshot()) {
+            Future<Integer> olderRead = pool.submit(() -> y.get(db, 1)); // the database at R1
+            assertThat(yStarted.await(10, TimeUnit.SECONDS)).isTrue();
+            in.set(db, 2, 5); // the database moves on: the snapshot now computes on its own
+            Future<Integer> snapshotRead = pool.submit(() -> x.get(snapshot, 1));
+            assertThat(xLeading.await(10, TimeUnit.SECONDS)).isTrue();
+            releaseY.countDown(); // y reads x at R1 and follows the snapshot's evaluation
+            Thread.sleep(300);
+            releaseX.countDown();
+            assertThat(snapshotRead.get(10, TimeUnit.SECONDS)).isEqualTo(11);
+            assertThat(olderRead.get(10, TimeUnit.SECONDS)).isEqualTo(11);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(db.inspector().explain("x", 1).outcome()).isEqualTo(Inspector.Outcome.ADOPTED);
+        in.set(db, 1, 2);
+        assertThat(x.get(db, 1)).isEqualTo(21);
+        assertThat(y.get(db, 1)).isEqualTo(21);
+    }
+
+    @Test
+    void aResultPromotedFromASnapshotThatReadAFailureThereIsRecomputedAfterTheNextEdit() {
+        // r[changed-at.poison] r[sharing.nonobservable]: a snapshot of a snapshot computes catcher(1), which catches
+        // the failure of failing(1); promoted twice, catcher's memo reaches the database at its current revision
+        // without the failure (failures are not promoted). After an unrelated edit the database must recompute it
+        // as a dependent of an older failure, which marks cannot know: rule 3 (the floor) makes it check.
+        Database db = Database.create();
+        InputIngredient<Integer, Integer> in = db.input("in", Integer.class, Integer.class);
+        InputIngredient<Integer, Integer> unrelated = db.input("unrelated", Integer.class, Integer.class);
+        AtomicInteger catcherRuns = new AtomicInteger();
+        DerivedIngredient<Integer, Integer> failing = db.derived("failing", Integer.class, Integer.class, (ctx, k) -> {
+            throw new IllegalStateException("fails for " + in.get(ctx, k).orElse(0));
+        });
+        DerivedIngredient<Integer, String> catcher = db.derived("catcher", Integer.class, String.class, (ctx, k) -> {
+            catcherRuns.incrementAndGet();
+            try {
+                return "value " + failing.get(ctx, k);
+            } catch (QueryFailedException e) {
+                return "caught " + e.getCause().getMessage();
+            }
+        });
+        in.set(db, 1, 1);
+        try (Snapshot outer = db.snapshot(); Snapshot inner = outer.snapshot()) {
+            assertThat(catcher.get(inner, 1)).isEqualTo("caught fails for 1");
+            assertThat(inner.promote()).isEqualTo(1);
+            assertThat(outer.promote()).isEqualTo(1);
+        }
+        assertThat(catcher.get(db, 1)).isEqualTo("caught fails for 1");
+        assertThat(catcherRuns).hasValue(1);
+        unrelated.set(db, 1, 1);
+        assertThat(catcher.get(db, 1)).isEqualTo("caught fails for 1");
+        assertThat(catcherRuns).hasValue(2);
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Test
     void aResultThatReadAFailureIsRecomputedAtEveryLaterRevision() {
         // r[changed-at.poison]: a dependent of an older failure recomputes, even when no change reached it.
         Database db = Database.create();
