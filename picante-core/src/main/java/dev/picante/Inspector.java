@@ -99,6 +99,29 @@ public interface Inspector {
     }
 
     /**
+     * Returns the database-wide counts of the work done to keep results up to date after input changes
+     * ({@link RevalidationWork}): what tests and benchmarks use to show that an edit costs what it reaches.
+     * Monotonic; the default returns zeros.
+     */
+    default RevalidationWork revalidationWork() {
+        return new RevalidationWork(0, 0, 0);
+    }
+
+    /**
+     * Database-wide counts of revalidation work, all views.
+     *
+     * @param dependencyChecks dependencies examined while revalidating a result (an input slot compared, or a
+     *     derived dependency brought up to date and its version compared); the results a walk passes through
+     *     count their own
+     * @param marks records of the primary view an input change marked as reachable from it (once per change
+     *     and record)
+     * @param unmarkedReuses results of the primary view reused after an input change without examining any
+     *     dependency, as no change reached them (they also count as revalidations)
+     */
+    record RevalidationWork(long dependencyChecks, long marks, long unmarkedReuses) {
+    }
+
+    /**
      * One ingredient.
      *
      * @param name the ingredient's name

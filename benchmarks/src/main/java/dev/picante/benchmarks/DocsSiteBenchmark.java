@@ -26,6 +26,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -38,7 +39,9 @@ import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * Scenario 9: the demo's documentation server on a generated site of 2,000 pages (40 folders of 50 pages, about
- * 300 words and 5 links to other pages each), every page requested once before measuring.
+ * 300 words and 5 links to other pages each), every page requested once before measuring. The {@code pages}
+ * parameter sets another size ({@code -p pages=2000,20000}: issue 17's goal is the same time for both, since an
+ * edit costs what it reaches); the teardown prints the inspector's dependency checks and marks per edit.
  *
  * <ul>
  *   <li>{@code serveEditedPage}: before each call (not measured) one page's body is edited through the demo's
@@ -64,7 +67,6 @@ import org.springframework.context.ConfigurableApplicationContext;
 @Fork(value = 2, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 public class DocsSiteBenchmark {
 
-    static final int FOLDERS = 40;
     static final int PAGES_PER_FOLDER = 50;
     static final String[] WORDS = ("incremental query runtime input derived memo revision snapshot cutoff durable "
             + "store page link title search render parse navigation backlink edit spring boot cache value key "
@@ -74,13 +76,17 @@ public class DocsSiteBenchmark {
     @State(Scope.Benchmark)
     public static class Texts {
 
+        /** How many pages (a multiple of {@value #PAGES_PER_FOLDER}, in folders of that many). */
+        @Param("2000")
+        public int pages;
+
         final List<String> paths = new ArrayList<>();
         final List<String> texts = new ArrayList<>();
 
         @Setup(Level.Trial)
         public void setUp() {
             Random random = new Random(42);
-            for (int f = 0; f < FOLDERS; f++) {
+            for (int f = 0; f < pages / PAGES_PER_FOLDER; f++) {
                 for (int p = 0; p < PAGES_PER_FOLDER; p++) {
                     paths.add("section-" + f + "/page-" + p);
                 }
@@ -121,6 +127,8 @@ public class DocsSiteBenchmark {
         String edited;
         String marker;
         long navigationBefore;
+        Inspector.RevalidationWork workBefore;
+        long edits;
 
         @Setup(Level.Trial)
         public void setUp(Texts site) throws IOException {
@@ -149,6 +157,7 @@ public class DocsSiteBenchmark {
                 docs.page(path);
             }
             navigationBefore = navigationComputations();
+            workBefore = views.database().inspector().revalidationWork();
         }
 
         /** Edits the body of the next page (not measured). */
@@ -158,6 +167,7 @@ public class DocsSiteBenchmark {
             edited = paths.get(i);
             marker = "Edit number " + next + ".";
             store.put(edited, texts.get(i) + "\n" + marker + "\n");
+            edits++;
         }
 
         @TearDown(Level.Trial)
@@ -165,6 +175,14 @@ public class DocsSiteBenchmark {
             try {
                 if (edited != null && !docs.page(edited).contains(marker)) {
                     throw new IllegalStateException("page " + edited + " does not show its last edit");
+                }
+                Inspector.RevalidationWork work = views.database().inspector().revalidationWork();
+                if (edits > 0) {
+                    System.err.printf("[pages=%d] per edit: %.1f dependency checks, %.1f marks, %.1f unmarked reuses"
+                            + " (%d edits)%n", paths.size(),
+                            (work.dependencyChecks() - workBefore.dependencyChecks()) / (double) edits,
+                            (work.marks() - workBefore.marks()) / (double) edits,
+                            (work.unmarkedReuses() - workBefore.unmarkedReuses()) / (double) edits, edits);
                 }
                 if (navigationComputations() != navigationBefore) {
                     throw new IllegalStateException("body edits recomputed the navigation "

@@ -19,6 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -72,6 +73,8 @@ public final class Engine {
     private final ConcurrentHashMap<String, IngredientImpl> byName = new ConcurrentHashMap<>();
     final ConcurrentHashMap<InFlight.Key, InFlight> inFlight = new ConcurrentHashMap<>();
     final SharedResults sharedResults;
+    /** Dependencies examined by revalidation, in every view (the inspector's {@code RevalidationWork}). */
+    final LongAdder dependencyChecks = new LongAdder();
     final EventBus events = new EventBus();
     private final ViewState primary;
     private final InspectorImpl inspector;

@@ -34,6 +34,8 @@ final class Evaluation implements QueryContext {
     /** Entries used in {@link #reads}. */
     private int used;
     private Durability durability = Durability.HIGH;
+    /** Whether a read found a failure, or a result {@link Marking#taint tainted} by one (primary view only). */
+    private volatile boolean readFailure;
     /** Written under this object's lock, read without it by the checks at the start of each read. */
     private volatile boolean closed;
 
@@ -54,6 +56,10 @@ final class Evaluation implements QueryContext {
         checkOpen();
         Memo memo = view.fetch(derived, key, state, inFlight);
         record(derived.index, key, memo.version, memo.durability);
+        Marking marking = view.marking;
+        if (marking != null && (memo.failed() || marking.tainted(derived.index, key))) {
+            readFailure = true;
+        }
         return derived.unwrap(memo, key);
     }
 
@@ -128,6 +134,11 @@ final class Evaluation implements QueryContext {
             System.arraycopy(all, from, all, to, Memo.STRIDE);
         }
         return to + Memo.STRIDE;
+    }
+
+    /** Whether a read found a failure or a result tainted by one. */
+    boolean readFailure() {
+        return readFailure;
     }
 
     synchronized Durability durability() {

@@ -34,6 +34,13 @@ final class InspectorImpl implements Inspector {
     }
 
     @Override
+    public RevalidationWork revalidationWork() {
+        Marking marking = engine.primary().marking;
+        return new RevalidationWork(engine.dependencyChecks.sum(), marking == null ? 0 : marking.marks.sum(),
+                marking == null ? 0 : marking.unmarkedReuses.sum());
+    }
+
+    @Override
     public List<IngredientInfo> ingredients() {
         List<IngredientInfo> infos = new ArrayList<>();
         for (IngredientImpl ingredient : engine.ingredients()) {

@@ -44,6 +44,8 @@ public final class ViewState {
     private final @Nullable MemoPolicy policy;
     /** Who read what, for {@code QueryInvalidated} events; primary view only. */
     final @Nullable ReverseEdges reverseEdges;
+    /** Reverse edges and the marks input changes leave on what they reach; primary view only. */
+    final @Nullable Marking marking;
 
     /** For a snapshot: the primary revision its state descends from. */
     private final long origin;
@@ -57,6 +59,7 @@ public final class ViewState {
         this.currentRevision = current.revision;
         this.origin = origin;
         this.reverseEdges = primary ? new ReverseEdges() : null;
+        this.marking = primary ? new Marking() : null;
         this.policy = MemoPolicy.of(engine, engine.options);
     }
 
@@ -229,8 +232,8 @@ public final class ViewState {
                     used(cell);
                     return cell.memo;
                 }
-                if (caller != null) {
-                    Memo reused = reuseInputsOnly(derived, key, cell, state);
+                if (caller != null || marking != null) {
+                    Memo reused = reuseWithoutEvaluation(derived, key, cell, state, caller != null);
                     if (reused != null) {
                         return reused;
                     }
@@ -241,19 +244,25 @@ public final class ViewState {
     }
 
     /**
-     * Reuses, without claiming its evaluation, a successful memo that read inputs only, all of them unchanged
-     * at {@code state} (or none of its durability changed since it was verified): the check computes and
-     * waits for nothing, so readers that make it at once agree, and the memo is stored reverified exactly
-     * as its leader would have. This is what a read after an edit mostly does, for the many dependencies
-     * the edit did not touch. Returns {@code null} when the full path is needed.
+     * Reuses, without claiming its evaluation, a successful memo that no input change reached since it was
+     * verified (no input of its durability changed, or no mark on its record), or, for a nested read, that
+     * read inputs only, all of them unchanged at {@code state}: the check computes and waits for nothing, so
+     * readers that make it at once agree, and the memo is stored reverified exactly as its leader would have.
+     * This is what a read after an edit mostly does, for the many dependencies the edit did not touch.
+     * Returns {@code null} when the full path is needed.
      */
-    private @Nullable Memo reuseInputsOnly(DerivedImpl<?, ?> derived, Object key, Cell own, InputState state) {
+    private @Nullable Memo reuseWithoutEvaluation(DerivedImpl<?, ?> derived, Object key, Cell own,
+            InputState state, boolean nested) {
         if (own.memo.failed() || own.verifiedAt > state.revision) {
             return null;
         }
         Memo shortcut = durabilityShortcut(derived, key, own, state);
         if (shortcut != null) {
             return shortcut;
+        }
+        Memo unmarked = reuseUnmarked(derived, key, own, state);
+        if (unmarked != null || !nested) {
+            return unmarked;
         }
         Memo still = Revalidation.revalidateInputsOnly(this, own.memo, state);
         if (still != null) {
@@ -276,12 +285,48 @@ public final class ViewState {
     }
 
     /**
+     * Reuses a successful memo of the primary view, verified at or before {@code state}, whose record no input
+     * change has marked since it was verified: nothing it read, directly or transitively, changed since
+     * (see {@link Marking}). Checks no dependency. {@code null} otherwise.
+     */
+    private @Nullable Memo reuseUnmarked(DerivedImpl<?, ?> derived, Object key, Cell own, InputState state) {
+        Marking m = marking;
+        long verifiedAt = own.verifiedAt;
+        if (m == null || verifiedAt < m.floor() || verifiedAt > state.revision || own.memo.failed()
+                || m.markedAt(derived.index, key) > verifiedAt) {
+            return null;
+        }
+        m.unmarkedReuses.increment();
+        derived.revalidations.increment();
+        reverify(derived, key, own, state.revision, Outcome.REVALIDATED);
+        return own.memo;
+    }
+
+    /**
+     * For a marked cell of the primary view: the dependencies the marks since it was verified arrived
+     * through, the only ones that may have changed; {@code null} when all must be checked.
+     */
+    private @Nullable List<Marking.Position> changedDependencies(DerivedImpl<?, ?> derived, Object key, Cell own,
+            InputState state) {
+        Marking m = marking;
+        long verifiedAt = own.verifiedAt;
+        if (m == null || verifiedAt < m.floor() || verifiedAt > state.revision) {
+            return null;
+        }
+        return m.changedSince(derived.index, key, verifiedAt);
+    }
+
+    /**
      * Records that revalidation found {@code own}'s memo still holding at {@code revision}, as {@code still}
      * (the same memo, or a copy with its effective durability brought up to date).
      */
     private void revalidated(DerivedImpl<?, ?> derived, Object key, Cell own, Memo still, long revision) {
         derived.revalidations.increment();
         if (still == own.memo) {
+            Marking m = marking;
+            if (m != null) {
+                m.markIfOverlapped(derived.index, key, revision); // before the cell shows the new revision
+            }
             reverify(derived, key, own, revision, Outcome.REVALIDATED);
         } else {
             store(derived, key, newCell(key, still, revision, Outcome.REVALIDATED, null, 0));
@@ -317,7 +362,7 @@ public final class ViewState {
             if (source.primary && source.current == state) {
                 // The database is at this snapshot's state: resolve it there, where what it reads is reused in
                 // place and stays for the next request, and take the result (r[sharing.nonobservable]).
-                return adopt(derived, key, source.fetch(derived, key, state, caller), state.revision);
+                return adopt(derived, key, source.fetch(derived, key, state, caller), state.revision, true);
             }
         }
         InFlight.Key id = new InFlight.Key(derived.index, key, state.revision);
@@ -331,7 +376,8 @@ public final class ViewState {
             Memo memo = follow(running, caller);
             if (memo != null) {
                 derived.hits.increment();
-                return adopt(derived, key, memo, state.revision);
+                // The leader may have been a snapshot at the same state: its memo counts as another view's.
+                return adopt(derived, key, memo, state.revision, true);
             }
             // The leader was cancelled: try again, maybe as the leader (r[derived.cancel-progress]).
         }
@@ -350,7 +396,7 @@ public final class ViewState {
         if (found != null && found.view().current == state && found.cell().verifiedAt == state.revision
                 && !found.cell().memo.failed()) {
             derived.hits.increment();
-            return adopt(derived, key, found.cell().memo, state.revision);
+            return adopt(derived, key, found.cell().memo, state.revision, true);
         }
         return null;
     }
@@ -445,8 +491,15 @@ public final class ViewState {
             if (shortcut != null) {
                 return shortcut;
             }
+            Memo unmarked = reuseUnmarked(derived, key, own, state);
+            if (unmarked != null) {
+                return unmarked;
+            }
             Revalidation.Change[] found = new Revalidation.Change[1];
-            Memo still = Revalidation.revalidate(this, previous, state, mine, found);
+            List<Marking.Position> only = changedDependencies(derived, key, own, state);
+            NodeKey node = new NodeKey(derived.index, key);
+            Memo still = only == null ? Revalidation.revalidate(this, node, previous, state, mine, found)
+                    : Revalidation.revalidateSome(this, node, previous, only, state, mine, found);
             if (still != null) {
                 revalidated(derived, key, own, still, revision);
                 return still;
@@ -473,7 +526,8 @@ public final class ViewState {
                 if (previous == null) {
                     previous = candidate;
                 }
-                Memo still = Revalidation.revalidate(this, candidate, state, mine, new Revalidation.Change[1]);
+                Memo still = Revalidation.revalidate(this, new NodeKey(derived.index, key), candidate, state, mine,
+                        new Revalidation.Change[1]);
                 if (still != null) {
                     derived.revalidations.increment();
                     store(derived, key, newCell(key, still, revision, Outcome.ADOPTED, null, 0));
@@ -530,6 +584,10 @@ public final class ViewState {
                 engine.events.publish(List.of(new RuntimeEvent.QueryChanged(derived.name, key, new Revision(revision))));
             }
         }
+        Marking m = marking;
+        if (m != null && failure == null && ctx.readFailure()) {
+            m.taint(derived.index, key); // before the cell is published
+        }
         store(derived, key, newCell(key, memo, revision, outcome, cause, causeAt));
         return memo;
     }
@@ -562,7 +620,7 @@ public final class ViewState {
                 if (cell.verifiedAt == revision && !cell.memo.failed()) {
                     Cell own = target.cell(i, entry.getKey());
                     if (own == null || own.verifiedAt < revision) {
-                        target.adopt(derived, entry.getKey(), cell.memo, revision);
+                        target.adopt(derived, entry.getKey(), cell.memo, revision, true);
                         promoted++;
                     }
                 }
@@ -571,8 +629,13 @@ public final class ViewState {
         return promoted;
     }
 
-    /** Takes another view's memo for the same revision into this view's table. */
-    private Memo adopt(DerivedImpl<?, ?> derived, Object key, Memo memo, long revision) {
+    /**
+     * Takes another view's memo for the same revision into this view's table.
+     *
+     * @param foreign whether the memo may come from another view, whose reads the primary view's marks do
+     *     not cover (see {@link Marking}'s rule 3)
+     */
+    private Memo adopt(DerivedImpl<?, ?> derived, Object key, Memo memo, long revision, boolean foreign) {
         ConcurrentHashMap<Object, Cell> table = table(derived.index);
         Cell own = table.get(key);
         if (own != null && own.memo == memo) {
@@ -584,13 +647,35 @@ public final class ViewState {
             // Keep this view's version of an equal value, so its dependents stay valid (early cutoff).
             adopted = memo.keeping(Objects.requireNonNull(own.memo.value), own.memo.version);
         }
-        store(derived, key, newCell(key, adopted, revision, memo.failed() ? Outcome.FAILED : Outcome.ADOPTED, null, 0));
+        store(derived, key, newCell(key, adopted, revision, memo.failed() ? Outcome.FAILED : Outcome.ADOPTED, null, 0),
+                foreign);
         return adopted;
     }
 
-    /** Publishes a cell unless the table already holds one verified at a later revision. */
     private void store(DerivedImpl<?, ?> derived, Object key, Cell cell) {
+        store(derived, key, cell, false);
+    }
+
+    /**
+     * Publishes a cell unless the table already holds one verified at a later revision. In the primary view,
+     * first registers the memo's reverse edges and marks the record whole if an input change overlapped its
+     * verification ({@link Marking}'s rules 1 and 2); a {@code foreign} memo raises the marks' floor above
+     * every revision so far (rule 3).
+     */
+    private void store(DerivedImpl<?, ?> derived, Object key, Cell cell, boolean foreign) {
         ConcurrentHashMap<Object, Cell> table = table(derived.index);
+        Marking m = marking;
+        if (m != null) {
+            Cell before = table.get(key);
+            if (before != null && before.verifiedAt > cell.verifiedAt) {
+                return;
+            }
+            if (foreign) {
+                m.raiseFloor(currentRevision + 1);
+            }
+            m.register(engine, derived.index, key, cell.memo, before == null ? null : before.memo);
+            m.markIfOverlapped(derived.index, key, cell.verifiedAt);
+        }
         Cell replaced;
         while (true) {
             Cell existing = table.putIfAbsent(key, cell);
@@ -734,6 +819,9 @@ public final class ViewState {
             if (primary) {
                 next.supersede(replaced, revision);
             }
+            if (marking != null) {
+                markReached(changes, revision); // before the state is published: readers of it see the marks
+            }
             current = published;
             currentRevision = revision;
             Revision at = new Revision(revision);
@@ -749,6 +837,18 @@ public final class ViewState {
                 pending.abort();
             }
         }
+    }
+
+    /** Marks what the changed slots can reach ({@link Marking#mark}). */
+    private void markReached(List<Write> changes, long revision) {
+        List<NodeKey> changed = new ArrayList<>(changes.size());
+        for (Write write : changes) {
+            changed.add(new NodeKey(write.input().index, write.key()));
+        }
+        Objects.requireNonNull(marking).mark(revision, changed, (ingredient, key) -> {
+            Cell cell = cell(ingredient, key);
+            return cell == null ? Long.MIN_VALUE : cell.verifiedAt;
+        });
     }
 
     static List<InputChange> gated(List<Write> changes) {
@@ -827,6 +927,16 @@ public final class ViewState {
         writeLock.lock();
         try {
             beforePublish.run();
+            Marking m = marking;
+            if (m != null) {
+                // A load replaces inputs wholesale: nothing verified before it is reused on marks alone.
+                m.markingAt = restored.revision;
+                m.raiseFloor(restored.revision + 1);
+                for (Map.Entry<NodeKey, Cell> entry : cells.entrySet()) {
+                    NodeKey node = entry.getKey();
+                    m.register(engine, node.ingredient(), node.key(), entry.getValue().memo, null);
+                }
+            }
             current = restored;
             currentRevision = restored.revision;
             for (Map.Entry<NodeKey, Cell> entry : cells.entrySet()) {

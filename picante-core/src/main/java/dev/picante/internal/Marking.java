@@ -1,0 +1,436 @@
+package dev.picante.internal;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.ToLongBiFunction;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Push-marking of the primary view (issue 17, "edits cost what they reach"): reverse dependency edges kept
+ * for every memo the view stores, and the marks an input change leaves, before its state is published, on
+ * every record it can reach through them. A result verified at {@code V} whose record carries no mark newer
+ * than {@code V} is still valid at a later revision without checking any dependency; a marked one is checked,
+ * and only against the dependencies the marks arrived through when they are all known. The argument for why
+ * this is exact, including the races with evaluations that overlap an input change, is in
+ * {@code notes/marking.md}; its rules, as this class and {@link ViewState} apply them:
+ *
+ * <ol>
+ *   <li>a memo's edges are registered before any cell holding it is published (or reverified in place);
+ *   <li>{@link #markingAt} is raised before a change's marking reads any edge; a cell verified at {@code V}
+ *       that reads a higher {@code markingAt} after registering (and after its checks) is marked whole at it
+ *       before it is published;
+ *   <li>reuse without checks only for cells verified at or after {@link #floor}, which loads and memos adopted
+ *       from other views raise (their transitive reads may not be registered here);
+ *   <li>edges and marks are never dropped while the view lives (a stale edge only marks too much), so an
+ *       evicted memo's readers are still reached.
+ * </ol>
+ *
+ * <p>Edges are packed per record: one {@link Node} per record read or marked, holding its readers (ingredient
+ * index and key) and the position of the record among each reader's dependencies.
+ */
+final class Marking {
+
+    /** Dependencies remembered per marked record before the record is marked whole instead. */
+    private static final int MAX_CHANGES = 8;
+    /** Bits of a reader's entry in {@link Node#info} that hold the position; the ingredient index is above. */
+    private static final int POSITION_BITS = 20;
+    /** A position too large to store: the reader's dependencies are searched instead. */
+    private static final int NO_POSITION = (1 << POSITION_BITS) - 1;
+    /** An ingredient index too large to store: the reader's key is then a {@link NodeKey} naming both. */
+    private static final int WIDE = (1 << (32 - POSITION_BITS)) - 1;
+    private static final Object[] NO_READERS = new Object[0];
+    private static final int[] NO_POSITIONS = new int[0];
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private volatile ConcurrentHashMap<Object, Node>[] nodes = new ConcurrentHashMap[0];
+    /** The revision of the newest input change whose marking has started. */
+    volatile long markingAt;
+    /** Cells verified before this revision are never reused on their marks alone; only ever raised. */
+    private final AtomicLong floor = new AtomicLong();
+    /** Marks left on records by input changes. */
+    final LongAdder marks = new LongAdder();
+    /** Results reused after an input change without checking a dependency. */
+    final LongAdder unmarkedReuses = new LongAdder();
+
+    /**
+     * The record of one input slot or derived query: who read it (its reverse edges), and the marks input
+     * changes left on it. Guarded by its own lock, except {@link #markedAt}, which readers look at alone.
+     */
+    static final class Node {
+        /** The newest revision of a mark on this record, 0 if none. */
+        volatile long markedAt;
+        /** The keys of the derived records that read this one (a {@link NodeKey} for a {@link #WIDE} index). */
+        Object[] readers = NO_READERS;
+        /**
+         * For each reader, its ingredient index (high bits) and where this record is among its dependencies, when
+         * the edge was registered (low {@value #POSITION_BITS} bits): 4 bytes per edge beside the key reference.
+         */
+        int[] info = NO_POSITIONS;
+        int readerCount;
+        /** What the marks on this record arrived through; {@code null} until it is first marked. */
+        @Nullable Changes changes;
+    }
+
+    /** The dependencies through which marks reached a record. Guarded by the node's lock. */
+    static final class Changes {
+        /** The newest mark that names no dependency: a check from before it must look at every dependency. */
+        long wholeAt;
+        /** Entries marked at or before this revision were dropped: a check from before it looks at all. */
+        long prunedTo;
+        Object[] dependencies = new Object[2 * 2];
+        int[] positions = new int[2];
+        long[] at = new long[2];
+        int count;
+
+        void grow() {
+            int capacity = Math.min(MAX_CHANGES, positions.length * 2);
+            dependencies = Arrays.copyOf(dependencies, 2 * capacity);
+            positions = Arrays.copyOf(positions, capacity);
+            at = Arrays.copyOf(at, capacity);
+        }
+    }
+
+    /** A dependency to check, where the reader's memo holds it. */
+    record Position(int ingredient, Object key, int position) {
+    }
+
+    private @Nullable ConcurrentHashMap<Object, Node> table(int ingredient) {
+        ConcurrentHashMap<Object, Node>[] n = nodes;
+        return ingredient < n.length ? n[ingredient] : null;
+    }
+
+    private @Nullable Node nodeIfPresent(int ingredient, Object key) {
+        ConcurrentHashMap<Object, Node> table = table(ingredient);
+        return table == null ? null : table.get(key);
+    }
+
+    private Node node(int ingredient, Object key) {
+        ConcurrentHashMap<Object, Node> table = table(ingredient);
+        if (table == null) {
+            table = createTable(ingredient);
+        }
+        Node node = table.get(key);
+        return node != null ? node : table.computeIfAbsent(key, k -> new Node());
+    }
+
+    @SuppressWarnings("unchecked")
+    private synchronized ConcurrentHashMap<Object, Node> createTable(int ingredient) {
+        ConcurrentHashMap<Object, Node>[] n = nodes;
+        if (ingredient < n.length && n[ingredient] != null) {
+            return n[ingredient];
+        }
+        n = Arrays.copyOf(n, Math.max(n.length, ingredient + 1));
+        ConcurrentHashMap<Object, Node> table = new ConcurrentHashMap<>();
+        n[ingredient] = table;
+        nodes = n;
+        return table;
+    }
+
+    /** Cells verified before this revision are never reused on their marks alone. */
+    long floor() {
+        return floor.get();
+    }
+
+    /** Raises {@link #floor()} to at least {@code revision}. */
+    void raiseFloor(long revision) {
+        floor.accumulateAndGet(revision, Math::max);
+    }
+
+    /**
+     * Marks a record for good: a result that read a failure, or read one that did, is never reused on marks
+     * alone (r[changed-at.poison]: a dependent of an older failure recomputes).
+     */
+    void taint(int ingredient, Object key) {
+        markWhole(ingredient, key, Long.MAX_VALUE);
+    }
+
+    /** Whether {@link #taint} marked the record. */
+    boolean tainted(int ingredient, Object key) {
+        return markedAt(ingredient, key) == Long.MAX_VALUE;
+    }
+
+    /** The newest revision of a mark on the record, 0 if none. */
+    long markedAt(int ingredient, Object key) {
+        Node node = nodeIfPresent(ingredient, key);
+        return node == null ? 0 : node.markedAt;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Edges
+
+    /**
+     * Registers the edges of {@code memo}, the memo of {@code (ingredient, key)}, except those {@code before}
+     * (the memo it replaces, whose edges are registered) has at the same position. Called before a cell
+     * holding {@code memo} is published.
+     */
+    void register(Engine engine, int ingredient, Object key, Memo memo, @Nullable Memo before) {
+        Object reader = ingredient >= WIDE ? new NodeKey(ingredient, key) : key;
+        int high = Math.min(ingredient, WIDE) << POSITION_BITS;
+        for (int i = 0, count = memo.dependencyCount(); i < count; i++) {
+            int dependency = memo.ingredientAt(i);
+            if (dependency < 0 || engine.ingredientOrNull(dependency) instanceof InternedImpl<?>) {
+                continue; // not a record (an outdated-code marker), or one that never changes
+            }
+            Object dependencyKey = memo.keyAt(i);
+            if (before != null && i < before.dependencyCount() && before.ingredientAt(i) == dependency
+                    && before.keyAt(i).equals(dependencyKey)) {
+                continue;
+            }
+            addReader(node(dependency, dependencyKey), reader, high | Math.min(i, NO_POSITION));
+        }
+    }
+
+    private static void addReader(Node node, Object reader, int info) {
+        synchronized (node) {
+            int count = node.readerCount;
+            if (count <= 16) {
+                for (int j = 0; j < count; j++) {
+                    if ((node.info[j] >>> POSITION_BITS) == (info >>> POSITION_BITS) && reader.equals(node.readers[j])) {
+                        node.info[j] = info;
+                        return;
+                    }
+                }
+            }
+            if (count == node.info.length) {
+                compactOrGrow(node);
+                count = node.readerCount;
+            }
+            node.readers[count] = reader;
+            node.info[count] = info;
+            node.readerCount = count + 1;
+        }
+    }
+
+    /** Makes room for one more reader: drops repeated readers (after evictions) or grows the arrays. */
+    private static void compactOrGrow(Node node) {
+        int count = node.readerCount;
+        Object[] readers = node.readers;
+        int[] info = node.info;
+        if (count > 16) {
+            Map<NodeKey, Integer> last = new HashMap<>();
+            for (int j = 0; j < count; j++) {
+                last.put(new NodeKey(info[j] >>> POSITION_BITS, readers[j]), j);
+            }
+            if (last.size() < count * 3 / 4) {
+                Object[] r = new Object[readers.length];
+                int[] p = new int[info.length];
+                int kept = 0;
+                for (int j = 0; j < count; j++) {
+                    if (Integer.valueOf(j).equals(last.get(new NodeKey(info[j] >>> POSITION_BITS, readers[j])))) {
+                        r[kept] = readers[j];
+                        p[kept] = info[j];
+                        kept++;
+                    }
+                }
+                node.readers = r;
+                node.info = p;
+                node.readerCount = kept;
+                return;
+            }
+        }
+        int capacity = count == 0 ? 1 : count < 8 ? count * 2 : count + (count >> 1);
+        node.readers = Arrays.copyOf(readers, capacity);
+        node.info = Arrays.copyOf(info, capacity);
+    }
+
+    /** How many reverse edges are registered (for tests and footprint figures). */
+    long edgeCount() {
+        long total = 0;
+        for (ConcurrentHashMap<Object, Node> table : nodes) {
+            if (table != null) {
+                for (Node node : table.values()) {
+                    synchronized (node) {
+                        total += node.readerCount;
+                    }
+                }
+            }
+        }
+        return total;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Marks
+
+    /**
+     * Marks at {@code revision} everything the changed input records can reach. Runs under the view's write
+     * lock, before the state at {@code revision} is published.
+     *
+     * @param verifiedAt the revision the view's cell of a record is verified at, or {@code Long.MIN_VALUE} without one
+     */
+    void mark(long revision, List<NodeKey> changed, ToLongBiFunction<Integer, Object> verifiedAt) {
+        markingAt = revision; // before any edge is read (rule 2)
+        ArrayDeque<Object> queue = new ArrayDeque<>();
+        for (NodeKey input : changed) {
+            Node node = nodeIfPresent(input.ingredient(), input.key());
+            if (node != null) {
+                queue.add(Memo.boxIndex(input.ingredient()));
+                queue.add(input.key());
+                queue.add(node);
+            }
+        }
+        while (!queue.isEmpty()) {
+            Integer ingredient = (Integer) queue.poll();
+            Object key = queue.poll();
+            Node node = (Node) queue.poll();
+            synchronized (node) {
+                for (int j = 0, count = node.readerCount; j < count; j++) {
+                    int entry = node.info[j];
+                    int index = entry >>> POSITION_BITS;
+                    Object readerKey = node.readers[j];
+                    if (index == WIDE) {
+                        NodeKey wide = (NodeKey) readerKey;
+                        index = wide.ingredient();
+                        readerKey = wide.key();
+                    }
+                    Integer readerIngredient = Memo.boxIndex(index);
+                    int position = entry & NO_POSITION;
+                    Node reader = node(readerIngredient, readerKey);
+                    if (markThrough(reader, revision, ingredient, Objects.requireNonNull(key),
+                            position == NO_POSITION ? -1 : position,
+                            verifiedAt.applyAsLong(readerIngredient, readerKey))) {
+                        queue.add(readerIngredient);
+                        queue.add(readerKey);
+                        queue.add(reader);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Records that a mark at {@code revision} reached {@code node} through a dependency; true the first time. */
+    private boolean markThrough(Node node, long revision, Integer ingredient, Object key, int position,
+            long verifiedAt) {
+        synchronized (node) {
+            Changes changes = node.changes;
+            if (changes == null) {
+                node.changes = changes = new Changes();
+            }
+            prune(changes, verifiedAt == Long.MIN_VALUE ? revision - 1 : verifiedAt);
+            int found = -1;
+            for (int i = 0; i < changes.count; i++) {
+                if (changes.positions[i] == position && ingredient.equals(changes.dependencies[2 * i])
+                        && key.equals(changes.dependencies[2 * i + 1])) {
+                    found = i;
+                    break;
+                }
+            }
+            if (found >= 0) {
+                changes.at[found] = revision;
+            } else if (changes.count < MAX_CHANGES) {
+                if (changes.count == changes.positions.length) {
+                    changes.grow();
+                }
+                int i = changes.count++;
+                changes.dependencies[2 * i] = ingredient;
+                changes.dependencies[2 * i + 1] = key;
+                changes.positions[i] = position;
+                changes.at[i] = revision;
+            } else {
+                changes.wholeAt = revision;
+                clear(changes);
+            }
+            boolean first = node.markedAt < revision;
+            if (first) {
+                node.markedAt = revision;
+                marks.increment();
+            }
+            return first;
+        }
+    }
+
+    /** Drops the entries at or before {@code to}: no cell verified before it is checked against them. */
+    private static void prune(Changes changes, long to) {
+        if (to <= changes.prunedTo) {
+            return;
+        }
+        changes.prunedTo = to;
+        int kept = 0;
+        for (int i = 0; i < changes.count; i++) {
+            if (changes.at[i] > to) {
+                changes.dependencies[2 * kept] = changes.dependencies[2 * i];
+                changes.dependencies[2 * kept + 1] = changes.dependencies[2 * i + 1];
+                changes.positions[kept] = changes.positions[i];
+                changes.at[kept] = changes.at[i];
+                kept++;
+            }
+        }
+        for (int i = kept; i < changes.count; i++) {
+            changes.dependencies[2 * i] = null;
+            changes.dependencies[2 * i + 1] = null;
+        }
+        changes.count = kept;
+    }
+
+    private static void clear(Changes changes) {
+        Arrays.fill(changes.dependencies, null);
+        changes.count = 0;
+    }
+
+    /**
+     * Marks a record whole at {@code revision}: a check of any of its cells verified before {@code revision}
+     * looks at every dependency (rule 2).
+     */
+    void markWhole(int ingredient, Object key, long revision) {
+        Node node = node(ingredient, key);
+        synchronized (node) {
+            Changes changes = node.changes;
+            if (changes == null) {
+                node.changes = changes = new Changes();
+            }
+            if (changes.wholeAt < revision) {
+                changes.wholeAt = revision;
+            }
+            if (node.markedAt < revision) {
+                node.markedAt = revision;
+            }
+        }
+    }
+
+    /**
+     * Rule 2 for a cell of {@code (ingredient, key)} verified at {@code verifiedAt}, after its edges are
+     * registered and its checks done, before it is published: marks it whole if a change's marking started
+     * after it was verified.
+     */
+    void markIfOverlapped(int ingredient, Object key, long verifiedAt) {
+        long started = markingAt;
+        if (started > verifiedAt) {
+            markWhole(ingredient, key, started);
+        }
+    }
+
+    /**
+     * The dependencies a check of the cell of {@code (ingredient, key)} verified at {@code verifiedAt} must look
+     * at, or {@code null} when it must look at all of them (a whole mark, or dropped entries, since then).
+     */
+    @Nullable List<Position> changedSince(int ingredient, Object key, long verifiedAt) {
+        Node node = nodeIfPresent(ingredient, key);
+        if (node == null) {
+            return List.of();
+        }
+        synchronized (node) {
+            Changes changes = node.changes;
+            if (changes == null) {
+                return node.markedAt <= verifiedAt ? List.of() : null;
+            }
+            if (changes.wholeAt > verifiedAt || changes.prunedTo > verifiedAt) {
+                return null;
+            }
+            ArrayList<Position> found = new java.util.ArrayList<>(changes.count);
+            for (int i = 0; i < changes.count; i++) {
+                if (changes.at[i] > verifiedAt) {
+                    found.add(new Position((Integer) changes.dependencies[2 * i],
+                            Objects.requireNonNull(changes.dependencies[2 * i + 1]), changes.positions[i]));
+                }
+            }
+            return found;
+        }
+    }
+}
