@@ -183,7 +183,7 @@ public final class PicanteStoreLifecycle implements SmartLifecycle {
         SharedChangeLog log = shared;
         if (properties.saveOnShutdown()) {
             try {
-                store.save(database, log);
+                store.saveIfChanged(database, log);
             } catch (RuntimeException e) {
                 logger.error("picante store '" + store.name() + "': save on shutdown failed; the store keeps its "
                         + "last save and log", e);
