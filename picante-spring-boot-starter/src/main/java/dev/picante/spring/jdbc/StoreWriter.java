@@ -384,15 +384,19 @@ final class StoreWriter {
     Saved saveChanges(SaveIndex base, long saveId, long head, StateImage changes,
             Map<String, IngredientInfo> registry) {
         List<EncodedSection> fresh = encode(changes, registry);
-        Saved saved = ctx.write("save", () -> ctx.writeTx.execute(status -> {
+        // Everything that can refuse is read and checked before the first write, and a refusal leaves the
+        // transaction normally (it may be part of a caller's transaction, which must not be marked rollback-only).
+        Object outcome = ctx.write("save", () -> ctx.writeTx.execute(status -> {
             try {
                 return writeChanges(base, saveId, head, changes, fresh);
             } catch (NotIncremental e) {
-                status.setRollbackOnly();
-                throw e;
+                return e;
             }
         }));
-        return java.util.Objects.requireNonNull(saved, "save");
+        if (outcome instanceof NotIncremental e) {
+            throw e;
+        }
+        return (Saved) java.util.Objects.requireNonNull(outcome, "save");
     }
 
     private Saved writeChanges(SaveIndex base, long saveId, long head, StateImage changes,
@@ -413,20 +417,31 @@ final class StoreWriter {
         }
         bytes += fold(folds, fresh);
         SaveIndex next = base.copy();
-        ChunkSink sink = new ChunkSink();
+        // First read and check what to rewrite (nothing is written yet), then write.
+        List<SectionIndex> targets = new ArrayList<>();
+        List<java.util.TreeMap<Integer, List<NumberedRecord>>> plans = new ArrayList<>();
+        List<Boolean> added = new ArrayList<>();
         for (Fold f : folds.values()) {
             if (f.records.isEmpty()) {
                 continue;
             }
             SectionIndex section = next.edit(f.header.name());
+            added.add(section == null);
             if (section == null) {
-                insertSection(f.header);
                 section = next.add(f.header);
             } else if (!section.header.equals(f.header)) {
                 throw new NotIncremental("section '" + f.header.name() + "' changed (" + section.header + " to "
                         + f.header + ")");
             }
-            applyFold(f, section, sink);
+            targets.add(section);
+            plans.add(plan(f, section));
+        }
+        ChunkSink sink = new ChunkSink();
+        for (int i = 0; i < targets.size(); i++) {
+            if (added.get(i)) {
+                insertSection(targets.get(i).header);
+            }
+            write(plans.get(i), targets.get(i), sink);
         }
         sink.flush();
         long totalBytes = 0;
@@ -513,7 +528,7 @@ final class StoreWriter {
      * take the section's next record numbers; a chunk whose numbers no longer run without a gap is numbered
      * afresh from there.
      */
-    private void applyFold(Fold f, SectionIndex section, ChunkSink sink) {
+    private java.util.TreeMap<Integer, List<NumberedRecord>> plan(Fold f, SectionIndex section) {
         java.util.TreeSet<Integer> touched = new java.util.TreeSet<>();
         for (ByteKey k : f.records.keySet()) {
             for (int c : section.candidates(k.hash())) {
@@ -551,6 +566,18 @@ final class StoreWriter {
         if (!fresh.isEmpty()) {
             dirty.put(NEW_CHUNKS, fresh);
         }
+        long records = 0;
+        for (List<NumberedRecord> r : dirty.values()) {
+            records += r.size();
+        }
+        if (section.nextRecordNo() + records > Integer.MAX_VALUE - StoreFormat.CHUNK_MAX_RECORDS) {
+            throw new NotIncremental("record numbers of section '" + section.header.name() + "' ran out");
+        }
+        return dirty;
+    }
+
+    /** Writes the chunks {@link #plan} made: in place, split, or new at the end, and notes them in the index. */
+    private void write(java.util.TreeMap<Integer, List<NumberedRecord>> dirty, SectionIndex section, ChunkSink sink) {
         int nextRecordNo = section.nextRecordNo();
         int existing = section.chunks().size();
         for (Map.Entry<Integer, List<NumberedRecord>> e : dirty.entrySet()) {
@@ -565,9 +592,6 @@ final class StoreWriter {
             for (int part = 0; part + 1 < bounds.length; part++) {
                 int target = part == 0 && chunkNo != NEW_CHUNKS ? chunkNo : section.chunks().size();
                 int count = bounds[part + 1] - bounds[part];
-                if ((long) nextRecordNo + count > Integer.MAX_VALUE - StoreFormat.CHUNK_MAX_RECORDS) {
-                    throw new NotIncremental("record numbers of section '" + section.header.name() + "' ran out");
-                }
                 List<NumberedRecord> numbered = new ArrayList<>(records.subList(bounds[part], bounds[part + 1]));
                 // Records keep their numbers while the chunk's numbers stay a run (records replaced in place; new
                 // records after the section's highest number); otherwise the chunk is numbered afresh.

@@ -410,6 +410,31 @@ class IncrementalSaveTests {
         assertThat(fourth.pages.get(fourth.db, "p11")).contains("edited again");
     }
 
+    @ParameterizedTest
+    @MethodSource("dev.picante.spring.jdbc.TestDatabases#vendors")
+    void aSaveOnTopOfAnotherWritersSaveIsAFullOneEvenInsideTheCallersTransaction(Vendor vendor) {
+        // As SharedChangeLog.save calls it: the store's transaction joins the caller's, which a refused
+        // incremental save must not mark rollback-only.
+        DataSource ds = vendor.fresh();
+        Site site = site(100);
+        JdbcStateStore store = JdbcStateStore.builder(ds).build();
+        store.save(site.db);
+        Site other = site(100);
+        other.pages.set(other.db, "p1", "the other writer's");
+        JdbcStateStore.builder(ds).build().save(other.db);
+        site.pages.set(site.db, "p2", "mine");
+
+        new org.springframework.transaction.support.TransactionTemplate(
+                new org.springframework.jdbc.datasource.DataSourceTransactionManager(ds))
+                .executeWithoutResult(status -> store.save(site.db));
+
+        assertThat(store.lastSave().incremental()).isFalse();
+        Site restarted = new Site();
+        JdbcStateStore.builder(ds).build().load(restarted.db);
+        assertThat(restarted.pages.get(restarted.db, "p2")).contains("mine");
+        assertThat(restarted.pages.get(restarted.db, "p1")).isEqualTo(site.pages.get(site.db, "p1"));
+    }
+
     @Test
     void theH2FileAndTheRowsStayTheSameOverFiveRestartsWithoutEdits(@TempDir Path dir) {
         String url = "jdbc:h2:file:" + dir.resolve("store").toAbsolutePath() + ";DB_CLOSE_ON_EXIT=FALSE;DB_CLOSE_DELAY=-1";
