@@ -46,7 +46,7 @@ import org.springframework.jdbc.support.MetaDataAccessException;
  * A durable store of one {@link Database}'s state in a relational database (H2 or PostgreSQL).
  *
  * <p>It keeps a <em>full save</em> (tables {@code PICANTE_METADATA}, {@code PICANTE_SECTIONS} and
- * {@code PICANTE_RECORD_CHUNKS}, which packs up to 1,000 records or about 256 KB into a row, each chunk
+ * {@code PICANTE_RECORD_CHUNKS}, which packs up to 1,000 records or about 64 KB into a row, each chunk
  * checked by a CRC-32) with a <em>manifest</em> (per section: kind, types, code version, shape, record count
  * and each chunk's CRC; the save's id, revision and lease generation), and an <em>append log</em> of the
  * changes made since ({@code PICANTE_LOG}), each entry checked by a CRC-32C, at positions 1, 2, ... up to the
@@ -374,7 +374,9 @@ public final class JdbcStateStore {
         migrateLocked();
         Checkpoint since = checkpoint;
         if (since != null) {
+            long started = System.nanoTime();
             StateImage changes = database.exportChangesSince(since);
+            long exported = System.nanoTime();
             boolean nothingNew = changes.isEmpty() && changes.revision() == since.revision()
                     && changes.checkpoint().equals(since);
             if (nothingNew && (head == 0 || onlyIfChanged)) {
@@ -384,9 +386,28 @@ public final class JdbcStateStore {
                 return false;
             }
             SaveIndex base = index;
-            if (base != null) {
+            long changed = 0;
+            for (Section section : changes.sections()) {
+                changed += section.records().size();
+            }
+            // A change about the size of the state (a crawl after an empty save) is written by the streaming full
+            // save: the incremental one holds the changed records, encoded, until they are written.
+            if (base != null && changed <= base.records() / 2 + StoreFormat.CHUNK_MAX_RECORDS) {
                 try {
-                    adopt(writer.saveChanges(base, saveId, head, changes, registry), changes.checkpoint());
+                    StoreWriter.Saved saved = writer.saveChanges(base, saveId, head, changes, registry, onlyIfChanged);
+                    if (saved == null) {
+                        // Only derived results verified again since, their values as saved: the next export starts
+                        // here, and the saved records stay (a load verifies them again when first read).
+                        checkpoint = changes.checkpoint();
+                        return false;
+                    }
+                    adopt(saved, changes.checkpoint());
+                    if (logger.isDebugEnabled()) {
+                        logger.debug("store '" + ctx.name + "': the export of " + changes.sections().stream()
+                                .mapToInt(s -> s.records().size()).sum() + " changed records took "
+                                + (exported - started) / 1_000_000 + " ms, the save "
+                                + (System.nanoTime() - exported) / 1_000_000 + " ms");
+                    }
                     return true;
                 } catch (StoreWriter.NotIncremental e) {
                     logger.info("store '" + ctx.name + "': a full save instead of an incremental one: "
@@ -511,7 +532,7 @@ public final class JdbcStateStore {
 
     /** Appends images as log entries after this store's head; refuses if another writer wrote since. */
     private void appendImages(List<StateImage> images, Checkpoint next, Map<String, IngredientInfo> registry) {
-        StoreWriter.Appended appended = writer.append(saveId, head, images, registry);
+        StoreWriter.Appended appended = writer.append(saveId, head, images, registry, index);
         if (appended.refusal() != null) {
             checkpoint = null;
             throw new PicanteStoreException("store '" + ctx.name + "': append refused, nothing was written: "

@@ -15,8 +15,9 @@ import org.jspecify.annotations.Nullable;
  * that the next save rewrites only the chunks that hold changed records (and writes new records into the
  * section's last chunk or new ones): per section its header (kind, types, code version, shape) and, per chunk
  * in order, its first record number, record count, size and CRC-32; per key, by a 64-bit hash of its encoded
- * bytes ({@link StoreFormat#keyHash}), the chunk that holds it. Keys themselves are not kept: about 12 bytes per
- * record. Two keys with the same hash are handled: the hash then names every chunk that may hold either, and
+ * bytes ({@link StoreFormat#keyHash}), the chunk that holds it and the revision its record last changed at
+ * (so that a derived record only verified again since, with the same value, need not be written). Keys
+ * themselves are not kept: about 40 bytes per record. Two keys with the same hash are handled: the hash then names every chunk that may hold either, and
  * the save reads each to find the key by its bytes.
  *
  * <p>Not thread-safe; a save {@linkplain #copy copies} the index, changes the copy, and the store adopts the copy
@@ -167,11 +168,14 @@ final class SaveIndex {
             }
         }
 
-        /** Notes that chunk {@code chunkNo} holds the key with this hash. */
-        void putKey(long hash, int chunkNo) {
+        /**
+         * Notes that chunk {@code chunkNo} holds the key with this hash, whose record last changed at revision
+         * {@code changedAt}.
+         */
+        void putKey(long hash, int chunkNo, long changedAt) {
             int current = keys.get(hash);
-            if (current == KeyTable.ABSENT) {
-                keys.put(hash, chunkNo);
+            if (current == KeyTable.ABSENT || current == chunkNo) {
+                keys.put(hash, chunkNo, changedAt);
             } else if (current == KeyTable.SHARED) {
                 int[] list = sharedChunks(hash);
                 if (Arrays.stream(list).noneMatch(c -> c == chunkNo)) {
@@ -179,21 +183,30 @@ final class SaveIndex {
                     longer[list.length] = chunkNo;
                     shared.put(hash, longer);
                 }
-            } else if (current != chunkNo) {
-                keys.put(hash, KeyTable.SHARED);
+            } else {
+                keys.put(hash, KeyTable.SHARED, UNKNOWN);
                 shared.put(hash, new int[] {current, chunkNo});
             }
+        }
+
+        /**
+         * Returns the revision at which the stored record of the key with this hash last changed, or
+         * {@link #UNKNOWN} (no such key, or several keys with this hash).
+         */
+        long changedAt(long hash) {
+            int c = keys.get(hash);
+            return c < 0 ? UNKNOWN : keys.stamp(hash);
         }
 
         /**
          * Notes that the key with this hash moved from chunk {@code from} to {@code to} (a chunk split): a hash
          * that names several chunks keeps {@code from} as well, which costs a read, never a wrong answer.
          */
-        void moveKey(long hash, int from, int to) {
+        void moveKey(long hash, int from, int to, long changedAt) {
             if (keys.get(hash) == from) {
-                keys.put(hash, to);
+                keys.put(hash, to, changedAt);
             } else {
-                putKey(hash, to);
+                putKey(hash, to, changedAt);
             }
         }
 
@@ -201,15 +214,15 @@ final class SaveIndex {
             return shared.getOrDefault(hash, NONE);
         }
 
-        /** Calls {@code action} with each key hash and its chunk (a shared hash once per chunk). */
-        void forEachKey(java.util.function.ObjIntConsumer<Long> action) {
-            keys.forEach((hash, chunk) -> {
+        /** Calls {@code action} with each key hash, its chunk and changedAt (a shared hash once per chunk). */
+        void forEachKey(KeyConsumer action) {
+            keys.forEach((hash, chunk, stamp) -> {
                 if (chunk == KeyTable.SHARED) {
                     for (int c : sharedChunks(hash)) {
-                        action.accept(hash, c);
+                        action.accept(hash, c, UNKNOWN);
                     }
                 } else {
-                    action.accept(hash, chunk);
+                    action.accept(hash, chunk, stamp);
                 }
             });
         }
@@ -227,13 +240,24 @@ final class SaveIndex {
         }
     }
 
-    /** An open-addressing map from a long hash to a non-negative int (or {@link #SHARED}). */
+    /** A changedAt that no record has: unknown. */
+    static final long UNKNOWN = Long.MIN_VALUE;
+
+    /** Receives a key hash, its chunk and its record's changedAt. */
+    interface KeyConsumer {
+        void accept(long hash, int chunk, long changedAt);
+    }
+
+    /**
+     * An open-addressing map from a long hash to a non-negative int (or {@link #SHARED}) and a long stamp.
+     */
     static final class KeyTable {
 
         static final int ABSENT = -1;
         static final int SHARED = -2;
 
         private long[] hashes;
+        private long[] stamps;
         /** The value plus 3 (so 0 marks an empty slot, and {@link #SHARED} is 1). */
         private int[] values;
         private int size;
@@ -244,12 +268,14 @@ final class SaveIndex {
 
         private KeyTable(int capacity) {
             hashes = new long[capacity];
+            stamps = new long[capacity];
             values = new int[capacity];
         }
 
         KeyTable copy() {
             KeyTable t = new KeyTable(0);
             t.hashes = hashes.clone();
+            t.stamps = stamps.clone();
             t.values = values.clone();
             t.size = size;
             return t;
@@ -271,7 +297,19 @@ final class SaveIndex {
             }
         }
 
-        void put(long hash, int value) {
+        long stamp(long hash) {
+            int mask = hashes.length - 1;
+            for (int i = slot(hash, mask); ; i = (i + 1) & mask) {
+                if (values[i] == 0) {
+                    return UNKNOWN;
+                }
+                if (hashes[i] == hash) {
+                    return stamps[i];
+                }
+            }
+        }
+
+        void put(long hash, int value, long stamp) {
             if ((size + 1) * 2 > hashes.length) {
                 grow();
             }
@@ -280,33 +318,37 @@ final class SaveIndex {
                 if (values[i] == 0) {
                     hashes[i] = hash;
                     values[i] = value + 3;
+                    stamps[i] = stamp;
                     size++;
                     return;
                 }
                 if (hashes[i] == hash) {
                     values[i] = value + 3;
+                    stamps[i] = stamp;
                     return;
                 }
             }
         }
 
-        void forEach(java.util.function.ObjIntConsumer<Long> action) {
+        void forEach(KeyConsumer action) {
             for (int i = 0; i < hashes.length; i++) {
                 if (values[i] != 0) {
-                    action.accept(hashes[i], values[i] - 3);
+                    action.accept(hashes[i], values[i] - 3, stamps[i]);
                 }
             }
         }
 
         private void grow() {
             long[] oldHashes = hashes;
+            long[] oldStamps = stamps;
             int[] oldValues = values;
             hashes = new long[oldHashes.length * 2];
+            stamps = new long[oldHashes.length * 2];
             values = new int[oldHashes.length * 2];
             size = 0;
             for (int i = 0; i < oldHashes.length; i++) {
                 if (oldValues[i] != 0) {
-                    put(oldHashes[i], oldValues[i] - 3);
+                    put(oldHashes[i], oldValues[i] - 3, oldStamps[i]);
                 }
             }
         }

@@ -45,7 +45,7 @@ final class StoreFormat {
     static final int CHUNK_MAX_RECORDS = 1_000;
 
     /** The most bytes in one chunk, unless it holds a single larger record. */
-    static final int CHUNK_MAX_BYTES = 256 * 1024;
+    static final int CHUNK_MAX_BYTES = 64 * 1024;
 
     private static final int CHECKPOINT_MAGIC = 0x50434B31; // "PCK1"
     private static final int DEPENDENCIES_MAGIC = 0x50445031; // "PDP1"

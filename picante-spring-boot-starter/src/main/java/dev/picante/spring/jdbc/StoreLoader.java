@@ -379,7 +379,8 @@ final class StoreLoader {
                     sectionIndex.putChunk(c.chunkNo(), new SaveIndex.ChunkInfo(c.firstRecordNo(), c.recordCount(),
                             c.bytes().length, StoreFormat.chunkCrc(c.bytes())));
                     for (NumberedRecord r : chunk) {
-                        sectionIndex.putKey(StoreFormat.keyHash(r.record().key()), c.chunkNo());
+                        sectionIndex.putKey(StoreFormat.keyHash(r.record().key()), c.chunkNo(),
+                                r.record().changedAt());
                     }
                 }
                 List<NumberedRecord> kept = null;

@@ -190,7 +190,7 @@ final class StoreWriter {
             sink.add(new Chunk(index.header.name(), chunkNo, first, records.size(), frame, false));
             index.putChunk(chunkNo, new ChunkInfo(first, records.size(), frame.length, StoreFormat.chunkCrc(frame)));
             for (NumberedRecord r : records) {
-                index.putKey(StoreFormat.keyHash(r.record().key()), chunkNo);
+                index.putKey(StoreFormat.keyHash(r.record().key()), chunkNo, r.record().changedAt());
             }
             records.clear();
             bytes = 0;
@@ -288,7 +288,8 @@ final class StoreWriter {
         Type valueType = ctx.types.valueType(section.ingredient(), section.valueType());
         Packer packer = new Packer(index.add(header), sink, 0);
         for (StoredRecord record : section.records()) {
-            EncodedRecord encoded = encodeRecord(record, what, keyType, valueType, registry);
+            EncodedRecord encoded = encodeRecord(record, encodeValue(what, "key", record.key(), keyType), what,
+                    valueType, registry);
             total[0] += encoded.size();
             if (total[0] > ctx.maxTotalSize) {
                 throw new OverTotalSize(overTotal(total[0], "full save at revision " + revision));
@@ -377,13 +378,21 @@ final class StoreWriter {
      * the section's last chunk or new ones, keeping every other chunk as it is, deleting the log, and writing a
      * new manifest, in one transaction. Costs what changed (and the chunks it falls in), not the state's size.
      *
+     * <p>A derived record whose value has not changed since it was saved (the same {@code changedAt}: it was
+     * only verified again, or recomputed to an equal value) is not written: the saved one stays, and a load
+     * verifies it again when it is first read. When nothing else is new and the log is empty (or
+     * {@code onlyIfChanged}), nothing is written and null returned.
+     *
      * @throws NotIncremental (nothing written) if it cannot: the store's save or log head is not
      *     {@code saveId}/{@code head}, a log entry or a chunk to rewrite does not match its checksum, or a
      *     section's kind, types, code version or shape changed; the caller makes a full save then
      */
-    Saved saveChanges(SaveIndex base, long saveId, long head, StateImage changes,
-            Map<String, IngredientInfo> registry) {
-        List<EncodedSection> fresh = encode(changes, registry);
+    @Nullable Saved saveChanges(SaveIndex base, long saveId, long head, StateImage changes,
+            Map<String, IngredientInfo> registry, boolean onlyIfChanged) {
+        List<EncodedSection> fresh = encode(changes, registry, base);
+        if ((head == 0 || onlyIfChanged) && fresh.stream().allMatch(s -> s.records().isEmpty())) {
+            return null; // only derived results verified again, with the values saved: nothing to write
+        }
         // Everything that can refuse is read and checked before the first write, and a refusal leaves the
         // transaction normally (it may be part of a caller's transaction, which must not be marked rollback-only).
         Object outcome = ctx.write("save", () -> ctx.writeTx.execute(status -> {
@@ -416,6 +425,12 @@ final class StoreWriter {
             bytes += fold(folds, entry.sections());
         }
         bytes += fold(folds, fresh);
+        for (Fold f : folds.values()) {
+            SectionIndex stored = base.section(f.header.name());
+            if (stored != null && f.header.kind().equals(SectionKind.DERIVED.name())) {
+                f.records.entrySet().removeIf(e -> stored.changedAt(e.getKey().hash()) == e.getValue().changedAt());
+            }
+        }
         SaveIndex next = base.copy();
         // First read and check what to rewrite (nothing is written yet), then write.
         List<SectionIndex> targets = new ArrayList<>();
@@ -615,9 +630,9 @@ final class StoreWriter {
                 for (NumberedRecord r : numbered) {
                     long hash = StoreFormat.keyHash(r.record().key());
                     if (target == chunkNo) {
-                        section.putKey(hash, target);
+                        section.putKey(hash, target, r.record().changedAt());
                     } else {
-                        section.moveKey(hash, chunkNo, target);
+                        section.moveKey(hash, chunkNo, target, r.record().changedAt());
                     }
                 }
             }
@@ -686,10 +701,11 @@ final class StoreWriter {
      * Appends log entries after position {@code head} of save {@code saveId}, in one transaction; writes
      * nothing if the store's save or head is not that.
      */
-    Appended append(long saveId, long head, List<StateImage> images, Map<String, IngredientInfo> registry) {
+    Appended append(long saveId, long head, List<StateImage> images, Map<String, IngredientInfo> registry,
+            @Nullable SaveIndex unchanged) {
         List<byte[]> entries = new ArrayList<>(images.size());
         for (StateImage changes : images) {
-            List<EncodedSection> sections = encode(changes, registry);
+            List<EncodedSection> sections = encode(changes, registry, unchanged);
             byte[] entry = StoreFormat.writeLogEntry(new LogEntry(changes.revision(), changes.checkpoint(),
                     sections));
             checkTotal(entry.length, "log entry at revision " + changes.revision());
@@ -723,7 +739,12 @@ final class StoreWriter {
 
     // ---------------------------------------------------------------- encoding
 
-    List<EncodedSection> encode(StateImage image, Map<String, IngredientInfo> registry) {
+    /**
+     * Encodes an image's sections; with {@code unchanged}, leaves out each derived record whose value is the one
+     * saved there (the same {@code changedAt}), before encoding its value.
+     */
+    List<EncodedSection> encode(StateImage image, Map<String, IngredientInfo> registry,
+            @Nullable SaveIndex unchanged) {
         List<EncodedSection> out = new ArrayList<>(image.sections().size());
         for (Section section : image.sections()) {
             String what = section.kind().name().toLowerCase(Locale.ROOT) + " '" + section.ingredient() + "'";
@@ -732,7 +753,8 @@ final class StoreWriter {
                 continue;
             }
             try {
-                out.add(encodeSection(section, what, registry));
+                SectionIndex stored = derived && unchanged != null ? unchanged.section(section.ingredient()) : null;
+                out.add(encodeSection(section, what, registry, stored));
             } catch (PicanteStoreException e) {
                 if (!derived) {
                     throw e;
@@ -745,13 +767,18 @@ final class StoreWriter {
         return out;
     }
 
-    private EncodedSection encodeSection(Section section, String what, Map<String, IngredientInfo> registry) {
+    private EncodedSection encodeSection(Section section, String what, Map<String, IngredientInfo> registry,
+            @Nullable SectionIndex unchanged) {
         Header header = header(section, what);
         Type keyType = ctx.types.keyType(section.ingredient(), section.keyType());
         Type valueType = ctx.types.valueType(section.ingredient(), section.valueType());
         List<EncodedRecord> records = new ArrayList<>(section.records().size());
         for (StoredRecord record : section.records()) {
-            records.add(encodeRecord(record, what, keyType, valueType, registry));
+            byte[] key = encodeValue(what, "key", record.key(), keyType);
+            if (unchanged != null && unchanged.changedAt(StoreFormat.keyHash(key)) == record.changedAt()) {
+                continue;
+            }
+            records.add(encodeRecord(record, key, what, valueType, registry));
         }
         return new EncodedSection(header.name(), header.kind(), header.keyType(), header.valueType(),
                 header.codeVersion(), header.shape(), records);
@@ -772,9 +799,8 @@ final class StoreWriter {
     }
 
     /** Encodes one record: key, value and dependencies; fails over the record size limit. */
-    private EncodedRecord encodeRecord(StoredRecord record, String what, Type keyType, Type valueType,
+    private EncodedRecord encodeRecord(StoredRecord record, byte[] key, String what, Type valueType,
             Map<String, IngredientInfo> registry) {
-        byte[] key = encodeValue(what, "key", record.key(), keyType);
         Object value = record.value();
         byte[] valueBytes = value == null ? null : encodeValue(what, "value", value, valueType);
         byte[] deps = null;
