@@ -532,7 +532,7 @@ public final class JdbcStateStore {
 
     /** Appends images as log entries after this store's head; refuses if another writer wrote since. */
     private void appendImages(List<StateImage> images, Checkpoint next, Map<String, IngredientInfo> registry) {
-        StoreWriter.Appended appended = writer.append(saveId, head, images, registry, index);
+        StoreWriter.Appended appended = writer.append(saveId, head, images, registry);
         if (appended.refusal() != null) {
             checkpoint = null;
             throw new PicanteStoreException("store '" + ctx.name + "': append refused, nothing was written: "

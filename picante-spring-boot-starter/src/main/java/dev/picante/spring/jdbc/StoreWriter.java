@@ -701,11 +701,11 @@ final class StoreWriter {
      * Appends log entries after position {@code head} of save {@code saveId}, in one transaction; writes
      * nothing if the store's save or head is not that.
      */
-    Appended append(long saveId, long head, List<StateImage> images, Map<String, IngredientInfo> registry,
-            @Nullable SaveIndex unchanged) {
+    Appended append(long saveId, long head, List<StateImage> images, Map<String, IngredientInfo> registry) {
         List<byte[]> entries = new ArrayList<>(images.size());
         for (StateImage changes : images) {
-            List<EncodedSection> sections = encode(changes, registry, unchanged);
+            // Every record, those only verified again included: the log replays the state exactly.
+            List<EncodedSection> sections = encode(changes, registry, null);
             byte[] entry = StoreFormat.writeLogEntry(new LogEntry(changes.revision(), changes.checkpoint(),
                     sections));
             checkTotal(entry.length, "log entry at revision " + changes.revision());
