@@ -153,7 +153,7 @@ public class PicanteProperties {
         private boolean loadOnStartup = true;
 
         /**
-         * Whether to make a full save when the application context closes.
+         * Whether to save what is new since the last save or append when the application context closes.
          */
         private boolean saveOnShutdown = true;
 

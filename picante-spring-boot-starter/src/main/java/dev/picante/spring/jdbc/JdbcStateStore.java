@@ -47,7 +47,7 @@ import org.springframework.jdbc.support.MetaDataAccessException;
  * A durable store of one {@link Database}'s state in a relational database (H2 or PostgreSQL).
  *
  * <p>It keeps a <em>full save</em> (tables {@code PICANTE_METADATA}, {@code PICANTE_SECTIONS} and
- * {@code PICANTE_RECORD_CHUNKS}, which packs up to 1,000 records or about 256 KB into a row, each chunk
+ * {@code PICANTE_RECORD_CHUNKS}, which packs up to 1,000 records or about 64 KB into a row, each chunk
  * checked by a CRC-32) with a <em>manifest</em> (per section: kind, types, code version, shape, record count
  * and each chunk's CRC; the save's id, revision and lease generation), and an <em>append log</em> of the
  * changes made since ({@code PICANTE_LOG}), each entry checked by a CRC-32C, at positions 1, 2, ... up to the
@@ -115,6 +115,13 @@ public final class JdbcStateStore {
     private @Nullable Instant failedAt;
     private List<String> droppedAtLoad = List.of();
     private List<String> corruptAtLoad = List.of();
+    /**
+     * Where the records of the current full save lie, so that the next save writes only the chunks that hold
+     * changed records; null when the next save must be a full one (nothing saved or loaded yet, a store saved
+     * in an older format, a load that left something out, an outcome unknown).
+     */
+    private @Nullable SaveIndex index;
+    private StoreWriter.@Nullable Saved lastSave;
 
     private JdbcStateStore(Builder builder) {
         this.ctx = new StoreContext(builder.name, builder.dataSource, builder.codec, builder.corruptionPolicy,
@@ -321,7 +328,12 @@ public final class JdbcStateStore {
     /**
      * Saves the database's whole primary state, replacing the previous full save and emptying the log, in
      * one transaction (r[store.atomic-save]): a crash at any moment leaves the previous save or this one.
-     * Everything is encoded before the transaction starts.
+     * The save costs what changed since the last one: when this store made or loaded the current save, only the
+     * chunks that hold records changed since (in the log or since the last append) are rewritten, new records
+     * go to the section's last chunk or new ones, and every other chunk is kept; the log is folded in and
+     * deleted. Otherwise (the first save, a store saved in an older format, a load that left something out) the
+     * state is written whole, encoded chunk by chunk so that at most a batch of chunks (about 8 MB) is in
+     * memory. Writes nothing when nothing changed since the last save and the log is empty.
      *
      * @throws PicanteStoreException if a value cannot be encoded (naming the ingredient and type), a record
      *     or the whole is over its size limit, the lease was taken over, or the database cannot be written
@@ -330,10 +342,107 @@ public final class JdbcStateStore {
      */
     public void save(Database database) {
         synchronized (lock) {
-            tracked("save", () -> {
-                saveImage(database.exportState(), registry(database));
-                return null;
-            });
+            tracked("save", () -> saveLocked(database, registry(database), false));
+        }
+    }
+
+    /**
+     * Saves what is new since this store's last save or append, if anything: the shutdown save. Writes
+     * nothing at all (no manifest, no new save) when nothing changed since; otherwise as {@link #save}. Through
+     * {@code sharedLog} when it is given and started, as {@link #save(Database, SharedChangeLog)}.
+     *
+     * @param sharedLog the shared change log, or {@code null} for an unshared store
+     * @return whether anything was written
+     * @throws PicanteStoreException as {@link #save}
+     */
+    public boolean saveIfChanged(Database database, @Nullable SharedChangeLog sharedLog) {
+        if (sharedLog != null && sharedLog.isStarted()) {
+            sharedLog.save(this, database);
+            return true;
+        }
+        synchronized (lock) {
+            return tracked("save", () -> saveLocked(database, registry(database), true));
+        }
+    }
+
+    /**
+     * Saves: incrementally when this store knows where the current save's records lie (it made or loaded it),
+     * writing only the chunks that hold what changed since (the log folded in, the changes since the last
+     * append); else a full save. Writes nothing when nothing changed since the last save, nor, if
+     * {@code onlyIfChanged}, since the last append. Returns whether anything was written.
+     */
+    private boolean saveLocked(Database database, Map<String, IngredientInfo> registry, boolean onlyIfChanged) {
+        migrateLocked();
+        Checkpoint since = checkpoint;
+        if (since != null) {
+            long started = System.nanoTime();
+            StateImage changes = database.exportChangesSince(since);
+            long exported = System.nanoTime();
+            boolean nothingNew = changes.isEmpty() && changes.revision() == since.revision()
+                    && changes.checkpoint().equals(since);
+            if (nothingNew && (head == 0 || onlyIfChanged)) {
+                if (logger.isDebugEnabled()) {
+                    logger.debug("store '" + ctx.name + "': nothing new since the last save or append; nothing saved");
+                }
+                return false;
+            }
+            SaveIndex base = index;
+            long changed = 0;
+            for (Section section : changes.sections()) {
+                changed += section.records().size();
+            }
+            // A change about the size of the state (a crawl after an empty save) is written by the streaming full
+            // save: the incremental one holds the changed records, encoded, until they are written.
+            if (base != null && changed <= base.records() / 2 + StoreFormat.CHUNK_MAX_RECORDS) {
+                try {
+                    StoreWriter.Saved saved = writer.saveChanges(base, saveId, head, changes, registry, onlyIfChanged);
+                    if (saved == null) {
+                        // Only derived results verified again since, their values as saved: the next export starts
+                        // here, and the saved records stay (a load verifies them again when first read).
+                        checkpoint = changes.checkpoint();
+                        return false;
+                    }
+                    adopt(saved, changes.checkpoint());
+                    if (logger.isDebugEnabled()) {
+                        logger.debug("store '" + ctx.name + "': the export of " + changes.sections().stream()
+                                .mapToInt(s -> s.records().size()).sum() + " changed records took "
+                                + (exported - started) / 1_000_000 + " ms, the save "
+                                + (System.nanoTime() - exported) / 1_000_000 + " ms");
+                    }
+                    return true;
+                } catch (StoreWriter.NotIncremental e) {
+                    logger.info("store '" + ctx.name + "': a full save instead of an incremental one: "
+                            + e.getMessage());
+                }
+            }
+        }
+        saveImage(database.exportState(), registry);
+        return true;
+    }
+
+    /** Takes a committed save as this store's current one. */
+    private void adopt(StoreWriter.Saved saved, Checkpoint next) {
+        saveId = saved.saveId();
+        head = 0;
+        checkpoint = next;
+        logEntries = 0;
+        savedRevision = saved.revision();
+        savedAt = Instant.now();
+        savedRecords = saved.records();
+        index = saved.index();
+        lastSave = saved;
+        if (logger.isDebugEnabled()) {
+            logger.debug("store '" + ctx.name + "': saved revision " + saved.revision() + (saved.incremental()
+                    ? " incrementally: " + saved.chunksWritten() + " chunks written (" + saved.bytesWritten()
+                            + " bytes), " + saved.chunksKept() + " kept, " + saved.logFolded() + " log entries folded"
+                    : " in full (" + saved.bytes() + " bytes, " + saved.chunksWritten() + " chunks)"));
+        }
+    }
+
+    /** Returns what the last save of this store wrote, or null; for tests and benchmarks. */
+    StoreWriter.@Nullable Saved lastSave() {
+        synchronized (lock) {
+            return lastSave;
         }
     }
 
@@ -362,6 +471,7 @@ public final class JdbcStateStore {
             failedAt = Instant.now();
             if (e instanceof StoreContext.CommitOutcomeUnknownException) {
                 checkpoint = null; // what is stored is unknown: the next write is a full save
+                index = null;
             }
             throw e;
         }
@@ -377,18 +487,7 @@ public final class JdbcStateStore {
     void saveImage(StateImage image, Map<String, IngredientInfo> registry) {
         synchronized (lock) {
             migrateLocked();
-            StoreWriter.Saved saved = writer.save(image, registry);
-            saveId = saved.saveId();
-            head = 0;
-            checkpoint = image.checkpoint();
-            logEntries = 0;
-            savedRevision = image.revision();
-            savedAt = Instant.now();
-            savedRecords = saved.records();
-            if (logger.isDebugEnabled()) {
-                logger.debug("store '" + ctx.name + "': saved revision " + image.revision() + " (" + saved.bytes()
-                        + " bytes)");
-            }
+            adopt(writer.save(image, registry), image.checkpoint());
         }
     }
 
@@ -427,7 +526,7 @@ public final class JdbcStateStore {
         }
         appendImages(List.of(changes), changes.checkpoint(), registry(database));
         if (logEntries >= compactionThreshold) {
-            saveImage(database.exportState(), registry(database));
+            saveLocked(database, registry(database), false);
         }
         return true;
     }
@@ -536,7 +635,7 @@ public final class JdbcStateStore {
             // The periodic append compacts at the threshold, off the writing thread; a write compacts only when
             // the log grew far past it (no periodic append).
             if (checkpoint == null || logEntries >= 4L * compactionThreshold) {
-                saveImage(db.exportState(), registry); // the state before this write
+                saveLocked(db, registry, false); // the state before this write
             }
             Checkpoint since = Objects.requireNonNull(checkpoint);
             StateImage before = db.exportChangesSince(since);
@@ -676,6 +775,9 @@ public final class JdbcStateStore {
             }
         }
         loaded(p);
+        if (!report.droppedSections().isEmpty() || !report.outdatedSections().isEmpty()) {
+            index = null; // the save holds what the engine left out: the next save rewrites it whole
+        }
         savedRecords = p.base().sections().stream().mapToLong(s -> s.records().size()).sum();
         if (!skipped.isEmpty()) {
             logger.warn("store '" + ctx.name + "': skipped sections of unregistered ingredients " + skipped
@@ -717,7 +819,8 @@ public final class JdbcStateStore {
             head = Math.max(0, p.head());
             logEntries = p.logEntries();
             savedRevision = p.base().revision();
-            savedAt = Instant.now();
+            savedAt = p.savedAt();
+            index = p.index();
             droppedAtLoad = List.copyOf(p.dropped());
             corruptAtLoad = List.copyOf(p.corrupt());
             if (!p.corrupt().isEmpty()) {

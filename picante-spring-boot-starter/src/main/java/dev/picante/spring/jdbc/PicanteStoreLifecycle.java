@@ -13,8 +13,9 @@ import org.springframework.context.SmartLifecycle;
 /**
  * Ties a {@link JdbcStateStore} to the application's lifecycle: loads it into the {@link Database} when the
  * context starts (after every bean, so every ingredient is registered), appends every input write before it
- * returns ({@link AppendMode#SYNC}, the default) and the other changes periodically, and makes a full save
- * when the context stops (before the {@code DataSource} closes). An unshared store takes the store's lease
+ * returns ({@link AppendMode#SYNC}, the default) and the other changes periodically, and saves what is new
+ * since the last save or append when the context stops (before the {@code DataSource} closes; nothing is
+ * written when nothing is new, see {@link JdbcStateStore#saveIfChanged}). An unshared store takes the store's lease
  * at startup (failing beside another live instance), renews it at a third of its timeout, and releases it
  * after the last save.
  *
@@ -183,7 +184,7 @@ public final class PicanteStoreLifecycle implements SmartLifecycle {
         SharedChangeLog log = shared;
         if (properties.saveOnShutdown()) {
             try {
-                store.save(database, log);
+                store.saveIfChanged(database, log);
             } catch (RuntimeException e) {
                 logger.error("picante store '" + store.name() + "': save on shutdown failed; the store keeps its "
                         + "last save and log", e);
@@ -211,7 +212,7 @@ public final class PicanteStoreLifecycle implements SmartLifecycle {
      * {@code picante.store.*}).
      *
      * @param loadOnStartup whether to load the store when the context starts
-     * @param saveOnShutdown whether to make a full save when the context stops
+     * @param saveOnShutdown whether to save what is new since the last save or append when the context stops
      * @param takeOver whether to take the lease of an unshared store from a live holder
      * @param appendMode whether input writes are appended before they return ({@link AppendMode#SYNC})
      * @param appendInterval the period of appends (or of shared log maintenance); {@code null} or not

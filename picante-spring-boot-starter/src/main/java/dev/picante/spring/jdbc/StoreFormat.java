@@ -45,7 +45,7 @@ final class StoreFormat {
     static final int CHUNK_MAX_RECORDS = 1_000;
 
     /** The most bytes in one chunk, unless it holds a single larger record. */
-    static final int CHUNK_MAX_BYTES = 256 * 1024;
+    static final int CHUNK_MAX_BYTES = 64 * 1024;
 
     private static final int CHECKPOINT_MAGIC = 0x50434B31; // "PCK1"
     private static final int DEPENDENCIES_MAGIC = 0x50445031; // "PDP1"
@@ -159,12 +159,7 @@ final class StoreFormat {
             writeCheckpointBody(out, entry.checkpoint());
             out.writeInt(entry.sections().size());
             for (EncodedSection s : entry.sections()) {
-                out.writeUTF(s.name());
-                out.writeUTF(s.kind());
-                out.writeUTF(s.keyType());
-                out.writeUTF(s.valueType());
-                out.writeUTF(s.codeVersion());
-                out.writeUTF(s.shape());
+                writeSectionHeader(out, s.name(), s.kind(), s.keyType(), s.valueType(), s.codeVersion(), s.shape());
                 out.writeInt(s.records().size());
                 for (EncodedRecord r : s.records()) {
                     writeBytes(out, r.key());
@@ -188,12 +183,7 @@ final class StoreFormat {
             int sections = count(in);
             List<EncodedSection> list = new ArrayList<>(sections);
             for (int s = 0; s < sections; s++) {
-                String name = in.readUTF();
-                String kind = in.readUTF();
-                String keyType = in.readUTF();
-                String valueType = in.readUTF();
-                String codeVersion = magic == LOG_MAGIC_2 ? in.readUTF() : "";
-                String shape = magic == LOG_MAGIC_2 ? in.readUTF() : "";
+                String[] header = readSectionHeader(in, magic == LOG_MAGIC_2);
                 int n = count(in);
                 List<EncodedRecord> records = new ArrayList<>(n);
                 for (int i = 0; i < n; i++) {
@@ -203,7 +193,8 @@ final class StoreFormat {
                     long changedAt = in.readLong();
                     records.add(new EncodedRecord(key, value, verifiedAt, changedAt, readNullableBytes(in)));
                 }
-                list.add(new EncodedSection(name, kind, keyType, valueType, codeVersion, shape, records));
+                list.add(new EncodedSection(header[0], header[1], header[2], header[3], header[4], header[5],
+                        records));
             }
             if (in.available() > 0) {
                 throw new IOException("trailing bytes after the log entry");
@@ -242,12 +233,7 @@ final class StoreFormat {
             out.writeLong(manifest.generation());
             out.writeInt(manifest.sections().size());
             for (ManifestSection s : manifest.sections()) {
-                out.writeUTF(s.name());
-                out.writeUTF(s.kind());
-                out.writeUTF(s.keyType());
-                out.writeUTF(s.valueType());
-                out.writeUTF(s.codeVersion());
-                out.writeUTF(s.shape());
+                writeSectionHeader(out, s.name(), s.kind(), s.keyType(), s.valueType(), s.codeVersion(), s.shape());
                 out.writeLong(s.records());
                 out.writeInt(s.chunkCrcs().size());
                 for (int crc : s.chunkCrcs()) {
@@ -280,20 +266,15 @@ final class StoreFormat {
             int n = count(in);
             List<ManifestSection> sections = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
-                String name = in.readUTF();
-                String kind = in.readUTF();
-                String keyType = in.readUTF();
-                String valueType = in.readUTF();
-                String codeVersion = in.readUTF();
-                String shape = in.readUTF();
+                String[] header = readSectionHeader(in, true);
                 long records = in.readLong();
                 int chunks = count(in);
                 List<Integer> crcs = new ArrayList<>(chunks);
                 for (int c = 0; c < chunks; c++) {
                     crcs.add(in.readInt());
                 }
-                sections.add(new ManifestSection(name, kind, keyType, valueType, codeVersion, shape, records,
-                        crcs));
+                sections.add(new ManifestSection(header[0], header[1], header[2], header[3], header[4], header[5],
+                        records, crcs));
             }
             if (in.available() > 0) {
                 throw new IOException("trailing bytes after the manifest");
@@ -320,7 +301,7 @@ final class StoreFormat {
         int count = 0;
         for (int i = 0; i < records.size(); i++) {
             long size = chunkedSize(records.get(i));
-            if (count > 0 && (count == CHUNK_MAX_RECORDS || bytes + size > CHUNK_MAX_BYTES - CHUNK_OVERHEAD)) {
+            if (startsNewChunk(count, bytes, size)) {
                 count = 0;
                 bytes = 0;
             }
@@ -336,6 +317,23 @@ final class StoreFormat {
         }
         bounds[starts.size()] = records.size();
         return bounds;
+    }
+
+    /**
+     * Returns whether a record of {@code size} chunked bytes starts a new chunk after {@code count} records of
+     * {@code bytes}: a chunk holds at most {@link #CHUNK_MAX_RECORDS} records and about {@link #CHUNK_MAX_BYTES}
+     * bytes, or one larger record alone.
+     */
+    static boolean startsNewChunk(int count, long bytes, long size) {
+        return count > 0 && (count >= CHUNK_MAX_RECORDS || bytes + size > CHUNK_MAX_BYTES - CHUNK_OVERHEAD);
+    }
+
+    /**
+     * Returns whether a chunk of {@code count} records in {@code frameBytes} bytes (its whole frame) is worth
+     * adding new records to: fewer than the most records, and under three quarters of the size.
+     */
+    static boolean hasRoom(int count, int frameBytes) {
+        return count < CHUNK_MAX_RECORDS && frameBytes < CHUNK_MAX_BYTES * 3 / 4;
     }
 
     /**
@@ -433,6 +431,63 @@ final class StoreFormat {
         byte[] bytes = new byte[n];
         in.get(bytes);
         return bytes;
+    }
+
+    /**
+     * Writes the header of a section, the same in a log entry and in a manifest: its name, kind, key and value
+     * types, code version and shape fingerprint.
+     */
+    private static void writeSectionHeader(DataOutputStream out, String name, String kind, String keyType,
+            String valueType, String codeVersion, String shape) throws IOException {
+        out.writeUTF(name);
+        out.writeUTF(kind);
+        out.writeUTF(keyType);
+        out.writeUTF(valueType);
+        out.writeUTF(codeVersion);
+        out.writeUTF(shape);
+    }
+
+    /**
+     * Reads what {@link #writeSectionHeader} wrote: name, kind, key type, value type, code version and shape
+     * ({@code ""} for the last two when {@code versioned} is false: log entries of format 2 lack them).
+     */
+    private static String[] readSectionHeader(DataInputStream in, boolean versioned) throws IOException {
+        String name = in.readUTF();
+        String kind = in.readUTF();
+        String keyType = in.readUTF();
+        String valueType = in.readUTF();
+        String codeVersion = versioned ? in.readUTF() : "";
+        String shape = versioned ? in.readUTF() : "";
+        return new String[] {name, kind, keyType, valueType, codeVersion, shape};
+    }
+
+    /**
+     * Returns a 64-bit hash of a record's key bytes, by which the store finds the chunk that holds a key
+     * without keeping the keys themselves in memory. Not a checksum: equal hashes of different keys are
+     * possible (and handled, see {@link SaveIndex}).
+     */
+    static long keyHash(byte[] key) {
+        long h = 0x9E3779B97F4A7C15L ^ key.length;
+        int i = 0;
+        for (; i + 8 <= key.length; i += 8) {
+            long word = 0;
+            for (int j = 0; j < 8; j++) {
+                word = (word << 8) | (key[i + j] & 0xFF);
+            }
+            h = mix(h ^ word);
+        }
+        long tail = 0;
+        for (; i < key.length; i++) {
+            tail = (tail << 8) | (key[i] & 0xFF);
+        }
+        return mix(mix(h ^ tail) + key.length);
+    }
+
+    /** A 64-bit finalizer: every input bit affects every output bit. */
+    private static long mix(long z) {
+        z = (z ^ (z >>> 33)) * 0xFF51AFD7ED558CCDL;
+        z = (z ^ (z >>> 33)) * 0xC4CEB9FE1A85EC53L;
+        return z ^ (z >>> 33);
     }
 
     private static void writeCheckpointBody(DataOutputStream out, Checkpoint checkpoint) throws IOException {

@@ -72,14 +72,17 @@ final class StoreLoader {
      * @param replayPositions the log positions folded into each image of {@code replay}
      * @param head the log position the next append follows (format 3), or -1 when the next append must be a
      *     full save (an older format, or a log cut short)
+     * @param savedAt when the full save was made
+     * @param index where the full save's records lie, for an incremental next save; null when the next save
+     *     must be a full one (an older format, or anything left out, dropped, skipped or damaged)
      */
     record Prepared(StateImage base, List<StateImage> replay, List<List<Long>> replayPositions, int logEntries,
             Checkpoint checkpoint, long saveId, long head, int format, List<String> skipped, List<String> corrupt,
-            List<String> dropped, Repairs repairs) {
+            List<String> dropped, Repairs repairs, java.time.@Nullable Instant savedAt, @Nullable SaveIndex index) {
     }
 
     private record Metadata(int format, long saveId, long revision, Checkpoint checkpoint, byte @Nullable [] manifest,
-            long logPosition) {
+            long logPosition, java.time.@Nullable Instant savedAt) {
     }
 
     /** A section of the full save: its chunks (format 2 and later) or its record rows (format 1), in order. */
@@ -109,7 +112,7 @@ final class StoreLoader {
     private Stored readStored() {
         Stored stored = new Stored();
         List<Metadata> meta = ctx.jdbc.query("SELECT FORMAT_VERSION, SAVE_ID, REVISION, CHECKPOINT, MANIFEST,"
-                + " LOG_POSITION FROM PICANTE_METADATA WHERE STORE_NAME = ?", (rs, n) -> {
+                + " LOG_POSITION, SAVED_AT FROM PICANTE_METADATA WHERE STORE_NAME = ?", (rs, n) -> {
                     int format = rs.getInt(1);
                     StoreWriter.checkFormat(ctx.name, format);
                     Checkpoint cp;
@@ -119,7 +122,9 @@ final class StoreLoader {
                         throw new PicanteStoreException("store '" + ctx.name + "': the checkpoint of the full save "
                                 + "cannot be read: " + e.getMessage() + "; the store is damaged: delete it", e);
                     }
-                    return new Metadata(format, rs.getLong(2), rs.getLong(3), cp, rs.getBytes(5), rs.getLong(6));
+                    java.sql.Timestamp savedAt = rs.getTimestamp(7);
+                    return new Metadata(format, rs.getLong(2), rs.getLong(3), cp, rs.getBytes(5), rs.getLong(6),
+                            savedAt == null ? null : savedAt.toInstant());
                 }, ctx.name);
         if (meta.isEmpty()) {
             return stored;
@@ -203,6 +208,8 @@ final class StoreLoader {
         final List<String> deleteSections = new ArrayList<>();
         @Nullable Long deleteLogFrom;
         boolean rebuildManifest;
+        /** Where the full save's records lie; null once something makes an incremental next save unsafe. */
+        @Nullable SaveIndex index;
         final Dropped gone = new Dropped();
         final Map<List<String>, Integer> goneDependencies = new LinkedHashMap<>();
 
@@ -210,6 +217,7 @@ final class StoreLoader {
             this.registry = registry;
             this.meta = meta;
             this.checked = meta.format() >= StoreFormat.FORMAT_CHECKED;
+            this.index = checked ? new SaveIndex() : null;
         }
 
         /**
@@ -323,6 +331,14 @@ final class StoreLoader {
                     records.add(decoded);
                 }
             }
+            if (!s.rows().isEmpty() || m == null) {
+                index = null;
+            }
+            SaveIndex.SectionIndex sectionIndex = null;
+            if (index != null && m != null) {
+                sectionIndex = index.add(new SaveIndex.Header(m.name(), m.kind(), m.keyType(), m.valueType(),
+                        m.codeVersion(), m.shape()));
+            }
             int expectedChunks = m == null ? -1 : m.chunkCrcs().size();
             Set<Integer> seen = new HashSet<>();
             long counted = 0;
@@ -355,6 +371,18 @@ final class StoreLoader {
                     continue;
                 }
                 counted += chunk.size();
+                if (sectionIndex != null && c.chunkNo() != sectionIndex.chunks().size()) {
+                    index = null; // a chunk missing: the next save is a full one
+                    sectionIndex = null;
+                }
+                if (sectionIndex != null) {
+                    sectionIndex.putChunk(c.chunkNo(), new SaveIndex.ChunkInfo(c.firstRecordNo(), c.recordCount(),
+                            c.bytes().length, StoreFormat.chunkCrc(c.bytes())));
+                    for (NumberedRecord r : chunk) {
+                        sectionIndex.putKey(StoreFormat.keyHash(r.record().key()), c.chunkNo(),
+                                r.record().changedAt());
+                    }
+                }
                 List<NumberedRecord> kept = null;
                 for (int i = 0; i < chunk.size(); i++) {
                     NumberedRecord r = chunk.get(i);
@@ -717,9 +745,11 @@ final class StoreLoader {
                     restPositions.add(p);
                 }
             }
+            Repairs repairs = new Repairs(deleteRows, chunkRepairs, deleteSections, deleteLogFrom, rebuildManifest);
+            boolean whole = head >= 0 && skipped.isEmpty() && corrupt.isEmpty() && dropped.isEmpty()
+                    && repairs.isEmpty() && gone.refs.isEmpty() && gone.all.isEmpty();
             return new Prepared(first, rest, restPositions, replay.size(), last, meta.saveId(), head, meta.format(),
-                    skipped, corrupt, dropped, new Repairs(deleteRows, chunkRepairs, deleteSections, deleteLogFrom,
-                            rebuildManifest));
+                    skipped, corrupt, dropped, repairs, meta.savedAt(), whole ? index : null);
         }
 
         private void deleteFrom(long position) {

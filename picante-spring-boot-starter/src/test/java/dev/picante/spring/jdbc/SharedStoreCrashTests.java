@@ -4,18 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,21 +43,19 @@ class SharedStoreCrashTests {
             long lastAck = 0;
             for (int kill = 0; kill < KILLS; kill++) {
                 Path ackFile = dir.resolve("acks-" + kill);
+                // The child's output goes to a file, read while and after it runs: an undrained pipe would block a
+                // child that prints much, and the JVM drains and closes a pipe's unread end when the child exits,
+                // which can cut short a reader (JdbcStateStoreCrashTests does the same).
+                Path output = dir.resolve("child-" + kill + ".log");
                 Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                         "-cp", System.getProperty("java.class.path"), "-Xmx256m", "-XX:TieredStopAtLevel=1",
                         "-XX:+UseSerialGC", SharedChild.class.getName(), url, "child-" + kill, ackFile.toString())
-                        .redirectErrorStream(true).start();
+                        .redirectErrorStream(true).redirectOutput(output.toFile()).start();
                 try {
-                    BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
-                            StandardCharsets.UTF_8));
-                    StringBuilder log = new StringBuilder();
-                    String line;
-                    while ((line = out.readLine()) != null && !line.startsWith("ready ")) {
-                        log.append(line).append('\n');
-                    }
-                    assertThat(line).as("child started; it printed:%n%s", log).isNotNull();
+                    long ready = readyStep(output, child, Duration.ofSeconds(120));
+                    assertThat(ready).as("child started; it printed:%n%s", read(output)).isGreaterThanOrEqualTo(0);
                     // the child caught up at startup with everything acknowledged before
-                    assertThat(Long.parseLong(line.substring(6))).isEqualTo(lastAck);
+                    assertThat(ready).isEqualTo(lastAck);
                     long target = lastAck + 20 + random.nextInt(60);
                     SharedStoreTests.await("the child acknowledged step " + target, () -> acknowledged(ackFile) >= target);
                 } finally {
@@ -79,6 +78,30 @@ class SharedStoreCrashTests {
                 assertThat(late.total.get(late.db, "all")).isEqualTo(lastAck * SharedStoreTests.COUNTERS);
             }
         }
+    }
+
+    /** The child's marker {@code ready n} at the start of a line. */
+    private static final Pattern READY = Pattern.compile("(?m)^ready (\\d+)\\s*$");
+
+    /** Waits until the child printed {@code ready n}; returns n, or -1 if it exited or the deadline passed. */
+    private static long readyStep(Path output, Process child, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            Matcher m = READY.matcher(read(output));
+            if (m.find()) {
+                return Long.parseLong(m.group(1));
+            }
+            if (!child.isAlive()) {
+                m = READY.matcher(read(output));
+                return m.find() ? Long.parseLong(m.group(1)) : -1;
+            }
+            Thread.sleep(20);
+        }
+        return -1;
+    }
+
+    private static String read(Path output) throws IOException {
+        return Files.exists(output) ? Files.readString(output, StandardCharsets.ISO_8859_1) : "";
     }
 
     private static long acknowledged(Path file) {

@@ -1,0 +1,132 @@
+package dev.picante.benchmarks;
+
+import dev.picante.Database;
+import dev.picante.demo.DemoApplication;
+import dev.picante.demo.DocsQueries;
+import dev.picante.demo.PageStore;
+import dev.picante.demo.sites.ReferenceSite;
+import dev.picante.spring.jdbc.JdbcStateStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import javax.sql.DataSource;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * The store's saves on the generated 7,500-page site ({@link ReferenceSite}), through the demo with its durable
+ * store in an H2 file (issue 17, item 4): the first (full) save after a crawl; five restarts without edits, each
+ * crawling every page, with the time of the shutdown save (nothing new: it writes nothing) and the H2 file's size
+ * and rows after each; then edits, each one page's body through {@code PageStore.put} (appended to the log before
+ * it returns), the page served, and a save timed (incremental: the log folded into the chunks that changed). Not
+ * a JMH benchmark: one run, printed; times are wall-clock on whatever else the machine runs. Goals: a save after
+ * one edit under 100 ms, a shutdown save with no change under 50 ms, the file within 10% over five restarts.
+ *
+ * <p>Run: {@code java -Xmx256m -XX:+UseSerialGC -cp benchmarks/target/benchmarks.jar
+ * dev.picante.benchmarks.ReferenceSiteSaves} (after {@code bash benchmarks/run.sh --build-only}).
+ */
+public final class ReferenceSiteSaves {
+
+
+    private ReferenceSiteSaves() {
+    }
+
+    /**
+     * Runs the measurement.
+     *
+     * @param args optionally the number of restarts without edits (5) and of edits (30)
+     */
+    public static void main(String[] args) throws IOException {
+        int restarts = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+        int edits = args.length > 1 ? Integer.parseInt(args[1]) : 30;
+        Path work = Files.createTempDirectory("picante-reference-saves");
+        try {
+            Path docs = work.resolve("docs");
+            long markdown = ReferenceSite.write(docs, 42);
+            System.out.printf("site: %d pages, %d bytes of Markdown; max heap %d MB%n", ReferenceSite.paths().size() + 1,
+                    markdown, Runtime.getRuntime().maxMemory() >> 20);
+            Path file = work.resolve("db.mv.db");
+            for (int run = 0; run <= restarts; run++) {
+                ConfigurableApplicationContext context = start(docs, work);
+                crawl(context);
+                long saveMs = timedSave(context, true);
+                Map<String, Integer> rows = rows(context.getBean(DataSource.class));
+                context.close();
+                System.out.printf("%s: shutdown save %s ms; H2 file %.2f MB; rows %s%n",
+                        run == 0 ? "first run (full save)" : "restart " + run + " without edits", saveMs,
+                        Files.size(file) / 1048576.0, rows);
+            }
+            ConfigurableApplicationContext context = start(docs, work);
+            crawl(context);
+            PageStore pages = context.getBean(PageStore.class);
+            DocsQueries queries = context.getBean(DocsQueries.class);
+            List<String> paths = pages.paths();
+            List<Long> saves = new ArrayList<>();
+            for (int i = 0; i < edits; i++) {
+                String path = paths.get((i * 977) % paths.size());
+                pages.put(path, pages.text(path).orElse("") + "\n\nEdited " + i + ".\n");
+                queries.page(path);
+                saves.add(timedSave(context, false));
+            }
+            long noChange = timedSave(context, true);
+            context.close();
+            List<Long> sorted = new ArrayList<>(saves);
+            Collections.sort(sorted);
+            System.out.printf("save after one edit (%d edits): median %d ms, max %d ms, all %s; then a shutdown save with"
+                    + " nothing new %d ms; H2 file %.2f MB%n", edits, sorted.get(sorted.size() / 2),
+                    sorted.get(sorted.size() - 1), saves, noChange, Files.size(file) / 1048576.0);
+        } finally {
+            try (Stream<Path> walk = Files.walk(work)) {
+                for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
+    private static ConfigurableApplicationContext start(Path docs, Path work) {
+        return new SpringApplicationBuilder(DemoApplication.class).web(WebApplicationType.NONE).run(
+                "--demo.docs.path=" + docs, "--demo.docs.watch=false", "--demo.docs.samples=false",
+                "--spring.datasource.url=jdbc:h2:file:" + work.resolve("db") + ";DB_CLOSE_ON_EXIT=FALSE",
+                "--picante.store.append-interval=", "--spring.main.banner-mode=off", "--logging.level.root=WARN",
+                "--logging.level.dev.picante.spring.jdbc.JdbcStateStore="
+                        + System.getProperty("picante.saves.log", "WARN"));
+    }
+
+    private static void crawl(ConfigurableApplicationContext context) {
+        DocsQueries queries = context.getBean(DocsQueries.class);
+        for (String path : context.getBean(PageStore.class).paths()) {
+            queries.page(path);
+        }
+    }
+
+    /** Times a save: the shutdown's ({@code saveIfChanged}) or an explicit one. */
+    private static long timedSave(ConfigurableApplicationContext context, boolean shutdown) {
+        JdbcStateStore store = context.getBean(JdbcStateStore.class);
+        Database db = context.getBean(Database.class);
+        long started = System.nanoTime();
+        if (shutdown) {
+            store.saveIfChanged(db, null);
+        } else {
+            store.save(db);
+        }
+        return (System.nanoTime() - started) / 1_000_000;
+    }
+
+    private static Map<String, Integer> rows(DataSource ds) {
+        Map<String, Integer> rows = new TreeMap<>();
+        for (String table : List.of("PICANTE_RECORD_CHUNKS", "PICANTE_LOG", "PICANTE_SECTIONS")) {
+            rows.put(table, new JdbcTemplate(ds).queryForObject("SELECT COUNT(*) FROM " + table, Integer.class));
+        }
+        return rows;
+    }
+}
