@@ -46,9 +46,13 @@ final class Marking {
     private static final int WIDE = (1 << (32 - POSITION_BITS)) - 1;
     /** Readers looked through for a repeat at each registration, while there are no more of them. */
     private static final int SCANNED = 16;
-    /** Each thread's index table for {@link #fold}, kept up to this length, so folds allocate nothing. */
+    /**
+     * The index table of {@link #fold}, shared and kept up to this length, so folds allocate nothing (not a
+     * {@code ThreadLocal}: one more per thread slows the {@link HitCounter}'s lookups on the hit path).
+     */
     private static final int MAX_KEPT_SLOTS = 1 << 16;
-    private static final ThreadLocal<int[]> FOLD_SLOTS = ThreadLocal.withInitial(() -> new int[4 * 2 * SCANNED]);
+    private static final Object FOLD_LOCK = new Object();
+    private static int[] foldSlots = new int[0];
     private static final Object[] NO_READERS = new Object[0];
     private static final int[] NO_POSITIONS = new int[0];
 
@@ -240,23 +244,29 @@ final class Marking {
     /**
      * Drops repeated readers (a reader registered again after its memo was evicted or replaced), keeping the
      * last registration of each, in order, and sets when to look again: once the readers have doubled, so
-     * each registration pays for a bounded share of the scans. Allocates one index table, no object per
-     * reader. Called under the node's lock.
+     * each registration pays for a bounded share of the scans. Allocates nothing (a shared index table, see
+     * {@link #MAX_KEPT_SLOTS}). Called under the node's lock.
      */
     private static void fold(Node node) {
         int count = node.readerCount;
+        int mask = Integer.highestOneBit(count) * 4 - 1;
+        synchronized (FOLD_LOCK) { // inside a node's lock only, never around one: no lock-order cycle
+            int[] slots = foldSlots; // 1 + the index of a kept reader, 0 for a free slot
+            if (slots.length <= mask) {
+                slots = new int[mask + 1];
+                if (slots.length <= MAX_KEPT_SLOTS) {
+                    foldSlots = slots;
+                }
+            } else {
+                Arrays.fill(slots, 0, mask + 1, 0);
+            }
+            fold(node, count, mask, slots);
+        }
+    }
+
+    private static void fold(Node node, int count, int mask, int[] slots) {
         Object[] readers = node.readers;
         int[] info = node.info;
-        int mask = Integer.highestOneBit(count) * 4 - 1;
-        int[] slots = FOLD_SLOTS.get(); // 1 + the index of a kept reader, 0 for a free slot
-        if (slots.length <= mask) {
-            slots = new int[mask + 1];
-            if (slots.length <= MAX_KEPT_SLOTS) {
-                FOLD_SLOTS.set(slots);
-            }
-        } else {
-            Arrays.fill(slots, 0, mask + 1, 0);
-        }
         boolean repeated = false;
         for (int j = count - 1; j >= 0; j--) {
             Object reader = readers[j];
