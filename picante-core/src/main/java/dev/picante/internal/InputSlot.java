@@ -18,6 +18,12 @@ final class InputSlot {
      * while the newest one does. Set once, by the write that replaces the slot, before that write publishes.
      */
     volatile long supersededAt = Long.MAX_VALUE;
+    /**
+     * The primary view's {@link Marking.Node} of this slot's record, cached by the first memo registered as
+     * reading it, so later ones skip the node table; only ever the canonical node of its marking, so a race
+     * between two registrations stores the same object.
+     */
+    Marking.@Nullable Node node;
 
     InputSlot(@Nullable Object value, long changedAt, Object lineage) {
         this.value = value;

@@ -3,9 +3,7 @@ package dev.picante.internal;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -46,6 +44,15 @@ final class Marking {
     private static final int NO_POSITION = (1 << POSITION_BITS) - 1;
     /** An ingredient index too large to store: the reader's key is then a {@link NodeKey} naming both. */
     private static final int WIDE = (1 << (32 - POSITION_BITS)) - 1;
+    /** Readers looked through for a repeat at each registration, while there are no more of them. */
+    private static final int SCANNED = 16;
+    /**
+     * The index table of {@link #fold}, shared and kept up to this length, so folds allocate nothing (not a
+     * {@code ThreadLocal}: one more per thread slows the {@link HitCounter}'s lookups on the hit path).
+     */
+    private static final int MAX_KEPT_SLOTS = 1 << 16;
+    private static final Object FOLD_LOCK = new Object();
+    private static int[] foldSlots = new int[0];
     private static final Object[] NO_READERS = new Object[0];
     private static final int[] NO_POSITIONS = new int[0];
 
@@ -65,6 +72,8 @@ final class Marking {
      * changes left on it. Guarded by its own lock, except {@link #markedAt}, which readers look at alone.
      */
     static final class Node {
+        /** The marking this node belongs to (an {@link InputSlot} caches its node for the one it names). */
+        final Marking marking;
         /** The newest revision of a mark on this record, 0 if none. */
         volatile long markedAt;
         /** The keys of the derived records that read this one (a {@link NodeKey} for a {@link #WIDE} index). */
@@ -75,8 +84,14 @@ final class Marking {
          */
         int[] info = NO_POSITIONS;
         int readerCount;
+        /** How many readers there may be before repeated ones are looked for again (see {@link #fold}). */
+        int foldAt = 2 * SCANNED;
         /** What the marks on this record arrived through; {@code null} until it is first marked. */
         @Nullable Changes changes;
+
+        Node(Marking marking) {
+            this.marking = marking;
+        }
     }
 
     /** The dependencies through which marks reached a record. Guarded by the node's lock. */
@@ -118,7 +133,7 @@ final class Marking {
             table = createTable(ingredient);
         }
         Node node = table.get(key);
-        return node != null ? node : table.computeIfAbsent(key, k -> new Node());
+        return node != null ? node : table.computeIfAbsent(key, k -> new Node(this));
     }
 
     @SuppressWarnings("unchecked")
@@ -176,7 +191,9 @@ final class Marking {
         int high = Math.min(ingredient, WIDE) << POSITION_BITS;
         for (int i = 0, count = memo.dependencyCount(); i < count; i++) {
             int dependency = memo.ingredientAt(i);
-            if (dependency < 0 || engine.ingredientOrNull(dependency) instanceof InternedImpl<?>) {
+            Object seen = memo.seenAt(i);
+            InputSlot slot = seen instanceof InputSlot s ? s : null;
+            if (slot == null && (dependency < 0 || engine.ingredientOrNull(dependency) instanceof InternedImpl<?>)) {
                 continue; // not a record (an outdated-code marker), or one that never changes
             }
             Object dependencyKey = memo.keyAt(i);
@@ -184,24 +201,39 @@ final class Marking {
                     && before.keyAt(i).equals(dependencyKey)) {
                 continue;
             }
-            addReader(node(dependency, dependencyKey), reader, high | Math.min(i, NO_POSITION));
+            Node node;
+            if (slot == null) {
+                node = node(dependency, dependencyKey);
+            } else {
+                Node cached = slot.node;
+                if (cached != null && cached.marking == this) {
+                    node = cached;
+                } else {
+                    slot.node = node = node(dependency, dependencyKey);
+                }
+            }
+            addReader(node, reader, high | Math.min(i, NO_POSITION));
         }
     }
 
     private static void addReader(Node node, Object reader, int info) {
         synchronized (node) {
             int count = node.readerCount;
-            if (count <= 16) {
+            if (count <= SCANNED) {
                 for (int j = 0; j < count; j++) {
                     if ((node.info[j] >>> POSITION_BITS) == (info >>> POSITION_BITS) && reader.equals(node.readers[j])) {
                         node.info[j] = info;
                         return;
                     }
                 }
+            } else if (count >= node.foldAt) {
+                fold(node);
+                count = node.readerCount;
             }
             if (count == node.info.length) {
-                compactOrGrow(node);
-                count = node.readerCount;
+                int capacity = count == 0 ? 1 : count * 2;
+                node.readers = Arrays.copyOf(node.readers, capacity);
+                node.info = Arrays.copyOf(node.info, capacity);
             }
             node.readers[count] = reader;
             node.info[count] = info;
@@ -209,36 +241,66 @@ final class Marking {
         }
     }
 
-    /** Makes room for one more reader: drops repeated readers (after evictions) or grows the arrays. */
-    private static void compactOrGrow(Node node) {
+    /**
+     * Drops repeated readers (a reader registered again after its memo was evicted or replaced), keeping the
+     * last registration of each, in order, and sets when to look again: once the readers have doubled, so
+     * each registration pays for a bounded share of the scans. Allocates nothing (a shared index table, see
+     * {@link #MAX_KEPT_SLOTS}). Called under the node's lock.
+     */
+    private static void fold(Node node) {
         int count = node.readerCount;
+        int mask = Integer.highestOneBit(count) * 4 - 1;
+        synchronized (FOLD_LOCK) { // inside a node's lock only, never around one: no lock-order cycle
+            int[] slots = foldSlots; // 1 + the index of a kept reader, 0 for a free slot
+            if (slots.length <= mask) {
+                slots = new int[mask + 1];
+                if (slots.length <= MAX_KEPT_SLOTS) {
+                    foldSlots = slots;
+                }
+            } else {
+                Arrays.fill(slots, 0, mask + 1, 0);
+            }
+            fold(node, count, mask, slots);
+        }
+    }
+
+    private static void fold(Node node, int count, int mask, int[] slots) {
         Object[] readers = node.readers;
         int[] info = node.info;
-        if (count > 16) {
-            Map<NodeKey, Integer> last = new HashMap<>();
-            for (int j = 0; j < count; j++) {
-                last.put(new NodeKey(info[j] >>> POSITION_BITS, readers[j]), j);
-            }
-            if (last.size() < count * 3 / 4) {
-                Object[] r = new Object[readers.length];
-                int[] p = new int[info.length];
-                int kept = 0;
-                for (int j = 0; j < count; j++) {
-                    if (Integer.valueOf(j).equals(last.get(new NodeKey(info[j] >>> POSITION_BITS, readers[j])))) {
-                        r[kept] = readers[j];
-                        p[kept] = info[j];
-                        kept++;
-                    }
+        boolean repeated = false;
+        for (int j = count - 1; j >= 0; j--) {
+            Object reader = readers[j];
+            int index = info[j] >>> POSITION_BITS;
+            int h = reader.hashCode() * 31 + index;
+            int at = (h ^ (h >>> 16)) & mask;
+            while (true) {
+                int other = slots[at] - 1;
+                if (other < 0) {
+                    slots[at] = j + 1;
+                    break;
                 }
-                node.readers = r;
-                node.info = p;
-                node.readerCount = kept;
-                return;
+                if ((info[other] >>> POSITION_BITS) == index && reader.equals(readers[other])) {
+                    readers[j] = null; // an older registration of a reader kept further on
+                    repeated = true;
+                    break;
+                }
+                at = (at + 1) & mask;
             }
         }
-        int capacity = count == 0 ? 1 : count < 8 ? count * 2 : count + (count >> 1);
-        node.readers = Arrays.copyOf(readers, capacity);
-        node.info = Arrays.copyOf(info, capacity);
+        int kept = count;
+        if (repeated) {
+            kept = 0;
+            for (int j = 0; j < count; j++) {
+                if (readers[j] != null) {
+                    readers[kept] = readers[j];
+                    info[kept] = info[j];
+                    kept++;
+                }
+            }
+            Arrays.fill(readers, kept, count, null);
+            node.readerCount = kept;
+        }
+        node.foldAt = Math.max(2 * SCANNED, 2 * kept);
     }
 
     /** How many reverse edges are registered (for tests and footprint figures). */

@@ -1,0 +1,99 @@
+package dev.picante.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.picante.Durability;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The reverse edges {@link Marking} keeps: a reader registered again (its memo evicted and recomputed) is kept
+ * once, however many readers the record has, and a mark still reaches every reader, each through the position
+ * of its newest registration.
+ */
+@Timeout(30)
+class MarkingEdgesTest {
+
+    private static final int INPUT = 0;
+    private static final int READER = 1;
+
+    private final Engine engine = new Engine(new Object(), new EngineOptions());
+    private final Marking marking = new Marking();
+
+    /** A memo of a reader that read {@code reads} input slots (its dependency {@code i} is {@code slots[i]}). */
+    private static Memo readerOf(InputSlot... slots) {
+        Dependency[] dependencies = new Dependency[slots.length];
+        for (int i = 0; i < slots.length; i++) {
+            dependencies[i] = new Dependency(INPUT, "in" + i, slots[i]);
+        }
+        return Memo.value("v", new Version(1), dependencies, Durability.LOW);
+    }
+
+    private static InputSlot slot() {
+        return new InputSlot("x", 1, new Object());
+    }
+
+    @Test
+    void repeatedRegistrationsOfTheSameReadersAreKeptOnce() {
+        // r[evict.derived]: an evicted memo is recomputed and registers its edges again; they must not pile up.
+        InputSlot in0 = slot();
+        int readers = 1_000;
+        for (int round = 0; round < 20; round++) {
+            for (int r = 0; r < readers; r++) {
+                marking.register(engine, READER, r, readerOf(in0), null);
+            }
+        }
+        assertThat(marking.edgeCount()).isLessThanOrEqualTo(2L * readers);
+
+        marking.mark(2, List.of(new NodeKey(INPUT, "in0")), (ingredient, key) -> 1L);
+        for (int r = 0; r < readers; r++) {
+            assertThat(marking.markedAt(READER, r)).as("reader %d", r).isEqualTo(2);
+        }
+        assertThat(marking.marks.sum()).isEqualTo(readers);
+    }
+
+    @Test
+    void theNewestRegistrationOfARepeatedReaderGivesItsPosition() {
+        // A reader whose memo now reads the record at another position is checked at the new one.
+        InputSlot in0 = slot();
+        InputSlot other = slot();
+        for (int r = 0; r < 100; r++) {
+            marking.register(engine, READER, r, readerOf(in0), null);
+        }
+        for (int r = 0; r < 100; r++) {
+            // the same record, now the second dependency (after evictions, no previous memo is known)
+            Memo memo = Memo.value("v", new Version(1), new Dependency[] {
+                    new Dependency(INPUT, "other", other), new Dependency(INPUT, "in0", in0)}, Durability.LOW);
+            marking.register(engine, READER, r, memo, null);
+        }
+        for (int r = 0; r < 100; r++) {
+            marking.register(engine, READER, 1_000 + r, readerOf(in0), null); // more readers: a fold runs
+        }
+        marking.mark(2, List.of(new NodeKey(INPUT, "in0")), (ingredient, key) -> 1L);
+        List<Integer> positions = new ArrayList<>();
+        for (int r = 0; r < 100; r++) {
+            List<Marking.Position> changed = marking.changedSince(READER, r, 1);
+            assertThat(changed).hasSize(1);
+            positions.add(changed.get(0).position());
+        }
+        assertThat(positions).containsOnly(1);
+        assertThat(marking.changedSince(READER, 1_000, 1)).extracting(Marking.Position::position).containsExactly(0);
+        assertThat(marking.edgeCount()).isLessThanOrEqualTo(2 * 200 + 100);
+    }
+
+    @Test
+    void anInputSlotCachesItsNodeForItsOwnMarkingOnly() {
+        InputSlot in0 = slot();
+        marking.register(engine, READER, "a", readerOf(in0), null);
+        Marking another = new Marking();
+        another.register(engine, READER, "b", readerOf(in0), null); // the slot's cached node is not another's
+        another.mark(2, List.of(new NodeKey(INPUT, "in0")), (ingredient, key) -> 1L);
+        assertThat(another.markedAt(READER, "b")).isEqualTo(2);
+        assertThat(another.markedAt(READER, "a")).isZero();
+        assertThat(marking.markedAt(READER, "a")).isZero();
+        assertThat(marking.edgeCount()).isEqualTo(1);
+        assertThat(another.edgeCount()).isEqualTo(1);
+    }
+}
