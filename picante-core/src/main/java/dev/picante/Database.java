@@ -15,6 +15,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.ToLongFunction;
 
 /**
@@ -264,7 +265,7 @@ public final class Database implements View {
      * @return the revision of the batch, or the current one if it changed nothing or the log deferred it
      * @throws IllegalArgumentException as {@link #applyInputChanges(List)}; nothing is applied then
      */
-    public Revision computeInputChanges(java.util.function.Function<? super Database, List<InputChange>> compute) {
+    public Revision computeInputChanges(Function<? super Database, List<InputChange>> compute) {
         Objects.requireNonNull(compute, "compute");
         return engine.computeInputChanges(() -> compute.apply(this));
     }

@@ -485,7 +485,7 @@ final class Marking {
             if (changes.wholeAt > verifiedAt || changes.prunedTo > verifiedAt) {
                 return null;
             }
-            ArrayList<Position> found = new java.util.ArrayList<>(changes.count);
+            ArrayList<Position> found = new ArrayList<>(changes.count);
             for (int i = 0; i < changes.count; i++) {
                 if (changes.at[i] > verifiedAt) {
                     found.add(new Position((Integer) changes.dependencies[2 * i],
