@@ -17,8 +17,6 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.commonmark.parser.Parser;
-import org.commonmark.renderer.html.HtmlRenderer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -204,46 +202,20 @@ public class DocsSiteBenchmark {
         }
     }
 
-    /** The plain peer's parser and renderer. */
-    @State(Scope.Benchmark)
-    public static class Plain {
-        final Parser parser = Parser.builder().build();
-        final HtmlRenderer renderer = HtmlRenderer.builder().build();
-    }
-
     @Benchmark
     public String serveEditedPage(Site site) {
-        if (!site.docs.exists(site.edited)) {
-            throw new IllegalStateException("no page " + site.edited);
-        }
-        return site.docs.page(site.edited);
+        return DocsRequests.serve(site.docs, site.edited);
     }
 
-    /**
-     * The same request as {@link #serveEditedPage} as the demo serves it, with request snapshots on (the starter's
-     * default): the queries read a snapshot taken for the request, bound as the request's view, and the snapshot
-     * hands its results to the database and closes when the request ends, as the starter's filter does.
-     */
+    /** {@link #serveEditedPage} in a request snapshot, promoted and closed at the end, as the starter's filter does. */
     @Benchmark
     public String serveEditedPageInRequestSnapshot(Site site) {
-        Snapshot snapshot = site.views.database().snapshot();
-        PicanteViews.Scope scope = site.views.bindRequest(snapshot);
-        try {
-            if (!site.docs.exists(site.edited)) {
-                throw new IllegalStateException("no page " + site.edited);
-            }
-            return site.docs.page(site.edited);
-        } finally {
-            scope.close();
-            snapshot.promote();
-            snapshot.close();
-        }
+        return DocsRequests.serveInRequestSnapshot(site.views, site.docs, site.edited);
     }
 
+    /** The peer: the whole site parsed and rendered with commonmark, nothing memoized. */
     @Benchmark
-    public void renderWholeSiteFromScratch(Texts site, Plain plain, Blackhole blackhole) {
-        for (String text : site.texts) {
-            blackhole.consume(plain.renderer.render(plain.parser.parse(text)));
-        }
+    public void renderWholeSiteFromScratch(Texts site, Blackhole blackhole) {
+        DocsRequests.renderAll(site.texts, blackhole);
     }
 }
