@@ -76,6 +76,12 @@ final class Marking {
         final Marking marking;
         /** The newest revision of a mark on this record, 0 if none. */
         volatile long markedAt;
+        /**
+         * The newest revision whose marking walk went on from this record to its readers. Not {@link #markedAt}:
+         * a whole mark (rule 2) or a taint raises that without reaching the readers, and the walk must still go
+         * through. Guarded by the node's lock.
+         */
+        long reachedAt;
         /** The keys of the derived records that read this one (a {@link NodeKey} for a {@link #WIDE} index). */
         Object[] readers = NO_READERS;
         /**
@@ -367,7 +373,11 @@ final class Marking {
         }
     }
 
-    /** Records that a mark at {@code revision} reached {@code node} through a dependency; true the first time. */
+    /**
+     * Records that a mark at {@code revision} reached {@code node} through a dependency; true the first time this
+     * revision's walk reaches it, whatever marks the record already has (a record a reader whole-marked at this
+     * revision, or a tainted one, still passes the mark on to its own readers).
+     */
     private boolean markThrough(Node node, long revision, Integer ingredient, Object key, int position,
             long verifiedAt) {
         synchronized (node) {
@@ -399,9 +409,12 @@ final class Marking {
                 changes.wholeAt = revision;
                 clear(changes);
             }
-            boolean first = node.markedAt < revision;
-            if (first) {
+            if (node.markedAt < revision) {
                 node.markedAt = revision;
+            }
+            boolean first = node.reachedAt < revision;
+            if (first) {
+                node.reachedAt = revision;
                 marks.increment();
             }
             return first;

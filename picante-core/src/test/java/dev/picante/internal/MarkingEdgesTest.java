@@ -96,4 +96,46 @@ class MarkingEdgesTest {
         assertThat(marking.edgeCount()).isEqualTo(1);
         assertThat(another.edgeCount()).isEqualTo(1);
     }
+
+    /** A memo of a derived reader that read the derived record {@code (READER, key)} at {@code version}. */
+    private static Memo readerOfDerived(Object key, Version version) {
+        return Memo.value("v", new Version(1), new Dependency[] {new Dependency(READER, key, version)},
+                Durability.LOW);
+    }
+
+    @Test
+    void aMarkGoesOnThroughARecordAReaderWholeMarkedDuringTheChange() {
+        // A chain in0 -> a -> b. While change 2 is being marked, a lagging reader publishes a cell of "a"
+        // verified before it, and rule 2 whole-marks "a" at 2 before the walk reaches it. The walk must still
+        // go on to "b": found by ConcurrencyStressTest (a stale "b" served at revision 2).
+        InputSlot in0 = slot();
+        marking.register(engine, READER, "a", readerOf(in0), null);
+        marking.register(engine, READER, "b", readerOfDerived("a", new Version(1)), null);
+        marking.markingAt = 2;
+        marking.markIfOverlapped(READER, "a", 1);
+        assertThat(marking.markedAt(READER, "a")).isEqualTo(2);
+        assertThat(marking.markedAt(READER, "b")).isZero();
+
+        marking.mark(2, List.of(new NodeKey(INPUT, "in0")), (ingredient, key) -> 1L);
+
+        assertThat(marking.markedAt(READER, "b")).isEqualTo(2);
+        assertThat(marking.changedSince(READER, "b", 1))
+                .containsExactly(new Marking.Position(READER, "a", 0));
+    }
+
+    @Test
+    void aMarkGoesOnThroughATaintedRecord() {
+        // r[changed-at.poison]: "a" is tainted (marked for good); its reader "b" must still be reached by changes.
+        InputSlot in0 = slot();
+        marking.register(engine, READER, "a", readerOf(in0), null);
+        marking.register(engine, READER, "b", readerOfDerived("a", new Version(1)), null);
+        marking.taint(READER, "a");
+
+        marking.mark(3, List.of(new NodeKey(INPUT, "in0")), (ingredient, key) -> 1L);
+
+        assertThat(marking.tainted(READER, "a")).isTrue();
+        assertThat(marking.markedAt(READER, "b")).isEqualTo(3);
+        marking.mark(4, List.of(new NodeKey(INPUT, "in0")), (ingredient, key) -> 3L);
+        assertThat(marking.markedAt(READER, "b")).isEqualTo(4);
+    }
 }
