@@ -11,7 +11,7 @@ import java.util.Objects;
 final class BatchImpl implements Batch {
 
     private final ViewState view;
-    private final List<ViewState.Write> writes = new ArrayList<>();
+    private final List<InputWrites.Write> writes = new ArrayList<>();
     private boolean committed;
 
     BatchImpl(ViewState view) {
@@ -23,7 +23,7 @@ final class BatchImpl implements Batch {
         InputImpl<?, ?> impl = resolve(input);
         impl.checkKey(key);
         impl.checkValue(key, value);
-        writes.add(new ViewState.Write(impl, key, value));
+        writes.add(new InputWrites.Write(impl, key, value));
         return this;
     }
 
@@ -31,7 +31,7 @@ final class BatchImpl implements Batch {
     public <K, V> Batch remove(InputIngredient<K, V> input, K key) {
         InputImpl<?, ?> impl = resolve(input);
         impl.checkKey(key);
-        writes.add(new ViewState.Write(impl, key, null));
+        writes.add(new InputWrites.Write(impl, key, null));
         return this;
     }
 

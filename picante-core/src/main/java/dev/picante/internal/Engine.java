@@ -323,8 +323,8 @@ public final class Engine {
     }
 
     /** Converts named input changes to writes, checking each. */
-    List<ViewState.Write> toWrites(List<InputChange> changes) {
-        List<ViewState.Write> writes = new ArrayList<>(changes.size());
+    List<InputWrites.Write> toWrites(List<InputChange> changes) {
+        List<InputWrites.Write> writes = new ArrayList<>(changes.size());
         for (InputChange change : changes) {
             IngredientImpl ingredient = byName.get(change.ingredient());
             if (!(ingredient instanceof InputImpl<?, ?> input)) {
@@ -335,7 +335,7 @@ public final class Engine {
             if (change.value() != null) {
                 input.checkValue(change.key(), change.value());
             }
-            writes.add(new ViewState.Write(input, change.key(), change.value()));
+            writes.add(new InputWrites.Write(input, change.key(), change.value()));
         }
         return writes;
     }

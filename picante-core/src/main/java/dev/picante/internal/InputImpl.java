@@ -55,13 +55,13 @@ final class InputImpl<K, V> extends IngredientImpl implements InputIngredient<K,
     public Revision set(View view, K key, V value) {
         checkKey(key);
         checkValue(key, value);
-        return writable(view).apply(List.of(new ViewState.Write(this, key, value)));
+        return writable(view).apply(List.of(new InputWrites.Write(this, key, value)));
     }
 
     @Override
     public Revision remove(View view, K key) {
         checkKey(key);
-        return writable(view).apply(List.of(new ViewState.Write(this, key, null)));
+        return writable(view).apply(List.of(new InputWrites.Write(this, key, null)));
     }
 
     private ViewState writable(View view) {

@@ -20,11 +20,11 @@ import org.jspecify.annotations.Nullable;
  */
 final class LoggedWrites {
 
-    /** What the write path ({@link ViewState#publish}) calls around publishing a write's changes. */
+    /** What the write path ({@link InputWrites#publish}) calls around publishing a write's changes. */
     interface Hook {
 
         /** Makes the changes durable before they are published; throwing vetoes the write. */
-        void commit(List<ViewState.Write> changes);
+        void commit(List<InputWrites.Write> changes);
 
         /** Ends a write that committed nothing. */
         void abort();
@@ -38,8 +38,8 @@ final class LoggedWrites {
     static Hook hook(InputChangeGate.Pending pending) {
         return new Hook() {
             @Override
-            public void commit(List<ViewState.Write> changes) {
-                pending.commit(ViewState.gated(changes));
+            public void commit(List<InputWrites.Write> changes) {
+                pending.commit(InputWrites.gated(changes));
             }
 
             @Override
@@ -70,7 +70,7 @@ final class LoggedWrites {
     }
 
     /** A write of {@code finals} (the final content of each slot touched); under the write lock. */
-    Revision write(ViewState view, List<ViewState.Write> finals) {
+    Revision write(ViewState view, List<InputWrites.Write> finals) {
         return step(view, InputChangeLog.Purpose.WRITE, () -> finals);
     }
 
@@ -86,7 +86,7 @@ final class LoggedWrites {
     }
 
     private Revision step(ViewState view, InputChangeLog.Purpose purpose,
-            @Nullable Supplier<List<ViewState.Write>> writes) {
+            @Nullable Supplier<List<InputWrites.Write>> writes) {
         if (inStep) {
             throw new IllegalStateException("database '" + engine.name() + "': an input write (or sync) of the"
                     + " primary view from inside a step of its InputChangeLog; a log hands changes made elsewhere"
@@ -98,19 +98,19 @@ final class LoggedWrites {
             try {
                 for (List<InputChange> external = step.nextExternal(); external != null;
                         external = step.nextExternal()) {
-                    step.externalApplied(view.publish(finals(engine.toWrites(external)), null));
+                    step.externalApplied(InputWrites.publish(view, finals(engine.toWrites(external)), null));
                 }
                 if (writes == null) {
                     return view.revision();
                 }
-                List<ViewState.Write> finals = writes.get();
-                if (step.defer(ViewState.gated(finals))) {
+                List<InputWrites.Write> finals = writes.get();
+                if (step.defer(InputWrites.gated(finals))) {
                     return view.revision();
                 }
-                return view.publish(finals, new Hook() {
+                return InputWrites.publish(view, finals, new Hook() {
                     @Override
-                    public void commit(List<ViewState.Write> changes) {
-                        step.commit(ViewState.gated(changes));
+                    public void commit(List<InputWrites.Write> changes) {
+                        step.commit(InputWrites.gated(changes));
                     }
 
                     @Override
@@ -132,9 +132,9 @@ final class LoggedWrites {
     }
 
     /** The final content of each slot {@code writes} touch, in write order, as a batch has it. */
-    private List<ViewState.Write> finals(List<ViewState.Write> writes) {
-        Map<NodeKey, ViewState.Write> finals = new LinkedHashMap<>();
-        for (ViewState.Write write : writes) {
+    private List<InputWrites.Write> finals(List<InputWrites.Write> writes) {
+        Map<NodeKey, InputWrites.Write> finals = new LinkedHashMap<>();
+        for (InputWrites.Write write : writes) {
             engine.checkRegistered(write.input());
             finals.put(new NodeKey(write.input().index, write.key()), write);
         }

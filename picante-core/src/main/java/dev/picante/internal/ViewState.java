@@ -7,13 +7,8 @@ import dev.picante.QueryCancelledException;
 import dev.picante.QueryRef;
 import dev.picante.Revision;
 import dev.picante.RuntimeEvent;
-import dev.picante.persist.InputChange;
-import dev.picante.persist.InputChangeGate;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -728,172 +723,20 @@ public final class ViewState {
     }
 
     // ---------------------------------------------------------------------------------------------
-    // Input mutations
+    // Input writes
 
-    /** One {@code set} (a value) or {@code remove} ({@code value == null}). */
-    record Write(InputImpl<?, ?> input, Object key, @Nullable Object value) {
+    /** Applies input writes atomically to this view ({@link InputWrites#apply}). */
+    Revision apply(List<InputWrites.Write> writes) {
+        return InputWrites.apply(this, writes);
     }
 
     /**
-     * Applies writes atomically (r[input.batch], r[input.batch-conflicts]): computes the final content of
-     * every slot touched, keeps those that differ from the current state, checks the state-byte limit, and
-     * publishes one new {@link InputState} at a fresh revision, or nothing if no slot changes.
+     * Makes {@code state} this view's current state: {@code current}, then {@code currentRevision}. Called
+     * under the write lock, by the input write path and by {@link #restore}.
      */
-    @SuppressWarnings("deprecation") // the InputChangeGate of databases built with one
-    Revision apply(List<Write> writes) {
-        checkOpen();
-        InputChangeGate gate = primary ? engine.options.inputChangeGate : null;
-        writeLock.lock();
-        try {
-            Map<NodeKey, Write> finals = new LinkedHashMap<>();
-            for (Write write : writes) {
-                engine.checkRegistered(write.input());
-                finals.put(new NodeKey(write.input().index, write.key()), write);
-            }
-            if (primary && engine.inputLog != null) {
-                return engine.inputLog.write(this, List.copyOf(finals.values()));
-            }
-            InputChangeGate.Pending pending = gate == null ? null
-                    : Objects.requireNonNull(gate.open(), "InputChangeGate.open() returned null");
-            return publish(finals.values(), pending == null ? null : LoggedWrites.hook(pending));
-        } finally {
-            writeLock.unlock();
-        }
-    }
-
-    /**
-     * The rest of a write, under the write lock: computes the changes of {@code finals} (the final content of
-     * each slot touched), and unless none, commits them with {@code pending} and publishes them at a new
-     * revision. {@code pending} ends with {@link LoggedWrites.Hook#abort()} if nothing was committed.
-     */
-    Revision publish(Collection<Write> finals, LoggedWrites.@Nullable Hook pending) {
-        boolean committed = false;
-        try {
-            InputState base = current;
-            List<Write> changes = new ArrayList<>(finals.size());
-            long added = 0;
-            List<long[]> freed = new ArrayList<>();
-            for (Write write : finals) {
-                InputSlot old = base.slot(write.input().index, write.key());
-                boolean wasPresent = old != null && old.present();
-                if (write.value() == null ? !wasPresent
-                        : old != null && old.present() && Equality.equal(old.value, write.value())) {
-                    continue;
-                }
-                changes.add(write);
-                added += (old == null ? engine.weigh(write.key()) : 0)
-                        + (write.value() == null ? 0 : engine.weigh(write.value()));
-                if (old != null && old.present() && primary) {
-                    freed.add(new long[] {engine.weigh(Objects.requireNonNull(old.value)), old.changedAt,
-                            base.revision});
-                }
-            }
-            if (changes.isEmpty()) {
-                return new Revision(base.revision);
-            }
-            StateBytes.Reservation reservation = engine.stateBytes.change(added, freed,
-                    () -> describe(changes) + " in database '" + engine.name() + "'");
-            if (pending != null) {
-                try {
-                    pending.commit(changes);
-                } catch (Throwable e) {
-                    engine.stateBytes.undo(reservation);
-                    throw e;
-                }
-                committed = true;
-            }
-            long revision = engine.nextRevision();
-            // Only the primary view's writes continue a lineage: a snapshot shares its slots with the
-            // primary view's states, which still hold the slots the snapshot replaces.
-            InputState.Builder next = primary ? base.toBuilder() : base.toBranch();
-            List<InputSlot> replaced = new ArrayList<>(changes.size());
-            for (Write write : changes) {
-                InputSlot old = base.slot(write.input().index, write.key());
-                if (old != null) {
-                    replaced.add(old);
-                }
-                InputSlot slot = new InputSlot(write.value(), revision, next.lineage());
-                next.put(write.input().index, write.key(), slot, write.input().durability);
-            }
-            InputState published = next.build(revision);
-            if (primary) {
-                next.supersede(replaced, revision);
-            }
-            if (marking != null) {
-                markReached(changes, revision); // before the state is published: readers of it see the marks
-            }
-            current = published;
-            currentRevision = revision;
-            Revision at = new Revision(revision);
-            if (pending != null) {
-                pending.published(at);
-            }
-            if (primary && engine.events.active()) {
-                publishEvents(changes, revision);
-            }
-            return at;
-        } finally {
-            if (pending != null && !committed) {
-                pending.abort();
-            }
-        }
-    }
-
-    /** Marks what the changed slots can reach ({@link Marking#mark}). */
-    private void markReached(List<Write> changes, long revision) {
-        List<NodeKey> changed = new ArrayList<>(changes.size());
-        for (Write write : changes) {
-            changed.add(new NodeKey(write.input().index, write.key()));
-        }
-        Objects.requireNonNull(marking).mark(revision, changed, (ingredient, key) -> {
-            Cell cell = cell(ingredient, key);
-            return cell == null ? Long.MIN_VALUE : cell.verifiedAt;
-        });
-    }
-
-    static List<InputChange> gated(List<Write> changes) {
-        List<InputChange> gated = new ArrayList<>(changes.size());
-        for (Write write : changes) {
-            gated.add(new InputChange(write.input().name, write.key(), write.value()));
-        }
-        return List.copyOf(gated);
-    }
-
-    private static String describe(List<Write> changes) {
-        Write first = changes.get(0);
-        String one = (first.value() == null ? "removing " : "setting ") + first.input().ref(first.key());
-        return changes.size() == 1 ? one : "a batch of " + changes.size() + " changes (" + one + ", ...)";
-    }
-
-    private void publishEvents(List<Write> changes, long revision) {
-        Revision rev = new Revision(revision);
-        List<RuntimeEvent> events = new ArrayList<>();
-        events.add(new RuntimeEvent.RevisionBumped(rev));
-        for (Write write : changes) {
-            events.add(write.value() == null
-                    ? new RuntimeEvent.InputRemoved(write.input().name, write.key(), rev)
-                    : new RuntimeEvent.InputSet(write.input().name, write.key(), rev));
-        }
-        if (reverseEdges != null) {
-            Map<NodeKey, NodeKey> invalidated = new LinkedHashMap<>();
-            for (Write write : changes) {
-                NodeKey source = new NodeKey(write.input().index, write.key());
-                for (NodeKey dependent : reverseEdges.dependentsOf(source)) {
-                    if (hasMemo(dependent)) {
-                        invalidated.putIfAbsent(dependent, source);
-                    }
-                }
-            }
-            invalidated.forEach((query, by) -> events.add(new RuntimeEvent.QueryInvalidated(
-                    engine.ingredient(query.ingredient()).name, query.key(),
-                    engine.ingredient(by.ingredient()).name, by.key(), rev)));
-        }
-        engine.events.publish(events);
-    }
-
-    private boolean hasMemo(NodeKey node) {
-        ConcurrentHashMap<Object, Cell> table = tableIfPresent(node.ingredient());
-        return table != null && table.containsKey(node.key());
+    void publishState(InputState state) {
+        current = state;
+        currentRevision = state.revision;
     }
 
     /**
@@ -937,8 +780,7 @@ public final class ViewState {
                     m.register(engine, node.ingredient(), node.key(), entry.getValue().memo, null);
                 }
             }
-            current = restored;
-            currentRevision = restored.revision;
+            publishState(restored);
             for (Map.Entry<NodeKey, Cell> entry : cells.entrySet()) {
                 NodeKey node = entry.getKey();
                 Cell old = table(node.ingredient()).put(node.key(), entry.getValue());
@@ -959,8 +801,9 @@ public final class ViewState {
     }
 
     /**
-     * Runs {@code action} holding this view's write lock, which is reentrant: no write of this view runs
-     * meanwhile, and a {@link #restore} inside it publishes at once.
+     * Runs {@code action} holding this view's write lock, which is reentrant: no write of this view
+     * ({@link InputWrites}), restore or fork of the primary view runs meanwhile, and a {@link #restore} inside
+     * it publishes at once.
      */
     <T> T whileWritesWait(java.util.function.Supplier<T> action) {
         writeLock.lock();
