@@ -58,7 +58,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Cycles and cancellation.</b> In-flight evaluations form a wait graph; before waiting, a caller
  * adds its edge and looks for a path back to itself, so a cycle, on one thread or across threads, ends
- * with a {@code CycleException} instead of a hang. An interrupted caller gives up alone; a cancelled
+ * with a {@code CycleException} instead of a hang (leadership, following and this check are all in
+ * {@link InFlight}). An interrupted caller gives up alone; a cancelled
  * leader completes its evaluation as cancelled and followers retry. Cancellation is never memoized.
  */
 public final class Engine {

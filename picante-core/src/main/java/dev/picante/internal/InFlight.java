@@ -1,24 +1,41 @@
 package dev.picante.internal;
 
+import dev.picante.CycleException;
+import dev.picante.QueryCancelledException;
 import dev.picante.QueryRef;
+import dev.picante.Revision;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.jspecify.annotations.Nullable;
 
 /**
  * One evaluation of {@code (ingredient, key)} at one revision, shared by every caller of every view of the
- * database at that revision (single flight; r[sharing.nonobservable]). The leader runs it; followers wait
- * and adopt its memo. It is also a node of the database's wait graph: {@link #waitsOn} holds the
- * evaluations it is waiting for, which is how cycles across threads are found (r[jvm.cross-thread-cycle]).
+ * database at that revision (single flight; r[sharing.nonobservable]), and the protocol around it:
+ * leadership, following and cycle detection, all here.
+ *
+ * <p><b>Leadership and following</b> ({@link #claim}). A read that is not a hit puts a new evaluation into
+ * the engine's in-flight table under its {@link Key}. The caller that puts it there is the leader: it brings
+ * the record up to date in its view ({@link ViewState#bringUpToDate}), completes the evaluation with the memo
+ * (or cancels it if it throws) and removes it from the table. Every other caller is a follower: it waits for
+ * the outcome and adopts the memo into its own view; if the leader was cancelled it tries again, maybe as
+ * the leader (r[derived.cancel-progress]). An interrupted follower gives up alone
+ * ({@code QueryCancelledException}, r[jvm.interrupt]); the evaluation goes on.
+ *
+ * <p><b>Cycle detection</b> (r[cycle.detect], r[jvm.cross-thread-cycle]). Each evaluation is a node of the
+ * database's wait graph: {@link #waitsOn} holds the evaluations it waits for (a leader's nested reads, a
+ * follower's leader). Before a follower waits for a running evaluation, it adds its edge and looks for a path
+ * from that evaluation back to itself; one found, or an evaluation led further up the follower's own stack,
+ * ends with a {@link CycleException} naming the path, instead of a wait that would never end.
  *
  * <p>Every computation makes one, so it is kept small: the wait-graph edges and the {@link QueryRef} are
  * made only when needed, and followers wait on this object's monitor, which the leader takes only if
- * someone waits.
+ * someone waits. Thread-safe.
  */
 final class InFlight {
 
@@ -52,6 +69,97 @@ final class InFlight {
 
     /** The identity of an evaluation: a revision names one input state database-wide. */
     record Key(int ingredient, Object key, long revision) {
+    }
+
+    /**
+     * Resolves {@code derived(key)} at {@code state} in {@code view} through single flight: leads the
+     * evaluation if no caller of any view has one in flight for it, else follows the one in flight and adopts
+     * its memo into {@code view}. Failures are returned as failed memos, not thrown.
+     *
+     * @param caller the evaluation that reads it, or {@code null} for a top-level access
+     * @throws CycleException if the evaluation needs itself (r[cycle.detect], r[jvm.cross-thread-cycle])
+     * @throws QueryCancelledException if this caller was interrupted (r[jvm.interrupt])
+     */
+    static Memo claim(ViewState view, DerivedImpl<?, ?> derived, Object key, InputState state,
+            @Nullable InFlight caller) {
+        ConcurrentHashMap<Key, InFlight> inFlight = view.engine.inFlight;
+        Key id = new Key(derived.index, key, state.revision);
+        while (true) {
+            // Claim it at once: an uncontended read (the common case) needs one map operation, not two.
+            InFlight mine = new InFlight(id, derived);
+            InFlight running = inFlight.putIfAbsent(id, mine);
+            if (running != null) {
+                Memo memo = follow(running, caller);
+                if (memo != null) {
+                    derived.hits.increment();
+                    // The leader may have been a snapshot at the same state: its memo counts as another view's.
+                    return view.adopt(derived, key, memo, state.revision, true);
+                }
+                // The leader was cancelled: try again, maybe as the leader (r[derived.cancel-progress]).
+                continue;
+            }
+            // Lead (here, not in a method of its own: a nested read costs no more stack than it did).
+            if (caller != null) {
+                caller.addWait(mine);
+            }
+            try {
+                Memo memo = view.bringUpToDate(derived, key, state, mine);
+                mine.complete(memo);
+                return memo;
+            } catch (Throwable t) {
+                mine.cancel();
+                throw t;
+            } finally {
+                inFlight.remove(mine.key, mine);
+                if (caller != null) {
+                    caller.removeWait(mine);
+                }
+            }
+        }
+    }
+
+    /**
+     * Waits for another caller's evaluation; {@code null} if it was cancelled. Before waiting, adds the
+     * caller's wait edge and checks that waiting can end.
+     *
+     * @throws CycleException if {@code running} waits, directly or transitively, for {@code caller}, or is led
+     *     further up this thread's stack
+     */
+    private static @Nullable Memo follow(InFlight running, @Nullable InFlight caller) {
+        if (caller != null) {
+            caller.addWait(running);
+        }
+        try {
+            if (!running.isDone()) {
+                List<InFlight> path = caller == null ? null : path(running, caller);
+                if (path != null) {
+                    path.add(running);
+                    throw cycle(path);
+                }
+                if (running.leader == Thread.currentThread()) {
+                    // Its leader is further up this very stack: waiting would never end.
+                    throw cycle(caller == null ? List.of(running, running) : List.of(running, caller, running));
+                }
+            }
+            return running.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new QueryCancelledException("interrupted while waiting for " + running.ref() + " at revision "
+                    + running.key.revision(), e);
+        } finally {
+            if (caller != null) {
+                caller.removeWait(running);
+            }
+        }
+    }
+
+    /** The exception of a cycle along {@code path} (first and last the same evaluation). */
+    private static CycleException cycle(List<InFlight> path) {
+        List<QueryRef> refs = new ArrayList<>(path.size());
+        for (InFlight node : path) {
+            refs.add(node.ref());
+        }
+        return new CycleException(refs, new Revision(path.get(0).key.revision()));
     }
 
     /** The query this evaluation is of, for messages and cycle paths. */
@@ -125,7 +233,7 @@ final class InFlight {
      * Returns the path of evaluations from {@code from} to {@code to} along wait edges, both included, or
      * {@code null} if {@code to} is not reachable.
      */
-    static @Nullable List<InFlight> path(InFlight from, InFlight to) {
+    private static @Nullable List<InFlight> path(InFlight from, InFlight to) {
         List<InFlight> path = new ArrayList<>();
         return dfs(from, to, path, new HashSet<>()) ? path : null;
     }

@@ -4,7 +4,6 @@ import dev.picante.Batch;
 import dev.picante.CycleException;
 import dev.picante.Inspector.Outcome;
 import dev.picante.QueryCancelledException;
-import dev.picante.QueryRef;
 import dev.picante.Revision;
 import dev.picante.RuntimeEvent;
 import java.util.ArrayList;
@@ -185,14 +184,6 @@ public final class ViewState {
     // Derived queries
 
     /**
-     * Returns the memo of {@code derived(key)} valid in this view at {@code state}: a hit, a revalidated
-     * or adopted memo, or a new computation. Failures are returned as failed memos, not thrown.
-     *
-     * @param caller the evaluation that reads it, or {@code null} for a top-level access
-     * @throws CycleException if the evaluation needs itself (r[cycle.detect], r[jvm.cross-thread-cycle])
-     * @throws QueryCancelledException if this caller was interrupted (r[jvm.interrupt])
-     */
-    /**
      * The hit path of a top-level read: the value of a successful memo of {@code derived(key)} verified at
      * exactly {@code revision}, counted as a hit, or {@code null} for anything else, which the caller
      * resolves with {@link #fetch}. It writes no shared memory, so readers of one key scale across threads.
@@ -217,6 +208,14 @@ public final class ViewState {
         return null;
     }
 
+    /**
+     * Returns the memo of {@code derived(key)} valid in this view at {@code state}: a hit, a revalidated
+     * or adopted memo, or a new computation. Failures are returned as failed memos, not thrown.
+     *
+     * @param caller the evaluation that reads it, or {@code null} for a top-level access
+     * @throws CycleException if the evaluation needs itself (r[cycle.detect], r[jvm.cross-thread-cycle])
+     * @throws QueryCancelledException if this caller was interrupted (r[jvm.interrupt])
+     */
     Memo fetch(DerivedImpl<?, ?> derived, Object key, InputState state, @Nullable InFlight caller) {
         ConcurrentHashMap<Object, Cell> table = tableIfPresent(derived.index);
         if (table != null) {
@@ -343,9 +342,11 @@ public final class ViewState {
     }
 
     /**
-     * Resolves a read that is not a plain hit (the caller has looked): as the leader of its evaluation, or
-     * by waiting for the one in flight. The leader looks at its cell again, so a memo published meanwhile,
-     * or a failure valid at this revision, is still a hit.
+     * Resolves a read that is not a plain hit (the caller has looked). A snapshot first takes what the views
+     * it descends from hold at its very state; otherwise the read goes through single flight
+     * ({@link InFlight#claim}): as the leader of its evaluation ({@link #bringUpToDate}), or by waiting for
+     * the one in flight. The leader looks at its cell again, so a memo published meanwhile, or a failure
+     * valid at this revision, is still a hit.
      */
     Memo evaluate(DerivedImpl<?, ?> derived, Object key, InputState state, @Nullable InFlight caller) {
         ViewState source = parent;
@@ -360,22 +361,7 @@ public final class ViewState {
                 return adopt(derived, key, source.fetch(derived, key, state, caller), state.revision, true);
             }
         }
-        InFlight.Key id = new InFlight.Key(derived.index, key, state.revision);
-        while (true) {
-            // Claim it at once: an uncontended read (the common case) needs one map operation, not two.
-            InFlight mine = new InFlight(id, derived);
-            InFlight running = engine.inFlight.putIfAbsent(id, mine);
-            if (running == null) {
-                return lead(derived, key, state, mine, caller);
-            }
-            Memo memo = follow(running, caller);
-            if (memo != null) {
-                derived.hits.increment();
-                // The leader may have been a snapshot at the same state: its memo counts as another view's.
-                return adopt(derived, key, memo, state.revision, true);
-            }
-            // The leader was cancelled: try again, maybe as the leader (r[derived.cancel-progress]).
-        }
+        return InFlight.claim(this, derived, key, state, caller);
     }
 
     /**
@@ -411,65 +397,8 @@ public final class ViewState {
         return null;
     }
 
-    private Memo lead(DerivedImpl<?, ?> derived, Object key, InputState state, InFlight mine,
-            @Nullable InFlight caller) {
-        if (caller != null) {
-            caller.addWait(mine);
-        }
-        try {
-            Memo memo = bringUpToDate(derived, key, state, mine);
-            mine.complete(memo);
-            return memo;
-        } catch (Throwable t) {
-            mine.cancel();
-            throw t;
-        } finally {
-            engine.inFlight.remove(mine.key, mine);
-            if (caller != null) {
-                caller.removeWait(mine);
-            }
-        }
-    }
-
-    /** Waits for another caller's evaluation; {@code null} if it was cancelled. */
-    private @Nullable Memo follow(InFlight running, @Nullable InFlight caller) {
-        if (caller != null) {
-            caller.addWait(running);
-        }
-        try {
-            if (!running.isDone()) {
-                List<InFlight> path = caller == null ? null : InFlight.path(running, caller);
-                if (path != null) {
-                    path.add(running);
-                    throw cycle(path);
-                }
-                if (running.leader == Thread.currentThread()) {
-                    // Its leader is further up this very stack: waiting would never end.
-                    throw cycle(caller == null ? List.of(running, running) : List.of(running, caller, running));
-                }
-            }
-            return running.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new QueryCancelledException("interrupted while waiting for " + running.ref() + " at revision "
-                    + running.key.revision(), e);
-        } finally {
-            if (caller != null) {
-                caller.removeWait(running);
-            }
-        }
-    }
-
-    private static CycleException cycle(List<InFlight> path) {
-        List<QueryRef> refs = new ArrayList<>(path.size());
-        for (InFlight node : path) {
-            refs.add(node.ref());
-        }
-        return new CycleException(refs, new Revision(path.get(0).key.revision()));
-    }
-
-    /** The leader's work: reuse what can be reused, compute otherwise. */
-    private Memo bringUpToDate(DerivedImpl<?, ?> derived, Object key, InputState state, InFlight mine) {
+    /** The leader's work ({@link InFlight#claim}): reuse what can be reused, compute otherwise. */
+    Memo bringUpToDate(DerivedImpl<?, ?> derived, Object key, InputState state, InFlight mine) {
         long revision = state.revision;
         ConcurrentHashMap<Object, Cell> table = table(derived.index);
         Cell own = table.get(key);
@@ -630,7 +559,7 @@ public final class ViewState {
      * @param foreign whether the memo may come from another view, whose reads the primary view's marks do
      *     not cover (see {@link Marking}'s rule 3)
      */
-    private Memo adopt(DerivedImpl<?, ?> derived, Object key, Memo memo, long revision, boolean foreign) {
+    Memo adopt(DerivedImpl<?, ?> derived, Object key, Memo memo, long revision, boolean foreign) {
         ConcurrentHashMap<Object, Cell> table = table(derived.index);
         Cell own = table.get(key);
         if (own != null && own.memo == memo) {
