@@ -70,7 +70,7 @@ final class Memo {
 
     /**
      * This memo's dependencies and durability with another (equal) value and its version: a view keeping its
-     * own version of an equal value, so its dependents stay valid.
+     * own version of an equal value, so its dependents stay valid ({@link EarlyCutoff#backdate(Memo, Memo)}).
      */
     Memo keeping(Object equalValue, Version kept) {
         return new Memo(equalValue, null, kept, reads, durability);

@@ -496,10 +496,10 @@ public final class ViewState {
             derived.failures.increment();
             memo = Memo.failureOfReads(failure, revision, reads);
             outcome = Outcome.FAILED;
-        } else if (previous != null && Equality.equal(previous.value, value)) {
+        } else if (EarlyCutoff.keeps(previous, value)) {
             // r[revision.early-cutoff]: same version, so dependents stay valid.
             derived.earlyCutoffs.increment();
-            memo = Memo.valueOfReads(Objects.requireNonNull(previous.value), previous.version, reads, ctx.durability());
+            memo = EarlyCutoff.backdate(Objects.requireNonNull(previous), reads, ctx.durability());
             outcome = Outcome.RECOMPUTED_UNCHANGED;
         } else {
             memo = Memo.valueOfReads(Objects.requireNonNull(value), new Version(revision), reads, ctx.durability());
@@ -565,12 +565,8 @@ public final class ViewState {
         if (own != null && own.memo == memo) {
             return memo;
         }
-        Memo adopted = memo;
-        if (own != null && !own.memo.failed() && !memo.failed() && own.memo.version != memo.version
-                && Equality.equal(own.memo.value, memo.value)) {
-            // Keep this view's version of an equal value, so its dependents stay valid (early cutoff).
-            adopted = memo.keeping(Objects.requireNonNull(own.memo.value), own.memo.version);
-        }
+        // Keep this view's version of an equal value, so its dependents stay valid.
+        Memo adopted = EarlyCutoff.backdate(own == null ? null : own.memo, memo);
         store(derived, key, newCell(key, adopted, revision, memo.failed() ? Outcome.FAILED : Outcome.ADOPTED, null, 0),
                 foreign);
         return adopted;
