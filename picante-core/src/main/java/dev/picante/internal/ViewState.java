@@ -16,8 +16,20 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The state of one view (the primary view or a snapshot): its current {@link InputState}, its memo
- * tables, and the evaluation of derived queries against it. See {@link Engine} for the overview.
+ * The state of one view (the primary view or a snapshot): its current {@link InputState}, its memo tables,
+ * and the evaluation of derived queries against them. See {@link Engine} for the overview.
+ *
+ * <p>It does four things itself: the view's lifecycle (fork, close, promote into the view it was forked
+ * from), its memo tables (look-up, store, eviction), the read path of a derived query (the hit, reuse
+ * without evaluation, bringing a record up to date as the leader of its evaluation, computing it), and the
+ * publication of a state restored from a store. Each other concept is one class it calls: input writes
+ * ({@link InputWrites}), leadership, following and cycle detection ({@link InFlight}), deep revalidation
+ * ({@link Revalidation}), early cutoff ({@link EarlyCutoff}), the marks input changes leave
+ * ({@link Marking}), the context a compute function reads through ({@link Evaluation}).
+ *
+ * <p>Thread-safe. Reads run concurrently, each against the state it read once; every change of the current
+ * state (an input write, a restore, and the fork of the primary view, which must see no write half done) runs
+ * under the view's write lock, and publishes with {@link #publishState}.
  */
 public final class ViewState {
 
