@@ -28,8 +28,9 @@ import org.jspecify.annotations.Nullable;
  * ({@link Marking}), the context a compute function reads through ({@link Evaluation}).
  *
  * <p>Thread-safe. Reads run concurrently, each against the state it read once; every change of the current
- * state (an input write, a restore, and the fork of the primary view, which must see no write half done) runs
- * under the view's write lock, and publishes with {@link #publishState}.
+ * state (an input write, a restore) runs under the view's write lock and publishes with
+ * {@link #publishState}; so does the fork of the primary view, so that no write frees a value the new
+ * snapshot holds.
  */
 public final class ViewState {
 
