@@ -98,7 +98,7 @@ final class InFlight {
                 // The leader was cancelled: try again, maybe as the leader (r[derived.cancel-progress]).
                 continue;
             }
-            // Lead (here, not in a method of its own: a nested read costs no more stack than it did).
+            // Lead. Written here, not in a method of its own: one stack frame fewer per nested read.
             if (caller != null) {
                 caller.addWait(mine);
             }
