@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.picante.Database;
 import dev.picante.DerivedIngredient;
+import dev.picante.Inspector.IngredientKind;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -11,8 +12,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.ResolvableType;
@@ -21,6 +25,7 @@ import org.springframework.core.ResolvableType;
  * The README's starter example ({@link WordsApplication}, {@link WordCounter}, {@link PagesController}), started as
  * its {@code main} starts it, with the one property the README names, and what the README claims as assertions.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class ReadmeExampleTests {
 
     private final HttpClient client = HttpClient.newHttpClient();
@@ -29,11 +34,13 @@ class ReadmeExampleTests {
     Path directory;
 
     @Test
-    void wordsAreMemoizedRecomputedOnlyAfterAnEditAndKeptAcrossARestart() throws Exception {
+    void wordsAreMemoizedRecomputedOnlyAfterAnEditAndKeptAcrossARestart(CapturedOutput output) throws Exception {
         String url = "--spring.datasource.url=jdbc:h2:file:" + directory.resolve("data/words").toAbsolutePath()
                 + ";DB_CLOSE_ON_EXIT=FALSE";
         try (ConfigurableApplicationContext context = start(url)) {
             Database database = context.getBean(Database.class);
+            assertThat(database.inspector().ingredient("pages").kind()).isEqualTo(IngredientKind.INPUT);
+            assertThat(database.inspector().ingredient("pages").entries()).isZero();   // an input named "pages"
             long first = Long.parseLong(put(context, "intro", "one two three"));
             assertThat(Long.parseLong(put(context, "faq", "four"))).isEqualTo(first + 1);  // the new revision
             assertThat(database.revision().value()).isEqualTo(first + 1);
@@ -65,6 +72,8 @@ class ReadmeExampleTests {
             assertThat(computations(context, "total")).isZero();
             assertThat(computations(context, "wordCounter.words")).isZero();
         }
+        // The H2 URL the README gives is the one the store asks for.
+        assertThat(output).doesNotContain("lets H2 close the database");
     }
 
     private static ConfigurableApplicationContext start(String url) {
