@@ -23,19 +23,16 @@ class ReadmeExampleTest {
 
         pages.set(db, "intro", "picante remembers what it computed");
         pages.set(db, "faq", "what is an input");
+        // Each System.out.println(x); // y of the README is assertThat(x).isEqualTo("y") here.
+        assertThat(wordCount.get(db, "intro") + " words, " + computations(db)).isEqualTo("5 words, 1");
 
-        assertThat(wordCount.get(db, "intro")).isEqualTo(5);            // computed
-        assertThat(computations(db)).isEqualTo(1);
+        pages.set(db, "faq", "what is a derived query");        // an unrelated change
+        assertThat(wordCount.get(db, "intro") + " words, " + computations(db)).isEqualTo("5 words, 1");   // reused
 
-        pages.set(db, "faq", "what is a derived query");                // unrelated change
-        assertThat(wordCount.get(db, "intro")).isEqualTo(5);            // reused: intro did not change
-        assertThat(computations(db)).isEqualTo(1);
-
-        Snapshot before = db.snapshot();                                // O(1) fork
+        Snapshot before = db.snapshot();                        // O(1) fork of the whole database
         pages.set(db, "intro", "picante recomputes only what an edit affects");
-        assertThat(wordCount.get(db, "intro")).isEqualTo(7);            // recomputed
-        assertThat(computations(db)).isEqualTo(2);
-        assertThat(wordCount.get(before, "intro")).isEqualTo(5);        // the snapshot still sees the old page
+        assertThat(wordCount.get(db, "intro") + " words, " + computations(db)).isEqualTo("7 words, 2");   // recomputed
+        assertThat(wordCount.get(before, "intro") + " in the snapshot").isEqualTo("5 in the snapshot");   // the old page
     }
 
     private static long computations(Database db) {

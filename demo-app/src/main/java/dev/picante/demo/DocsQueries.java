@@ -28,7 +28,8 @@ import org.springframework.web.util.HtmlUtils;
  * value they had, so an edit of a page's body recomputes that page's {@code parse} and stops there. Creating or
  * deleting a page changes {@code site}, which {@link #exists} and {@link #navigation} read.
  *
- * <p>Every query function notes its run in the {@link EditLog}, which the status page and the tests read.
+ * <p>The functions hold no bookkeeping of their own: the {@link EditLog}, a
+ * {@link dev.picante.spring.QueryFunctionObserver}, is told of every computation and its key by the starter.
  */
 @Service
 public class DocsQueries {
@@ -44,33 +45,28 @@ public class DocsQueries {
 
     private final PageSource pages;
     private final Input<String, String> files;
-    private final EditLog log;
 
     /** Creates the queries over the pages and the {@code files} input. */
-    public DocsQueries(PageSource pages, Input<String, String> files, EditLog log) {
+    public DocsQueries(PageSource pages, Input<String, String> files) {
         this.pages = pages;
         this.files = files;
-        this.log = log;
     }
 
     /** Parses a page once: its title, the pages it links to, the files its images show, its words, its HTML body. */
     @QueryFunction
     public Parsed parse(String path) {
-        log.computed("parse", path);
         return Markdown.parse(path, pages.require(path));
     }
 
     /** The page's title: changes only when its front matter title or first heading does. */
     @QueryFunction
     public String title(String path) {
-        log.computed("title", path);
         return parse(path).title();
     }
 
     /** The pages this page links to (existing or not). */
     @QueryFunction
     public Paths links(String path) {
-        log.computed("links", path);
         return new Paths(parse(path).links());
     }
 
@@ -102,7 +98,6 @@ public class DocsQueries {
      */
     @QueryFunction
     public FolderNavigation navigation(String folder) {
-        log.computed("navigation", folder);
         List<String> all = paths();
         String prefix = prefix(folder);
         List<String> children = new ArrayList<>();
@@ -172,7 +167,6 @@ public class DocsQueries {
      */
     @QueryFunction
     public String navigationGroup(String folder, String initial) {
-        log.computed("navigationGroup", folder + " " + initial);
         List<String> all = paths();
         String prefix = prefix(folder) + initial;
         StringBuilder html = new StringBuilder(4096).append("<ul>");
@@ -206,7 +200,6 @@ public class DocsQueries {
      */
     @QueryFunction
     public FolderNavigation summary() {
-        log.computed("summary", "");
         if (!exists(SUMMARY)) {
             return new FolderNavigation("", "");
         }
@@ -254,7 +247,6 @@ public class DocsQueries {
     /** For every page that some page links to, the linking pages. */
     @QueryFunction
     public LinkGraph linkGraph() {
-        log.computed("linkGraph", "");
         Map<String, List<String>> incoming = new TreeMap<>();
         for (String source : paths()) {
             for (String target : links(source).paths()) {
@@ -274,14 +266,12 @@ public class DocsQueries {
     /** Whether the page contains the (lower-case) word {@code term}. */
     @QueryFunction
     public Boolean mentions(String path, String term) {
-        log.computed("mentions", path + " " + term);
         return Markdown.containsWord(parse(path).words(), term);
     }
 
     /** The pages that contain the (lower-case) word {@code term}: one search entry. */
     @QueryFunction
     public Paths termIndex(String term) {
-        log.computed("termIndex", term);
         List<String> found = new ArrayList<>();
         for (String path : paths()) {
             if (mentions(path, term)) {

@@ -69,7 +69,7 @@ class StatusController {
         }
         html.append("</table>");
         html.append("<p>Look inside with <a href=\"/actuator/picante\">/actuator/picante</a>, ")
-                .append("e.g. <a href=\"/actuator/picante/docsQueries.page\">the memoized pages</a>.</p>");
+                .append("e.g. <a href=\"/actuator/picante/docsQueries.parse\">the memoized parses</a>.</p>");
         return html.append(Layout.close()).toString();
     }
 }

@@ -10,8 +10,12 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -164,6 +168,22 @@ class DemoWebTests {
         get("/docs/faq");
         assertThat(get("/actuator/picante").body()).contains("\"name\":\"demo\"", "docsQueries.parse", "docsQueries.navigation");
         assertThat(get("/actuator/picante/docsQueries.title/faq").body()).contains("FAQ");
+    }
+
+    @Test
+    void theStatusPagesLinksToActuatorResolve() throws Exception {
+        get("/docs/faq");
+        String status = get("/status").body();
+        Matcher links = Pattern.compile("href=\"(/actuator/[^\"]*)\"").matcher(status);
+        List<String> targets = new ArrayList<>();
+        while (links.find()) {
+            targets.add(links.group(1));
+        }
+        assertThat(targets).contains("/actuator/picante", "/actuator/picante/docsQueries.parse");
+        for (String target : targets) {
+            assertThat(get(target).statusCode()).as(target).isEqualTo(200);
+        }
+        assertThat(get("/actuator/picante/docsQueries.parse").body()).contains("faq");
     }
 
     private void awaitBody(String path, String text) throws Exception {

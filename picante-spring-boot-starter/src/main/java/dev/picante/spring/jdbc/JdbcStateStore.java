@@ -17,6 +17,7 @@ import dev.picante.persist.StoreMismatchException;
 import dev.picante.persist.StoredRecord;
 import dev.picante.spring.DeclaredTypes;
 import dev.picante.spring.jdbc.StoreLoader.Prepared;
+import java.lang.reflect.Method;
 import java.lang.reflect.Type;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
@@ -40,6 +41,7 @@ import org.apache.commons.logging.LogFactory;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import org.jspecify.annotations.Nullable;
+import org.springframework.jdbc.datasource.DelegatingDataSource;
 import org.springframework.jdbc.support.JdbcUtils;
 import org.springframework.jdbc.support.MetaDataAccessException;
 
@@ -193,7 +195,9 @@ public final class JdbcStateStore {
      * On an H2 file database: sets {@code WRITE_DELAY 0}, so that a committed transaction is written to the
      * file before the commit returns (H2's default delay of 500 ms loses the last commits on a crash), unless
      * the URL sets a delay itself or this is turned off, which is logged as a warning. Also warns when the URL
-     * lets H2 close the database at JVM exit (no {@code DB_CLOSE_ON_EXIT=FALSE}).
+     * the {@code DataSource} was configured with lets H2 close the database at JVM exit (no
+     * {@code DB_CLOSE_ON_EXIT=FALSE}); H2's metadata URL leaves the settings out, so that URL is read from the
+     * {@code DataSource} ({@link #configuredUrl}), and nothing is said when it cannot be read.
      */
     private void prepareDatabase() {
         String url;
@@ -208,7 +212,8 @@ public final class JdbcStateStore {
         if (!product.toLowerCase(Locale.ROOT).contains("h2") || url.contains(":mem:")) {
             return;
         }
-        if (!url.toUpperCase(Locale.ROOT).contains("DB_CLOSE_ON_EXIT=FALSE")) {
+        String configured = configuredUrl(ctx.dataSource);
+        if (configured != null && !configured.toUpperCase(Locale.ROOT).contains("DB_CLOSE_ON_EXIT=FALSE")) {
             logger.warn("picante store '" + ctx.name + "': the H2 URL lets H2 close the database when the JVM"
                     + " exits, which can come before the application context closes: a save on shutdown of an"
                     + " application that exits by itself then fails (acknowledged input writes are in the log"
@@ -233,6 +238,29 @@ public final class JdbcStateStore {
                     + StoreContext.rootCause(e) + "): commits of the last 500 ms are lost on a crash; add"
                     + " ;WRITE_DELAY=0 to the URL or connect as an administrator");
         }
+    }
+
+    /**
+     * Returns the JDBC URL {@code dataSource} was configured with, settings included, or {@code null} if it does
+     * not say: through Spring's {@link DelegatingDataSource} wrappers, the public {@code getJdbcUrl()} (HikariCP),
+     * {@code getUrl()} (Spring's driver data sources, Tomcat, DBCP) or {@code getURL()} (H2's own).
+     */
+    static @Nullable String configuredUrl(DataSource dataSource) {
+        DataSource target = dataSource;
+        while (target instanceof DelegatingDataSource delegating && delegating.getTargetDataSource() != null) {
+            target = Objects.requireNonNull(delegating.getTargetDataSource());
+        }
+        for (String getter : new String[] { "getJdbcUrl", "getUrl", "getURL" }) {
+            try {
+                Method method = target.getClass().getMethod(getter);
+                if (method.getReturnType() == String.class && method.invoke(target) instanceof String url) {
+                    return url;
+                }
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                // not this getter: try the next
+            }
+        }
+        return null;
     }
 
     private String vendor() {

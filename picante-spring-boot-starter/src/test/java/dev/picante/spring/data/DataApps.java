@@ -4,8 +4,13 @@ import dev.picante.Database;
 import dev.picante.spring.autoconfigure.PicanteAutoConfiguration;
 import dev.picante.spring.autoconfigure.data.PicanteDataJdbcAutoConfiguration;
 import dev.picante.spring.autoconfigure.jdbc.PicanteJdbcStoreAutoConfiguration;
+import dev.picante.spring.jdbc.TestDatabases.Vendor;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
 import javax.sql.DataSource;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
@@ -52,6 +57,13 @@ final class DataApps {
         new JdbcTemplate(dataSource).execute(SCHEMA);
     }
 
+    /** A fresh database of {@code vendor} with the products table. */
+    static DataSource freshWithSchema(Vendor vendor) {
+        DataSource dataSource = vendor.fresh();
+        createSchema(dataSource);
+        return dataSource;
+    }
+
     /** Starts the application; {@code properties} as {@code key=value}. */
     ConfigurableApplicationContext start(DataSource dataSource, String... properties) {
         return start(App.class, dataSource, properties);
@@ -68,6 +80,15 @@ final class DataApps {
                 .run();
         contexts.add(context);
         return context;
+    }
+
+    /**
+     * Starts {@code app} on the shared store ({@code picante.store.shared=true}) as instance {@code instance}, polling
+     * the log every 100 ms.
+     */
+    ConfigurableApplicationContext startShared(Class<?> app, DataSource dataSource, String instance) {
+        return start(app, dataSource, "picante.store.shared=true", "picante.store.instance-id=" + instance,
+                "picante.store.poll-interval=100ms");
     }
 
     void closeAll() {
@@ -87,5 +108,39 @@ final class DataApps {
 
     static long revision(ConfigurableApplicationContext context) {
         return context.getBean(Database.class).revision().value();
+    }
+
+    /** The number of entries in the shared store's log. */
+    static long logEntries(DataSource dataSource) {
+        Long n = new JdbcTemplate(dataSource).queryForObject("SELECT COUNT(*) FROM PICANTE_SHARED_LOG", Long.class);
+        return n == null ? 0 : n;
+    }
+
+    /** The repository input's content: id to aggregate, from the slots the ids input lists. */
+    static Map<Long, Product> mirrored(ConfigurableApplicationContext context) {
+        RepositoryInput<Long, Product> products = context.getBean(RepositoryInputs.class).of(ProductRepository.class);
+        Map<Long, Product> all = new TreeMap<>();
+        for (Long id : products.ids()) {
+            all.put(id, products.require(id));
+        }
+        return all;
+    }
+
+    /** The table's content, read through the repository: id to aggregate. */
+    static Map<Long, Product> table(ConfigurableApplicationContext context) {
+        Map<Long, Product> all = new TreeMap<>();
+        context.getBean(ProductRepository.class).findAll().forEach(p -> all.put(p.id(), p));
+        return all;
+    }
+
+    /** Waits up to 30 s for {@code condition}, checking every 50 ms; fails the test if it is not reached. */
+    static void await(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not reached within 30s");
+            }
+            Thread.sleep(50);
+        }
     }
 }

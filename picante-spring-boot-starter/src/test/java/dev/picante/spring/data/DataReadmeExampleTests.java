@@ -60,8 +60,7 @@ class DataReadmeExampleTests {
 
     @Test
     void totalsFollowTheTableAndAreRecomputedOnlyForTheChangedCategory() {
-        DataSource ds = Vendor.H2.fresh();
-        DataApps.createSchema(ds);
+        DataSource ds = DataApps.freshWithSchema(Vendor.H2);
         new WebApplicationContextRunner()
                 .withConfiguration(AutoConfigurations.of(PicanteWebAutoConfiguration.class,
                         WebMvcAutoConfiguration.class, HttpMessageConvertersAutoConfiguration.class,

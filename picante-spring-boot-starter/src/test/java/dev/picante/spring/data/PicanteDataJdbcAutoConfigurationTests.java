@@ -15,8 +15,7 @@ import org.springframework.data.jdbc.core.JdbcAggregateTemplate;
 class PicanteDataJdbcAutoConfigurationTests {
 
     private ApplicationContextRunner runner() {
-        DataSource ds = Vendor.H2.fresh();
-        DataApps.createSchema(ds);
+        DataSource ds = DataApps.freshWithSchema(Vendor.H2);
         return new ApplicationContextRunner()
                 .withUserConfiguration(DataApps.App.class)
                 .withBean("dataSource", DataSource.class, () -> ds)

@@ -111,8 +111,7 @@ class RepositoryInputFaultTests {
 
     @Test
     void aRepositoryNotMadeBySpringDataJdbcFailsTheStartup() {
-        DataSource ds = Vendor.H2.fresh();
-        DataApps.createSchema(ds);
+        DataSource ds = DataApps.freshWithSchema(Vendor.H2);
         assertThatThrownBy(() -> apps.start(HandMadeApp.class, ds, "picante.store.enabled=false"))
                 .rootCause()
                 .isInstanceOf(IllegalStateException.class)
@@ -124,8 +123,7 @@ class RepositoryInputFaultTests {
 
     @Test
     void anUndeclaredGroupingIsRejectedWithTheDeclaredOnes() {
-        DataSource ds = Vendor.H2.fresh();
-        DataApps.createSchema(ds);
+        DataSource ds = DataApps.freshWithSchema(Vendor.H2);
         ConfigurableApplicationContext context = apps.start(ds, "picante.store.enabled=false");
         RepositoryInput<Long, Product> products = context.getBean(RepositoryInputs.class).of(ProductRepository.class);
         assertThatThrownBy(() -> products.ids("name", "Dune"))
@@ -157,8 +155,7 @@ class RepositoryInputFaultTests {
 
     @Test
     void writesInsideATransactionOnAnotherDataSourceApplyWhenTheirOwnRowsCommit() {
-        DataSource ds = Vendor.H2.fresh();
-        DataApps.createSchema(ds);
+        DataSource ds = DataApps.freshWithSchema(Vendor.H2);
         ConfigurableApplicationContext context = apps.start(TwoDataSources.class, ds, "picante.store.enabled=false");
         ProductRepository repository = context.getBean(ProductRepository.class);
         JdbcAggregateTemplate template = context.getBean(JdbcAggregateTemplate.class);

@@ -29,8 +29,7 @@ class RepositoryInputRestartTests {
     @ParameterizedTest
     @MethodSource("dev.picante.spring.jdbc.TestDatabases#vendors")
     void changesMadeWhileDownAreReconciledAndOnlyTheirDependentsRecomputed(Vendor vendor) {
-        DataSource ds = vendor.fresh();
-        DataApps.createSchema(ds);
+        DataSource ds = DataApps.freshWithSchema(vendor);
         ConfigurableApplicationContext first = apps.start(ds);
         ProductRepository repository = first.getBean(ProductRepository.class);
         Catalog catalog = first.getBean(Catalog.class);
@@ -71,8 +70,7 @@ class RepositoryInputRestartTests {
         // The window between a transaction's commit and its local apply: the rows are in the table, the
         // input and the store do not have them. Simulated by committing rows that the running instance does
         // not apply (plain SQL) and stopping without a shutdown save, as a crash would.
-        DataSource ds = vendor.fresh();
-        DataApps.createSchema(ds);
+        DataSource ds = DataApps.freshWithSchema(vendor);
         ConfigurableApplicationContext first = apps.start(ds, "picante.store.save-on-shutdown=false",
                 "picante.store.append-interval=50ms");
         ProductRepository repository = first.getBean(ProductRepository.class);

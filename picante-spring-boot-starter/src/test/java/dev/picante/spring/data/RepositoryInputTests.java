@@ -1,7 +1,9 @@
 package dev.picante.spring.data;
 
 import static dev.picante.spring.data.DataApps.computations;
+import static dev.picante.spring.data.DataApps.mirrored;
 import static dev.picante.spring.data.DataApps.revision;
+import static dev.picante.spring.data.DataApps.table;
 import static dev.picante.spring.data.DataApps.tx;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -12,9 +14,7 @@ import dev.picante.spring.jdbc.TestDatabases.Vendor;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
@@ -41,25 +41,8 @@ class RepositoryInputTests {
     }
 
     private ConfigurableApplicationContext start(Vendor vendor) {
-        DataSource ds = vendor.fresh();
-        DataApps.createSchema(ds);
+        DataSource ds = DataApps.freshWithSchema(vendor);
         return apps.start(ds, "picante.store.enabled=false");
-    }
-
-    /** The input's content: id to aggregate, from the slots the ids input lists. */
-    private static Map<Long, Product> mirrored(ConfigurableApplicationContext context) {
-        RepositoryInput<Long, Product> products = context.getBean(RepositoryInputs.class).of(ProductRepository.class);
-        Map<Long, Product> all = new TreeMap<>();
-        for (Long id : products.ids()) {
-            all.put(id, products.require(id));
-        }
-        return all;
-    }
-
-    private static Map<Long, Product> table(ConfigurableApplicationContext context) {
-        Map<Long, Product> all = new TreeMap<>();
-        context.getBean(ProductRepository.class).findAll().forEach(p -> all.put(p.id(), p));
-        return all;
     }
 
     @ParameterizedTest

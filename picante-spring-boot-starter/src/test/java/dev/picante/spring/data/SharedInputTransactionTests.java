@@ -1,5 +1,7 @@
 package dev.picante.spring.data;
 
+import static dev.picante.spring.data.DataApps.await;
+import static dev.picante.spring.data.DataApps.logEntries;
 import static dev.picante.spring.data.DataApps.revision;
 import static dev.picante.spring.data.DataApps.tx;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -12,11 +14,9 @@ import dev.picante.Revision;
 import dev.picante.spring.jdbc.PicanteStoreException;
 import dev.picante.spring.jdbc.PicanteStoreLifecycle;
 import dev.picante.spring.jdbc.TestDatabases.Vendor;
-import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -74,16 +74,6 @@ class SharedInputTransactionTests {
         }
     }
 
-    private ConfigurableApplicationContext startShared(DataSource ds, String instance) {
-        return apps.start(WithNotes.class, ds, "picante.store.shared=true", "picante.store.instance-id=" + instance,
-                "picante.store.poll-interval=100ms");
-    }
-
-    private static long logEntries(DataSource ds) {
-        Long n = new JdbcTemplate(ds).queryForObject("SELECT COUNT(*) FROM PICANTE_SHARED_LOG", Long.class);
-        return n == null ? 0 : n;
-    }
-
     private static long products(DataSource ds) {
         Long n = new JdbcTemplate(ds).queryForObject("SELECT COUNT(*) FROM PRODUCT", Long.class);
         return n == null ? 0 : n;
@@ -92,9 +82,8 @@ class SharedInputTransactionTests {
     @ParameterizedTest
     @MethodSource("dev.picante.spring.jdbc.TestDatabases#vendors")
     void writesInATransactionAreOneEntryAndOneRevisionAppliedWhenItCommitsAndNotVisibleBefore(Vendor vendor) {
-        DataSource ds = vendor.fresh();
-        DataApps.createSchema(ds);
-        ConfigurableApplicationContext context = startShared(ds, "a");
+        DataSource ds = DataApps.freshWithSchema(vendor);
+        ConfigurableApplicationContext context = apps.startShared(WithNotes.class, ds, "a");
         assertThat(context.getBean(PicanteStoreLifecycle.class).sharedLog()).isNotNull();
         Notes app = context.getBean(Notes.class);
         app.notes.set(app.db, "a", "zero");
@@ -126,9 +115,8 @@ class SharedInputTransactionTests {
     @ParameterizedTest
     @MethodSource("dev.picante.spring.jdbc.TestDatabases#vendors")
     void aRolledBackTransactionLogsAndAppliesNothing(Vendor vendor) {
-        DataSource ds = vendor.fresh();
-        DataApps.createSchema(ds);
-        ConfigurableApplicationContext context = startShared(ds, "a");
+        DataSource ds = DataApps.freshWithSchema(vendor);
+        ConfigurableApplicationContext context = apps.startShared(WithNotes.class, ds, "a");
         Notes app = context.getBean(Notes.class);
         app.notes.set(app.db, "a", "kept");
         long entries = logEntries(ds);
@@ -154,9 +142,8 @@ class SharedInputTransactionTests {
     @ParameterizedTest
     @MethodSource("dev.picante.spring.jdbc.TestDatabases#vendors")
     void inputAndRepositoryWritesOfOneTransactionAreOneEntry(Vendor vendor) {
-        DataSource ds = vendor.fresh();
-        DataApps.createSchema(ds);
-        ConfigurableApplicationContext context = startShared(ds, "a");
+        DataSource ds = DataApps.freshWithSchema(vendor);
+        ConfigurableApplicationContext context = apps.startShared(WithNotes.class, ds, "a");
         Notes app = context.getBean(Notes.class);
         ProductRepository repository = context.getBean(ProductRepository.class);
         Catalog catalog = context.getBean(Catalog.class);
@@ -178,9 +165,8 @@ class SharedInputTransactionTests {
     @ParameterizedTest
     @MethodSource("dev.picante.spring.jdbc.TestDatabases#vendors")
     void aFailedLogAppendRollsTheTransactionBack(Vendor vendor) {
-        DataSource ds = vendor.fresh();
-        DataApps.createSchema(ds);
-        ConfigurableApplicationContext context = startShared(ds, "a");
+        DataSource ds = DataApps.freshWithSchema(vendor);
+        ConfigurableApplicationContext context = apps.startShared(WithNotes.class, ds, "a");
         Notes app = context.getBean(Notes.class);
         JdbcTemplate jdbc = new JdbcTemplate(ds);
         long before = revision(context);
@@ -205,9 +191,8 @@ class SharedInputTransactionTests {
     @ParameterizedTest
     @MethodSource("dev.picante.spring.jdbc.TestDatabases#vendors")
     void aTransactionOnAnotherDataSourceDoesNotHoldTheWrite(Vendor vendor) {
-        DataSource ds = vendor.fresh();
-        DataApps.createSchema(ds);
-        ConfigurableApplicationContext context = startShared(ds, "a");
+        DataSource ds = DataApps.freshWithSchema(vendor);
+        ConfigurableApplicationContext context = apps.startShared(WithNotes.class, ds, "a");
         Notes app = context.getBean(Notes.class);
         DataSource other = Vendor.H2.fresh();
         TransactionTemplate otherTx = new TransactionTemplate(new DataSourceTransactionManager(other));
@@ -232,9 +217,8 @@ class SharedInputTransactionTests {
     @ParameterizedTest
     @MethodSource("dev.picante.spring.jdbc.TestDatabases#vendors")
     void aWriteInAReadOnlyTransactionIsRefused(Vendor vendor) {
-        DataSource ds = vendor.fresh();
-        DataApps.createSchema(ds);
-        ConfigurableApplicationContext context = startShared(ds, "a");
+        DataSource ds = DataApps.freshWithSchema(vendor);
+        ConfigurableApplicationContext context = apps.startShared(WithNotes.class, ds, "a");
         Notes app = context.getBean(Notes.class);
         TransactionTemplate readOnly = tx(context);
         readOnly.setReadOnly(true);
@@ -249,10 +233,9 @@ class SharedInputTransactionTests {
 
     @Test
     void theOtherInstanceSeesTheWritesOfATransactionOnlyAfterItCommits() throws Exception {
-        DataSource ds = Vendor.POSTGRESQL.fresh();
-        DataApps.createSchema(ds);
-        ConfigurableApplicationContext a = startShared(ds, "a");
-        ConfigurableApplicationContext b = startShared(ds, "b");
+        DataSource ds = DataApps.freshWithSchema(Vendor.POSTGRESQL);
+        ConfigurableApplicationContext a = apps.startShared(WithNotes.class, ds, "a");
+        ConfigurableApplicationContext b = apps.startShared(WithNotes.class, ds, "b");
         Notes appA = a.getBean(Notes.class);
         Notes appB = b.getBean(Notes.class);
         AtomicReference<Optional<String>> onBInside = new AtomicReference<>();
@@ -275,8 +258,7 @@ class SharedInputTransactionTests {
     @ParameterizedTest
     @MethodSource("dev.picante.spring.jdbc.TestDatabases#vendors")
     void withAnUnsharedStoreAWriteInATransactionIsAppliedAndAppendedAtOnce(Vendor vendor) {
-        DataSource ds = vendor.fresh();
-        DataApps.createSchema(ds);
+        DataSource ds = DataApps.freshWithSchema(vendor);
         ConfigurableApplicationContext context = apps.start(WithNotes.class, ds, "picante.store.shared=false",
                 "picante.store.save-on-shutdown=false");
         assertThat(context.getBean(PicanteStoreLifecycle.class).sharedLog()).isNull();
@@ -299,15 +281,5 @@ class SharedInputTransactionTests {
                 "picante.store.save-on-shutdown=false");
         Notes again = restarted.getBean(Notes.class);
         assertThat(again.notes.get(again.db, "a")).contains("at once");
-    }
-
-    private static void await(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not reached within 30s");
-            }
-            Thread.sleep(50);
-        }
     }
 }

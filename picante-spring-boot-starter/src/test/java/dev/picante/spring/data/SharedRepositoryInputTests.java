@@ -1,6 +1,10 @@
 package dev.picante.spring.data;
 
+import static dev.picante.spring.data.DataApps.await;
+import static dev.picante.spring.data.DataApps.logEntries;
+import static dev.picante.spring.data.DataApps.mirrored;
 import static dev.picante.spring.data.DataApps.revision;
+import static dev.picante.spring.data.DataApps.table;
 import static dev.picante.spring.data.DataApps.tx;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -9,15 +13,12 @@ import dev.picante.spring.jdbc.PicanteStoreException;
 import dev.picante.spring.jdbc.PicanteStoreLifecycle;
 import dev.picante.spring.jdbc.SharedChangeLog;
 import dev.picante.spring.jdbc.TestDatabases.Vendor;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.function.BooleanSupplier;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -41,37 +42,11 @@ class SharedRepositoryInputTests {
         apps.closeAll();
     }
 
-    private static long logEntries(DataSource ds) {
-        Long n = new JdbcTemplate(ds).queryForObject("SELECT COUNT(*) FROM PICANTE_SHARED_LOG", Long.class);
-        return n == null ? 0 : n;
-    }
-
-    private static Map<Long, Product> mirrored(ConfigurableApplicationContext context) {
-        RepositoryInput<Long, Product> products = context.getBean(RepositoryInputs.class).of(ProductRepository.class);
-        Map<Long, Product> all = new TreeMap<>();
-        for (Long id : products.ids()) {
-            all.put(id, products.require(id));
-        }
-        return all;
-    }
-
-    private static Map<Long, Product> table(ConfigurableApplicationContext context) {
-        Map<Long, Product> all = new TreeMap<>();
-        context.getBean(ProductRepository.class).findAll().forEach(p -> all.put(p.id(), p));
-        return all;
-    }
-
-    private ConfigurableApplicationContext startShared(DataSource ds, String instance) {
-        return apps.start(ds, "picante.store.shared=true", "picante.store.instance-id=" + instance,
-                "picante.store.poll-interval=100ms");
-    }
-
     @ParameterizedTest
     @MethodSource("dev.picante.spring.jdbc.TestDatabases#vendors")
     void theLogEntryCommitsIfAndOnlyIfTheRowsDo(Vendor vendor) {
-        DataSource ds = vendor.fresh();
-        DataApps.createSchema(ds);
-        ConfigurableApplicationContext context = startShared(ds, "a");
+        DataSource ds = DataApps.freshWithSchema(vendor);
+        ConfigurableApplicationContext context = apps.startShared(DataApps.App.class, ds, "a");
         assertThat(context.getBean(PicanteStoreLifecycle.class).sharedLog()).isNotNull();
         ProductRepository repository = context.getBean(ProductRepository.class);
         Catalog catalog = context.getBean(Catalog.class);
@@ -99,9 +74,8 @@ class SharedRepositoryInputTests {
     @ParameterizedTest
     @MethodSource("dev.picante.spring.jdbc.TestDatabases#vendors")
     void aFailedLogAppendRollsTheRowsBack(Vendor vendor) {
-        DataSource ds = vendor.fresh();
-        DataApps.createSchema(ds);
-        ConfigurableApplicationContext context = startShared(ds, "a");
+        DataSource ds = DataApps.freshWithSchema(vendor);
+        ConfigurableApplicationContext context = apps.startShared(DataApps.App.class, ds, "a");
         ProductRepository repository = context.getBean(ProductRepository.class);
         Catalog catalog = context.getBean(Catalog.class);
         repository.save(Product.of("Dune", "books", 10));
@@ -128,10 +102,9 @@ class SharedRepositoryInputTests {
 
     @Test
     void twoInstancesServeEachOthersRepositoryWrites() throws Exception {
-        DataSource ds = Vendor.POSTGRESQL.fresh();
-        DataApps.createSchema(ds);
-        ConfigurableApplicationContext a = startShared(ds, "a");
-        ConfigurableApplicationContext b = startShared(ds, "b");
+        DataSource ds = DataApps.freshWithSchema(Vendor.POSTGRESQL);
+        ConfigurableApplicationContext a = apps.startShared(DataApps.App.class, ds, "a");
+        ConfigurableApplicationContext b = apps.startShared(DataApps.App.class, ds, "b");
         ProductRepository repoA = a.getBean(ProductRepository.class);
         ProductRepository repoB = b.getBean(ProductRepository.class);
         Catalog catalogA = a.getBean(Catalog.class);
@@ -169,15 +142,5 @@ class SharedRepositoryInputTests {
         assertThat(catalogB.categoryTotal("toys")).isEqualTo(20);
         SharedChangeLog logB = b.getBean(PicanteStoreLifecycle.class).sharedLog();
         assertThat(logB).isNotNull();
-    }
-
-    private static void await(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not reached within 30s");
-            }
-            Thread.sleep(50);
-        }
     }
 }

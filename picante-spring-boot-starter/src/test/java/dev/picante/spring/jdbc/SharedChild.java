@@ -45,14 +45,34 @@ public final class SharedChild {
         }
     }
 
-    /** Starts an instance of the shared store on {@code ds}, as the auto-configuration would. */
+    /** Starts an instance of the shared store on {@code ds}, as the auto-configuration would, for good. */
     static SharedStoreTests.Ingredients instance(javax.sql.DataSource ds, String id) {
+        return start(ds, id).app();
+    }
+
+    /**
+     * Starts an instance of the shared store on {@code ds}, as the auto-configuration would; closing it stops its
+     * appender and log listener, as a closing context would. A test closes it before {@code ds}: otherwise the
+     * instance keeps polling a closed pool for the rest of the test JVM.
+     */
+    static Instance start(javax.sql.DataSource ds, String id) {
         SharedChangeLog log = new SharedChangeLog(ds, new JacksonCodec(), "picante", true, id, Duration.ofHours(1));
         SharedStoreTests.Ingredients app = new SharedStoreTests.Ingredients(Database.builder().inputChangeLog(log)
                 .build());
         PicanteStoreLifecycle.Settings settings = new PicanteStoreLifecycle.Settings(true, false, false,
                 AppendMode.SYNC, Duration.ofMillis(300), Duration.ofMillis(100), 25, null);
-        new PicanteStoreLifecycle(JdbcStateStore.builder(ds).build(), app.db, settings, log).start();
-        return app;
+        PicanteStoreLifecycle lifecycle = new PicanteStoreLifecycle(JdbcStateStore.builder(ds).build(), app.db,
+                settings, log);
+        lifecycle.start();
+        return new Instance(app, lifecycle);
+    }
+
+    /** A started instance: its ingredients, and its lifecycle, which {@link #close()} stops. */
+    record Instance(SharedStoreTests.Ingredients app, PicanteStoreLifecycle lifecycle) implements AutoCloseable {
+
+        @Override
+        public void close() {
+            lifecycle.stop();
+        }
     }
 }

@@ -38,8 +38,9 @@ class SharedStoreCrashTests {
         }
         String url = pg.getJdbcUrl("postgres", "shared_crash");
         Random random = new Random(8);
-        try (HikariDataSource ds = dataSource(url)) {
-            SharedStoreTests.Ingredients survivor = SharedChild.instance(ds, "survivor");
+        try (HikariDataSource ds = dataSource(url);
+                SharedChild.Instance survivorInstance = SharedChild.start(ds, "survivor")) {
+            SharedStoreTests.Ingredients survivor = survivorInstance.app();
             long lastAck = 0;
             for (int kill = 0; kill < KILLS; kill++) {
                 Path ackFile = dir.resolve("acks-" + kill);
@@ -71,8 +72,9 @@ class SharedStoreCrashTests {
                 lastAck = seen;
             }
             // a fresh instance, started after the kills, sees exactly what the survivor sees
-            try (HikariDataSource fresh = dataSource(url)) {
-                SharedStoreTests.Ingredients late = SharedChild.instance(fresh, "fresh");
+            try (HikariDataSource fresh = dataSource(url);
+                    SharedChild.Instance lateInstance = SharedChild.start(fresh, "fresh")) {
+                SharedStoreTests.Ingredients late = lateInstance.app();
                 assertThat(late.inputs()).isEqualTo(survivor.inputs());
                 assertThat(consistentStep(late)).isEqualTo(lastAck);
                 assertThat(late.total.get(late.db, "all")).isEqualTo(lastAck * SharedStoreTests.COUNTERS);

@@ -52,10 +52,10 @@ class SharedTransactionCrashTests {
 
     private static void aCommittedTransactionWhoseInstanceDiesBeforeApplyingItIsSeenExactlyOnceAndAnUncommittedOneNever(
             Path dir, String url) throws Exception {
-        try (HikariDataSource ds = dataSource(url)) {
+        try (HikariDataSource ds = withOrdersTable(dataSource(url));
+                SharedChild.Instance survivorInstance = SharedChild.start(ds, "survivor")) {
             JdbcTemplate jdbc = new JdbcTemplate(ds);
-            jdbc.execute("CREATE TABLE ORDERS (ID INT PRIMARY KEY)");
-            SharedStoreTests.Ingredients survivor = SharedChild.instance(ds, "survivor");
+            SharedStoreTests.Ingredients survivor = survivorInstance.app();
             List<RuntimeEvent> events = new CopyOnWriteArrayList<>();
             survivor.db.subscribe(events::add);
 
@@ -82,14 +82,21 @@ class SharedTransactionCrashTests {
             assertThat(events).filteredOn(e -> e instanceof RuntimeEvent.InputSet set && set.key().toString()
                     .startsWith("order-")).hasSize(1);
             // a restart of the killed instance sees the committed change, from the log, and not the other
-            try (HikariDataSource fresh = dataSource(url)) {
-                SharedStoreTests.Ingredients restarted = SharedChild.instance(fresh, "child-1");
+            try (HikariDataSource fresh = dataSource(url);
+                    SharedChild.Instance restartedInstance = SharedChild.start(fresh, "child-1")) {
+                SharedStoreTests.Ingredients restarted = restartedInstance.app();
                 assertThat(restarted.pages.get(restarted.db, "order-1")).contains("placed");
                 assertThat(restarted.pages.get(restarted.db, "order-2")).isEmpty();
                 assertThat(restarted.pages.get(restarted.db, "after")).contains("the kill");
                 assertThat(restarted.inputs()).isEqualTo(survivor.inputs());
             }
         }
+    }
+
+    /** {@code ds}, with the table of orders the children write in their transactions. */
+    private static HikariDataSource withOrdersTable(HikariDataSource ds) {
+        new JdbcTemplate(ds).execute("CREATE TABLE ORDERS (ID INT PRIMARY KEY)");
+        return ds;
     }
 
     /** Runs a child until it prints a line starting with {@code marker}, kills it with SIGKILL, returns the line. */
