@@ -58,6 +58,10 @@ public final class QueryFunctionRegistrar implements BeanPostProcessor, BeanFact
     private final Map<ClassLoader, CodeFingerprints> fingerprints = new ConcurrentHashMap<>();
     /** The background computation of the code versions, if started. */
     private volatile @Nullable CompletableFuture<Void> precomputed;
+    /** When the background computation started ({@link System#nanoTime()}), for the debug log. */
+    private volatile long backgroundStart;
+    /** Whether a fingerprint was read yet, for the debug log. */
+    private final java.util.concurrent.atomic.AtomicBoolean read = new java.util.concurrent.atomic.AtomicBoolean();
     /** Nanoseconds threads spent waiting for or computing fingerprints (the store's load, a save, a read). */
     private final AtomicLong codeVersionWait = new AtomicLong();
 
@@ -141,6 +145,7 @@ public final class QueryFunctionRegistrar implements BeanPostProcessor, BeanFact
         }, "picante-code-versions");
         thread.setDaemon(true);
         precomputed = future;
+        backgroundStart = System.nanoTime();
         thread.start();
     }
 
@@ -259,8 +264,13 @@ public final class QueryFunctionRegistrar implements BeanPostProcessor, BeanFact
     }
 
     private String fingerprint(Class<?> type, Method method) {
-        long start = System.nanoTime();
         CompletableFuture<Void> background = precomputed;
+        if (background != null && logger.isDebugEnabled() && read.compareAndSet(false, true)) {
+            logger.debug("picante: the first code version read (on thread '" + Thread.currentThread().getName()
+                    + "') came " + (System.nanoTime() - backgroundStart) / 1_000_000
+                    + " ms after the background started; it was " + (background.isDone() ? "done" : "still running"));
+        }
+        long start = System.nanoTime(); // after the debug line: what the read waits for
         if (background != null) {
             try {
                 background.join(); // in the background's order, so that the versions do not depend on ours
