@@ -331,7 +331,7 @@ public final class Persistence {
         for (StateImage image : images) {
             for (Section section : image.sections()) {
                 if (section.kind() == SectionKind.DERIVED
-                        && engine.ingredient(section.ingredient()) instanceof DerivedImpl<?, ?> derived) {
+                        && engine.ingredientByNameOrNull(section.ingredient()) instanceof DerivedImpl<?, ?> derived) {
                     derived.codeVersion();
                 }
             }
