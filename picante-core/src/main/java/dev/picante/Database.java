@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
 
 /**
@@ -116,6 +117,26 @@ public final class Database implements View {
      */
     public <K, V> DerivedIngredient<K, V> derived(String name, Class<K> key, Class<V> value, String codeVersion,
             Query<K, V> compute) {
+        return engine.registerDerived(name, key, value, codeVersion, compute);
+    }
+
+    /**
+     * Registers a derived query computed by {@code compute}, whose code version {@code codeVersion} supplies
+     * when it is first needed: when a store saves or loads the ingredient's results ({@link #exportState()},
+     * {@link #exportChangesSince}, {@link #importState}, {@link #load(StateImage, List)}, {@link #applyChanges}) or
+     * {@link DerivedIngredient#codeVersion()} is read. Registering and computing do not call it, so an expensive
+     * version (a fingerprint of the function's bytecode) can be computed meanwhile, e.g. on another thread.
+     * Otherwise as {@link #derived(String, Class, Class, String, Query)}.
+     *
+     * <p>The supplier is called at most once, by whichever thread first needs the version (others wait for it).
+     * If it throws or returns null, every read of the version from then on throws an
+     * {@link IllegalStateException} naming the ingredient, with what it threw as the cause.
+     *
+     * @throws IllegalArgumentException if the name is taken, or {@code key} is an array type
+     * @throws NullPointerException if {@code codeVersion} is null
+     */
+    public <K, V> DerivedIngredient<K, V> derived(String name, Class<K> key, Class<V> value,
+            Supplier<String> codeVersion, Query<K, V> compute) {
         return engine.registerDerived(name, key, value, codeVersion, compute);
     }
 

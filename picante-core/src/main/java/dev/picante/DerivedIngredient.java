@@ -41,7 +41,11 @@ public interface DerivedIngredient<K, V> {
 
     /**
      * Returns the version of the code that computes this ingredient's values, as given to
-     * {@link Database#derived(String, Class, Class, String, Query)}; empty when none was given.
+     * {@link Database#derived(String, Class, Class, String, Query)}, or as its supplier given to
+     * {@link Database#derived(String, Class, Class, java.util.function.Supplier, Query)} returns it (called on
+     * the first read if nothing needed it before); empty when none was given.
+     *
+     * @throws IllegalStateException naming the ingredient if the version's supplier threw or returned null
      */
     default String codeVersion() {
         return "";

@@ -38,12 +38,13 @@ public final class FingerprintStartup {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length == 2 && args[0].equals("context")) {
-            context(args[1]);
+        if ((args.length == 2 || args.length == 3) && args[0].equals("context")) {
+            context(args[1], args.length == 3 ? Path.of(args[2]) : null);
             return;
         }
         if (args.length < 3) {
-            throw new IllegalArgumentException("usage: prepare|run demo|generated DIR [REPEATS], or context demo|generated");
+            throw new IllegalArgumentException(
+                    "usage: prepare|run demo|generated DIR [REPEATS], or context demo|generated [H2-FILE]");
         }
         String app = args[1];
         Path classes = Path.of(args[2]);
@@ -93,11 +94,14 @@ public final class FingerprintStartup {
     /**
      * Starts a Spring application whose classes come first on the class path from a prepared directory (so that
      * they count as application classes) and prints how long {@code SpringApplication.run} took, how many code
-     * versions were computed and how long the registrations waited for them (the startup's critical path).
+     * versions were computed and how long {@code run} waited for them (the startup's critical path: registrations
+     * never wait; the store's load waits for what is left of the background's work when the store holds a save).
      * {@code demo}: the demo application (web server on a free port, durable store in an in-memory H2);
-     * {@code generated}: the 100 query beans of the generated application, without a web server or store.
+     * {@code generated}: the 100 query beans of the generated application, without a web server or store. With
+     * {@code H2-FILE}, the store is an H2 file database there (for the generated application, with a store only
+     * then): run twice, the second start loads what the first saved on shutdown (a warm restart).
      */
-    private static void context(String app) throws Exception {
+    private static void context(String app, @org.jspecify.annotations.Nullable Path store) throws Exception {
         Path docs = Files.createTempDirectory("picante-fingerprint-docs");
         List<String> args = new ArrayList<>(List.of("--spring.main.banner-mode=off", "--logging.level.root=WARN",
                 "--logging.level.dev.picante.spring.QueryFunctionRegistrar=DEBUG"));
@@ -105,19 +109,26 @@ public final class FingerprintStartup {
         if (app.equals("demo")) {
             builder = new SpringApplicationBuilder(Class.forName("dev.picante.demo.DemoApplication"));
             args.addAll(List.of("--server.port=0", "--demo.docs.path=" + docs, "--demo.docs.watch=false",
-                    "--spring.datasource.url=jdbc:h2:mem:fingerprint-startup"));
+                    "--spring.datasource.url=" + (store == null ? "jdbc:h2:mem:fingerprint-startup"
+                            : "jdbc:h2:file:" + store.toAbsolutePath())));
         } else {
             List<Class<?>> beans = new ArrayList<>();
             for (int i = 0; i < 100; i++) {
                 beans.add(Class.forName("gen.Queries" + i));
             }
-            builder = new SpringApplicationBuilder(GeneratedApplication.class).web(WebApplicationType.NONE)
+            builder = new SpringApplicationBuilder(store == null ? GeneratedApplication.class
+                    : GeneratedStoreApplication.class).web(WebApplicationType.NONE)
                     .initializers(context -> {
                         for (Class<?> bean : beans) {
                             ((GenericApplicationContext) context).registerBean(bean);
                         }
                     });
-            args.add("--picante.store.enabled=false");
+            if (store == null) {
+                args.add("--picante.store.enabled=false");
+            } else {
+                args.addAll(List.of("--spring.datasource.url=jdbc:h2:file:" + store.toAbsolutePath(),
+                        "--spring.datasource.username=sa"));
+            }
         }
         long start = System.nanoTime();
         try (ConfigurableApplicationContext context = builder.run(args.toArray(String[]::new))) {
@@ -125,8 +136,13 @@ public final class FingerprintStartup {
             QueryFunctionRegistrar registrar = context.getBean(QueryFunctionRegistrar.class);
             Method wait = QueryFunctionRegistrar.class.getDeclaredMethod("codeVersionWaitNanos");
             wait.setAccessible(true);
-            System.out.printf("started in %.1f ms; %d code versions; registrations waited %.1f ms for them%n", took,
-                    registrar.codeVersions().size(), ((Long) wait.invoke(registrar)) / 1e6);
+            double waited = ((Long) wait.invoke(registrar)) / 1e6; // before codeVersions(), which may wait too
+            Object lifecycle = context.getBeanProvider(dev.picante.spring.jdbc.PicanteStoreLifecycle.class)
+                    .getIfAvailable();
+            String loaded = lifecycle == null ? "no store"
+                    : String.valueOf(((dev.picante.spring.jdbc.PicanteStoreLifecycle) lifecycle).lastLoad());
+            System.out.printf("started in %.1f ms; waited %.1f ms for code versions during startup; %d code"
+                    + " versions; store: %s%n", took, waited, registrar.codeVersions().size(), loaded);
         }
     }
 
@@ -134,6 +150,15 @@ public final class FingerprintStartup {
     @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
     @org.springframework.context.annotation.Import(PicanteAutoConfiguration.class)
     static class GeneratedApplication {
+    }
+
+    /** The generated application's configuration with a durable store: picante's and the data source's. */
+    @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
+    @org.springframework.boot.autoconfigure.ImportAutoConfiguration({
+            org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration.class,
+            PicanteAutoConfiguration.class,
+            dev.picante.spring.autoconfigure.jdbc.PicanteJdbcStoreAutoConfiguration.class })
+    static class GeneratedStoreApplication {
     }
 
     /** Prepares the application's classes in another JVM, so that compiling them does not warm up this one. */

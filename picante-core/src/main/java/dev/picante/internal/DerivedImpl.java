@@ -12,13 +12,19 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /** A derived ingredient: the compute function, its counters, and the public entry points. */
 final class DerivedImpl<K, V> extends IngredientImpl implements DerivedIngredient<K, V> {
 
     final Query<K, V> query;
-    final String codeVersion;
+    /** The code version once known; {@code null} while {@link #codeVersionSource} has not been called. */
+    private volatile @Nullable String codeVersion;
+    /** Supplies the code version on first need; {@code null} once called (or when given as a string). */
+    private @Nullable Supplier<String> codeVersionSource;
+    /** What the supplier threw, the cause of the exception every read throws from then on. */
+    private @Nullable Throwable codeVersionFailure;
     final HitCounter hits = new HitCounter();
     final LongAdder computations = new LongAdder();
     final LongAdder revalidations = new LongAdder();
@@ -34,10 +40,20 @@ final class DerivedImpl<K, V> extends IngredientImpl implements DerivedIngredien
      */
     final ConcurrentHashMap<Object, Cell> primaryTable = new ConcurrentHashMap<>();
 
-    DerivedImpl(Engine engine, int index, String name, Class<K> keyType, Class<V> valueType, String codeVersion,
+    /**
+     * Creates the ingredient; {@code codeVersion} is a {@link String}, or a {@link Supplier} of one called when
+     * the version is first needed.
+     */
+    DerivedImpl(Engine engine, int index, String name, Class<K> keyType, Class<V> valueType, Object codeVersion,
             Query<K, V> query) {
         super(engine, index, name, keyType, valueType);
-        this.codeVersion = codeVersion;
+        if (codeVersion instanceof String version) {
+            this.codeVersion = version;
+        } else {
+            @SuppressWarnings("unchecked")
+            Supplier<String> source = (Supplier<String>) codeVersion;
+            this.codeVersionSource = source;
+        }
         this.query = query;
         // With a bound on memos, hits go through the view, which tells the eviction policy about each use.
         boolean bounded = engine.options.maxMemosPerIngredient != Long.MAX_VALUE
@@ -46,9 +62,45 @@ final class DerivedImpl<K, V> extends IngredientImpl implements DerivedIngredien
         this.primaryView = engine.primary();
     }
 
+    /**
+     * Returns the code version, calling its supplier (at most once, whichever thread asks first; others wait for
+     * it) if it was given lazily.
+     *
+     * @throws IllegalStateException naming this ingredient if the supplier threw or returned null (again at
+     *     every later call, without calling the supplier again)
+     */
     @Override
     public String codeVersion() {
-        return codeVersion;
+        String version = codeVersion;
+        return version != null ? version : resolveCodeVersion();
+    }
+
+    private synchronized String resolveCodeVersion() {
+        String version = codeVersion;
+        if (version != null) {
+            return version;
+        }
+        Supplier<String> source = codeVersionSource;
+        if (source != null) {
+            codeVersionSource = null;
+            try {
+                version = source.get();
+                if (version != null) {
+                    codeVersion = version;
+                    return version;
+                }
+                codeVersionFailure = new NullPointerException("the code version supplier returned null");
+            } catch (RuntimeException | Error ex) {
+                codeVersionFailure = ex;
+            }
+        }
+        Throwable cause = codeVersionFailure;
+        if (cause == null) {
+            throw new IllegalStateException("the code version supplier of derived '" + name
+                    + "' reads the code version it supplies");
+        }
+        throw new IllegalStateException("cannot compute the code version of derived '" + name + "': "
+                + describe(cause), cause);
     }
 
     @Override

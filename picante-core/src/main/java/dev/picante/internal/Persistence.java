@@ -132,6 +132,12 @@ public final class Persistence {
     }
 
     private StateImage export(@Nullable Checkpoint since) {
+        // Code versions given as suppliers are resolved first, holding no lock: a supplier may take a while.
+        for (IngredientImpl ingredient : engine.ingredients()) {
+            if (ingredient instanceof DerivedImpl<?, ?> derived) {
+                derived.codeVersion();
+            }
+        }
         synchronized (exportLock) {
             if (!tracking) {
                 tracking = true;
@@ -201,7 +207,7 @@ public final class Persistence {
                 internedSizes.put(interned.name, size);
             }
             if (since == null || !records.isEmpty()) {
-                String codeVersion = ingredient instanceof DerivedImpl<?, ?> derived ? derived.codeVersion : "";
+                String codeVersion = ingredient instanceof DerivedImpl<?, ?> derived ? derived.codeVersion() : "";
                 sections.add(new Section(ingredient.name, kind, ingredient.keyType, ingredient.valueType, codeVersion,
                         records));
             }
@@ -321,6 +327,15 @@ public final class Persistence {
      * first, changes nothing if anything is wrong, then publishes the result at once.
      */
     private ImportReport load(List<StateImage> images, boolean full) {
+        // The code versions of the stored derived sections first, holding no lock: a supplier may take a while.
+        for (StateImage image : images) {
+            for (Section section : image.sections()) {
+                if (section.kind() == SectionKind.DERIVED
+                        && engine.ingredientByNameOrNull(section.ingredient()) instanceof DerivedImpl<?, ?> derived) {
+                    derived.codeVersion();
+                }
+            }
+        }
         // The write lock first, as a write whose InputChangeGate replays changes takes it: no write runs
         // between reading the inputs and publishing the loaded ones.
         return engine.primary().whileWritesWait(() -> {
@@ -512,7 +527,7 @@ public final class Persistence {
                         derived.valueType) + " now");
                 return;
             }
-            String version = section.codeVersion().equals(derived.codeVersion) ? null : section.codeVersion();
+            String version = section.codeVersion().equals(derived.codeVersion()) ? null : section.codeVersion();
             if (version != null && !section.records().isEmpty()) {
                 outdated.add(name);
             }
@@ -705,7 +720,7 @@ public final class Persistence {
             if (first == 1) {
                 // Another code version computed it: a dependency that never holds makes it recompute first.
                 dependencies[0] = new Dependency(OUTDATED_CODE, new OutdatedCode(
-                        Objects.requireNonNull(restoring.outdatedVersion()), restoring.ingredient().codeVersion),
+                        Objects.requireNonNull(restoring.outdatedVersion()), restoring.ingredient().codeVersion()),
                         UNKNOWN);
             }
             Durability durability = Durability.HIGH;

@@ -8,9 +8,11 @@ import dev.picante.Durability;
 import dev.picante.InputIngredient;
 import dev.picante.Inspector.Explanation;
 import dev.picante.Inspector.Outcome;
+import dev.picante.Query;
 import dev.picante.Snapshot;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntUnaryOperator;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -39,11 +41,23 @@ class CodeVersionTest {
         }
 
         App(String version, IntUnaryOperator function, Durability durability) {
+            this((Object) version, function, durability);
+        }
+
+        /** With the code version of {@code net} supplied when first needed. */
+        App(Supplier<String> version, IntUnaryOperator function) {
+            this((Object) version, function, Durability.LOW);
+        }
+
+        @SuppressWarnings("unchecked")
+        private App(Object version, IntUnaryOperator function, Durability durability) {
             price = db.input("price", String.class, Integer.class, durability);
-            net = db.derived("net", String.class, Integer.class, version, (ctx, k) -> {
+            Query<String, Integer> compute = (ctx, k) -> {
                 netRuns.incrementAndGet();
                 return function.applyAsInt(price.require(ctx, k));
-            });
+            };
+            net = version instanceof String string ? db.derived("net", String.class, Integer.class, string, compute)
+                    : db.derived("net", String.class, Integer.class, (Supplier<String>) version, compute);
             total = db.derived("total", String.class, Integer.class, "total-1", (ctx, k) -> {
                 totalRuns.incrementAndGet();
                 return net.get(ctx, "a") + net.get(ctx, "b");
@@ -324,5 +338,178 @@ class CodeVersionTest {
         assertThat(restored.outcome()).isEqualTo(Outcome.RESTORED);
         assertThat(restored.message()).contains("code version changed (stored 'v1', registered 'v2')")
                 .contains("recomputed before it is served");
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // A code version supplied when first needed (Database.derived with a Supplier)
+
+    /** A supplier of a fixed version that counts its calls. */
+    static final class CountingVersion implements Supplier<String> {
+        final String version;
+        final AtomicInteger calls = new AtomicInteger();
+
+        CountingVersion(String version) {
+            this.version = version;
+        }
+
+        @Override
+        public String get() {
+            calls.incrementAndGet();
+            return version;
+        }
+    }
+
+    @Test
+    void aSuppliedVersionIsNotCalledToRegisterOrComputeButAtTheFirstExportAndOnlyOnce() {
+        CountingVersion version = new CountingVersion("v1");
+        App saved = new App(version, x -> x);
+        assertThat(version.calls).as("registration").hasValue(0);
+        saved.filled();
+        assertThat(saved.total.get(saved.db, "t")).isEqualTo(30);
+        assertThat(version.calls).as("computing").hasValue(0);
+
+        StateImage image = saved.db.exportState();
+
+        assertThat(version.calls).hasValue(1);
+        assertThat(image.sections()).filteredOn(s -> s.ingredient().equals("net"))
+                .singleElement().extracting(Section::codeVersion).isEqualTo("v1");
+        saved.price.set(saved.db, "a", 11);
+        saved.total.get(saved.db, "t");
+        assertThat(saved.db.exportChangesSince(image.checkpoint()).sections())
+                .filteredOn(s -> s.ingredient().equals("net")).singleElement()
+                .extracting(Section::codeVersion).isEqualTo("v1");
+        assertThat(saved.net.codeVersion()).isEqualTo("v1");
+        assertThat(version.calls).as("resolved once").hasValue(1);
+    }
+
+    @Test
+    void readingTheCodeVersionCallsTheSupplier() {
+        CountingVersion version = new CountingVersion("v7");
+        App app = new App(version, x -> x);
+
+        assertThat(app.net.codeVersion()).isEqualTo("v7");
+        assertThat(app.net.codeVersion()).isEqualTo("v7");
+        assertThat(version.calls).hasValue(1);
+    }
+
+    @Test
+    void aSuppliedVersionIsCalledAtTheLoadAndAnUnchangedOneRecomputesNothing() {
+        App saved = new App("v1", x -> x * 2).filled();
+        CountingVersion version = new CountingVersion("v1");
+        App loaded = new App(version, x -> x * 2);
+        assertThat(version.calls).hasValue(0);
+
+        ImportReport report = loaded.load(saved.db.exportState());
+
+        assertThat(version.calls).as("called by the load").hasValue(1);
+        assertThat(report.outdatedSections()).isEmpty();
+        assertThat(loaded.total.get(loaded.db, "t")).isEqualTo(60);
+        assertThat(loaded.net.get(loaded.db, "a")).isEqualTo(20);
+        assertThat(loaded.netRuns).hasValue(0);
+        assertThat(loaded.totalRuns).hasValue(0);
+        assertThat(version.calls).hasValue(1);
+    }
+
+    @Test
+    void aSuppliedVersionThatDiffersRecomputesExactlyAsAStringVersion() {
+        // r[revision.early-cutoff]: the same counts as changedVersionWithAnEqualValueRecomputesTheFunctionOnce...
+        App saved = new App("v1", x -> x * 2).filled();
+        CountingVersion version = new CountingVersion("v2");
+        App loaded = new App(version, x -> x + x);
+
+        ImportReport report = loaded.load(saved.db.exportState());
+
+        assertThat(version.calls).hasValue(1);
+        assertThat(report.outdatedSections()).containsExactly("net");
+        assertThat(loaded.db.inspector().explain("net", "a").message())
+                .contains("code version changed (stored 'v1', registered 'v2')");
+        assertThat(loaded.total.get(loaded.db, "t")).isEqualTo(60);
+        assertThat(loaded.netRuns).hasValue(2);
+        assertThat(loaded.totalRuns).as("early cutoff: total stays valid").hasValue(0);
+
+        // another value: the dependents recompute, as with a String version
+        App other = new App(new CountingVersion("v2"), x -> x * 3);
+        other.load(saved.db.exportState());
+        assertThat(other.net.get(other.db, "a")).isEqualTo(30);
+        assertThat(other.total.get(other.db, "t")).isEqualTo(90);
+        assertThat(other.netRuns).hasValue(2);
+        assertThat(other.totalRuns).hasValue(1);
+        assertThat(other.db.inspector().explain("net", "a").outcome()).isEqualTo(Outcome.RECOMPUTED);
+    }
+
+    @Test
+    void aThrowingSupplierFailsTheExportAndTheLoadNamingTheIngredientAndIsCalledOnce() {
+        AtomicInteger calls = new AtomicInteger();
+        App app = new App(() -> {
+            calls.incrementAndGet();
+            throw new IllegalStateException("class file of Net not found");
+        }, x -> x);
+        app.filled();
+        assertThat(app.total.get(app.db, "t")).as("computing does not need the version").isEqualTo(30);
+
+        org.assertj.core.api.Assertions.assertThatIllegalStateException().isThrownBy(app.db::exportState)
+                .withMessage("cannot compute the code version of derived 'net': "
+                        + "java.lang.IllegalStateException: class file of Net not found")
+                .withCauseInstanceOf(IllegalStateException.class);
+        org.assertj.core.api.Assertions.assertThatIllegalStateException().isThrownBy(app.net::codeVersion)
+                .withMessageContaining("derived 'net'").withMessageContaining("class file of Net not found");
+        assertThat(calls).as("not called again").hasValue(1);
+
+        App saved = new App("v1", x -> x).filled();
+        App loaded = new App(() -> {
+            throw new IllegalArgumentException("no bytecode");
+        }, x -> x);
+        org.assertj.core.api.Assertions.assertThatIllegalStateException()
+                .isThrownBy(() -> loaded.db.importState(saved.db.exportState()))
+                .withMessage("cannot compute the code version of derived 'net': "
+                        + "java.lang.IllegalArgumentException: no bytecode");
+        assertThat(loaded.price.get(loaded.db, "a")).as("nothing loaded").isEmpty();
+    }
+
+    @Test
+    void aSupplierReturningNullFailsNamingTheIngredient() {
+        App app = new App(() -> null, x -> x);
+
+        org.assertj.core.api.Assertions.assertThatIllegalStateException().isThrownBy(app.net::codeVersion)
+                .withMessageContaining("cannot compute the code version of derived 'net'")
+                .withMessageContaining("returned null");
+        org.assertj.core.api.Assertions.assertThatNullPointerException()
+                .isThrownBy(() -> app.db.derived("other", String.class, String.class, (Supplier<String>) null,
+                        (ctx, k) -> k))
+                .withMessage("null code version for derived 'other'");
+    }
+
+    @Test
+    void threadsReadingAnUnresolvedVersionAtOnceCallTheSupplierOnceAndAllSeeItsValue() throws Exception {
+        java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        AtomicInteger calls = new AtomicInteger();
+        App app = new App(() -> {
+            calls.incrementAndGet();
+            entered.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+            return "slow-1";
+        }, x -> x);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            java.util.List<java.util.concurrent.Future<String>> reads = new java.util.ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                reads.add(pool.submit(app.net::codeVersion));
+            }
+            reads.add(pool.submit(() -> app.db.exportState().sections().stream()
+                    .filter(s -> s.ingredient().equals("net")).findFirst().orElseThrow().codeVersion()));
+            assertThat(entered.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            release.countDown();
+            for (java.util.concurrent.Future<String> read : reads) {
+                assertThat(read.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("slow-1");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(calls).hasValue(1);
     }
 }

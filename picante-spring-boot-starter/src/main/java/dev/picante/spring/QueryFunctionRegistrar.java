@@ -41,8 +41,11 @@ import org.springframework.util.ClassUtils;
  *
  * <p>Code versions ({@link CodeFingerprints}) are computed on a background thread, started when the registrar
  * gets its bean factory (before the web server and the singletons are created) for every query function of the
- * subclassed bean definitions, in a fixed order; the first registration waits for them. Startup pays only what
- * is left of that work when the first query bean is created.
+ * subclassed bean definitions, in a fixed order. Registration does not wait for them: each function is
+ * registered with a supplier of its version ({@link Database#derived(String, Class, Class, Supplier,
+ * dev.picante.Query)}), which the database calls when it first needs the version, typically the store's load
+ * at startup (after the singletons and the web server are created), a save, or the actuator; the supplier
+ * waits for the background. Startup pays only what is left of that work then.
  */
 public final class QueryFunctionRegistrar implements BeanPostProcessor, BeanFactoryAware {
 
@@ -53,10 +56,13 @@ public final class QueryFunctionRegistrar implements BeanPostProcessor, BeanFact
     private final Map<String, DerivedIngredient<Object, Object>> ingredients = new ConcurrentHashMap<>();
     private final Supplier<String> codeVersionSalt;
     private final Map<ClassLoader, CodeFingerprints> fingerprints = new ConcurrentHashMap<>();
-    private final Map<String, String> codeVersions = new ConcurrentHashMap<>();
     /** The background computation of the code versions, if started. */
     private volatile @Nullable CompletableFuture<Void> precomputed;
-    /** Nanoseconds registrations spent waiting for or computing code versions. */
+    /** When the background computation started ({@link System#nanoTime()}), for the debug log. */
+    private volatile long backgroundStart;
+    /** Whether a fingerprint was read yet, for the debug log. */
+    private final java.util.concurrent.atomic.AtomicBoolean read = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Nanoseconds threads spent waiting for or computing fingerprints (the store's load, a save, a read). */
     private final AtomicLong codeVersionWait = new AtomicLong();
 
     /**
@@ -131,18 +137,22 @@ public final class QueryFunctionRegistrar implements BeanPostProcessor, BeanFact
                             + (cpu < 0 ? "?" : String.valueOf(cpu / 1_000_000)) + " ms of CPU time)");
                 }
             } catch (Throwable ex) {
-                // the registration computes the failing version again, on its own thread, and fails there
+                // the first read of a version computes it again, on its own thread, and fails there
+                logger.warn("picante: computing the code versions of the query functions failed; the store's load"
+                        + " or save fails with the same error: " + ex, ex);
                 future.completeExceptionally(ex);
             }
         }, "picante-code-versions");
         thread.setDaemon(true);
         precomputed = future;
+        backgroundStart = System.nanoTime();
         thread.start();
     }
 
     /**
-     * Returns how long registrations spent waiting for, or computing, code versions, in nanoseconds: what the
-     * code versions added to the startup's critical path.
+     * Returns how long threads spent waiting for, or computing, fingerprints, in nanoseconds: at startup, what
+     * the code versions added to the critical path (registrations never wait; the store's load does, for what
+     * is left of the background's work). Explicit versions ({@link QueryFunction#version()}) cost nothing.
      */
     long codeVersionWaitNanos() {
         return codeVersionWait.get();
@@ -180,9 +190,8 @@ public final class QueryFunctionRegistrar implements BeanPostProcessor, BeanFact
             Function function = new Function(name, method, bean, superCall(bean, beanName, method), views,
                     observers);
             try {
-                String codeVersion = codeVersion(type, method, annotation);
-                function.ingredient = register(database, name, method, codeVersion, function);
-                codeVersions.put(name, codeVersion);
+                function.ingredient = register(database, name, method, codeVersionSource(type, method, annotation),
+                        function);
                 views.declaredTypes().register(name, function.keyType(), declaredValueType(method));
             } catch (IllegalArgumentException ex) {
                 throw new BeanCreationException(beanName, "Cannot register @QueryFunction method "
@@ -216,39 +225,68 @@ public final class QueryFunctionRegistrar implements BeanPostProcessor, BeanFact
         return proxy;
     }
 
-    /** Returns the code version of every query function registered so far, by ingredient name. */
+    /**
+     * Returns the code version of every query function registered so far, by ingredient name; waits for the
+     * fingerprints still being computed.
+     *
+     * @throws IllegalStateException naming the ingredient if its fingerprint cannot be computed
+     */
     public Map<String, String> codeVersions() {
-        return new java.util.TreeMap<>(codeVersions);
+        Map<String, String> versions = new TreeMap<>();
+        ingredients.forEach((name, ingredient) -> versions.put(name, ingredient.codeVersion()));
+        return versions;
     }
 
     /**
      * Returns the code version of a function: {@link QueryFunction#version()} if set, else the fingerprint of
-     * its bytecode; followed by {@code +salt} when {@code picante.store.code-version} is set.
+     * its bytecode (waiting for the background, if it is computing them); followed by {@code +salt} when
+     * {@code picante.store.code-version} is set.
      */
     String codeVersion(Class<?> type, Method method, @Nullable QueryFunction annotation) {
-        String version;
-        if (annotation == null || annotation.version().isEmpty()) {
-            long start = System.nanoTime();
-            CompletableFuture<Void> background = precomputed;
-            if (background != null) {
-                try {
-                    background.join(); // in the background's order, so that the versions do not depend on ours
-                } catch (CompletionException | java.util.concurrent.CancellationException ex) {
-                    // computed again below, where it fails with the background's error
-                }
-            }
-            version = fingerprints(type).fingerprint(method);
-            long took = System.nanoTime() - start;
-            codeVersionWait.addAndGet(took);
-            if (took > 1_000_000 && logger.isDebugEnabled()) {
-                logger.debug("picante: the registration of " + method.getDeclaringClass().getSimpleName() + "."
-                        + method.getName() + " waited " + took / 1_000_000 + " ms for code versions");
-            }
-        } else {
-            version = annotation.version();
+        return codeVersionSource(type, method, annotation).get();
+    }
+
+    /**
+     * Returns what supplies the code version of a function ({@link #codeVersion}): an explicit version at once,
+     * a fingerprint when the database first needs it.
+     */
+    private Supplier<String> codeVersionSource(Class<?> type, Method method, @Nullable QueryFunction annotation) {
+        if (annotation != null && !annotation.version().isEmpty()) {
+            String version = salted(annotation.version());
+            return () -> version;
         }
+        return () -> salted(fingerprint(type, method));
+    }
+
+    private String salted(String version) {
         String salt = codeVersionSalt.get();
         return salt == null || salt.isEmpty() ? version : version + "+" + salt;
+    }
+
+    private String fingerprint(Class<?> type, Method method) {
+        CompletableFuture<Void> background = precomputed;
+        if (background != null && logger.isDebugEnabled() && read.compareAndSet(false, true)) {
+            logger.debug("picante: the first code version read (on thread '" + Thread.currentThread().getName()
+                    + "') came " + (System.nanoTime() - backgroundStart) / 1_000_000
+                    + " ms after the background started; it was " + (background.isDone() ? "done" : "still running"));
+        }
+        long start = System.nanoTime(); // after the debug line: what the read waits for
+        if (background != null) {
+            try {
+                background.join(); // in the background's order, so that the versions do not depend on ours
+            } catch (CompletionException | java.util.concurrent.CancellationException ex) {
+                // computed again below, where it fails with the background's error
+            }
+        }
+        String version = fingerprints(type).fingerprint(method);
+        long took = System.nanoTime() - start;
+        codeVersionWait.addAndGet(took);
+        if (took > 1_000_000 && logger.isDebugEnabled()) {
+            logger.debug("picante: reading the code version of " + method.getDeclaringClass().getSimpleName() + "."
+                    + method.getName() + " on thread '" + Thread.currentThread().getName() + "' waited "
+                    + took / 1_000_000 + " ms for code versions");
+        }
+        return version;
     }
 
     private CodeFingerprints fingerprints(Class<?> type) {
@@ -259,7 +297,7 @@ public final class QueryFunctionRegistrar implements BeanPostProcessor, BeanFact
 
     @SuppressWarnings("unchecked")
     private static DerivedIngredient<Object, Object> register(Database database, String name, Method method,
-            String codeVersion, Function function) {
+            Supplier<String> codeVersion, Function function) {
         Class<Object> key = (Class<Object>) keyType(method);
         Class<Object> value = (Class<Object>) valueType(method);
         return database.derived(name, key, value, codeVersion, function::compute);

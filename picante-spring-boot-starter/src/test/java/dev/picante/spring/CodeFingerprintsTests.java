@@ -3,6 +3,7 @@ package dev.picante.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.picante.spring.autoconfigure.PicanteAutoConfiguration;
+import dev.picante.spring.autoconfigure.jdbc.PicanteJdbcStoreAutoConfiguration;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.reflect.Method;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 /**
@@ -299,6 +301,37 @@ class CodeFingerprintsTests {
                     assertThat(registrar.computesCodeVersionsInTheBackground()).isFalse();
                     assertThat(registrar.codeVersions().values()).containsExactly("7");
                 });
+    }
+
+    @Test
+    void registrationsDoNotWaitForCodeVersionsAndTheLoadOfASavedStoreReadsThem() throws Exception {
+        Method computed = Versioned.class.getMethod("computed", String.class);
+        String fingerprint = new CodeFingerprints(getClass().getClassLoader()).fingerprint(computed);
+        ApplicationContextRunner runner = new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class,
+                        PicanteAutoConfiguration.class, PicanteJdbcStoreAutoConfiguration.class))
+                .withPropertyValues("spring.datasource.url=jdbc:h2:file:" + temp.resolve("store").toAbsolutePath(),
+                        "spring.datasource.username=sa")
+                .withBean(Versioned.class);
+        runner.run(context -> {
+            assertThat(context).hasNotFailed();
+            QueryFunctionRegistrar registrar = context.getBean(QueryFunctionRegistrar.class);
+            assertThat(registrar.computesCodeVersionsInTheBackground()).isTrue();
+            assertThat(registrar.codeVersionWaitNanos()).as("nothing saved yet: no version was read").isZero();
+            assertThat(context.getBean(Versioned.class).computed("a")).isEqualTo("A");
+        }); // the save on shutdown reads the versions
+        runner.run(context -> {
+            assertThat(context).hasNotFailed();
+            QueryFunctionRegistrar registrar = context.getBean(QueryFunctionRegistrar.class);
+            assertThat(registrar.codeVersionWaitNanos()).as("the load read the fingerprint").isPositive();
+            Map<String, String> versions = registrar.codeVersions();
+            assertThat(versions.values()).containsExactlyInAnyOrder("2", fingerprint);
+            String name = versions.entrySet().stream().filter(e -> e.getValue().equals(fingerprint)).findFirst()
+                    .orElseThrow().getKey();
+            assertThat(context.getBean(Versioned.class).computed("a")).isEqualTo("A");
+            assertThat(context.getBean(dev.picante.Database.class).inspector().ingredient(name).counters()
+                    .computations()).as("the same version: served as loaded").isZero();
+        });
     }
 
     static class OnlyExplicit {
