@@ -459,9 +459,20 @@ public final class JdbcStateStore {
                 return false;
             }
             SaveIndex base = index;
+            // Derived records whose value last changed at or before the checkpoint were only verified again since
+            // (a crawl after a restart that followed edits re-verifies every page's memos): the incremental save
+            // leaves them out, so they do not count here; before, such a crawl made a full save of unchanged data.
             long changed = 0;
             for (Section section : changes.sections()) {
-                changed += section.records().size();
+                if (section.kind() == SectionKind.DERIVED) {
+                    for (StoredRecord r : section.records()) {
+                        if (r.changedAt() > since.revision()) {
+                            changed++;
+                        }
+                    }
+                } else {
+                    changed += section.records().size();
+                }
             }
             // A change about the size of the state (a crawl after an empty save) is written by the streaming full
             // save: the incremental one holds the changed records, encoded, until they are written.
