@@ -60,10 +60,11 @@ public final class ReferenceSiteSaves {
                 crawl(context);
                 long saveMs = timedSave(context, true);
                 Map<String, Integer> rows = rows(context.getBean(DataSource.class));
+                long closing = System.nanoTime();
                 context.close();
-                System.out.printf("%s: shutdown save %s ms; H2 file %.2f MB; rows %s%n",
+                System.out.printf("%s: shutdown save %s ms; close %d ms; H2 file %.2f MB; rows %s%n",
                         run == 0 ? "first run (full save)" : "restart " + run + " without edits", saveMs,
-                        Files.size(file) / 1048576.0, rows);
+                        (System.nanoTime() - closing) / 1_000_000, Files.size(file) / 1048576.0, rows);
             }
             ConfigurableApplicationContext context = start(docs, work);
             crawl(context);
@@ -79,6 +80,9 @@ public final class ReferenceSiteSaves {
             }
             long noChange = timedSave(context, true);
             context.close();
+            if (saves.isEmpty()) {
+                return;
+            }
             List<Long> sorted = new ArrayList<>(saves);
             Collections.sort(sorted);
             System.out.printf("save after one edit (%d edits): median %d ms, max %d ms, all %s; then a shutdown save with"
@@ -96,7 +100,8 @@ public final class ReferenceSiteSaves {
     private static ConfigurableApplicationContext start(Path docs, Path work) {
         return new SpringApplicationBuilder(DemoApplication.class).web(WebApplicationType.NONE).run(
                 "--demo.docs.path=" + docs, "--demo.docs.watch=false", "--demo.docs.samples=false",
-                "--spring.datasource.url=jdbc:h2:file:" + work.resolve("db") + ";DB_CLOSE_ON_EXIT=FALSE",
+                "--spring.datasource.url=jdbc:h2:file:" + work.resolve("db") + ";DB_CLOSE_ON_EXIT=FALSE"
+                        + System.getProperty("picante.saves.h2", ";MAX_COMPACT_TIME=10000"),
                 "--picante.store.append-interval=", "--spring.main.banner-mode=off", "--logging.level.root=WARN",
                 "--logging.level.dev.picante.spring.jdbc.JdbcStateStore="
                         + System.getProperty("picante.saves.log", "WARN"));
@@ -126,6 +131,11 @@ public final class ReferenceSiteSaves {
         Map<String, Integer> rows = new TreeMap<>();
         for (String table : List.of("PICANTE_RECORD_CHUNKS", "PICANTE_LOG", "PICANTE_SECTIONS")) {
             rows.put(table, new JdbcTemplate(ds).queryForObject("SELECT COUNT(*) FROM " + table, Integer.class));
+        }
+        if (Boolean.getBoolean("picante.saves.h2info")) {
+            new JdbcTemplate(ds).queryForList("SELECT SETTING_NAME, SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS"
+                    + " WHERE SETTING_NAME LIKE 'info.%' OR SETTING_NAME IN ('MAX_COMPACT_TIME', 'DEFRAG_ALWAYS',"
+                    + " 'RETENTION_TIME', 'WRITE_DELAY', 'AUTO_COMPACT_FILL_RATE')").forEach(System.out::println);
         }
         return rows;
     }

@@ -23,6 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LargeSiteTests {
 
+    /** How long the child may run: it takes 1-3 minutes on a loaded 2-core machine. */
+    private static final long CHILD_TIMEOUT_MINUTES = 10;
+
     @TempDir
     Path folder;
 
@@ -56,20 +59,53 @@ class LargeSiteTests {
                 "-cp", System.getProperty("java.class.path"), LargeSiteCrawl.class.getName(), docs.toString(),
                 database.toString(), String.valueOf(stride), String.valueOf(save)));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        Map<String, String> values = new HashMap<>();
-        StringBuilder output = new StringBuilder();
-        try (BufferedReader reader = new BufferedReader(
-                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                output.append(line).append('\n');
-                int eq = line.indexOf('=');
-                if (eq > 0 && line.indexOf(' ') < 0) {
-                    values.put(line.substring(0, eq), line.substring(eq + 1));
+        StringBuffer output = new StringBuffer();
+        // Read on a thread of its own, so that a child that hangs (it once did at its context's close, in H2) fails the
+        // test after the timeout with the child's thread dump, instead of blocking this read forever.
+        Thread reader = new Thread(() -> {
+            try (BufferedReader in = new BufferedReader(
+                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line = in.readLine(); line != null; line = in.readLine()) {
+                    output.append(line).append('\n');
                 }
+            } catch (IOException e) {
+                output.append("(reading the child's output failed: ").append(e).append(")\n");
+            }
+        }, "large-site-crawl-output");
+        reader.setDaemon(true);
+        reader.start();
+        if (!process.waitFor(CHILD_TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
+            String dump = threadDump(process.pid());
+            process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            throw new AssertionError("LargeSiteCrawl still running after " + CHILD_TIMEOUT_MINUTES
+                    + " minutes; its output:\n" + output + "\nits threads:\n" + dump);
+        }
+        reader.join(TimeUnit.SECONDS.toMillis(30));
+        assertThat(process.exitValue()).as(output.toString()).isZero();
+        Map<String, String> values = new HashMap<>();
+        for (String line : output.toString().split("\n")) {
+            int eq = line.indexOf('=');
+            if (eq > 0 && line.indexOf(' ') < 0) {
+                values.put(line.substring(0, eq), line.substring(eq + 1));
             }
         }
-        assertThat(process.waitFor(10, TimeUnit.MINUTES)).isTrue();
-        assertThat(process.exitValue()).as(output.toString()).isZero();
         return values;
+    }
+
+    /** The thread dump of a running JVM by {@code jcmd <pid> Thread.print}, or why there is none. */
+    private static String threadDump(long pid) {
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        try {
+            Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "Thread.print")
+                    .redirectErrorStream(true).start();
+            byte[] out = p.getInputStream().readAllBytes();
+            p.waitFor(30, TimeUnit.SECONDS);
+            return new String(out, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "(no thread dump: " + e + ")";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "(no thread dump: interrupted)";
+        }
     }
 }

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.springframework.data.mapping.PersistentPropertyAccessor;
 import org.springframework.data.relational.core.mapping.RelationalPersistentEntity;
@@ -47,9 +48,27 @@ final class AggregateMirror {
     final Map<String, Grouping> groupings;
     final @Nullable RelationalPersistentProperty version;
     private final Comparator<Object> order;
+    /** The list {@link #ids(View)} returned last, with the slot's array it was made of. */
+    private volatile @Nullable IdList allIds;
 
-    /** One grouping property and its index input. */
-    record Grouping(String property, Class<?> keyType, InputIngredient<Object, Object> index) {
+    /**
+     * One grouping property and its index input; {@code last} holds the list {@link #ids(View, Grouping, Object)}
+     * returned last for it, with the slot's array it was made of.
+     */
+    record Grouping(String property, Class<?> keyType, InputIngredient<Object, Object> index,
+            AtomicReference<@Nullable IdList> last) {
+
+        Grouping(String property, Class<?> keyType, InputIngredient<Object, Object> index) {
+            this(property, keyType, index, new AtomicReference<>());
+        }
+    }
+
+    /**
+     * An immutable list of ids and the slot value (an array, never modified once stored) it was copied from: the
+     * same list is returned for as long as a read finds that same array, so a read of an unchanged slot copies
+     * nothing.
+     */
+    private record IdList(Object[] array, List<Object> list) {
     }
 
     @SuppressWarnings("unchecked")
@@ -164,22 +183,42 @@ final class AggregateMirror {
         return ((RelationalPersistentEntity<Object>) entity).getPropertyAccessor(aggregate).getProperty(v);
     }
 
-    /** Returns the ids in {@code view}'s all-ids slot, in order. */
+    /**
+     * Returns the ids in {@code view}'s all-ids slot, in order, as an immutable list shared by every read of the
+     * same slot value (copied once per change of the slot, not once per read).
+     */
     List<Object> ids(View view) {
-        return asList(ids.get(view, ALL));
-    }
-
-    /** Returns the ids in {@code view}'s index slot of {@code group}, in order. */
-    List<Object> ids(View view, Grouping grouping, Object group) {
-        return asList(grouping.index().get(view, group));
-    }
-
-    private static List<Object> asList(Optional<Object> array) {
-        if (array.isEmpty()) {
+        Optional<Object> value = ids.get(view, ALL);
+        if (value.isEmpty()) {
             return List.of();
         }
-        Object[] values = (Object[]) array.get();
-        return List.of(values);
+        Object[] array = (Object[]) value.get();
+        IdList last = allIds;
+        if (last != null && last.array() == array) {
+            return last.list();
+        }
+        IdList made = new IdList(array, List.of(array));
+        allIds = made;
+        return made.list();
+    }
+
+    /**
+     * Returns the ids in {@code view}'s index slot of {@code group}, in order; like {@link #ids(View)}, a read of
+     * the same slot value as the grouping's last read returns the same list.
+     */
+    List<Object> ids(View view, Grouping grouping, Object group) {
+        Optional<Object> value = grouping.index().get(view, group);
+        if (value.isEmpty()) {
+            return List.of();
+        }
+        Object[] array = (Object[]) value.get();
+        IdList last = grouping.last().get();
+        if (last != null && last.array() == array) {
+            return last.list();
+        }
+        IdList made = new IdList(array, List.of(array));
+        grouping.last().set(made);
+        return made.list();
     }
 
     /**

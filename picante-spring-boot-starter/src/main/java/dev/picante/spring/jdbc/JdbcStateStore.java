@@ -21,6 +21,7 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Type;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -195,9 +196,10 @@ public final class JdbcStateStore {
      * On an H2 file database: sets {@code WRITE_DELAY 0}, so that a committed transaction is written to the
      * file before the commit returns (H2's default delay of 500 ms loses the last commits on a crash), unless
      * the URL sets a delay itself or this is turned off, which is logged as a warning. Also warns when the URL
-     * the {@code DataSource} was configured with lets H2 close the database at JVM exit (no
-     * {@code DB_CLOSE_ON_EXIT=FALSE}); H2's metadata URL leaves the settings out, so that URL is read from the
-     * {@code DataSource} ({@link #configuredUrl}), and nothing is said when it cannot be read.
+     * lets H2 close the database at JVM exit (no {@code DB_CLOSE_ON_EXIT=FALSE}), and logs at INFO when it leaves
+     * H2's close-time compaction at its 200 ms default (no {@code MAX_COMPACT_TIME} nor {@code DEFRAG_ALWAYS=TRUE}):
+     * with the background compaction off ({@code WRITE_DELAY 0} stops H2's background thread), that bound is what
+     * makes the file's size move between restarts.
      */
     private void prepareDatabase() {
         String url;
@@ -212,6 +214,7 @@ public final class JdbcStateStore {
         if (!product.toLowerCase(Locale.ROOT).contains("h2") || url.contains(":mem:")) {
             return;
         }
+        // H2's metadata URL leaves the settings out: they are read from the DataSource's own URL when it has one.
         String configured = configuredUrl(ctx.dataSource);
         if (configured != null && !configured.toUpperCase(Locale.ROOT).contains("DB_CLOSE_ON_EXIT=FALSE")) {
             logger.warn("picante store '" + ctx.name + "': the H2 URL lets H2 close the database when the JVM"
@@ -219,7 +222,7 @@ public final class JdbcStateStore {
                     + " application that exits by itself then fails (acknowledged input writes are in the log"
                     + " either way); add ;DB_CLOSE_ON_EXIT=FALSE to the URL");
         }
-        Matcher m = WRITE_DELAY.matcher(url);
+        Matcher m = WRITE_DELAY.matcher(configured != null ? configured : url);
         if (m.find() && !m.group(1).equals("0")) {
             logger.warn("picante store '" + ctx.name + "': the H2 URL sets WRITE_DELAY=" + m.group(1) + ": commits"
                     + " of the last " + m.group(1) + " ms are lost on a crash, including acknowledged input writes;"
@@ -233,6 +236,7 @@ public final class JdbcStateStore {
         }
         try (Connection c = ctx.dataSource.getConnection(); Statement s = c.createStatement()) {
             s.execute("SET WRITE_DELAY 0");
+            adviseCompaction(s);
         } catch (SQLException e) {
             logger.warn("picante store '" + ctx.name + "': could not set WRITE_DELAY 0 on H2 ("
                     + StoreContext.rootCause(e) + "): commits of the last 500 ms are lost on a crash; add"
@@ -241,26 +245,66 @@ public final class JdbcStateStore {
     }
 
     /**
-     * Returns the JDBC URL {@code dataSource} was configured with, settings included, or {@code null} if it does
-     * not say: through Spring's {@link DelegatingDataSource} wrappers, the public {@code getJdbcUrl()} (HikariCP),
-     * {@code getUrl()} (Spring's driver data sources, Tomcat, DBCP) or {@code getURL()} (H2's own).
+     * The JDBC URL {@code dataSource} was configured with ({@code getJdbcUrl()} of Hikari, {@code getUrl()} or
+     * {@code getURL()} of the others, through Spring's delegating proxies), or null if it has none of these.
      */
     static @Nullable String configuredUrl(DataSource dataSource) {
         DataSource target = dataSource;
-        while (target instanceof DelegatingDataSource delegating && delegating.getTargetDataSource() != null) {
-            target = Objects.requireNonNull(delegating.getTargetDataSource());
+        while (target instanceof DelegatingDataSource d) {
+            DataSource inner = d.getTargetDataSource();
+            if (inner == null) {
+                break;
+            }
+            target = inner;
         }
-        for (String getter : new String[] { "getJdbcUrl", "getUrl", "getURL" }) {
+        for (String name : new String[] { "getJdbcUrl", "getUrl", "getURL" }) {
             try {
-                Method method = target.getClass().getMethod(getter);
-                if (method.getReturnType() == String.class && method.invoke(target) instanceof String url) {
-                    return url;
+                Method getter = target.getClass().getMethod(name);
+                if (getter.getReturnType() == String.class) {
+                    Object value = getter.invoke(target);
+                    if (value instanceof String u && u.startsWith("jdbc:")) {
+                        return u;
+                    }
                 }
             } catch (ReflectiveOperationException | RuntimeException e) {
-                // not this getter: try the next
+                // not this getter
             }
         }
         return null;
+    }
+
+    /**
+     * Logs at INFO when the H2 file database leaves its close-time compaction at the default: {@code WRITE_DELAY 0}
+     * stops H2's background thread, which is what compacts the file while the database is open, so the file is
+     * compacted only at close, for at most {@code MAX_COMPACT_TIME} (200 ms by default); a compaction cut short
+     * leaves the file anywhere between its live data and half again as much, whatever was written. Read from the
+     * database's settings ({@code INFORMATION_SCHEMA.SETTINGS}), not the URL.
+     */
+    private void adviseCompaction(Statement statement) throws SQLException {
+        int maxCompactTime = 200;
+        boolean defragAlways = false;
+        try (ResultSet rs = statement.executeQuery("SELECT SETTING_NAME, SETTING_VALUE FROM"
+                + " INFORMATION_SCHEMA.SETTINGS WHERE SETTING_NAME IN ('MAX_COMPACT_TIME', 'DEFRAG_ALWAYS')")) {
+            while (rs.next()) {
+                String value = String.valueOf(rs.getString(2));
+                if (rs.getString(1).equals("MAX_COMPACT_TIME")) {
+                    try {
+                        maxCompactTime = Integer.parseInt(value.trim());
+                    } catch (NumberFormatException e) {
+                        return; // not a setting we understand: no advice
+                    }
+                } else {
+                    defragAlways = Boolean.parseBoolean(value.trim());
+                }
+            }
+        }
+        if (maxCompactTime <= 200 && !defragAlways) {
+            logger.info("picante store '" + ctx.name + "': H2 compacts the file at close for at most " + maxCompactTime
+                    + " ms (MAX_COMPACT_TIME; with WRITE_DELAY 0 it does not compact in the background), so the"
+                    + " file's size can move by half between restarts that write nothing; add"
+                    + " ;MAX_COMPACT_TIME=10000 to the URL to let that compaction finish (docs/reference/store.md,"
+                    + " \"The H2 file's size\")");
+        }
     }
 
     private String vendor() {
@@ -415,9 +459,20 @@ public final class JdbcStateStore {
                 return false;
             }
             SaveIndex base = index;
+            // Derived records whose value last changed at or before the checkpoint were only verified again since
+            // (a crawl after a restart that followed edits re-verifies every page's memos): the incremental save
+            // leaves them out, so they do not count here; before, such a crawl made a full save of unchanged data.
             long changed = 0;
             for (Section section : changes.sections()) {
-                changed += section.records().size();
+                if (section.kind() == SectionKind.DERIVED) {
+                    for (StoredRecord r : section.records()) {
+                        if (r.changedAt() > since.revision()) {
+                            changed++;
+                        }
+                    }
+                } else {
+                    changed += section.records().size();
+                }
             }
             // A change about the size of the state (a crawl after an empty save) is written by the streaming full
             // save: the incremental one holds the changed records, encoded, until they are written.

@@ -6,6 +6,7 @@ import static dev.picante.spring.data.DataApps.revision;
 import static dev.picante.spring.data.DataApps.table;
 import static dev.picante.spring.data.DataApps.tx;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.picante.Database;
 import dev.picante.RuntimeEvent;
@@ -209,6 +210,32 @@ class RepositoryInputTests {
         List<Product> saved = template.insertAll(List.of(Product.of("A", "x", 1), Product.of("B", "x", 2)));
         assertThat(revision(context)).isEqualTo(before + 2);
         assertThat(products.ids()).containsExactly(saved.get(0).id(), saved.get(1).id());
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.picante.spring.jdbc.TestDatabases#vendors")
+    void idsIsOneImmutableListUntilTheIdsChange(Vendor vendor) {
+        ConfigurableApplicationContext context = start(vendor);
+        ProductRepository repository = context.getBean(ProductRepository.class);
+        RepositoryInput<Long, Product> products = context.getBean(RepositoryInputs.class).of(ProductRepository.class);
+        Product a = repository.save(Product.of("A", "x", 1));
+        Product b = repository.save(Product.of("B", "y", 2));
+        List<Long> ids = products.ids();
+        List<Long> xs = products.ids("category", "x");
+        assertThat(ids).containsExactly(a.id(), b.id());
+        // Reads of an unchanged slot share one list (no copy per call); an update that keeps the ids keeps it.
+        assertThat(products.ids()).isSameAs(ids);
+        assertThat(products.ids("category", "x")).isSameAs(xs).containsExactly(a.id());
+        repository.save(a.withPrice(5));
+        assertThat(products.ids()).isSameAs(ids);
+        assertThatThrownBy(() -> ids.add(99L))
+                .isInstanceOf(UnsupportedOperationException.class);
+        // An insert gives a new list; the one handed out before stays as it was.
+        Product c = repository.save(Product.of("C", "x", 3));
+        assertThat(products.ids()).isNotSameAs(ids).containsExactly(a.id(), b.id(), c.id());
+        assertThat(ids).containsExactly(a.id(), b.id());
+        assertThat(products.ids("category", "x")).containsExactly(a.id(), c.id());
+        assertThat(xs).containsExactly(a.id());
     }
 
     @ParameterizedTest
