@@ -298,7 +298,7 @@ final class Marking {
                 count = node.readerCount;
             }
             if (count == node.info.length) {
-                int capacity = count == 0 ? 1 : count * 2;
+                int capacity = count + (count >> 1) + 1; // 1.5x: doubling left up to half of a big reader array empty
                 node.readers = Arrays.copyOf(node.readers, capacity);
                 node.info = Arrays.copyOf(node.info, capacity);
             }
