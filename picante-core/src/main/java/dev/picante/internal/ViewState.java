@@ -280,9 +280,11 @@ public final class ViewState {
             return null;
         }
         Marking m = marking;
-        if (m != null && m.markedAt(derived.index, key) > own.verifiedAt) {
-            // A change reached it since (through an edge its durability does not see): checked instead, so a
-            // cell never moves past a mark without relying on what the mark came through (Marking's rule 5).
+        if (m != null && (own.verifiedAt < m.floor() || m.markedAt(derived.index, key) > own.verifiedAt)) {
+            // Checked instead when a change reached it since (through an edge its durability does not see), so a
+            // cell never moves past a mark without relying on what the mark came through (Marking's rule 5); and
+            // when verified before the floor (rule 3): the shortcut would carry it above the floor, where marks
+            // alone reuse it, while what it read transitively may have no edges here.
             return null;
         }
         derived.revalidations.increment();
