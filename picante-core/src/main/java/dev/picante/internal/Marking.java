@@ -30,7 +30,12 @@ import org.jspecify.annotations.Nullable;
  *   <li>reuse without checks only for cells verified at or after {@link #floor}, which loads and memos adopted
  *       from other views raise (their transitive reads may not be registered here);
  *   <li>edges and marks are never dropped while the view lives (a stale edge only marks too much), so an
- *       evicted memo's readers are still reached.
+ *       evicted memo's readers are still reached;
+ *   <li>a walk does not go on to the readers of a record whose readers an earlier walk at or above the floor
+ *       all reached ({@link Node#throughAt}) when no reader relied on the record since ({@link Node#readAt}):
+ *       each is still marked through it. A reader's verification raises {@code readAt} of every dependency it
+ *       relies on before its rule-2 read of {@link #markingAt}; a cell advances without doing so only when its
+ *       record has no mark newer than its verification (reuse on marks, the durability shortcut).
  * </ol>
  *
  * <p>Edges are packed per record: one {@link Node} per record read or marked, holding its readers (ingredient
