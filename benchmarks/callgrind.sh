@@ -6,6 +6,8 @@
 #
 #   bash benchmarks/callgrind.sh [JAR]     prints one line per scenario; about 3 minutes on 2 cores
 #   SCENARIOS="hit-picante hit-caffeine" bash benchmarks/callgrind.sh [JAR]     only those scenarios
+#   SCENARIOS="cutoff-1 cutoff-10000": scenario 4a/4b (an edit cut off early under 1 or 10,000 dependents);
+#   CUTOFF_COUNTS="warm n" sets their operation counts (default 20000 20000)
 #   JVM_OPTS=... adds JVM options; CLASSES_FIRST=picante-core/target/classes puts classes before the jar
 #   (try an engine change after `mvn -o -q compile -pl picante-core`, without rebuilding the jar)
 set -euo pipefail
@@ -28,6 +30,7 @@ measure() {
 for scenario in ${SCENARIOS:-hit-picante hit-caffeine hit-chm cold-picante cold-caffeine cold-plain}; do
   case $scenario in
     hit-*) measure "$scenario" 400000 1000000 ;;
+    cutoff-*) measure "$scenario" ${CUTOFF_COUNTS:-20000 20000} ;;
     *) measure "$scenario" 100000 100000 ;;
   esac
 done

@@ -196,6 +196,56 @@ class MarkingTest {
         assertThat(large.dependencyChecks()).isLessThan(10);
     }
 
+    @Test
+    void editsCutOffEarlyUnderAFanOutMarkAsMuchWhateverTheFanOut() {
+        // BENCHMARKS 4b, r[revision.early-cutoff]: the first edit marks the fan-out; once it is marked and none
+        // of it was read since, a further edit marks only what it reaches before the cutoff.
+        long[] small = marksOfCutOffEdits(10);
+        long[] large = marksOfCutOffEdits(5_000);
+        assertThat(small[0]).isEqualTo(1 + 10);
+        assertThat(large[0]).isEqualTo(1 + 5_000);
+        assertThat(large[1]).isEqualTo(small[1]).isEqualTo(4);
+    }
+
+    /** Marks of the first edit, and of the four after it; checks every dependent's value afterwards. */
+    private static long[] marksOfCutOffEdits(int fanOut) {
+        Database db = Database.create();
+        InputIngredient<String, String> text = db.input("text", String.class, String.class);
+        AtomicInteger dependentRuns = new AtomicInteger();
+        DerivedIngredient<String, Integer> words = db.derived("words", String.class, Integer.class,
+                (ctx, k) -> text.require(ctx, k).split(" ").length);
+        DerivedIngredient<Integer, Integer> dependent = db.derived("dependent", Integer.class, Integer.class,
+                (ctx, i) -> {
+                    dependentRuns.incrementAndGet();
+                    return words.get(ctx, "doc") * 100_000 + i;
+                });
+        text.set(db, "doc", "a b c");
+        for (int i = 0; i < fanOut; i++) {
+            dependent.get(db, i);
+        }
+        long[] marks = new long[2];
+        String[] texts = {"d e f", "g h i", "j k l", "m n o", "p q r"};
+        for (int edit = 0; edit < texts.length; edit++) {
+            RevalidationWork before = db.inspector().revalidationWork();
+            text.set(db, "doc", texts[edit]);
+            assertThat(words.get(db, "doc")).isEqualTo(3);
+            marks[edit == 0 ? 0 : 1] += since(before, db.inspector().revalidationWork()).marks();
+        }
+        for (int i = 0; i < fanOut; i++) {
+            assertThat(dependent.get(db, i)).isEqualTo(300_000 + i);
+        }
+        assertThat(dependentRuns).hasValue(fanOut);
+        // A change that does reach them after those edits: every dependent recomputes, and then again.
+        for (String changed : new String[] {"a b", "a b c d"}) {
+            text.set(db, "doc", changed);
+            for (int i = 0; i < fanOut; i++) {
+                assertThat(dependent.get(db, i)).isEqualTo(changed.split(" ").length * 100_000 + i);
+            }
+        }
+        assertThat(dependentRuns).hasValue(3 * fanOut);
+        return marks;
+    }
+
     private static RevalidationWork workOfOneEdit(int pages) {
         Site s = new Site(Database.create(), pages).fill();
         s.readAll();

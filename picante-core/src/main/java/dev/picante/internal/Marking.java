@@ -1,5 +1,7 @@
 package dev.picante.internal;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -28,7 +30,12 @@ import org.jspecify.annotations.Nullable;
  *   <li>reuse without checks only for cells verified at or after {@link #floor}, which loads and memos adopted
  *       from other views raise (their transitive reads may not be registered here);
  *   <li>edges and marks are never dropped while the view lives (a stale edge only marks too much), so an
- *       evicted memo's readers are still reached.
+ *       evicted memo's readers are still reached;
+ *   <li>a walk does not go on to the readers of a record whose readers an earlier walk at or above the floor
+ *       all reached ({@link Node#throughAt}) when no reader relied on the record since ({@link Node#readAt}):
+ *       each is still marked through it. A reader's verification raises {@code readAt} of every dependency it
+ *       relies on before its rule-2 read of {@link #markingAt}; a cell advances without doing so only when its
+ *       record has no mark newer than its verification (reuse on marks, the durability shortcut).
  * </ol>
  *
  * <p>Edges are packed per record: one {@link Node} per record read or marked, holding its readers (ingredient
@@ -55,6 +62,15 @@ final class Marking {
     private static int[] foldSlots = new int[0];
     private static final Object[] NO_READERS = new Object[0];
     private static final int[] NO_POSITIONS = new int[0];
+    private static final VarHandle READ_AT;
+
+    static {
+        try {
+            READ_AT = MethodHandles.lookup().findVarHandle(Node.class, "readAt", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
     private volatile ConcurrentHashMap<Object, Node>[] nodes = new ConcurrentHashMap[0];
@@ -82,6 +98,17 @@ final class Marking {
          * through. Guarded by the node's lock.
          */
         long reachedAt;
+        /**
+         * The newest revision whose marking walk went on to every reader of this record ({@code 0}: none yet).
+         * A later walk that finds no reader relied on the record since ({@link #readAt} below it) stops here:
+         * every reader is still marked through this record from then (rule 5). Guarded by the node's lock.
+         */
+        long throughAt;
+        /**
+         * The newest revision at which a reader's verification relied on this record (read it in a computation,
+         * or checked it), written (only ever raised) before that reader's cell is published or reverified.
+         */
+        volatile long readAt;
         /** The keys of the derived records that read this one (a {@link NodeKey} for a {@link #WIDE} index). */
         Object[] readers = NO_READERS;
         /**
@@ -189,10 +216,11 @@ final class Marking {
 
     /**
      * Registers the edges of {@code memo}, the memo of {@code (ingredient, key)}, except those {@code before}
-     * (the memo it replaces, whose edges are registered) has at the same position. Called before a cell
-     * holding {@code memo} is published.
+     * (the memo it replaces, whose edges are registered) has at the same position, and records that a
+     * verification at {@code verifiedAt} relied on each of its dependencies ({@link #relied}). Called before a
+     * cell holding {@code memo} is published.
      */
-    void register(Engine engine, int ingredient, Object key, Memo memo, @Nullable Memo before) {
+    void register(Engine engine, int ingredient, Object key, Memo memo, @Nullable Memo before, long verifiedAt) {
         Object reader = ingredient >= WIDE ? new NodeKey(ingredient, key) : key;
         int high = Math.min(ingredient, WIDE) << POSITION_BITS;
         for (int i = 0, count = memo.dependencyCount(); i < count; i++) {
@@ -203,23 +231,61 @@ final class Marking {
                 continue; // not a record (an outdated-code marker), or one that never changes
             }
             Object dependencyKey = memo.keyAt(i);
-            if (before != null && i < before.dependencyCount() && before.ingredientAt(i) == dependency
-                    && before.keyAt(i).equals(dependencyKey)) {
-                continue;
+            Node node = slot == null ? node(dependency, dependencyKey) : node(slot, dependency, dependencyKey);
+            if (before == null || i >= before.dependencyCount() || before.ingredientAt(i) != dependency
+                    || !before.keyAt(i).equals(dependencyKey)) {
+                addReader(node, reader, high | Math.min(i, NO_POSITION));
             }
-            Node node;
-            if (slot == null) {
-                node = node(dependency, dependencyKey);
-            } else {
-                Node cached = slot.node;
-                if (cached != null && cached.marking == this) {
-                    node = cached;
-                } else {
-                    slot.node = node = node(dependency, dependencyKey);
-                }
-            }
-            addReader(node, reader, high | Math.min(i, NO_POSITION));
+            relied(node, verifiedAt);
         }
+    }
+
+    /** {@link #register} for a memo no verification relies on yet (tests). */
+    void register(Engine engine, int ingredient, Object key, Memo memo, @Nullable Memo before) {
+        register(engine, ingredient, key, memo, before, 0);
+    }
+
+    /** The node of an input slot's record, cached in the slot. */
+    private Node node(InputSlot slot, int dependency, Object dependencyKey) {
+        Node cached = slot.node;
+        if (cached != null && cached.marking == this) {
+            return cached;
+        }
+        Node node = node(dependency, dependencyKey);
+        slot.node = node;
+        return node;
+    }
+
+    /**
+     * Records that a reader's verification at {@code revision} relied on the record of {@code node} (rule 5):
+     * raises {@link Node#readAt}, a plain volatile read when it is already that high.
+     */
+    private static void relied(Node node, long revision) {
+        long at;
+        do {
+            at = node.readAt;
+            if (at >= revision) {
+                return;
+            }
+        } while (!READ_AT.compareAndSet(node, at, revision));
+    }
+
+    /**
+     * Records that a check at {@code revision} found dependency {@code (ingredient, key)}, seen as {@code seen},
+     * unchanged, and the reader relies on it (rule 5). Called before the reader's cell is reverified or
+     * published. A record with no node has no reader registered yet, so no walk can stop at it.
+     */
+    void relied(int ingredient, Object key, @Nullable Object seen, long revision) {
+        Node node;
+        if (seen instanceof InputSlot slot && slot.node != null && slot.node.marking == this) {
+            node = slot.node;
+        } else {
+            node = nodeIfPresent(ingredient, key);
+            if (node == null) {
+                return;
+            }
+        }
+        relied(node, revision);
     }
 
     private static void addReader(Node node, Object reader, int info) {
@@ -237,7 +303,7 @@ final class Marking {
                 count = node.readerCount;
             }
             if (count == node.info.length) {
-                int capacity = count == 0 ? 1 : count * 2;
+                int capacity = count + (count >> 1) + 1; // 1.5x: doubling left up to half of a big reader array empty
                 node.readers = Arrays.copyOf(node.readers, capacity);
                 node.info = Arrays.copyOf(node.info, capacity);
             }
@@ -349,6 +415,13 @@ final class Marking {
             Object key = queue.poll();
             Node node = (Node) queue.poll();
             synchronized (node) {
+                long through = node.throughAt;
+                if (through != 0 && through >= floor() && node.readAt < through) {
+                    // Rule 5: every reader is marked through this record since `through`, and none relied on it
+                    // since: their marks already send any check to this record, which sees this change.
+                    continue;
+                }
+                node.throughAt = revision;
                 for (int j = 0, count = node.readerCount; j < count; j++) {
                     int entry = node.info[j];
                     int index = entry >>> POSITION_BITS;

@@ -131,6 +131,7 @@ final class Revalidation {
                 return Check.CHANGED;
             }
             durability[0] = min(durability[0], input.durability);
+            relied(view, index, key, memo.seenAt(i), state.revision);
         } else if (ingredient instanceof DerivedImpl<?, ?> derived) {
             Memo now;
             try {
@@ -146,8 +147,11 @@ final class Revalidation {
             }
             durability[0] = min(durability[0], now.durability);
             Marking m = view.marking;
-            if (m != null && m.tainted(index, key)) {
-                return Check.TAINTED;
+            if (m != null) {
+                m.relied(index, key, now.version, state.revision);
+                if (m.tainted(index, key)) {
+                    return Check.TAINTED;
+                }
             }
         } else if (!(ingredient instanceof InternedImpl<?>)) {
             // r[cell.revalidate-missing]: a dependency on an ingredient this database lacks fails revalidation.
@@ -177,8 +181,19 @@ final class Revalidation {
             }
             durability = min(durability, input.durability);
         }
+        for (int i = 0; i < count; i++) {
+            relied(view, memo.ingredientAt(i), memo.keyAt(i), memo.seenAt(i), state.revision);
+        }
         view.engine.dependencyChecks.add(count);
         return durability == memo.durability ? memo : memo.withDurability(durability);
+    }
+
+    /** {@link Marking#relied}: the reader being checked relies on this dependency (primary view only). */
+    private static void relied(ViewState view, int ingredient, Object key, @Nullable Object seen, long revision) {
+        Marking m = view.marking;
+        if (m != null) {
+            m.relied(ingredient, key, seen, revision);
+        }
     }
 
     private static Durability min(Durability a, Durability b) {

@@ -286,6 +286,14 @@ public final class ViewState {
         if (own.verifiedAt > state.revision || own.verifiedAt < state.lastChanged[own.memo.durability.ordinal()]) {
             return null;
         }
+        Marking m = marking;
+        if (m != null && (own.verifiedAt < m.floor() || m.markedAt(derived.index, key) > own.verifiedAt)) {
+            // Checked instead when a change reached it since (through an edge its durability does not see), so a
+            // cell never moves past a mark without relying on what the mark came through (Marking's rule 5); and
+            // when verified before the floor (rule 3): the shortcut would carry it above the floor, where marks
+            // alone reuse it, while what it read transitively may have no edges here.
+            return null;
+        }
         derived.revalidations.increment();
         reverify(derived, key, own, state.revision, Outcome.DURABILITY_SHORTCUT);
         return own.memo;
@@ -606,7 +614,7 @@ public final class ViewState {
             if (foreign) {
                 m.raiseFloor(currentRevision + 1);
             }
-            m.register(engine, derived.index, key, cell.memo, before == null ? null : before.memo);
+            m.register(engine, derived.index, key, cell.memo, before == null ? null : before.memo, cell.verifiedAt);
             m.markIfOverlapped(derived.index, key, cell.verifiedAt);
         }
         Cell replaced;
@@ -715,7 +723,8 @@ public final class ViewState {
                 m.raiseFloor(restored.revision + 1);
                 for (Map.Entry<NodeKey, Cell> entry : cells.entrySet()) {
                     NodeKey node = entry.getKey();
-                    m.register(engine, node.ingredient(), node.key(), entry.getValue().memo, null);
+                    m.register(engine, node.ingredient(), node.key(), entry.getValue().memo, null,
+                            entry.getValue().verifiedAt);
                 }
             }
             publishState(restored);

@@ -135,7 +135,72 @@ class MarkingEdgesTest {
 
         assertThat(marking.tainted(READER, "a")).isTrue();
         assertThat(marking.markedAt(READER, "b")).isEqualTo(3);
+        // "a" and "b" verified at 3, each relying on what it read (rule 5: else the next walk stops at in0)
+        marking.relied(INPUT, "in0", in0, 3);
+        marking.relied(READER, "a", null, 3);
         marking.mark(4, List.of(new NodeKey(INPUT, "in0")), (ingredient, key) -> 3L);
         assertThat(marking.markedAt(READER, "b")).isEqualTo(4);
+    }
+
+    /** A fan-out: {@code readers} derived records reading "mid", which reads in0. */
+    private InputSlot fanOut(int readers) {
+        InputSlot in0 = slot();
+        marking.register(engine, READER, "mid", readerOf(in0), null, 1);
+        for (int r = 0; r < readers; r++) {
+            marking.register(engine, READER, r, readerOfDerived("mid", new Version(1)), null, 1);
+        }
+        return in0;
+    }
+
+    @Test
+    void aWalkStopsAtARecordWhoseReadersAreMarkedAndHaveNotReliedOnItSince() {
+        // Early cutoff under a fan-out (BENCHMARKS 4b): "mid" recomputes to an equal value after each change, its
+        // 1,000 readers are not read. The first change marks them; later ones mark "mid" only.
+        InputSlot in0 = fanOut(1_000);
+        marking.mark(2, List.of(new NodeKey(INPUT, "in0")), (ingredient, key) -> 1L);
+        assertThat(marking.marks.sum()).isEqualTo(1 + 1_000);
+        for (int revision = 3; revision < 10; revision++) {
+            marking.register(engine, READER, "mid", readerOf(in0), readerOf(in0), revision - 1); // "mid" recomputed
+            long previous = revision - 1L;
+            marking.mark(revision, List.of(new NodeKey(INPUT, "in0")),
+                    (ingredient, key) -> "mid".equals(key) ? previous : 1L);
+            assertThat(marking.marks.sum()).as("after change %d", revision).isEqualTo(1 + 1_000 + (revision - 2));
+            assertThat(marking.markedAt(READER, "mid")).isEqualTo(revision);
+        }
+        // Every reader still names "mid" as changed since it was verified: a read of one checks "mid".
+        for (int r = 0; r < 1_000; r++) {
+            assertThat(marking.changedSince(READER, r, 1)).containsExactly(new Marking.Position(READER, "mid", 0));
+        }
+    }
+
+    @Test
+    void aWalkGoesOnToTheReadersOnceOneReliedOnTheRecordSince() {
+        InputSlot in0 = fanOut(10);
+        marking.mark(2, List.of(new NodeKey(INPUT, "in0")), (ingredient, key) -> 1L);
+        marking.register(engine, READER, "mid", readerOf(in0), readerOf(in0), 2);
+        // reader 7 verified at 2: it checked "mid" (or recomputed reading it) and relies on it from then
+        marking.relied(READER, "mid", null, 2);
+        marking.mark(3, List.of(new NodeKey(INPUT, "in0")), (ingredient, key) -> Integer.valueOf(7).equals(key) ? 2L : 1L);
+        assertThat(marking.markedAt(READER, 7)).isEqualTo(3);
+        assertThat(marking.changedSince(READER, 7, 2)).containsExactly(new Marking.Position(READER, "mid", 0));
+
+        // A reader registered since the last walk, verified at 3, is reached too.
+        marking.register(engine, READER, "late", readerOfDerived("mid", new Version(1)), null, 3);
+        marking.register(engine, READER, "mid", readerOf(in0), readerOf(in0), 3);
+        marking.mark(4, List.of(new NodeKey(INPUT, "in0")), (ingredient, key) -> 3L);
+        assertThat(marking.markedAt(READER, "late")).isEqualTo(4);
+    }
+
+    @Test
+    void aWalkGoesOnToTheReadersAfterTheFloorWasRaised() {
+        // A load or an adopted memo (rule 3): marks from before it are not trusted to cover the readers.
+        InputSlot in0 = fanOut(10);
+        marking.mark(2, List.of(new NodeKey(INPUT, "in0")), (ingredient, key) -> 1L);
+        marking.raiseFloor(3);
+        marking.register(engine, READER, "mid", readerOf(in0), readerOf(in0), 3);
+        marking.mark(4, List.of(new NodeKey(INPUT, "in0")), (ingredient, key) -> 1L);
+        for (int r = 0; r < 10; r++) {
+            assertThat(marking.markedAt(READER, r)).isEqualTo(4);
+        }
     }
 }

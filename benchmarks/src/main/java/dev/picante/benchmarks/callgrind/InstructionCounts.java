@@ -12,7 +12,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
- * The work of scenarios 1 (memo hit) and 7 (cold computation) without JMH, for counting instructions with
+ * The work of scenarios 1 (memo hit), 4a/4b (an input change whose one reader recomputes to an equal value,
+ * with 1 or 10,000 dependents of that reader, none read: {@code EarlyCutoffFanOutBenchmark.changeAndRecompute})
+ * and 7 (cold computation) without JMH, for counting instructions with
  * valgrind's callgrind, which counts the same on an idle or a loaded machine. {@code benchmarks/callgrind.sh}
  * runs each scenario twice, with N and 3N measured operations after the same warm-up, and divides the
  * difference of the totals by 2N: instructions per operation, JIT-compiled code and GC included, start-up
@@ -33,6 +35,8 @@ public final class InstructionCounts {
         Function<Integer, Object> op = switch (scenario) {
             case "hit-picante", "hit-caffeine", "hit-chm" -> hit(scenario);
             case "cold-picante", "cold-caffeine", "cold-plain" -> cold(scenario);
+            case "cutoff-1" -> cutoff(1);
+            case "cutoff-10000" -> cutoff(10_000);
             default -> throw new IllegalArgumentException("unknown scenario " + scenario);
         };
         for (int round = 0; round < 20; round++) {
@@ -105,6 +109,28 @@ public final class InstructionCounts {
             case "cold-picante" -> k -> sum3.get(db, k);
             case "cold-caffeine" -> k -> caffeine.get(k, plain);
             default -> k -> plain.apply(k);
+        };
+    }
+
+    /** Scenario 4: the setup and operation of {@code EarlyCutoffFanOutBenchmark.changeAndRecompute}. */
+    private static Function<Integer, Object> cutoff(int fanOut) {
+        Database db = Database.create();
+        InputIngredient<String, String> source = db.input("source", String.class, String.class);
+        DerivedIngredient<String, Integer> words = db.derived("wordCount", String.class, Integer.class,
+                (ctx, name) -> source.require(ctx, name).split("\\s+").length);
+        DerivedIngredient<Integer, Long> dependents = db.derived("dependent", Integer.class, Long.class,
+                (ctx, i) -> words.get(ctx, "doc") * 1_000_003L + i);
+        String[] texts = {
+            "incremental queries recompute only what an edit really affects",
+            "incremental queries recompute only what a change really affects",
+        };
+        source.set(db, "doc", texts[0]);
+        for (int i = 0; i < fanOut; i++) {
+            dependents.get(db, i);
+        }
+        return i -> {
+            source.set(db, "doc", texts[(i + 1) & 1]);
+            return words.get(db, "doc");
         };
     }
 }

@@ -19,6 +19,9 @@ import org.openjdk.jol.info.GraphLayout;
  *
  * <pre>java -cp benchmarks/target/benchmarks.jar dev.picante.benchmarks.footprint.MemoFootprint [N]</pre>
  *
+ * With {@code -Dfootprint.classes=true}, also prints, per picante case, the objects the N memos added by class
+ * (JOL's footprint table of the difference), keys and values included.
+ *
  * Prints one line per case: a derived query reading 1, 3 and 30 inputs, with the shared cache of finished
  * results off (picante's own tables only) and at its default bound, and Caffeine's unbounded and
  * size-bounded caches holding the same keys and values.
@@ -82,12 +85,19 @@ public final class MemoFootprint {
         for (int i = 0; i < n; i++) {
             keys.add(1_000_000 + i); // not in Integer's cache: one key object per memo
         }
-        long before = GraphLayout.parseInstance(db).totalSize();
+        GraphLayout beforeLayout = GraphLayout.parseInstance(db);
+        long before = beforeLayout.totalSize();
         List<Long> values = new ArrayList<>(n);
         for (Integer key : keys) {
             values.add(sum.get(db, key));
         }
-        long after = GraphLayout.parseInstance(db).totalSize();
+        GraphLayout afterLayout = GraphLayout.parseInstance(db);
+        long after = afterLayout.totalSize();
+        if (Boolean.getBoolean("footprint.classes")) {
+            // What the N memos added, by class (keys and values included): where the bytes per memo go.
+            System.out.printf("%d dependencies, shared cache %d, objects added by %d memos:%n%s%n", reads,
+                    sharedEntries, n, afterLayout.subtract(beforeLayout).toFootprint());
+        }
         long data = GraphLayout.parseInstance(keys.toArray(), values.toArray()).totalSize()
                 - GraphLayout.parseInstance(new Object[n], new Object[n]).totalSize();
         return (after - before - data) / (double) n;
