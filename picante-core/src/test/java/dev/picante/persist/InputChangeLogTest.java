@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.picante.Database;
-import dev.picante.DerivedIngredient;
-import dev.picante.InputIngredient;
 import dev.picante.LimitExceededException;
 import dev.picante.Revision;
 import dev.picante.RuntimeEvent;
@@ -15,7 +13,6 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
@@ -24,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * The input change log SPI: the order of its calls, external changes applied before the local write and
  * without passing the log, veto, abort, deferral, synchronization, and no writes from inside a step.
  */
-class InputChangeLogTest {
+class InputChangeLogTest extends InputWritesFixture<InputChangeLogTest.ScriptedLog> {
 
     /** A log scripted by the test: external changes to hand over, a veto, writes to defer; records calls. */
     static final class ScriptedLog implements InputChangeLog {
@@ -102,17 +99,11 @@ class InputChangeLogTest {
         }
     }
 
-    private final ScriptedLog log = new ScriptedLog();
-    private final Database db = Database.builder().inputChangeLog(log).stateByteLimit(10_000).build();
-    private final InputIngredient<String, String> pages = db.input("pages", String.class, String.class);
-    private final InputIngredient<String, Integer> counts = db.input("counts", String.class, Integer.class);
-    private final AtomicInteger computations = new AtomicInteger();
-    private final DerivedIngredient<String, Integer> length = db.derived("length", String.class, Integer.class,
-            (ctx, key) -> {
-                computations.incrementAndGet();
-                return pages.require(ctx, key).length();
-            });
-    private final List<RuntimeEvent> events = new CopyOnWriteArrayList<>();
+    private final ScriptedLog log = hook;
+
+    InputChangeLogTest() {
+        super(new ScriptedLog(), Database.Builder::inputChangeLog);
+    }
 
     @Test
     void everyPrimaryWriteCommitsItsEffectiveChangesBeforeItIsPublishedAndClosesTheStep() {
