@@ -76,16 +76,12 @@ class InputChangeGateTest extends InputWritesFixture<InputChangeGateTest.Recordi
 
     @Test
     void everyPrimaryWriteCommitsItsEffectiveChangesBeforeItIsPublished() {
-        Revision first = pages.set(db, "a", "one");
-        Revision second = db.batch().set(pages, "a", "one").set(pages, "b", "two").remove(counts, "none")
-                .set(counts, "c", 3).commit();
-        Revision third = pages.remove(db, "a");
+        List<Revision> revisions = writeThree();
+        Revision first = revisions.get(0);
+        Revision second = revisions.get(1);
+        Revision third = revisions.get(2);
 
-        assertThat(gate.committed).containsExactly(
-                List.of(new InputChange("pages", "a", "one")),
-                // "a" unchanged and "none" absent: only the effective changes, in write order
-                List.of(new InputChange("pages", "b", "two"), new InputChange("counts", "c", 3)),
-                List.of(new InputChange("pages", "a", null)));
+        assertThat(gate.committed).containsExactlyElementsOf(THREE_WRITES_CHANGES);
         assertThat(gate.committed.get(2).get(0).removal()).isTrue();
         assertThat(gate.calls).containsExactly("open", "commit", "published " + first.value(),
                 "open", "commit", "published " + second.value(),

@@ -107,16 +107,12 @@ class InputChangeLogTest extends InputWritesFixture<InputChangeLogTest.ScriptedL
 
     @Test
     void everyPrimaryWriteCommitsItsEffectiveChangesBeforeItIsPublishedAndClosesTheStep() {
-        Revision first = pages.set(db, "a", "one");
-        Revision second = db.batch().set(pages, "a", "one").set(pages, "b", "two").remove(counts, "none")
-                .set(counts, "c", 3).commit();
-        Revision third = pages.remove(db, "a");
+        List<Revision> revisions = writeThree();
+        Revision first = revisions.get(0);
+        Revision second = revisions.get(1);
+        Revision third = revisions.get(2);
 
-        assertThat(log.committed).containsExactly(
-                List.of(new InputChange("pages", "a", "one")),
-                // "a" unchanged and "none" absent: only the effective changes, in write order
-                List.of(new InputChange("pages", "b", "two"), new InputChange("counts", "c", 3)),
-                List.of(new InputChange("pages", "a", null)));
+        assertThat(log.committed).containsExactlyElementsOf(THREE_WRITES_CHANGES);
         assertThat(log.calls).containsExactly(
                 "open WRITE", "commit", "published " + first.value(), "close",
                 "open WRITE", "commit", "published " + second.value(), "close",

@@ -3,6 +3,7 @@ package dev.picante.persist;
 import dev.picante.Database;
 import dev.picante.DerivedIngredient;
 import dev.picante.InputIngredient;
+import dev.picante.Revision;
 import dev.picante.RuntimeEvent;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -26,6 +27,15 @@ abstract class InputWritesFixture<H> {
     final DerivedIngredient<String, Integer> length;
     final List<RuntimeEvent> events = new CopyOnWriteArrayList<>();
 
+    /**
+     * The effective changes of {@link #writeThree()}, in write order: of the batch, "a" is unchanged and "none"
+     * absent, so only "b" and "c" are changes.
+     */
+    static final List<List<InputChange>> THREE_WRITES_CHANGES = List.of(
+            List.of(new InputChange("pages", "a", "one")),
+            List.of(new InputChange("pages", "b", "two"), new InputChange("counts", "c", 3)),
+            List.of(new InputChange("pages", "a", null)));
+
     InputWritesFixture(H hook, BiFunction<Database.Builder, H, Database.Builder> install) {
         this.hook = hook;
         this.db = install.apply(Database.builder(), hook).stateByteLimit(10_000).build();
@@ -35,5 +45,17 @@ abstract class InputWritesFixture<H> {
             computations.incrementAndGet();
             return pages.require(ctx, key).length();
         });
+    }
+
+    /**
+     * Three primary writes: a set, a batch of four calls of which two change something, and a removal. Returns
+     * their revisions.
+     */
+    List<Revision> writeThree() {
+        Revision first = pages.set(db, "a", "one");
+        Revision second = db.batch().set(pages, "a", "one").set(pages, "b", "two").remove(counts, "none")
+                .set(counts, "c", 3).commit();
+        Revision third = pages.remove(db, "a");
+        return List.of(first, second, third);
     }
 }
