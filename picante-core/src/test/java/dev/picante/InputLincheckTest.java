@@ -10,7 +10,6 @@ import org.jetbrains.lincheck.datastructures.IntGen;
 import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 import org.jetbrains.lincheck.datastructures.Operation;
 import org.jetbrains.lincheck.datastructures.Param;
-import org.jetbrains.lincheck.datastructures.StressOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -111,15 +110,7 @@ public class InputLincheckTest {
     @Test
     @Timeout(value = 180, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void stress() {
-        new StressOptions()
-                .threads(2)
-                .actorsPerThread(3)
-                .actorsBefore(1)
-                .actorsAfter(1)
-                .iterations(6)
-                .invocationsPerIteration(100)
-                .sequentialSpecification(Spec.class)
-                .check(InputLincheckTest.class);
+        LincheckScenarios.checkUnderStress(InputLincheckTest.class, Spec.class);
     }
 
     /** The sequential specification: r[input.set], r[input.remove], r[input.batch] on a map. */

@@ -9,7 +9,6 @@ import org.jetbrains.lincheck.datastructures.IntGen;
 import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 import org.jetbrains.lincheck.datastructures.Operation;
 import org.jetbrains.lincheck.datastructures.Param;
-import org.jetbrains.lincheck.datastructures.StressOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -99,15 +98,7 @@ public class InternLincheckTest {
     @Test
     @Timeout(value = 180, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void stress() {
-        new StressOptions()
-                .threads(2)
-                .actorsPerThread(3)
-                .actorsBefore(1)
-                .actorsAfter(1)
-                .iterations(6)
-                .invocationsPerIteration(100)
-                .sequentialSpecification(Spec.class)
-                .check(InternLincheckTest.class);
+        LincheckScenarios.checkUnderStress(InternLincheckTest.class, Spec.class);
     }
 
     /** The sequential specification: one append-only table shared by every view. */

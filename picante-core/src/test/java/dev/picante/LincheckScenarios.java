@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.jetbrains.kotlinx.lincheck.Actor;
 import org.jetbrains.kotlinx.lincheck.execution.ExecutionScenario;
+import org.jetbrains.lincheck.datastructures.StressOptions;
 
 /**
  * Hand-written Lincheck scenarios for the *LincheckTest classes, so that the model checker spends its
@@ -29,5 +30,22 @@ final class LincheckScenarios {
     /** A scenario: {@code init} sequentially, then {@code threads} in parallel, then {@code post}. */
     static ExecutionScenario scenario(List<Actor> init, List<List<Actor>> threads, List<Actor> post) {
         return new ExecutionScenario(init, threads, post, null);
+    }
+
+    /**
+     * The stress run the *LincheckTest classes share: random scenarios of two threads of three operations, one
+     * operation before them and one after, 6 iterations of 100 invocations each, checked against {@code
+     * specification}.
+     */
+    static void checkUnderStress(Class<?> operations, Class<?> specification) {
+        new StressOptions()
+                .threads(2)
+                .actorsPerThread(3)
+                .actorsBefore(1)
+                .actorsAfter(1)
+                .iterations(6)
+                .invocationsPerIteration(100)
+                .sequentialSpecification(specification)
+                .check(operations);
     }
 }

@@ -116,6 +116,11 @@ class MarkingTest {
             return db.inspector().revalidationWork();
         }
 
+        /** What {@code site} gives for the current inputs, computed without the queries. */
+        String expectedSite() {
+            return "[" + expectedNavigation().length() + "]";
+        }
+
         String expectedNavigation() {
             StringBuilder nav = new StringBuilder();
             for (String p : pages) {
@@ -123,6 +128,13 @@ class MarkingTest {
             }
             return nav.toString();
         }
+    }
+
+    /** A site of {@code pages} pages on a new database, filled and with every query read once. */
+    private static Site readSite(int pages) {
+        Site s = new Site(Database.create(), pages).fill();
+        s.readAll();
+        return s;
     }
 
     private static RevalidationWork since(RevalidationWork before, RevalidationWork after) {
@@ -134,8 +146,7 @@ class MarkingTest {
     void anEditMarksExactlyWhatItCanReach() {
         // r[dep.invalidation]: body(p1) reaches parse(p1), then title(p1) and length(p1), then navigation, then
         // site: five records, whatever the site's size; nothing else is marked.
-        Site s = new Site(Database.create(), 20).fill();
-        s.readAll();
+        Site s = readSite(20);
         RevalidationWork before = s.work();
         s.body.set(s.db, "p1", "# p1\nnew body");
         assertThat(since(before, s.work()).marks()).isEqualTo(5);
@@ -161,12 +172,11 @@ class MarkingTest {
     void earlyCutoffStopsTheEffectAndDependentsAreCheckedOnlyAgainstWhatReachedThem() {
         // r[revision.early-cutoff]: the body changes, the title does not: parse(p3) runs again, title(p3) runs
         // again with an equal value, and navigation and site stay valid after checking one dependency each.
-        Site s = new Site(Database.create(), 30).fill();
-        s.readAll();
+        Site s = readSite(30);
         s.body.set(s.db, "p3", "# p3\nanother body");
         s.runs.clear();
         RevalidationWork before = s.work();
-        assertThat(s.site.get(s.db, "all")).isEqualTo("[" + s.expectedNavigation().length() + "]");
+        assertThat(s.site.get(s.db, "all")).isEqualTo(s.expectedSite());
         assertThat(s.runs("parse", "p3")).isEqualTo(1);
         assertThat(s.runs("title", "p3")).isEqualTo(1);
         assertThat(s.runs("navigation", "all")).isZero();
@@ -181,7 +191,7 @@ class MarkingTest {
         s.body.set(s.db, "p4", "# P4 renamed\nbody");
         s.runs.clear();
         assertThat(s.navigation.get(s.db, "all")).isEqualTo(s.expectedNavigation());
-        assertThat(s.site.get(s.db, "all")).isEqualTo("[" + s.expectedNavigation().length() + "]");
+        assertThat(s.site.get(s.db, "all")).isEqualTo(s.expectedSite());
         assertThat(s.runs("navigation", "all")).isEqualTo(1);
         assertThat(s.runs("site", "all")).isEqualTo(1);
         assertThat(s.runs("title", "p0")).isZero();
@@ -247,15 +257,14 @@ class MarkingTest {
     }
 
     private static RevalidationWork workOfOneEdit(int pages) {
-        Site s = new Site(Database.create(), pages).fill();
-        s.readAll();
+        Site s = readSite(pages);
         // Two edits, so that the second one is measured on results reused once already.
         s.body.set(s.db, "p1", "# p1\nfirst edit");
         s.readAll();
         RevalidationWork before = s.work();
         s.body.set(s.db, "p2", "# p2\nsecond edit");
         assertThat(s.parse.get(s.db, "p2")).isEqualTo("# p2\nsecond edit");
-        assertThat(s.site.get(s.db, "all")).isEqualTo("[" + s.expectedNavigation().length() + "]");
+        assertThat(s.site.get(s.db, "all")).isEqualTo(s.expectedSite());
         return since(before, s.work());
     }
 
@@ -263,8 +272,7 @@ class MarkingTest {
     void snapshotsTakenBeforeAndAfterAnEditSeeTheirOwnState() {
         // r[snapshot.isolation] r[snapshot.memo-isolation]: marks are the database's; a snapshot of the state
         // before the edit still reads it, one after reads the new one, also after more edits and a promotion.
-        Site s = new Site(Database.create(), 10).fill();
-        s.readAll();
+        Site s = readSite(10);
         String navigationBefore = s.navigation.get(s.db, "all");
         try (Snapshot before = s.db.snapshot()) {
             s.body.set(s.db, "p5", "# Five\nbody");
@@ -299,8 +307,7 @@ class MarkingTest {
     void aStoreLoadFollowedByEditsServesTheEditsAndThenOnlyWhatTheyReach() {
         // r[store.restore]: after a load, the first edit checks everything once (a load replaces inputs wholesale);
         // the edits after it are marked again.
-        Site original = new Site(Database.create(), 40).fill();
-        original.readAll();
+        Site original = readSite(40);
         StateImage image = original.db.exportState();
 
         Site loaded = new Site(Database.create(), 40);
@@ -334,7 +341,7 @@ class MarkingTest {
         assertThat(original.navigation.get(original.db, "all")).isEqualTo(original.expectedNavigation())
                 .contains("# Nine;").contains("# Twelve;").contains("# Thirteen;");
         original.body.set(original.db, "p14", "# Fourteen\nbody");
-        assertThat(original.site.get(original.db, "all")).isEqualTo("[" + original.expectedNavigation().length() + "]");
+        assertThat(original.site.get(original.db, "all")).isEqualTo(original.expectedSite());
         assertThat(original.navigation.get(original.db, "all")).contains("# Fourteen;");
     }
 
@@ -352,11 +359,7 @@ class MarkingTest {
             int v = in.get(ctx, k).orElse(0);
             if (slowRuns.incrementAndGet() == 1) {
                 read.countDown();
-                try {
-                    release.await(10, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
+                await(release);
             }
             return v * 10;
         });
@@ -389,11 +392,7 @@ class MarkingTest {
         DerivedIngredient<Integer, Integer> late = db.derived("late", Integer.class, Integer.class, (ctx, k) -> {
             if (runs.incrementAndGet() == 1) {
                 started.countDown();
-                try {
-                    edited.await(10, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
+                await(edited);
             }
             return in.get(ctx, k).orElse(-1); // read only after the edit was marked
         });
@@ -546,12 +545,11 @@ class MarkingTest {
     void evictedResultsStillPassMarksToTheirReaders() {
         // r[evict.derived] r[evict.deps]: the edges of an evicted record stay, so an edit below it still reaches
         // what read it.
-        Site s = new Site(Database.create(), 10).fill();
-        s.readAll();
+        Site s = readSite(10);
         assertThat(s.db.evict(s.title)).isEqualTo(10);
         assertThat(s.db.evict(s.parse)).isEqualTo(10);
         s.body.set(s.db, "p2", "# Two\nbody");
-        assertThat(s.site.get(s.db, "all")).isEqualTo("[" + s.expectedNavigation().length() + "]");
+        assertThat(s.site.get(s.db, "all")).isEqualTo(s.expectedSite());
         assertThat(s.navigation.get(s.db, "all")).isEqualTo(s.expectedNavigation()).contains("# Two;");
         s.db.evict(s.title);
         s.body.set(s.db, "p3", "# Three\nbody");
@@ -575,8 +573,7 @@ class MarkingTest {
     void readersRacingEditsSeeEachRevisionExactly() throws Exception {
         // r[derived.concurrent] r[snapshot.linearizable]: readers on snapshots race a writer; every snapshot's
         // navigation equals the one its own inputs give.
-        Site s = new Site(Database.create(), 12).fill();
-        s.readAll();
+        Site s = readSite(12);
         ExecutorService pool = Executors.newFixedThreadPool(3);
         try {
             List<Future<?>> readers = new ArrayList<>();

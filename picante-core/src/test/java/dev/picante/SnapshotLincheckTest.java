@@ -69,15 +69,7 @@ public class SnapshotLincheckTest {
     @Test
     @Timeout(value = 180, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void stress() {
-        new StressOptions()
-                .threads(2)
-                .actorsPerThread(3)
-                .actorsBefore(1)
-                .actorsAfter(1)
-                .iterations(6)
-                .invocationsPerIteration(100)
-                .sequentialSpecification(Spec.class)
-                .check(Ops.class);
+        LincheckScenarios.checkUnderStress(Ops.class, Spec.class);
     }
 
     /** Adds derived reads, on snapshots and on the primary view; stress only, to keep the run short. */

@@ -1,19 +1,10 @@
 package dev.picante.benchmarks;
 
-import dev.picante.demo.DemoApplication;
-import dev.picante.demo.DocsQueries;
 import dev.picante.demo.EditLog;
-import dev.picante.demo.PageStore;
-import dev.picante.demo.sites.ReferenceSite;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
-import org.springframework.boot.WebApplicationType;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -32,26 +23,14 @@ public final class ReferenceSiteFootprint {
     }
 
     public static void main(String[] args) throws IOException {
-        Path work = Files.createTempDirectory("picante-reference-footprint");
-        try {
-            Path docs = work.resolve("docs");
-            long markdown = ReferenceSite.write(docs, 42);
-            System.out.printf("site: %d pages, %d bytes of Markdown; max heap %d MB%n", ReferenceSite.paths().size() + 1,
-                    markdown, Runtime.getRuntime().maxMemory() >> 20);
+        try (ReferenceSiteRun site = ReferenceSiteRun.create("picante-reference-footprint")) {
+            long markdown = site.markdown();
             for (String run : List.of("first run", "restart without edits")) {
                 long started = System.nanoTime();
-                ConfigurableApplicationContext context = new SpringApplicationBuilder(DemoApplication.class)
-                        .web(WebApplicationType.NONE).run("--demo.docs.path=" + docs, "--demo.docs.watch=false",
-                                "--demo.docs.samples=false", "--spring.datasource.url=jdbc:h2:file:" + work.resolve("db"),
-                                "--picante.store.append-interval=", "--spring.main.banner-mode=off",
-                                "--logging.level.root=WARN");
+                ConfigurableApplicationContext context = site.start("");
                 long startMs = (System.nanoTime() - started) / 1_000_000;
-                DocsQueries queries = context.getBean(DocsQueries.class);
                 long crawl = System.nanoTime();
-                long served = 0;
-                for (String path : context.getBean(PageStore.class).paths()) {
-                    served += queries.page(path).length();
-                }
+                long served = ReferenceSiteRun.crawl(context);
                 long crawlMs = (System.nanoTime() - crawl) / 1_000_000;
                 long parses = context.getBean(EditLog.class).counters().get("docsQueries.parse").computations();
                 for (int i = 0; i < 3; i++) {
@@ -61,17 +40,11 @@ public final class ReferenceSiteFootprint {
                 long closing = System.nanoTime();
                 context.close();
                 long closeMs = (System.nanoTime() - closing) / 1_000_000;
-                long file = Files.size(work.resolve("db.mv.db"));
+                long file = Files.size(site.h2File());
                 System.out.printf("%s: start %d ms, crawl %d ms (%d chars of HTML, %d pages parsed), heap after GC %.1f MB "
                         + "(%.1fx the Markdown), shutdown save %d ms, H2 file %.1f MB (%.1fx the Markdown)%n", run,
                         startMs, crawlMs, served, parses, heap / 1048576.0, (double) heap / markdown, closeMs,
                         file / 1048576.0, (double) file / markdown);
-            }
-        } finally {
-            try (Stream<Path> walk = Files.walk(work)) {
-                for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
-                    Files.delete(p);
-                }
             }
         }
     }

@@ -1,24 +1,18 @@
 package dev.picante.benchmarks;
 
 import dev.picante.Database;
-import dev.picante.demo.DemoApplication;
 import dev.picante.demo.DocsQueries;
 import dev.picante.demo.PageStore;
-import dev.picante.demo.sites.ReferenceSite;
 import dev.picante.spring.jdbc.JdbcStateStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 import javax.sql.DataSource;
-import org.springframework.boot.WebApplicationType;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -48,16 +42,11 @@ public final class ReferenceSiteSaves {
     public static void main(String[] args) throws IOException {
         int restarts = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         int edits = args.length > 1 ? Integer.parseInt(args[1]) : 30;
-        Path work = Files.createTempDirectory("picante-reference-saves");
-        try {
-            Path docs = work.resolve("docs");
-            long markdown = ReferenceSite.write(docs, 42);
-            System.out.printf("site: %d pages, %d bytes of Markdown; max heap %d MB%n", ReferenceSite.paths().size() + 1,
-                    markdown, Runtime.getRuntime().maxMemory() >> 20);
-            Path file = work.resolve("db.mv.db");
+        try (ReferenceSiteRun site = ReferenceSiteRun.create("picante-reference-saves")) {
+            Path file = site.h2File();
             for (int run = 0; run <= restarts; run++) {
-                ConfigurableApplicationContext context = start(docs, work);
-                crawl(context);
+                ConfigurableApplicationContext context = start(site);
+                ReferenceSiteRun.crawl(context);
                 long saveMs = timedSave(context, true);
                 Map<String, Integer> rows = rows(context.getBean(DataSource.class));
                 long closing = System.nanoTime();
@@ -66,8 +55,8 @@ public final class ReferenceSiteSaves {
                         run == 0 ? "first run (full save)" : "restart " + run + " without edits", saveMs,
                         (System.nanoTime() - closing) / 1_000_000, Files.size(file) / 1048576.0, rows);
             }
-            ConfigurableApplicationContext context = start(docs, work);
-            crawl(context);
+            ConfigurableApplicationContext context = start(site);
+            ReferenceSiteRun.crawl(context);
             PageStore pages = context.getBean(PageStore.class);
             DocsQueries queries = context.getBean(DocsQueries.class);
             List<String> paths = pages.paths();
@@ -88,30 +77,13 @@ public final class ReferenceSiteSaves {
             System.out.printf("save after one edit (%d edits): median %d ms, max %d ms, all %s; then a shutdown save with"
                     + " nothing new %d ms; H2 file %.2f MB%n", edits, sorted.get(sorted.size() / 2),
                     sorted.get(sorted.size() - 1), saves, noChange, Files.size(file) / 1048576.0);
-        } finally {
-            try (Stream<Path> walk = Files.walk(work)) {
-                for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
-                    Files.delete(p);
-                }
-            }
         }
     }
 
-    private static ConfigurableApplicationContext start(Path docs, Path work) {
-        return new SpringApplicationBuilder(DemoApplication.class).web(WebApplicationType.NONE).run(
-                "--demo.docs.path=" + docs, "--demo.docs.watch=false", "--demo.docs.samples=false",
-                "--spring.datasource.url=jdbc:h2:file:" + work.resolve("db") + ";DB_CLOSE_ON_EXIT=FALSE"
-                        + System.getProperty("picante.saves.h2", ";MAX_COMPACT_TIME=10000"),
-                "--picante.store.append-interval=", "--spring.main.banner-mode=off", "--logging.level.root=WARN",
+    private static ConfigurableApplicationContext start(ReferenceSiteRun site) {
+        return site.start(";DB_CLOSE_ON_EXIT=FALSE" + System.getProperty("picante.saves.h2", ";MAX_COMPACT_TIME=10000"),
                 "--logging.level.dev.picante.spring.jdbc.JdbcStateStore="
                         + System.getProperty("picante.saves.log", "WARN"));
-    }
-
-    private static void crawl(ConfigurableApplicationContext context) {
-        DocsQueries queries = context.getBean(DocsQueries.class);
-        for (String path : context.getBean(PageStore.class).paths()) {
-            queries.page(path);
-        }
     }
 
     /** Times a save: the shutdown's ({@code saveIfChanged}) or an explicit one. */

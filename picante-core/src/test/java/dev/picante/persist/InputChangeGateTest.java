@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.picante.Database;
-import dev.picante.DerivedIngredient;
 import dev.picante.InputIngredient;
 import dev.picante.LimitExceededException;
 import dev.picante.Revision;
@@ -13,12 +12,11 @@ import dev.picante.Snapshot;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** The synchronous gate of primary-view input writes: what it sees, and that a veto leaves no trace. */
 @SuppressWarnings("deprecation") // the gate is deprecated (InputChangeLog replaces it) but keeps working
-class InputChangeGateTest {
+class InputChangeGateTest extends InputWritesFixture<InputChangeGateTest.RecordingGate> {
 
     /** A gate that records every call and can be told to veto commits or to apply a write first. */
     static final class RecordingGate implements InputChangeGate {
@@ -70,30 +68,20 @@ class InputChangeGateTest {
         }
     }
 
-    private final RecordingGate gate = new RecordingGate();
-    private final Database db = Database.builder().inputChangeGate(gate).stateByteLimit(10_000).build();
-    private final InputIngredient<String, String> pages = db.input("pages", String.class, String.class);
-    private final InputIngredient<String, Integer> counts = db.input("counts", String.class, Integer.class);
-    private final AtomicInteger computations = new AtomicInteger();
-    private final DerivedIngredient<String, Integer> length = db.derived("length", String.class, Integer.class,
-            (ctx, key) -> {
-                computations.incrementAndGet();
-                return pages.require(ctx, key).length();
-            });
-    private final List<RuntimeEvent> events = new CopyOnWriteArrayList<>();
+    private final RecordingGate gate = hook;
+
+    InputChangeGateTest() {
+        super(new RecordingGate(), Database.Builder::inputChangeGate);
+    }
 
     @Test
     void everyPrimaryWriteCommitsItsEffectiveChangesBeforeItIsPublished() {
-        Revision first = pages.set(db, "a", "one");
-        Revision second = db.batch().set(pages, "a", "one").set(pages, "b", "two").remove(counts, "none")
-                .set(counts, "c", 3).commit();
-        Revision third = pages.remove(db, "a");
+        List<Revision> revisions = writeThree();
+        Revision first = revisions.get(0);
+        Revision second = revisions.get(1);
+        Revision third = revisions.get(2);
 
-        assertThat(gate.committed).containsExactly(
-                List.of(new InputChange("pages", "a", "one")),
-                // "a" unchanged and "none" absent: only the effective changes, in write order
-                List.of(new InputChange("pages", "b", "two"), new InputChange("counts", "c", 3)),
-                List.of(new InputChange("pages", "a", null)));
+        assertThat(gate.committed).containsExactlyElementsOf(THREE_WRITES_CHANGES);
         assertThat(gate.committed.get(2).get(0).removal()).isTrue();
         assertThat(gate.calls).containsExactly("open", "commit", "published " + first.value(),
                 "open", "commit", "published " + second.value(),

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.picante.Database;
-import dev.picante.DerivedIngredient;
-import dev.picante.InputIngredient;
 import dev.picante.LimitExceededException;
 import dev.picante.Revision;
 import dev.picante.RuntimeEvent;
@@ -15,7 +13,6 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
@@ -24,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * The input change log SPI: the order of its calls, external changes applied before the local write and
  * without passing the log, veto, abort, deferral, synchronization, and no writes from inside a step.
  */
-class InputChangeLogTest {
+class InputChangeLogTest extends InputWritesFixture<InputChangeLogTest.ScriptedLog> {
 
     /** A log scripted by the test: external changes to hand over, a veto, writes to defer; records calls. */
     static final class ScriptedLog implements InputChangeLog {
@@ -102,30 +99,20 @@ class InputChangeLogTest {
         }
     }
 
-    private final ScriptedLog log = new ScriptedLog();
-    private final Database db = Database.builder().inputChangeLog(log).stateByteLimit(10_000).build();
-    private final InputIngredient<String, String> pages = db.input("pages", String.class, String.class);
-    private final InputIngredient<String, Integer> counts = db.input("counts", String.class, Integer.class);
-    private final AtomicInteger computations = new AtomicInteger();
-    private final DerivedIngredient<String, Integer> length = db.derived("length", String.class, Integer.class,
-            (ctx, key) -> {
-                computations.incrementAndGet();
-                return pages.require(ctx, key).length();
-            });
-    private final List<RuntimeEvent> events = new CopyOnWriteArrayList<>();
+    private final ScriptedLog log = hook;
+
+    InputChangeLogTest() {
+        super(new ScriptedLog(), Database.Builder::inputChangeLog);
+    }
 
     @Test
     void everyPrimaryWriteCommitsItsEffectiveChangesBeforeItIsPublishedAndClosesTheStep() {
-        Revision first = pages.set(db, "a", "one");
-        Revision second = db.batch().set(pages, "a", "one").set(pages, "b", "two").remove(counts, "none")
-                .set(counts, "c", 3).commit();
-        Revision third = pages.remove(db, "a");
+        List<Revision> revisions = writeThree();
+        Revision first = revisions.get(0);
+        Revision second = revisions.get(1);
+        Revision third = revisions.get(2);
 
-        assertThat(log.committed).containsExactly(
-                List.of(new InputChange("pages", "a", "one")),
-                // "a" unchanged and "none" absent: only the effective changes, in write order
-                List.of(new InputChange("pages", "b", "two"), new InputChange("counts", "c", 3)),
-                List.of(new InputChange("pages", "a", null)));
+        assertThat(log.committed).containsExactlyElementsOf(THREE_WRITES_CHANGES);
         assertThat(log.calls).containsExactly(
                 "open WRITE", "commit", "published " + first.value(), "close",
                 "open WRITE", "commit", "published " + second.value(), "close",

@@ -41,6 +41,32 @@ class SharedInputTransactionTests {
 
     private final DataApps apps = new DataApps();
 
+    /** The database, the application and its {@code Notes} of the test that called {@link #startShared}. */
+    private DataSource ds;
+    private ConfigurableApplicationContext context;
+    private Notes app;
+
+    /** Starts the application on a fresh database of {@code vendor} with the shared store, as instance "a". */
+    private void startShared(Vendor vendor) {
+        ds = DataApps.freshWithSchema(vendor);
+        context = apps.startShared(WithNotes.class, ds, "a");
+        app = context.getBean(Notes.class);
+    }
+
+    /**
+     * Sets note "a" to "at once" in a transaction of {@code transactions} that then rolls back; returns what the
+     * note read inside the transaction, after the write.
+     */
+    private Optional<String> writeInARolledBackTransaction(TransactionTemplate transactions) {
+        AtomicReference<Optional<String>> inside = new AtomicReference<>();
+        transactions.executeWithoutResult(s -> {
+            app.notes.set(app.db, "a", "at once");
+            inside.set(app.notes.get(app.db, "a"));
+            s.setRollbackOnly();
+        });
+        return inside.get();
+    }
+
     @AfterEach
     void close() {
         apps.closeAll();
@@ -82,10 +108,8 @@ class SharedInputTransactionTests {
     @ParameterizedTest
     @MethodSource("dev.picante.spring.jdbc.TestDatabases#vendors")
     void writesInATransactionAreOneEntryAndOneRevisionAppliedWhenItCommitsAndNotVisibleBefore(Vendor vendor) {
-        DataSource ds = DataApps.freshWithSchema(vendor);
-        ConfigurableApplicationContext context = apps.startShared(WithNotes.class, ds, "a");
+        startShared(vendor);
         assertThat(context.getBean(PicanteStoreLifecycle.class).sharedLog()).isNotNull();
-        Notes app = context.getBean(Notes.class);
         app.notes.set(app.db, "a", "zero");
         assertThat(app.length.get(app.db, "a")).isEqualTo(4);
         long entries = logEntries(ds);
@@ -115,9 +139,7 @@ class SharedInputTransactionTests {
     @ParameterizedTest
     @MethodSource("dev.picante.spring.jdbc.TestDatabases#vendors")
     void aRolledBackTransactionLogsAndAppliesNothing(Vendor vendor) {
-        DataSource ds = DataApps.freshWithSchema(vendor);
-        ConfigurableApplicationContext context = apps.startShared(WithNotes.class, ds, "a");
-        Notes app = context.getBean(Notes.class);
+        startShared(vendor);
         app.notes.set(app.db, "a", "kept");
         long entries = logEntries(ds);
         long before = revision(context);
@@ -142,9 +164,7 @@ class SharedInputTransactionTests {
     @ParameterizedTest
     @MethodSource("dev.picante.spring.jdbc.TestDatabases#vendors")
     void inputAndRepositoryWritesOfOneTransactionAreOneEntry(Vendor vendor) {
-        DataSource ds = DataApps.freshWithSchema(vendor);
-        ConfigurableApplicationContext context = apps.startShared(WithNotes.class, ds, "a");
-        Notes app = context.getBean(Notes.class);
+        startShared(vendor);
         ProductRepository repository = context.getBean(ProductRepository.class);
         Catalog catalog = context.getBean(Catalog.class);
         assertThat(catalog.categoryTotal("books")).isZero();
@@ -165,9 +185,7 @@ class SharedInputTransactionTests {
     @ParameterizedTest
     @MethodSource("dev.picante.spring.jdbc.TestDatabases#vendors")
     void aFailedLogAppendRollsTheTransactionBack(Vendor vendor) {
-        DataSource ds = DataApps.freshWithSchema(vendor);
-        ConfigurableApplicationContext context = apps.startShared(WithNotes.class, ds, "a");
-        Notes app = context.getBean(Notes.class);
+        startShared(vendor);
         JdbcTemplate jdbc = new JdbcTemplate(ds);
         long before = revision(context);
         jdbc.execute("ALTER TABLE PICANTE_SHARED_LOG RENAME TO PICANTE_SHARED_LOG_AWAY");
@@ -191,24 +209,17 @@ class SharedInputTransactionTests {
     @ParameterizedTest
     @MethodSource("dev.picante.spring.jdbc.TestDatabases#vendors")
     void aTransactionOnAnotherDataSourceDoesNotHoldTheWrite(Vendor vendor) {
-        DataSource ds = DataApps.freshWithSchema(vendor);
-        ConfigurableApplicationContext context = apps.startShared(WithNotes.class, ds, "a");
-        Notes app = context.getBean(Notes.class);
+        startShared(vendor);
         DataSource other = Vendor.H2.fresh();
         TransactionTemplate otherTx = new TransactionTemplate(new DataSourceTransactionManager(other));
         long entries = logEntries(ds);
         long before = revision(context);
-        AtomicReference<Optional<String>> inside = new AtomicReference<>();
 
-        otherTx.executeWithoutResult(s -> {
-            app.notes.set(app.db, "a", "at once");
-            inside.set(app.notes.get(app.db, "a"));
-            s.setRollbackOnly();
-        });
+        Optional<String> inside = writeInARolledBackTransaction(otherTx);
 
         // logged and applied when written, as outside any transaction; the other transaction's rollback is not
         // the store's
-        assertThat(inside.get()).contains("at once");
+        assertThat(inside).contains("at once");
         assertThat(app.notes.get(app.db, "a")).contains("at once");
         assertThat(revision(context)).isEqualTo(before + 1);
         assertThat(logEntries(ds)).isEqualTo(entries + 1);
@@ -217,9 +228,7 @@ class SharedInputTransactionTests {
     @ParameterizedTest
     @MethodSource("dev.picante.spring.jdbc.TestDatabases#vendors")
     void aWriteInAReadOnlyTransactionIsRefused(Vendor vendor) {
-        DataSource ds = DataApps.freshWithSchema(vendor);
-        ConfigurableApplicationContext context = apps.startShared(WithNotes.class, ds, "a");
-        Notes app = context.getBean(Notes.class);
+        startShared(vendor);
         TransactionTemplate readOnly = tx(context);
         readOnly.setReadOnly(true);
 
@@ -233,9 +242,9 @@ class SharedInputTransactionTests {
 
     @Test
     void theOtherInstanceSeesTheWritesOfATransactionOnlyAfterItCommits() throws Exception {
-        DataSource ds = DataApps.freshWithSchema(Vendor.POSTGRESQL);
-        ConfigurableApplicationContext a = apps.startShared(WithNotes.class, ds, "a");
-        ConfigurableApplicationContext b = apps.startShared(WithNotes.class, ds, "b");
+        DataSource shared = DataApps.freshWithSchema(Vendor.POSTGRESQL);
+        ConfigurableApplicationContext a = apps.startShared(WithNotes.class, shared, "a");
+        ConfigurableApplicationContext b = apps.startShared(WithNotes.class, shared, "b");
         Notes appA = a.getBean(Notes.class);
         Notes appB = b.getBean(Notes.class);
         AtomicReference<Optional<String>> onBInside = new AtomicReference<>();
@@ -258,22 +267,16 @@ class SharedInputTransactionTests {
     @ParameterizedTest
     @MethodSource("dev.picante.spring.jdbc.TestDatabases#vendors")
     void withAnUnsharedStoreAWriteInATransactionIsAppliedAndAppendedAtOnce(Vendor vendor) {
-        DataSource ds = DataApps.freshWithSchema(vendor);
-        ConfigurableApplicationContext context = apps.start(WithNotes.class, ds, "picante.store.shared=false",
-                "picante.store.save-on-shutdown=false");
+        ds = DataApps.freshWithSchema(vendor);
+        context = apps.start(WithNotes.class, ds, "picante.store.shared=false", "picante.store.save-on-shutdown=false");
         assertThat(context.getBean(PicanteStoreLifecycle.class).sharedLog()).isNull();
-        Notes app = context.getBean(Notes.class);
+        app = context.getBean(Notes.class);
         long before = revision(context);
-        AtomicReference<Optional<String>> inside = new AtomicReference<>();
 
-        tx(context).executeWithoutResult(s -> {
-            app.notes.set(app.db, "a", "at once");
-            inside.set(app.notes.get(app.db, "a"));
-            s.setRollbackOnly();
-        });
+        Optional<String> inside = writeInARolledBackTransaction(tx(context));
 
         // the unshared store's log is this instance's own: the write was appended in a transaction of the store's
-        assertThat(inside.get()).contains("at once");
+        assertThat(inside).contains("at once");
         assertThat(app.notes.get(app.db, "a")).contains("at once");
         assertThat(revision(context)).isEqualTo(before + 1);
         apps.closeAll(); // no save on shutdown: a restart reads the write from the store's log

@@ -71,6 +71,26 @@ class IncrementalSaveTests {
         return site;
     }
 
+    /** The database, the site and the store of the test that called {@link #saveSite}. */
+    private DataSource ds;
+    private Site site;
+    private JdbcStateStore store;
+
+    /** A fresh database of {@code vendor} and a site of {@code pages} pages (memos read), saved there in full. */
+    private void saveSite(Vendor vendor, int pages) {
+        ds = vendor.fresh();
+        site = site(pages);
+        store = JdbcStateStore.builder(ds).build();
+        store.save(site.db);
+    }
+
+    /** A new site loaded from the store in {@code ds}, as after a restart. */
+    private static Site restartedFrom(DataSource ds) {
+        Site restarted = new Site();
+        JdbcStateStore.builder(ds).build().load(restarted.db);
+        return restarted;
+    }
+
     /** Checks that {@code loaded} holds exactly {@code expected}'s pages and serves lengths without computing. */
     private static void assertSameSite(Site loaded, Site expected, int pages) {
         assertThat(loaded.db.revision()).isEqualTo(expected.db.revision());
@@ -160,10 +180,7 @@ class IncrementalSaveTests {
     @MethodSource("dev.picante.spring.jdbc.TestDatabases#vendors")
     void aSaveAfterOneEditRewritesOnlyTheChunksThatHoldIt(Vendor vendor) {
         // r[store.atomic-save] r[store.restore]
-        DataSource ds = vendor.fresh();
-        Site site = site(PAGES);
-        JdbcStateStore store = JdbcStateStore.builder(ds).build();
-        store.save(site.db);
+        saveSite(vendor, PAGES);
         StoreWriter.Saved full = store.lastSave();
         assertThat(full.incremental()).isFalse();
         int chunkRows = count(ds, "PICANTE_RECORD_CHUNKS");
@@ -190,8 +207,7 @@ class IncrementalSaveTests {
         assertThat(changed).as("rows whose bytes changed").hasSize(2)
                 .allMatch(c -> c.startsWith("pages#") || c.startsWith("length#"));
 
-        Site restarted = new Site();
-        JdbcStateStore.builder(ds).build().load(restarted.db);
+        Site restarted = restartedFrom(ds);
         assertSameSite(restarted, site, PAGES);
     }
 
@@ -222,10 +238,7 @@ class IncrementalSaveTests {
     @MethodSource("dev.picante.spring.jdbc.TestDatabases#vendors")
     void aSaveFoldsTheLogIntoTheChangedChunksAndDeletesIt(Vendor vendor) {
         // r[store.log]
-        DataSource ds = vendor.fresh();
-        Site site = site(PAGES);
-        JdbcStateStore store = JdbcStateStore.builder(ds).build();
-        store.save(site.db);
+        saveSite(vendor, PAGES);
         int chunkRows = count(ds, "PICANTE_RECORD_CHUNKS");
         for (int i = 0; i < 5; i++) {
             site.pages.set(site.db, "p" + (i * 1_000 + 3), "edit " + i);
@@ -263,10 +276,7 @@ class IncrementalSaveTests {
     @ParameterizedTest
     @MethodSource("dev.picante.spring.jdbc.TestDatabases#vendors")
     void newRecordsFillTheLastChunkThenNewOnesAndKeepNumbersUnique(Vendor vendor) {
-        DataSource ds = vendor.fresh();
-        Site site = site(1_500);
-        JdbcStateStore store = JdbcStateStore.builder(ds).build();
-        store.save(site.db);
+        saveSite(vendor, 1_500);
         // Added over several saves: more than a chunk holds, each save on top of the last.
         for (int round = 0; round < 3; round++) {
             var batch = site.db.batch();
@@ -328,8 +338,7 @@ class IncrementalSaveTests {
         site.total.get(site.db, "all");
         assertThat(store.saveIfChanged(site.db, null)).isTrue();
         assertThat(counter.writes()).isNotEmpty();
-        Site restarted = new Site();
-        JdbcStateStore.builder(target).build().load(restarted.db);
+        Site restarted = restartedFrom(target);
         assertThat(restarted.pages.get(restarted.db, "p1")).contains("edited");
         assertThat(restarted.pages.get(restarted.db, "p2")).contains("edited too");
 
@@ -350,10 +359,7 @@ class IncrementalSaveTests {
     @ParameterizedTest
     @MethodSource("dev.picante.spring.jdbc.TestDatabases#vendors")
     void statusShowsWhenTheLoadedSaveWasMade(Vendor vendor) {
-        DataSource ds = vendor.fresh();
-        Site site = site(10);
-        JdbcStateStore store = JdbcStateStore.builder(ds).build();
-        store.save(site.db);
+        saveSite(vendor, 10);
         Instant savedAt = store.status().savedAt();
         Instant stored = new JdbcTemplate(ds).queryForObject("SELECT SAVED_AT FROM PICANTE_METADATA", Timestamp.class)
                 .toInstant();
@@ -386,8 +392,7 @@ class IncrementalSaveTests {
         assertThat(saved.bytes()).as("about 40 MB encoded").isGreaterThan(40_000_000L);
         assertThat(saved.peakBufferedBytes()).as("at most 8 MB and one chunk waiting to be written")
                 .isLessThanOrEqualTo(8L * 1024 * 1024 + StoreFormat.CHUNK_MAX_BYTES);
-        Site restarted = new Site();
-        JdbcStateStore.builder(ds).build().load(restarted.db);
+        Site restarted = restartedFrom(ds);
         assertThat(restarted.pages.get(restarted.db, "p1999")).contains(text + 1999);
     }
 
@@ -395,10 +400,7 @@ class IncrementalSaveTests {
     @MethodSource("dev.picante.spring.jdbc.TestDatabases#vendors")
     void aKeptChunkIsCheckedByTheNewManifest(Vendor vendor) {
         // r[store.corrupt]: the manifest of an incremental save lists the CRC of every chunk, kept ones too
-        DataSource ds = vendor.fresh();
-        Site site = site(PAGES);
-        JdbcStateStore store = JdbcStateStore.builder(ds).build();
-        store.save(site.db);
+        saveSite(vendor, PAGES);
         site.pages.set(site.db, "p1", "edited");
         store.save(site.db);
         assertThat(store.lastSave().incremental()).isTrue();
@@ -416,10 +418,7 @@ class IncrementalSaveTests {
     @ParameterizedTest
     @MethodSource("dev.picante.spring.jdbc.TestDatabases#vendors")
     void aChunkChangedBehindTheStoresBackMakesTheNextSaveAFullOne(Vendor vendor) {
-        DataSource ds = vendor.fresh();
-        Site site = site(PAGES);
-        JdbcStateStore store = JdbcStateStore.builder(ds).build();
-        store.save(site.db);
+        saveSite(vendor, PAGES);
         int holder = -1;
         for (int chunkNo : StoredChunks.chunkNumbers(ds, "pages")) {
             if (StoredChunks.records(ds, "pages", chunkNo).stream()
@@ -475,10 +474,7 @@ class IncrementalSaveTests {
     void aSaveOnTopOfAnotherWritersSaveIsAFullOneEvenInsideTheCallersTransaction(Vendor vendor) {
         // As SharedChangeLog.save calls it: the store's transaction joins the caller's, which a refused
         // incremental save must not mark rollback-only.
-        DataSource ds = vendor.fresh();
-        Site site = site(100);
-        JdbcStateStore store = JdbcStateStore.builder(ds).build();
-        store.save(site.db);
+        saveSite(vendor, 100);
         Site other = site(100);
         other.pages.set(other.db, "p1", "the other writer's");
         JdbcStateStore.builder(ds).build().save(other.db);
@@ -489,8 +485,7 @@ class IncrementalSaveTests {
                 .executeWithoutResult(status -> store.save(site.db));
 
         assertThat(store.lastSave().incremental()).isFalse();
-        Site restarted = new Site();
-        JdbcStateStore.builder(ds).build().load(restarted.db);
+        Site restarted = restartedFrom(ds);
         assertThat(restarted.pages.get(restarted.db, "p2")).contains("mine");
         assertThat(restarted.pages.get(restarted.db, "p1")).isEqualTo(site.pages.get(site.db, "p1"));
     }
