@@ -25,6 +25,11 @@ final class DerivedImpl<K, V> extends IngredientImpl implements DerivedIngredien
     private @Nullable Supplier<String> codeVersionSource;
     /** What the supplier threw, the cause of the exception every read throws from then on. */
     private @Nullable Throwable codeVersionFailure;
+    /**
+     * How many distinct records the last computation of this ingredient read: the initial capacity of the next
+     * one's {@link Evaluation} (a hint, written without synchronization and only when it changes).
+     */
+    int readsHint = 4;
     final HitCounter hits = new HitCounter();
     final LongAdder computations = new LongAdder();
     final LongAdder revalidations = new LongAdder();

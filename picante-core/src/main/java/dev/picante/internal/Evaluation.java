@@ -29,8 +29,12 @@ final class Evaluation implements QueryContext {
     final ViewState view;
     final InputState state;
     final InFlight inFlight;
-    /** What was read, packed as {@link Memo}'s reads are: one array for every read, no object per read. */
-    private Object[] reads = new Object[4 * Memo.STRIDE];
+    /**
+     * What was read, packed as {@link Memo}'s reads are: one array for every read, no object per read. Sized
+     * at first for as many reads as the ingredient's last computation made ({@link DerivedImpl#readsHint}),
+     * so that the usual computation neither grows it nor copies it to its exact size at the end.
+     */
+    private Object[] reads;
     /** Entries used in {@link #reads}. */
     private int used;
     private Durability durability = Durability.HIGH;
@@ -39,10 +43,11 @@ final class Evaluation implements QueryContext {
     /** Written under this object's lock, read without it by the checks at the start of each read. */
     private volatile boolean closed;
 
-    Evaluation(ViewState view, InputState state, InFlight inFlight) {
+    Evaluation(ViewState view, InputState state, InFlight inFlight, int expectedReads) {
         this.view = view;
         this.state = state;
         this.inFlight = inFlight;
+        this.reads = new Object[Math.max(1, expectedReads) * Memo.STRIDE];
     }
 
     @Nullable InputSlot readInput(InputImpl<?, ?> input, Object key) {
@@ -92,15 +97,13 @@ final class Evaluation implements QueryContext {
                 + " was used after its computation returned; read only while computing");
     }
 
-    synchronized void close() {
-        closed = true;
-    }
-
     /**
-     * The dependencies in the order they were read, each record once, packed for {@link Memo}: an array of
-     * exactly their size (the memo keeps it).
+     * Closes the context (a later read throws) and returns the dependencies in the order they were read, each
+     * record once, packed for {@link Memo}: an array of exactly their size (the memo keeps it). One lock for
+     * both; {@link #durability()} is stable from then on.
      */
-    synchronized Object[] reads() {
+    synchronized Object[] close() {
+        closed = true;
         Object[] all = reads;
         int kept = 0;
         if (used > 8 * Memo.STRIDE) {
@@ -125,7 +128,7 @@ final class Evaluation implements QueryContext {
         }
         Arrays.fill(all, kept, used, null);
         used = kept;
-        return kept == all.length ? all : Arrays.copyOf(all, kept);
+        return kept == all.length ? all : kept == 0 ? Memo.NO_READS : Arrays.copyOf(all, kept);
     }
 
     /** Moves the read at {@code from} to {@code to}; returns the next free position. */
@@ -141,7 +144,11 @@ final class Evaluation implements QueryContext {
         return readFailure;
     }
 
-    synchronized Durability durability() {
+    /**
+     * The minimum durability of what was read; called by the computing thread after {@link #close}, whose lock
+     * ordered every read's update before it.
+     */
+    Durability durability() {
         return durability;
     }
 
