@@ -31,7 +31,8 @@ final class DerivedImpl<K, V> extends IngredientImpl implements DerivedIngredien
      */
     int readsHint = 4;
     final HitCounter hits = new HitCounter();
-    final LongAdder computations = new LongAdder();
+    /** Computations, counted per thread as hits are: one for every cold read. */
+    final HitCounter computations = new HitCounter();
     final LongAdder revalidations = new LongAdder();
     final LongAdder earlyCutoffs = new LongAdder();
     final LongAdder failures = new LongAdder();

@@ -67,8 +67,51 @@ final class InFlight {
         this.leader = Thread.currentThread();
     }
 
-    /** The identity of an evaluation: a revision names one input state database-wide. */
-    record Key(int ingredient, Object key, long revision) {
+    /**
+     * The identity of an evaluation: a revision names one input state database-wide. A plain class, not a
+     * record: its hash and equality are on the path of every computation, and written out they cost less
+     * than a record's generated ones.
+     */
+    static final class Key {
+        private final int ingredient;
+        private final Object key;
+        private final long revision;
+        private final int hash;
+
+        Key(int ingredient, Object key, long revision) {
+            this.ingredient = ingredient;
+            this.key = key;
+            this.revision = revision;
+            this.hash = (key.hashCode() * 31 + ingredient) * 31 + Long.hashCode(revision);
+        }
+
+        int ingredient() {
+            return ingredient;
+        }
+
+        Object key() {
+            return key;
+        }
+
+        long revision() {
+            return revision;
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Key that && that.ingredient == ingredient && that.revision == revision
+                    && that.key.equals(key);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+
+        @Override
+        public String toString() {
+            return "Key[ingredient=" + ingredient + ", key=" + key + ", revision=" + revision + "]";
+        }
     }
 
     /**
