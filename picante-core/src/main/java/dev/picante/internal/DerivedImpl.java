@@ -129,8 +129,19 @@ final class DerivedImpl<K, V> extends IngredientImpl implements DerivedIngredien
                     return (V) value;
                 }
             }
+            return getPrimary(key);
         }
         return getSlow(view, key);
+    }
+
+    /**
+     * A read on the database itself that is not a plain hit, its key already checked by {@link #get}: what
+     * {@link #getSlow} does for it, without checking the key and resolving the view again.
+     */
+    @SuppressWarnings("unchecked")
+    private V getPrimary(K key) {
+        ViewState state = primaryView;
+        return (V) unwrap(state.evaluate(this, key, state.current(), null), key);
     }
 
     @SuppressWarnings("unchecked")

@@ -7,6 +7,8 @@ import dev.picante.QueryCancelledException;
 import dev.picante.QueryContext;
 import dev.picante.Revision;
 import dev.picante.Snapshot;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -40,8 +42,20 @@ final class Evaluation implements QueryContext {
     private Durability durability = Durability.HIGH;
     /** Whether a read found a failure, or a result {@link Marking#taint tainted} by one (primary view only). */
     private volatile boolean readFailure;
-    /** Written under this object's lock, read without it by the checks at the start of each read. */
+    /** Written under {@link #lock()}, read without it by the checks at the start of each read. */
     private volatile boolean closed;
+    /** The lock of {@link #lock()}: 1 while held. */
+    @SuppressWarnings("unused")
+    private volatile int lock;
+    private static final VarHandle LOCK;
+
+    static {
+        try {
+            LOCK = MethodHandles.lookup().findVarHandle(Evaluation.class, "lock", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     Evaluation(ViewState view, InputState state, InFlight inFlight, int expectedReads) {
         this.view = view;
@@ -68,22 +82,53 @@ final class Evaluation implements QueryContext {
         return derived.unwrap(memo, key);
     }
 
-    private synchronized void record(int ingredient, Object key, @Nullable Object seen, Durability level) {
-        if (closed) {
-            throw closedError();
+    private void record(int ingredient, Object key, @Nullable Object seen, Durability level) {
+        lock();
+        try {
+            if (closed) {
+                throw closedError();
+            }
+            Object[] r = reads;
+            int at = used;
+            if (at == r.length) {
+                reads = r = Arrays.copyOf(r, at * 2);
+            }
+            r[at] = Memo.boxIndex(ingredient);
+            r[at + 1] = key;
+            r[at + 2] = seen;
+            used = at + Memo.STRIDE;
+            if (level.compareTo(durability) < 0) {
+                durability = level;
+            }
+        } finally {
+            unlock();
         }
-        Object[] r = reads;
-        int at = used;
-        if (at == r.length) {
-            reads = r = Arrays.copyOf(r, at * 2);
+    }
+
+    /**
+     * Takes the lock that guards {@link #reads}, {@link #used} and {@link #durability}: one compare-and-set,
+     * where a monitor costs two. What it guards runs no user code and never waits, so a thread that finds it
+     * held spins briefly (reads from several threads at once are rare: {@link #map}, or a context handed to
+     * other threads).
+     */
+    private void lock() {
+        if (!LOCK.compareAndSet(this, 0, 1)) {
+            lockContended();
         }
-        r[at] = Memo.boxIndex(ingredient);
-        r[at + 1] = key;
-        r[at + 2] = seen;
-        used = at + Memo.STRIDE;
-        if (level.compareTo(durability) < 0) {
-            durability = level;
+    }
+
+    private void lockContended() {
+        for (int spins = 0; !LOCK.compareAndSet(this, 0, 1); spins++) {
+            if (spins < 64) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
         }
+    }
+
+    private void unlock() {
+        LOCK.setRelease(this, 0);
     }
 
     private void checkOpen() {
@@ -102,9 +147,19 @@ final class Evaluation implements QueryContext {
      * record once, packed for {@link Memo}: an array of exactly their size (the memo keeps it). One lock for
      * both; {@link #durability()} is stable from then on.
      */
-    synchronized Object[] close() {
-        closed = true;
-        Object[] all = reads;
+    Object[] close() {
+        Object[] all;
+        int used;
+        lock();
+        try {
+            closed = true;
+            all = reads;
+            used = this.used;
+        } finally {
+            unlock();
+        }
+        // Closed: no read changes the array from here on, so repeats are removed without the lock (the keys'
+        // equals may be user code).
         int kept = 0;
         if (used > 8 * Memo.STRIDE) {
             Set<NodeKey> seen = new HashSet<>();
@@ -127,7 +182,7 @@ final class Evaluation implements QueryContext {
             }
         }
         Arrays.fill(all, kept, used, null);
-        used = kept;
+        this.used = kept;
         return kept == all.length ? all : kept == 0 ? Memo.NO_READS : Arrays.copyOf(all, kept);
     }
 
@@ -145,8 +200,8 @@ final class Evaluation implements QueryContext {
     }
 
     /**
-     * The minimum durability of what was read; called by the computing thread after {@link #close}, whose lock
-     * ordered every read's update before it.
+     * The minimum durability of what was read; called by the computing thread after {@link #close}, whose
+     * lock ordered every read's update before it.
      */
     Durability durability() {
         return durability;
