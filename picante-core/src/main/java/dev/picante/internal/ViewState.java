@@ -672,11 +672,11 @@ public final class ViewState {
     }
 
     /**
-     * Offers the memo of a cell the primary view no longer holds (evicted, or replaced by a failure) to the
-     * shared cache. The primary view does not offer what it stores: while it holds a memo, every view finds it
-     * there first (each view descends from the primary one), so the shared cache only needs it once it is
-     * dropped; a new result then costs no shared-cache write. A memo loaded from a store and never verified
-     * here, and a failure, are not offered (as before: neither was).
+     * Offers the memo of a cell the primary view no longer holds (evicted, replaced by a failure, or replaced
+     * by a restore) to the shared cache. The primary view does not offer what it stores: while it holds a
+     * memo, every view finds it there first (each view descends from the primary one), so the shared cache
+     * only needs it once it is dropped; a new result then costs no shared-cache write. A memo loaded from a
+     * store and never verified here, and a failure, are not offered (as before: neither was).
      */
     void dropped(int ingredient, Object key, Cell cell) {
         if (primary && !cell.memo.failed() && cell.how.outcome() != Outcome.RESTORED) {
@@ -783,6 +783,9 @@ public final class ViewState {
             for (Map.Entry<NodeKey, Cell> entry : cells.entrySet()) {
                 NodeKey node = entry.getKey();
                 Cell old = table(node.ingredient()).put(node.key(), entry.getValue());
+                if (old != null && old.memo != entry.getValue().memo) {
+                    dropped(node.ingredient(), node.key(), old); // as an eviction: other views may still use it
+                }
                 if (reverseEdges != null && engine.events.active()) {
                     reverseEdges.update(node, old == null ? null : old.memo.dependencies(),
                             entry.getValue().memo.dependencies());
