@@ -2,6 +2,7 @@ package dev.picante;
 
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import java.util.Set;
@@ -168,6 +169,72 @@ class ContextConcurrencyTest {
             in.set(db, k, ins[k]);
             assertThat(total.get(db, 0)).as("after changing in(%d) again", k).isEqualTo(expected(ins, bonuses));
         }
+    }
+
+    @Test
+    void aContextHandedToOwnThreadsRecordsEveryReadOnceAndRefusesReadsAfterItsComputation() throws Exception {
+        // r[jvm.explicit-context] r[dep.recording]: four threads of the compute function's own read the same
+        // 200 inputs at once, each twice; every input is one dependency, and the context refuses reads once
+        // the computation returned
+        Database db = Database.create();
+        InputIngredient<Integer, Integer> in = db.input("in", Integer.class, Integer.class);
+        int inputs = 200;
+        for (int k = 0; k < inputs; k++) {
+            in.set(db, k, k);
+        }
+        AtomicInteger runs = new AtomicInteger();
+        List<QueryContext> leaked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        DerivedIngredient<Integer, Long> total = db.derived("total", Integer.class, Long.class, (ctx, unit) -> {
+            runs.incrementAndGet();
+            leaked.add(ctx);
+            List<Thread> threads = new java.util.ArrayList<>();
+            java.util.concurrent.atomic.AtomicLong acc = new java.util.concurrent.atomic.AtomicLong();
+            CountDownLatch start = new CountDownLatch(1);
+            for (int t = 0; t < 4; t++) {
+                int offset = t * 50;
+                Thread thread = new Thread(() -> {
+                    try {
+                        start.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                    for (int round = 0; round < 2; round++) {
+                        for (int i = 0; i < inputs; i++) {
+                            int k = (i + offset) % inputs;
+                            int v = in.require(ctx, k);
+                            if (round == 0 && offset == 0) {
+                                acc.addAndGet(v);
+                            }
+                        }
+                    }
+                });
+                thread.start();
+                threads.add(thread);
+            }
+            start.countDown();
+            for (Thread thread : threads) {
+                try {
+                    thread.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+            }
+            return acc.get();
+        });
+
+        long expected = (long) inputs * (inputs - 1) / 2;
+        assertThat(total.get(db, 0)).isEqualTo(expected);
+        assertThat(db.inspector().cell("total", 0).orElseThrow().dependencies())
+                .hasSize(inputs)
+                .containsExactlyInAnyOrderElementsOf(IntStream.range(0, inputs)
+                        .mapToObj(k -> new QueryRef("in", k)).toList());
+        in.set(db, 137, 1137);
+        assertThat(total.get(db, 0)).isEqualTo(expected + 1000);
+        assertThat(runs).hasValue(2);
+        assertThatThrownBy(() -> in.require(leaked.get(0), 1)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("was used after its computation returned");
     }
 
     private static long expected(int[] values) {

@@ -50,6 +50,6 @@ final class Cancellation {
             Thread.currentThread().interrupt();
         }
         return new QueryCancelledException("evaluation of " + evaluation.ref() + " at revision "
-                + evaluation.key.revision() + " was cancelled", thrown);
+                + evaluation.revision + " was cancelled", thrown);
     }
 }

@@ -25,8 +25,14 @@ final class DerivedImpl<K, V> extends IngredientImpl implements DerivedIngredien
     private @Nullable Supplier<String> codeVersionSource;
     /** What the supplier threw, the cause of the exception every read throws from then on. */
     private @Nullable Throwable codeVersionFailure;
+    /**
+     * How many distinct records the last computation of this ingredient read: the initial capacity of the next
+     * one's {@link Evaluation} (a hint, written without synchronization and only when it changes).
+     */
+    int readsHint = 4;
     final HitCounter hits = new HitCounter();
-    final LongAdder computations = new LongAdder();
+    /** Computations, counted per thread as hits are: one for every cold read. */
+    final HitCounter computations = new HitCounter();
     final LongAdder revalidations = new LongAdder();
     final LongAdder earlyCutoffs = new LongAdder();
     final LongAdder failures = new LongAdder();
@@ -123,8 +129,19 @@ final class DerivedImpl<K, V> extends IngredientImpl implements DerivedIngredien
                     return (V) value;
                 }
             }
+            return getPrimary(key);
         }
         return getSlow(view, key);
+    }
+
+    /**
+     * A read on the database itself that is not a plain hit, its key already checked by {@link #get}: what
+     * {@link #getSlow} does for it, without checking the key and resolving the view again.
+     */
+    @SuppressWarnings("unchecked")
+    private V getPrimary(K key) {
+        ViewState state = primaryView;
+        return (V) unwrap(state.evaluate(this, key, state.current(), null), key);
     }
 
     @SuppressWarnings("unchecked")

@@ -72,7 +72,7 @@ public final class Engine {
     final StateBytes stateBytes;
     private volatile IngredientImpl[] ingredients = new IngredientImpl[0];
     private final ConcurrentHashMap<String, IngredientImpl> byName = new ConcurrentHashMap<>();
-    final ConcurrentHashMap<InFlight.Key, InFlight> inFlight = new ConcurrentHashMap<>();
+    final InFlightTable inFlight = new InFlightTable();
     final SharedResults sharedResults;
     /** Dependencies examined by revalidation, in every view (the inspector's {@code RevalidationWork}). */
     final LongAdder dependencyChecks = new LongAdder();

@@ -7,6 +7,8 @@ import dev.picante.QueryCancelledException;
 import dev.picante.QueryContext;
 import dev.picante.Revision;
 import dev.picante.Snapshot;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -29,20 +31,37 @@ final class Evaluation implements QueryContext {
     final ViewState view;
     final InputState state;
     final InFlight inFlight;
-    /** What was read, packed as {@link Memo}'s reads are: one array for every read, no object per read. */
-    private Object[] reads = new Object[4 * Memo.STRIDE];
+    /**
+     * What was read, packed as {@link Memo}'s reads are: one array for every read, no object per read. Sized
+     * at first for as many reads as the ingredient's last computation made ({@link DerivedImpl#readsHint}),
+     * so that the usual computation neither grows it nor copies it to its exact size at the end.
+     */
+    private Object[] reads;
     /** Entries used in {@link #reads}. */
     private int used;
     private Durability durability = Durability.HIGH;
     /** Whether a read found a failure, or a result {@link Marking#taint tainted} by one (primary view only). */
     private volatile boolean readFailure;
-    /** Written under this object's lock, read without it by the checks at the start of each read. */
+    /** Written under {@link #lock()}, read without it by the checks at the start of each read. */
     private volatile boolean closed;
+    /** The lock of {@link #lock()}: 1 while held. */
+    @SuppressWarnings("unused")
+    private volatile int lock;
+    private static final VarHandle LOCK;
 
-    Evaluation(ViewState view, InputState state, InFlight inFlight) {
+    static {
+        try {
+            LOCK = MethodHandles.lookup().findVarHandle(Evaluation.class, "lock", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    Evaluation(ViewState view, InputState state, InFlight inFlight, int expectedReads) {
         this.view = view;
         this.state = state;
         this.inFlight = inFlight;
+        this.reads = new Object[Math.max(1, expectedReads) * Memo.STRIDE];
     }
 
     @Nullable InputSlot readInput(InputImpl<?, ?> input, Object key) {
@@ -63,22 +82,53 @@ final class Evaluation implements QueryContext {
         return derived.unwrap(memo, key);
     }
 
-    private synchronized void record(int ingredient, Object key, @Nullable Object seen, Durability level) {
-        if (closed) {
-            throw closedError();
+    private void record(int ingredient, Object key, @Nullable Object seen, Durability level) {
+        lock();
+        try {
+            if (closed) {
+                throw closedError();
+            }
+            Object[] r = reads;
+            int at = used;
+            if (at == r.length) {
+                reads = r = Arrays.copyOf(r, at * 2);
+            }
+            r[at] = Memo.boxIndex(ingredient);
+            r[at + 1] = key;
+            r[at + 2] = seen;
+            used = at + Memo.STRIDE;
+            if (level.compareTo(durability) < 0) {
+                durability = level;
+            }
+        } finally {
+            unlock();
         }
-        Object[] r = reads;
-        int at = used;
-        if (at == r.length) {
-            reads = r = Arrays.copyOf(r, at * 2);
+    }
+
+    /**
+     * Takes the lock that guards {@link #reads}, {@link #used} and {@link #durability}: one compare-and-set,
+     * where a monitor costs two. What it guards runs no user code and never waits, so a thread that finds it
+     * held spins briefly (reads from several threads at once are rare: {@link #map}, or a context handed to
+     * other threads).
+     */
+    private void lock() {
+        if (!LOCK.compareAndSet(this, 0, 1)) {
+            lockContended();
         }
-        r[at] = Memo.boxIndex(ingredient);
-        r[at + 1] = key;
-        r[at + 2] = seen;
-        used = at + Memo.STRIDE;
-        if (level.compareTo(durability) < 0) {
-            durability = level;
+    }
+
+    private void lockContended() {
+        for (int spins = 0; !LOCK.compareAndSet(this, 0, 1); spins++) {
+            if (spins < 64) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
         }
+    }
+
+    private void unlock() {
+        LOCK.setRelease(this, 0);
     }
 
     private void checkOpen() {
@@ -92,16 +142,24 @@ final class Evaluation implements QueryContext {
                 + " was used after its computation returned; read only while computing");
     }
 
-    synchronized void close() {
-        closed = true;
-    }
-
     /**
-     * The dependencies in the order they were read, each record once, packed for {@link Memo}: an array of
-     * exactly their size (the memo keeps it).
+     * Closes the context (a later read throws) and returns the dependencies in the order they were read, each
+     * record once, packed for {@link Memo}: an array of exactly their size (the memo keeps it). One lock for
+     * both; {@link #durability()} is stable from then on.
      */
-    synchronized Object[] reads() {
-        Object[] all = reads;
+    Object[] close() {
+        Object[] all;
+        int used;
+        lock();
+        try {
+            closed = true;
+            all = reads;
+            used = this.used;
+        } finally {
+            unlock();
+        }
+        // Closed: no read changes the array from here on, so repeats are removed without the lock (the keys'
+        // equals may be user code).
         int kept = 0;
         if (used > 8 * Memo.STRIDE) {
             Set<NodeKey> seen = new HashSet<>();
@@ -124,8 +182,8 @@ final class Evaluation implements QueryContext {
             }
         }
         Arrays.fill(all, kept, used, null);
-        used = kept;
-        return kept == all.length ? all : Arrays.copyOf(all, kept);
+        this.used = kept;
+        return kept == all.length ? all : kept == 0 ? Memo.NO_READS : Arrays.copyOf(all, kept);
     }
 
     /** Moves the read at {@code from} to {@code to}; returns the next free position. */
@@ -141,7 +199,11 @@ final class Evaluation implements QueryContext {
         return readFailure;
     }
 
-    synchronized Durability durability() {
+    /**
+     * The minimum durability of what was read; called by the computing thread after {@link #close}, whose
+     * lock ordered every read's update before it.
+     */
+    Durability durability() {
         return durability;
     }
 

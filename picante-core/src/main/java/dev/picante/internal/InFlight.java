@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.jspecify.annotations.Nullable;
 
@@ -20,9 +19,9 @@ import org.jspecify.annotations.Nullable;
  * leadership, following and cycle detection, all here.
  *
  * <p><b>Leadership and following</b> ({@link #claim}). A read that is not a hit puts a new evaluation into
- * the engine's in-flight table under its {@link Key}. The caller that puts it there is the leader: it brings
- * the record up to date in its view ({@link ViewState#bringUpToDate}), completes the evaluation with the memo
- * (or cancels it if it throws) and removes it from the table. Every other caller is a follower: it waits for
+ * the engine's in-flight table ({@link InFlightTable}) under its query and revision. The caller that puts it there
+ * is the leader: it brings the record up to date in its view ({@link ViewState#bringUpToDate}), completes the
+ * evaluation with the memo (or cancels it if it throws) and removes it from the table. Every other caller is a follower: it waits for
  * the outcome and adopts the memo into its own view; if the leader was cancelled it tries again, maybe as
  * the leader (r[derived.cancel-progress]). An interrupted follower gives up alone
  * ({@code QueryCancelledException}, r[jvm.interrupt]); the evaluation goes on.
@@ -52,8 +51,12 @@ final class InFlight {
         }
     }
 
-    final Key key;
     private final IngredientImpl ingredient;
+    /** The query's key. */
+    final Object key;
+    /** The revision evaluated at. */
+    final long revision;
+    private final int hash;
     final Thread leader;
     private volatile @Nullable ConcurrentLinkedQueue<InFlight> waitsOn;
     private volatile @Nullable Memo outcome;
@@ -61,14 +64,27 @@ final class InFlight {
     /** Followers inside {@link #await}; changed only under this object's monitor. */
     private volatile int waiters;
 
-    InFlight(Key key, IngredientImpl ingredient) {
-        this.key = key;
+    InFlight(IngredientImpl ingredient, Object key, long revision) {
         this.ingredient = ingredient;
+        this.key = key;
+        this.revision = revision;
+        this.hash = (key.hashCode() * 31 + ingredient.index) * 31 + Long.hashCode(revision);
         this.leader = Thread.currentThread();
     }
 
-    /** The identity of an evaluation: a revision names one input state database-wide. */
-    record Key(int ingredient, Object key, long revision) {
+    /**
+     * Whether {@code other} is an evaluation of the same query at the same revision: the identity of an
+     * evaluation in the in-flight table (a revision names one input state database-wide). The evaluations
+     * themselves compare by identity, as the wait graph needs.
+     */
+    boolean sameEvaluation(InFlight other) {
+        return other.hash == hash && other.ingredient == ingredient && other.revision == revision
+                && other.key.equals(key);
+    }
+
+    /** The hash of {@link #sameEvaluation}'s identity. */
+    int hash() {
+        return hash;
     }
 
     /**
@@ -82,12 +98,11 @@ final class InFlight {
      */
     static Memo claim(ViewState view, DerivedImpl<?, ?> derived, Object key, InputState state,
             @Nullable InFlight caller) {
-        ConcurrentHashMap<Key, InFlight> inFlight = view.engine.inFlight;
-        Key id = new Key(derived.index, key, state.revision);
+        InFlightTable inFlight = view.engine.inFlight;
         while (true) {
             // Claim it at once: an uncontended read (the common case) needs one map operation, not two.
-            InFlight mine = new InFlight(id, derived);
-            InFlight running = inFlight.putIfAbsent(id, mine);
+            InFlight mine = new InFlight(derived, key, state.revision);
+            InFlight running = inFlight.putIfAbsent(mine);
             if (running != null) {
                 Memo memo = follow(running, caller);
                 if (memo != null) {
@@ -110,7 +125,7 @@ final class InFlight {
                 mine.cancel();
                 throw t;
             } finally {
-                inFlight.remove(mine.key, mine);
+                inFlight.remove(mine);
                 if (caller != null) {
                     caller.removeWait(mine);
                 }
@@ -145,7 +160,7 @@ final class InFlight {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new QueryCancelledException("interrupted while waiting for " + running.ref() + " at revision "
-                    + running.key.revision(), e);
+                    + running.revision, e);
         } finally {
             if (caller != null) {
                 caller.removeWait(running);
@@ -159,12 +174,12 @@ final class InFlight {
         for (InFlight node : path) {
             refs.add(node.ref());
         }
-        return new CycleException(refs, new Revision(path.get(0).key.revision()));
+        return new CycleException(refs, new Revision(path.get(0).revision));
     }
 
     /** The query this evaluation is of, for messages and cycle paths. */
     QueryRef ref() {
-        return ingredient.ref(key.key());
+        return ingredient.ref(key);
     }
 
     void complete(Memo memo) {

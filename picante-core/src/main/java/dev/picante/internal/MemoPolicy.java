@@ -162,6 +162,7 @@ final class MemoPolicy {
                 break;
             }
             if (c.table().remove(c.key(), c.cell())) {
+                view.dropped(c.table(), c.key(), c.cell());
                 total -= c.weight();
             }
         }

@@ -480,16 +480,23 @@ public final class ViewState {
                 }
             }
         }
-        return compute(derived, key, state, mine, previous, change, own != null && own.memo.failed());
+        return compute(derived, key, state, mine, previous, change, table, own);
     }
 
+    /**
+     * Computes {@code derived(key)} as the leader of its evaluation and stores the result in {@code table}, which
+     * held {@code own} for the key when the leader looked.
+     */
     @SuppressWarnings("unchecked")
     private Memo compute(DerivedImpl<?, ?> derived, Object key, InputState state, InFlight mine,
-            @Nullable Memo previous, Revalidation.@Nullable Change change, boolean afterFailure) {
+            @Nullable Memo previous, Revalidation.@Nullable Change change, ConcurrentHashMap<Object, Cell> table,
+            @Nullable Cell own) {
+        boolean afterFailure = own != null && own.memo.failed();
         long revision = state.revision;
-        Evaluation ctx = new Evaluation(this, state, mine);
+        Evaluation ctx = new Evaluation(this, state, mine, derived.readsHint);
         Object value = null;
         Throwable failure = null;
+        Object[] reads;
         try {
             value = ((DerivedImpl<Object, Object>) derived).query.compute(ctx, key);
             if (value == null) {
@@ -505,9 +512,12 @@ public final class ViewState {
             }
             failure = thrown;
         } finally {
-            ctx.close();
+            reads = ctx.close();
         }
-        Object[] reads = ctx.reads();
+        int readCount = reads.length / Memo.STRIDE;
+        if (derived.readsHint != readCount) {
+            derived.readsHint = readCount; // a plain write, and only on a change: a hint, racy by design
+        }
         derived.computations.increment();
         Dependency cause = change == null ? null : change.dependency();
         long causeAt = change == null ? 0 : change.changedAt();
@@ -533,7 +543,7 @@ public final class ViewState {
         if (m != null && failure == null && ctx.readFailure()) {
             m.taint(derived.index, key); // before the cell is published
         }
-        store(derived, key, newCell(key, memo, revision, outcome, cause, causeAt));
+        store(derived, key, newCell(key, memo, revision, outcome, cause, causeAt), false, table, own);
         return memo;
     }
 
@@ -605,9 +615,19 @@ public final class ViewState {
      */
     private void store(DerivedImpl<?, ?> derived, Object key, Cell cell, boolean foreign) {
         ConcurrentHashMap<Object, Cell> table = table(derived.index);
+        store(derived, key, cell, foreign, table, marking == null ? null : table.get(key));
+    }
+
+    /**
+     * {@link #store(DerivedImpl, Object, Cell, boolean)} with the cell the table held for the key when the caller
+     * looked ({@code before}): a leader's own cell from before it computed. If another cell was stored since,
+     * the edges registered for {@code before} only add stale edges (they mark too much, never too little: rule
+     * 4), and the table's compare below still keeps the cell verified later.
+     */
+    private void store(DerivedImpl<?, ?> derived, Object key, Cell cell, boolean foreign,
+            ConcurrentHashMap<Object, Cell> table, @Nullable Cell before) {
         Marking m = marking;
         if (m != null) {
-            Cell before = table.get(key);
             if (before != null && before.verifiedAt > cell.verifiedAt) {
                 return;
             }
@@ -635,7 +655,11 @@ public final class ViewState {
             engine.persistence().cellStored(derived.index, key, cell);
         }
         if (replaced == null || replaced.memo != cell.memo) {
-            engine.sharedResults.offer(derived.index, key, cell.memo);
+            if (!primary) {
+                engine.sharedResults.offer(derived.index, key, cell.memo);
+            } else if (replaced != null && cell.memo.failed()) {
+                dropped(derived.index, key, replaced); // the shared cache keeps the newest successful memo
+            }
             if (reverseEdges != null && engine.events.active()) {
                 reverseEdges.update(new NodeKey(derived.index, key),
                         replaced == null ? null : replaced.memo.dependencies(), cell.memo.dependencies());
@@ -644,6 +668,33 @@ public final class ViewState {
         MemoPolicy p = policy;
         if (p != null) {
             p.stored(this, table, key, cell, replaced);
+        }
+    }
+
+    /**
+     * Offers the memo of a cell the primary view no longer holds (evicted, replaced by a failure, or replaced
+     * by a restore) to the shared cache. The primary view does not offer what it stores: while it holds a
+     * memo, every view finds it there first (each view descends from the primary one), so the shared cache
+     * only needs it once it is dropped; a new result then costs no shared-cache write. A memo loaded from a
+     * store and never verified here, and a failure, are not offered (as before: neither was).
+     */
+    void dropped(int ingredient, Object key, Cell cell) {
+        if (primary && !cell.memo.failed() && cell.how.outcome() != Outcome.RESTORED) {
+            engine.sharedResults.offer(ingredient, key, cell.memo);
+        }
+    }
+
+    /** {@link #dropped(int, Object, Cell)} for a cell evicted from {@code table}, one of this view's tables. */
+    void dropped(ConcurrentHashMap<Object, Cell> table, Object key, Cell cell) {
+        if (!primary) {
+            return;
+        }
+        ConcurrentHashMap<Object, Cell>[] t = tables;
+        for (int i = 0; i < t.length; i++) {
+            if (t[i] == table) {
+                dropped(i, key, cell);
+                return;
+            }
         }
     }
 
@@ -662,6 +713,7 @@ public final class ViewState {
         int dropped = 0;
         for (Map.Entry<Object, Cell> entry : table.entrySet()) {
             if (evictable(entry.getValue(), revision) && table.remove(entry.getKey(), entry.getValue())) {
+                dropped(ingredient, entry.getKey(), entry.getValue());
                 dropped++;
             }
         }
@@ -731,6 +783,9 @@ public final class ViewState {
             for (Map.Entry<NodeKey, Cell> entry : cells.entrySet()) {
                 NodeKey node = entry.getKey();
                 Cell old = table(node.ingredient()).put(node.key(), entry.getValue());
+                if (old != null && old.memo != entry.getValue().memo) {
+                    dropped(node.ingredient(), node.key(), old); // as an eviction: other views may still use it
+                }
                 if (reverseEdges != null && engine.events.active()) {
                     reverseEdges.update(node, old == null ? null : old.memo.dependencies(),
                             entry.getValue().memo.dependencies());
