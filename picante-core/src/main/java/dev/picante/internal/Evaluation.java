@@ -55,7 +55,7 @@ final class Evaluation implements QueryContext {
     Object readDerived(DerivedImpl<?, ?> derived, Object key) {
         checkOpen();
         Memo memo = view.fetch(derived, key, state, inFlight);
-        record(derived.index, key, memo.version, memo.durability);
+        record(derived.index, key, memo.version, memo.durability());
         Marking marking = view.marking;
         if (marking != null && (memo.failed() || marking.tainted(derived.index, key))) {
             readFailure = true;

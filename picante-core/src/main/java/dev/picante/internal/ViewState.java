@@ -283,7 +283,7 @@ public final class ViewState {
      * of its durability changed since it was verified; {@code null} otherwise.
      */
     private @Nullable Memo durabilityShortcut(DerivedImpl<?, ?> derived, Object key, Cell own, InputState state) {
-        if (own.verifiedAt > state.revision || own.verifiedAt < state.lastChanged[own.memo.durability.ordinal()]) {
+        if (own.verifiedAt > state.revision || own.verifiedAt < state.lastChanged[own.memo.durability().ordinal()]) {
             return null;
         }
         Marking m = marking;
