@@ -83,7 +83,7 @@ public final class Persistence {
     private final Object exportLock = new Object();
     /** Whether a checkpoint was ever issued or loaded: until then no change export can ask what is new. */
     private volatile boolean checkpointed;
-    /** Set before {@link #checkpointed} and before any checkpoint's cell sequence is read (see {@link #sequencing()}). */
+    /** Set before {@link #checkpointed} and before any checkpoint's cell sequence is read ({@link #sequencing()}). */
     private volatile boolean sequencing;
 
     Persistence(Engine engine) {
