@@ -125,7 +125,7 @@ final class Evaluation implements QueryContext {
         }
         Arrays.fill(all, kept, used, null);
         used = kept;
-        return kept == all.length ? all : Arrays.copyOf(all, kept);
+        return Memo.packReads(all, kept);
     }
 
     /** Moves the read at {@code from} to {@code to}; returns the next free position. */

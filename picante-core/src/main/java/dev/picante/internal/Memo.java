@@ -1,6 +1,7 @@
 package dev.picante.internal;
 
 import dev.picante.Durability;
+import java.util.Arrays;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -32,9 +33,12 @@ class Memo {
     /** For a value: its version. For a failure: a {@link Version.Failed} made at the failing revision. */
     final Version version;
     /**
-     * The dependencies in the order they were read, each record once, packed {@value #STRIDE} entries each
-     * (ingredient index, key, the {@link Dependency#seen} object) in one array: one object for all of them
-     * instead of one per read. {@link #dependency} and {@link #dependencies()} unpack them for cold paths.
+     * The dependencies in the order they were read, each record once, in one array: one object for all of
+     * them instead of one per read. Either packed {@value #STRIDE} entries each (ingredient index, key, the
+     * {@link Dependency#seen} object), or, when every dependency is of one ingredient (as {@link #packReads}
+     * and the factories taking dependencies make it for two or more), a {@link OneIngredient} first and then 2
+     * entries each (key, seen): 4 bytes less per dependency. Read only through {@link #dependencyCount},
+     * {@link #ingredientAt}, {@link #keyAt} and {@link #seenAt}.
      */
     private final Object[] reads;
 
@@ -109,6 +113,57 @@ class Memo {
         return of(Objects.requireNonNull(equalValue), kept, reads, durability());
     }
 
+    /** The first entry of {@link #reads} whose dependencies are all of one ingredient: that ingredient. */
+    private static final class OneIngredient {
+
+        private static final OneIngredient[] SHARED = new OneIngredient[256];
+
+        static {
+            for (int i = 0; i < SHARED.length; i++) {
+                SHARED[i] = new OneIngredient(i);
+            }
+        }
+
+        final int index;
+
+        private OneIngredient(int index) {
+            this.index = index;
+        }
+
+        static OneIngredient of(int index) {
+            return index >= 0 && index < SHARED.length ? SHARED[index] : new OneIngredient(index);
+        }
+    }
+
+    /**
+     * The first {@code used} entries of {@code all} (reads packed {@value #STRIDE} entries each, as an
+     * {@link Evaluation} records them) as a memo keeps them: an array of exactly their size, in the shorter
+     * form when two or more dependencies are all of one ingredient; {@code all} itself when it is already
+     * exactly that.
+     */
+    static Object[] packReads(Object[] all, int used) {
+        if (used >= 2 * STRIDE) {
+            Object first = all[0];
+            boolean one = true;
+            for (int i = STRIDE; i < used; i += STRIDE) {
+                if (!first.equals(all[i])) {
+                    one = false;
+                    break;
+                }
+            }
+            if (one) {
+                Object[] reads = new Object[1 + 2 * (used / STRIDE)];
+                reads[0] = OneIngredient.of((Integer) first);
+                for (int i = 0, j = 1; i < used; i += STRIDE, j += 2) {
+                    reads[j] = all[i + 1];
+                    reads[j + 1] = all[i + 2];
+                }
+                return reads;
+            }
+        }
+        return used == all.length ? all : used == 0 ? NO_READS : Arrays.copyOf(all, used);
+    }
+
     /** The boxed form of an ingredient index, shared where possible. */
     static Integer boxIndex(int ingredient) {
         return ingredient >= 0 && ingredient < INDEXES.length ? INDEXES[ingredient] : Integer.valueOf(ingredient);
@@ -125,27 +180,31 @@ class Memo {
             reads[i * STRIDE + 1] = d.key;
             reads[i * STRIDE + 2] = d.seen;
         }
-        return reads;
+        return packReads(reads, reads.length);
     }
 
     /** How many dependencies. */
     int dependencyCount() {
-        return reads.length / STRIDE;
+        Object[] r = reads;
+        return r.length != 0 && r[0] instanceof OneIngredient ? r.length >> 1 : r.length / STRIDE;
     }
 
     /** The ingredient index of dependency {@code i}. */
     int ingredientAt(int i) {
-        return (Integer) reads[i * STRIDE];
+        Object[] r = reads;
+        return r[0] instanceof OneIngredient one ? one.index : (Integer) r[i * STRIDE];
     }
 
     /** The key of dependency {@code i}. */
     Object keyAt(int i) {
-        return Objects.requireNonNull(reads[i * STRIDE + 1]);
+        Object[] r = reads;
+        return Objects.requireNonNull(r[0] instanceof OneIngredient ? r[1 + 2 * i] : r[i * STRIDE + 1]);
     }
 
     /** What the computation saw of dependency {@code i} (see {@link Dependency#seen}). */
     @Nullable Object seenAt(int i) {
-        return reads[i * STRIDE + 2];
+        Object[] r = reads;
+        return r[0] instanceof OneIngredient ? r[2 + 2 * i] : r[i * STRIDE + 2];
     }
 
     /** Dependency {@code i} as an object of its own (allocated: for cold paths). */

@@ -69,4 +69,51 @@ class MemoTest {
             }
         }
     }
+
+    @Test
+    void dependenciesReadBackInTheOrderReadWhateverTheFormTheyArePackedIn() {
+        // r[dep.recording]: what a memo read is exactly what its computation recorded.
+        for (int ingredient : new int[] {0, 5, 300}) {
+            for (int count : new int[] {1, 2, 3, 30}) {
+                for (boolean mixed : new boolean[] {false, true}) {
+                    Dependency[] dependencies = new Dependency[count];
+                    Object[] buffer = new Object[(count + 2) * Memo.STRIDE];
+                    for (int i = 0; i < count; i++) {
+                        int index = mixed && i == count - 1 ? ingredient + 1 : ingredient;
+                        Object seen = i % 2 == 0 ? new Version(i) : null;
+                        dependencies[i] = new Dependency(index, 100 + i, seen);
+                        buffer[i * Memo.STRIDE] = Memo.boxIndex(index);
+                        buffer[i * Memo.STRIDE + 1] = 100 + i;
+                        buffer[i * Memo.STRIDE + 2] = seen;
+                    }
+                    Memo fromDependencies = Memo.value("v", new Version(1), dependencies, Durability.HIGH);
+                    Memo fromReads = Memo.valueOfReads("v", new Version(1),
+                            Memo.packReads(buffer, count * Memo.STRIDE), Durability.HIGH);
+                    Memo failure = Memo.failureOfReads(new IllegalStateException(), 2,
+                            Memo.packReads(buffer, count * Memo.STRIDE));
+                    for (Memo memo : new Memo[] {fromDependencies, fromReads, failure,
+                            fromReads.withDurability(Durability.LOW), fromReads.keeping("w", new Version(0))}) {
+                        assertThat(memo.dependencyCount()).isEqualTo(count);
+                        for (int i = 0; i < count; i++) {
+                            assertThat(memo.ingredientAt(i)).isEqualTo(dependencies[i].ingredient);
+                            assertThat(memo.keyAt(i)).isEqualTo(dependencies[i].key);
+                            assertThat(memo.seenAt(i)).isSameAs(dependencies[i].seen);
+                            assertThat(memo.dependency(i).sameRecord(dependencies[i])).isTrue();
+                        }
+                    }
+                }
+            }
+        }
+        assertThat(Memo.packReads(new Object[6], 0)).isEmpty();
+    }
+
+    @Test
+    void readsOfOneIngredientTakeTwoEntriesEachAndMixedOnesThree() {
+        Object[] buffer = {Memo.boxIndex(4), "a", null, Memo.boxIndex(4), "b", null, Memo.boxIndex(4), "c", null};
+        assertThat(Memo.packReads(buffer, 9)).hasSize(1 + 2 * 3);
+        assertThat(Memo.packReads(buffer, 3)).as("one dependency: no shorter form").hasSize(3);
+        buffer[6] = Memo.boxIndex(5);
+        assertThat(Memo.packReads(buffer, 9)).as("exactly the buffer").isSameAs(buffer);
+        assertThat(Memo.packReads(buffer, 6)).hasSize(1 + 2 * 2);
+    }
 }
