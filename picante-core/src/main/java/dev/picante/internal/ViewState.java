@@ -364,7 +364,7 @@ public final class ViewState {
         boolean exported = primary && engine.persistence().sequencesCells();
         if (exported && !(own instanceof Cell.Sequenced)) {
             if (own.verifiedAt < revision) {
-                Cell sequenced = new Cell.Sequenced(own.memo, revision, how, null, 0);
+                Cell sequenced = newCell(key, own.memo, revision, how, null, 0); // sequencing() holds by now
                 ConcurrentHashMap<Object, Cell> table = tableIfPresent(derived.index);
                 if (table != null && table.replace(key, own, sequenced)) {
                     engine.persistence().cellStored(derived.index, key, sequenced);
