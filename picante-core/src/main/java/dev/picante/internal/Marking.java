@@ -300,11 +300,24 @@ final class Marking {
         synchronized (node) {
             int count = node.readerCount;
             if (count <= SCANNED) {
-                for (int j = 0; j < count; j++) {
-                    if ((infoAt(node, j) >>> POSITION_BITS) == (info >>> POSITION_BITS)
-                            && reader.equals(node.readers[j])) {
-                        setInfo(node, j, info);
-                        return;
+                Object infos = node.info;
+                if (infos instanceof byte[]) { // every reader of node.uniform's ingredient
+                    if ((info & ~NO_POSITION) == node.uniform) {
+                        for (int j = 0; j < count; j++) {
+                            if (reader.equals(node.readers[j])) {
+                                setInfo(node, j, info);
+                                return;
+                            }
+                        }
+                    }
+                } else {
+                    int[] entries = (int[]) infos;
+                    for (int j = 0; j < count; j++) {
+                        if ((entries[j] >>> POSITION_BITS) == (info >>> POSITION_BITS)
+                                && reader.equals(node.readers[j])) {
+                            setInfo(node, j, info);
+                            return;
+                        }
                     }
                 }
             } else if (count >= node.foldAt) {
@@ -382,10 +395,12 @@ final class Marking {
 
     private static void fold(Node node, int count, int mask, int[] slots) {
         Object[] readers = node.readers;
+        int[] entries = node.info instanceof int[] ints ? ints : null; // null: all of node.uniform's ingredient
+        int uniform = node.uniform >>> POSITION_BITS;
         boolean repeated = false;
         for (int j = count - 1; j >= 0; j--) {
             Object reader = readers[j];
-            int index = infoAt(node, j) >>> POSITION_BITS;
+            int index = entries == null ? uniform : entries[j] >>> POSITION_BITS;
             int h = reader.hashCode() * 31 + index;
             int at = (h ^ (h >>> 16)) & mask;
             while (true) {
@@ -394,7 +409,8 @@ final class Marking {
                     slots[at] = j + 1;
                     break;
                 }
-                if ((infoAt(node, other) >>> POSITION_BITS) == index && reader.equals(readers[other])) {
+                if ((entries == null || (entries[other] >>> POSITION_BITS) == index)
+                        && reader.equals(readers[other])) {
                     readers[j] = null; // an older registration of a reader kept further on
                     repeated = true;
                     break;
@@ -409,10 +425,11 @@ final class Marking {
             for (int j = 0; j < count; j++) {
                 if (readers[j] != null) {
                     readers[kept] = readers[j];
-                    if (info instanceof byte[] positions) {
-                        positions[kept] = positions[j];
+                    if (info instanceof int[] whole) {
+                        whole[kept] = whole[j];
                     } else {
-                        ((int[]) info)[kept] = ((int[]) info)[j];
+                        byte[] positions = (byte[]) info;
+                        positions[kept] = positions[j];
                     }
                     kept++;
                 }
