@@ -15,6 +15,11 @@ import org.jspecify.annotations.Nullable;
  * The memo never changes: a new result is a new cell. Confirming the same memo at a later revision
  * advances the cell in place ({@link #reverify}), since that is what a read after an edit does for most of
  * the dependencies it walks; {@code verifiedAt} only ever increases.
+ *
+ * <p>A plain cell has no sequence number ({@link #sequence()} is 0, before every checkpoint): only the primary
+ * view of a database whose state was exported or loaded makes {@link Sequenced} cells, which change exports
+ * need ({@link Persistence#sequencing()}), so a database never saved pays neither the 8 bytes per cell nor a
+ * shared atomic increment per new cell.
  */
 class Cell {
 
@@ -32,11 +37,6 @@ class Cell {
     final Memo memo;
     /** The memo's value, or {@code null} for a failure: what a hit returns without reading the memo. */
     final @Nullable Object value;
-    /**
-     * Increases with every cell made or reverified in this process: what a change-log export has already
-     * seen.
-     */
-    volatile long sequence = SEQUENCE.incrementAndGet();
     volatile long verifiedAt;
     /** How the memo was last confirmed. */
     volatile Verification how;
@@ -54,9 +54,17 @@ class Cell {
     }
 
     /**
+     * What a change-log export has already seen of this cell: increases with every sequenced cell made or
+     * reverified in this process; 0 for a cell made before anything was exported or loaded.
+     */
+    long sequence() {
+        return 0;
+    }
+
+    /**
      * Records that the memo, unchanged, holds at {@code revision}, with a new sequence number if
-     * {@code sequenced}; returns {@code false} (and changes nothing) when the cell is already verified at or
-     * after it.
+     * {@code sequenced} and this cell has one ({@link Sequenced}); returns {@code false} (and changes nothing)
+     * when the cell is already verified at or after it.
      */
     boolean reverify(long revision, Outcome outcome, boolean sequenced) {
         long at;
@@ -70,10 +78,32 @@ class Cell {
         if (how != next) {
             how = next; // mostly already so: a cell reused after every edit skips this store and its fence
         }
-        if (sequenced) {
-            sequence = SEQUENCE.incrementAndGet();
+        if (sequenced && this instanceof Sequenced cell) {
+            cell.sequence = SEQUENCE.incrementAndGet();
         }
         return true;
+    }
+
+    /**
+     * A cell with a sequence number, made by the primary view once a change export may ask what is new
+     * ({@link Persistence#sequencing()}), and by bounded views ({@link Tracked}).
+     */
+    static class Sequenced extends Cell {
+
+        /**
+         * Increases with every cell made or reverified in this process: what a change-log export has already
+         * seen.
+         */
+        volatile long sequence = SEQUENCE.incrementAndGet();
+
+        Sequenced(Memo memo, long verifiedAt, Outcome outcome, @Nullable Dependency cause, long causeChangedAt) {
+            super(memo, verifiedAt, outcome, cause, causeChangedAt);
+        }
+
+        @Override
+        long sequence() {
+            return sequence;
+        }
     }
 
     /**
@@ -82,7 +112,7 @@ class Cell {
      * saturates at 15, and the policy's clock, which advances once per sweep), so a hot cell is rarely
      * written.
      */
-    static final class Tracked extends Cell {
+    static final class Tracked extends Sequenced {
 
         /** Frequency in the low 4 bits, the policy's clock at the last use above them. */
         volatile int use;

@@ -173,7 +173,7 @@ final class DerivedImpl<K, V> extends IngredientImpl implements DerivedIngredien
 
     /** Returns the memo's value, or throws its failure as callers see it. */
     Object unwrap(Memo memo, Object key) {
-        Throwable failure = memo.failure;
+        Throwable failure = memo.failure();
         if (failure == null) {
             return Objects.requireNonNull(memo.value);
         }

@@ -74,7 +74,7 @@ final class Evaluation implements QueryContext {
     Object readDerived(DerivedImpl<?, ?> derived, Object key) {
         checkOpen();
         Memo memo = view.fetch(derived, key, state, inFlight);
-        record(derived.index, key, memo.version, memo.durability);
+        record(derived.index, key, memo.version, memo.durability());
         Marking marking = view.marking;
         if (marking != null && (memo.failed() || marking.tainted(derived.index, key))) {
             readFailure = true;
@@ -183,7 +183,7 @@ final class Evaluation implements QueryContext {
         }
         Arrays.fill(all, kept, used, null);
         this.used = kept;
-        return kept == all.length ? all : kept == 0 ? Memo.NO_READS : Arrays.copyOf(all, kept);
+        return Memo.packReads(all, kept);
     }
 
     /** Moves the read at {@code from} to {@code to}; returns the next free position. */

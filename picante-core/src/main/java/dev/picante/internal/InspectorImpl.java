@@ -118,7 +118,7 @@ final class InspectorImpl implements Inspector {
 
     private CellInfo derivedCell(DerivedImpl<?, ?> derived, Object key, Cell cell) {
         Memo memo = cell.memo;
-        Throwable failure = memo.failure;
+        Throwable failure = memo.failure();
         return new CellInfo(derived.ref(key), failure == null ? CellState.READY : CellState.POISONED,
                 failure == null ? memo.value : DerivedImpl.rootCause(failure), new Revision(cell.verifiedAt),
                 new Revision(memo.version.changedAt), refs(memo.dependencies()));
@@ -217,12 +217,12 @@ final class InspectorImpl implements Inspector {
             case REVALIDATED -> query + " was reused at revision " + at.value() + ": none of its "
                     + memo.dependencyCount() + " dependencies changed since it was last verified";
             case DURABILITY_SHORTCUT -> query + " was reused at revision " + at.value()
-                    + " without checking its dependencies: no input of durability " + memo.durability
+                    + " without checking its dependencies: no input of durability " + memo.durability()
                     + " or higher changed since it was last verified";
             case ADOPTED -> query + " was reused at revision " + at.value()
                     + " from a result another view computed, after checking its dependencies here";
             case FAILED -> query + " failed at revision " + at.value() + ": "
-                    + Objects.requireNonNull(DerivedImpl.rootCause(Objects.requireNonNull(memo.failure)));
+                    + Objects.requireNonNull(DerivedImpl.rootCause(Objects.requireNonNull(memo.failure())));
             case RESTORED -> query + " was loaded from the store, verified at revision " + at.value()
                     + " and changed at revision " + changedAt.value() + (pending == null ? ""
                     : "; " + describe(pending) + ", so it is recomputed before it is served, and keeps changed_at "

@@ -61,7 +61,9 @@ final class Marking {
     private static final Object FOLD_LOCK = new Object();
     private static int[] foldSlots = new int[0];
     private static final Object[] NO_READERS = new Object[0];
-    private static final int[] NO_POSITIONS = new int[0];
+    private static final byte[] NO_POSITIONS = new byte[0];
+    /** The largest position a {@code byte[]} of {@link Node#info} holds (unsigned); larger ones widen it. */
+    private static final int BYTE_POSITIONS = 0xFF;
     private static final VarHandle READ_AT;
 
     static {
@@ -113,9 +115,15 @@ final class Marking {
         Object[] readers = NO_READERS;
         /**
          * For each reader, its ingredient index (high bits) and where this record is among its dependencies, when
-         * the edge was registered (low {@value #POSITION_BITS} bits): 4 bytes per edge beside the key reference.
+         * the edge was registered (low {@value #POSITION_BITS} bits), read and written through {@link #infoAt} and
+         * {@link #setInfo}. While every reader is of one ingredient ({@link #uniform}) at a position below
+         * {@value #BYTE_POSITIONS}, a {@code byte[]} of positions (1 byte per edge beside the key reference, the
+         * common case: a record read by the results of one query); otherwise an {@code int[]} of whole entries (4
+         * bytes per edge).
          */
-        int[] info = NO_POSITIONS;
+        Object info = NO_POSITIONS;
+        /** While {@link #info} is a {@code byte[]}: the high bits (ingredient index) of every entry. */
+        int uniform;
         int readerCount;
         /** How many readers there may be before repeated ones are looked for again (see {@link #fold}). */
         int foldAt = 2 * SCANNED;
@@ -292,25 +300,74 @@ final class Marking {
         synchronized (node) {
             int count = node.readerCount;
             if (count <= SCANNED) {
-                for (int j = 0; j < count; j++) {
-                    if ((node.info[j] >>> POSITION_BITS) == (info >>> POSITION_BITS) && reader.equals(node.readers[j])) {
-                        node.info[j] = info;
-                        return;
+                Object infos = node.info;
+                if (infos instanceof byte[]) { // every reader of node.uniform's ingredient
+                    if ((info & ~NO_POSITION) == node.uniform) {
+                        for (int j = 0; j < count; j++) {
+                            if (reader.equals(node.readers[j])) {
+                                setInfo(node, j, info);
+                                return;
+                            }
+                        }
+                    }
+                } else {
+                    int[] entries = (int[]) infos;
+                    for (int j = 0; j < count; j++) {
+                        if ((entries[j] >>> POSITION_BITS) == (info >>> POSITION_BITS)
+                                && reader.equals(node.readers[j])) {
+                            setInfo(node, j, info);
+                            return;
+                        }
                     }
                 }
             } else if (count >= node.foldAt) {
                 fold(node);
                 count = node.readerCount;
             }
-            if (count == node.info.length) {
+            if (count == node.readers.length) {
                 int capacity = count + (count >> 1) + 1; // 1.5x: doubling left up to half of a big reader array empty
                 node.readers = Arrays.copyOf(node.readers, capacity);
-                node.info = Arrays.copyOf(node.info, capacity);
+                node.info = node.info instanceof byte[] positions ? Arrays.copyOf(positions, capacity)
+                        : Arrays.copyOf((int[]) node.info, capacity);
+            }
+            if (count == 0 && node.info instanceof byte[]) {
+                node.uniform = info & ~NO_POSITION; // the first reader sets the ingredient of a byte[]
             }
             node.readers[count] = reader;
-            node.info[count] = info;
+            setInfo(node, count, info);
             node.readerCount = count + 1;
         }
+    }
+
+    /** The entry of reader {@code j} of {@link Node#info} (under the node's lock). */
+    private static int infoAt(Node node, int j) {
+        Object info = node.info;
+        if (info instanceof byte[] positions) {
+            int position = positions[j] & BYTE_POSITIONS;
+            return node.uniform | (position == BYTE_POSITIONS ? NO_POSITION : position);
+        }
+        return ((int[]) info)[j];
+    }
+
+    /**
+     * Sets the entry of reader {@code j} of {@link Node#info} (under the node's lock), first widening a
+     * {@code byte[]} that cannot hold it to an {@code int[]} of the same entries.
+     */
+    private static void setInfo(Node node, int j, int entry) {
+        Object info = node.info;
+        if (info instanceof byte[] positions) {
+            int position = entry & NO_POSITION;
+            if ((entry & ~NO_POSITION) == node.uniform && (position < BYTE_POSITIONS || position == NO_POSITION)) {
+                positions[j] = (byte) Math.min(position, BYTE_POSITIONS);
+                return;
+            }
+            int[] entries = new int[positions.length];
+            for (int k = 0; k < node.readerCount; k++) {
+                entries[k] = infoAt(node, k);
+            }
+            node.info = info = entries;
+        }
+        ((int[]) info)[j] = entry;
     }
 
     /**
@@ -338,11 +395,12 @@ final class Marking {
 
     private static void fold(Node node, int count, int mask, int[] slots) {
         Object[] readers = node.readers;
-        int[] info = node.info;
+        int[] entries = node.info instanceof int[] ints ? ints : null; // null: all of node.uniform's ingredient
+        int uniform = node.uniform >>> POSITION_BITS;
         boolean repeated = false;
         for (int j = count - 1; j >= 0; j--) {
             Object reader = readers[j];
-            int index = info[j] >>> POSITION_BITS;
+            int index = entries == null ? uniform : entries[j] >>> POSITION_BITS;
             int h = reader.hashCode() * 31 + index;
             int at = (h ^ (h >>> 16)) & mask;
             while (true) {
@@ -351,7 +409,8 @@ final class Marking {
                     slots[at] = j + 1;
                     break;
                 }
-                if ((info[other] >>> POSITION_BITS) == index && reader.equals(readers[other])) {
+                if ((entries == null || (entries[other] >>> POSITION_BITS) == index)
+                        && reader.equals(readers[other])) {
                     readers[j] = null; // an older registration of a reader kept further on
                     repeated = true;
                     break;
@@ -362,10 +421,16 @@ final class Marking {
         int kept = count;
         if (repeated) {
             kept = 0;
+            Object info = node.info;
             for (int j = 0; j < count; j++) {
                 if (readers[j] != null) {
                     readers[kept] = readers[j];
-                    info[kept] = info[j];
+                    if (info instanceof int[] whole) {
+                        whole[kept] = whole[j];
+                    } else {
+                        byte[] positions = (byte[]) info;
+                        positions[kept] = positions[j];
+                    }
                     kept++;
                 }
             }
@@ -423,7 +488,7 @@ final class Marking {
                 }
                 node.throughAt = revision;
                 for (int j = 0, count = node.readerCount; j < count; j++) {
-                    int entry = node.info[j];
+                    int entry = infoAt(node, j);
                     int index = entry >>> POSITION_BITS;
                     Object readerKey = node.readers[j];
                     if (index == WIDE) {

@@ -1,14 +1,20 @@
 package dev.picante.internal;
 
 import dev.picante.Durability;
+import java.util.Arrays;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The immutable outcome of one evaluation of a derived query: a value or a failure, with the
  * dependencies it read. A memo can be shared by several views; each view's {@link Cell} says up to which
  * of its revisions the memo is known valid.
+ *
+ * <p>A memo is three references (24 bytes with compressed pointers): its failure is held by its version
+ * ({@link Version.Failed}) and its durability by its class ({@link Medium}, {@link High}; this class itself
+ * is a memo of {@link Durability#LOW}), which the factories choose.
  */
-final class Memo {
+class Memo {
 
     /** Entries per dependency in {@link #reads}: the ingredient's index (boxed), the key, what was seen. */
     static final int STRIDE = 3;
@@ -22,50 +28,81 @@ final class Memo {
         }
     }
 
+    /** The value, or {@code null} exactly for a failure. */
     final @Nullable Object value;
-    /** What the compute function threw, or {@code null} for a value. */
-    final @Nullable Throwable failure;
-    /** For a value: its version. For a failure: a version made at the failing revision. */
+    /** For a value: its version. For a failure: a {@link Version.Failed} made at the failing revision. */
     final Version version;
     /**
-     * The dependencies in the order they were read, each record once, packed {@value #STRIDE} entries each
-     * (ingredient index, key, the {@link Dependency#seen} object) in one array: one object for all of them
-     * instead of one per read. {@link #dependency} and {@link #dependencies()} unpack them for cold paths.
+     * The dependencies in the order they were read, each record once, in one array: one object for all of
+     * them instead of one per read. Either packed {@value #STRIDE} entries each (ingredient index, key, the
+     * {@link Dependency#seen} object), or, when every dependency is of one ingredient (as {@link #packReads}
+     * and the factories taking dependencies make it for two or more), a {@link OneIngredient} first and then 2
+     * entries each (key, seen): 4 bytes less per dependency. Read only through {@link #dependencyCount},
+     * {@link #ingredientAt}, {@link #keyAt} and {@link #seenAt}.
      */
     private final Object[] reads;
-    /** The minimum durability of everything read, directly or transitively (r[durability.revalidation-opt]). */
-    final Durability durability;
 
-    private Memo(@Nullable Object value, @Nullable Throwable failure, Version version, Object[] reads,
-            Durability durability) {
+    private Memo(@Nullable Object value, Version version, Object[] reads) {
         this.value = value;
-        this.failure = failure;
         this.version = version;
         this.reads = reads;
-        this.durability = durability;
+    }
+
+    /** A memo of {@link Durability#MEDIUM}. */
+    private static final class Medium extends Memo {
+
+        Medium(@Nullable Object value, Version version, Object[] reads) {
+            super(value, version, reads);
+        }
+    }
+
+    /** A memo of {@link Durability#HIGH}. */
+    private static final class High extends Memo {
+
+        High(@Nullable Object value, Version version, Object[] reads) {
+            super(value, version, reads);
+        }
+    }
+
+    private static Memo of(@Nullable Object value, Version version, Object[] reads, Durability durability) {
+        return switch (durability) {
+            case LOW -> new Memo(value, version, reads);
+            case MEDIUM -> new Medium(value, version, reads);
+            case HIGH -> new High(value, version, reads);
+        };
     }
 
     static Memo value(Object value, Version version, Dependency[] dependencies, Durability durability) {
-        return new Memo(value, null, version, pack(dependencies), durability);
+        return of(Objects.requireNonNull(value), version, pack(dependencies), durability);
     }
 
     /** A value whose dependencies are already packed as {@link #reads} are (the array is kept, not copied). */
     static Memo valueOfReads(Object value, Version version, Object[] reads, Durability durability) {
-        return new Memo(value, null, version, reads.length == 0 ? NO_READS : reads, durability);
+        return of(Objects.requireNonNull(value), version, reads.length == 0 ? NO_READS : reads, durability);
     }
 
     static Memo failure(Throwable failure, long revision, Dependency[] dependencies) {
-        return new Memo(null, failure, new Version(revision), pack(dependencies), Durability.LOW);
+        return new Memo(null, new Version.Failed(revision, failure), pack(dependencies));
     }
 
     /** A failure whose dependencies are already packed (the array is kept, not copied). */
     static Memo failureOfReads(Throwable failure, long revision, Object[] reads) {
-        return new Memo(null, failure, new Version(revision), reads.length == 0 ? NO_READS : reads, Durability.LOW);
+        return new Memo(null, new Version.Failed(revision, failure), reads.length == 0 ? NO_READS : reads);
+    }
+
+    /** The minimum durability of everything read, directly or transitively (r[durability.revalidation-opt]). */
+    final Durability durability() {
+        return this instanceof High ? Durability.HIGH : this instanceof Medium ? Durability.MEDIUM : Durability.LOW;
+    }
+
+    /** What the compute function threw, or {@code null} for a value. */
+    final @Nullable Throwable failure() {
+        return version instanceof Version.Failed failed ? failed.failure : null;
     }
 
     /** The same memo with another effective durability, after revalidation found it changed. */
     Memo withDurability(Durability durability) {
-        return new Memo(value, failure, version, reads, durability);
+        return of(value, version, reads, durability);
     }
 
     /**
@@ -73,7 +110,58 @@ final class Memo {
      * own version of an equal value, so its dependents stay valid ({@link EarlyCutoff#backdate(Memo, Memo)}).
      */
     Memo keeping(Object equalValue, Version kept) {
-        return new Memo(equalValue, null, kept, reads, durability);
+        return of(Objects.requireNonNull(equalValue), kept, reads, durability());
+    }
+
+    /** The first entry of {@link #reads} whose dependencies are all of one ingredient: that ingredient. */
+    private static final class OneIngredient {
+
+        private static final OneIngredient[] SHARED = new OneIngredient[256];
+
+        static {
+            for (int i = 0; i < SHARED.length; i++) {
+                SHARED[i] = new OneIngredient(i);
+            }
+        }
+
+        final int index;
+
+        private OneIngredient(int index) {
+            this.index = index;
+        }
+
+        static OneIngredient of(int index) {
+            return index >= 0 && index < SHARED.length ? SHARED[index] : new OneIngredient(index);
+        }
+    }
+
+    /**
+     * The first {@code used} entries of {@code all} (reads packed {@value #STRIDE} entries each, as an
+     * {@link Evaluation} records them) as a memo keeps them: an array of exactly their size, in the shorter
+     * form when two or more dependencies are all of one ingredient; {@code all} itself when it is already
+     * exactly that.
+     */
+    static Object[] packReads(Object[] all, int used) {
+        if (used >= 2 * STRIDE) {
+            Object first = all[0];
+            boolean one = true;
+            for (int i = STRIDE; i < used; i += STRIDE) {
+                if (!first.equals(all[i])) {
+                    one = false;
+                    break;
+                }
+            }
+            if (one) {
+                Object[] reads = new Object[1 + 2 * (used / STRIDE)];
+                reads[0] = OneIngredient.of((Integer) first);
+                for (int i = 0, j = 1; i < used; i += STRIDE, j += 2) {
+                    reads[j] = all[i + 1];
+                    reads[j + 1] = all[i + 2];
+                }
+                return reads;
+            }
+        }
+        return used == all.length ? all : used == 0 ? NO_READS : Arrays.copyOf(all, used);
     }
 
     /** The boxed form of an ingredient index, shared where possible. */
@@ -92,27 +180,31 @@ final class Memo {
             reads[i * STRIDE + 1] = d.key;
             reads[i * STRIDE + 2] = d.seen;
         }
-        return reads;
+        return packReads(reads, reads.length);
     }
 
     /** How many dependencies. */
     int dependencyCount() {
-        return reads.length / STRIDE;
+        Object[] r = reads;
+        return r.length != 0 && r[0] instanceof OneIngredient ? r.length >> 1 : r.length / STRIDE;
     }
 
     /** The ingredient index of dependency {@code i}. */
     int ingredientAt(int i) {
-        return (Integer) reads[i * STRIDE];
+        Object[] r = reads;
+        return r[0] instanceof OneIngredient one ? one.index : (Integer) r[i * STRIDE];
     }
 
     /** The key of dependency {@code i}. */
     Object keyAt(int i) {
-        return java.util.Objects.requireNonNull(reads[i * STRIDE + 1]);
+        Object[] r = reads;
+        return Objects.requireNonNull(r[0] instanceof OneIngredient ? r[1 + 2 * i] : r[i * STRIDE + 1]);
     }
 
     /** What the computation saw of dependency {@code i} (see {@link Dependency#seen}). */
     @Nullable Object seenAt(int i) {
-        return reads[i * STRIDE + 2];
+        Object[] r = reads;
+        return r[0] instanceof OneIngredient ? r[2 + 2 * i] : r[i * STRIDE + 2];
     }
 
     /** Dependency {@code i} as an object of its own (allocated: for cold paths). */
@@ -129,8 +221,8 @@ final class Memo {
         return all;
     }
 
-    boolean failed() {
-        return failure != null;
+    final boolean failed() {
+        return value == null;
     }
 
     /** The revision a failure belongs to (r[cell.poison]). */
@@ -145,6 +237,6 @@ final class Memo {
      * cutoff kept the old {@code changed_at}), so a read bound to an older revision revalidates.
      */
     boolean validAt(long revision, long verifiedAt) {
-        return revision == verifiedAt && (failure == null || revision == version.changedAt);
+        return revision == verifiedAt && (value != null || revision == version.changedAt);
     }
 }

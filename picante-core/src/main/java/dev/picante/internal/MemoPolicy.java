@@ -68,7 +68,7 @@ final class MemoPolicy {
     }
 
     private long weigh(Object key, Memo memo) {
-        Object result = memo.failed() ? memo.failure : memo.value;
+        Object result = memo.failed() ? memo.failure() : memo.value;
         return MEMO_OVERHEAD + PER_DEPENDENCY * memo.dependencyCount() + engine.weigh(key)
                 + (result == null ? 0 : engine.weigh(result));
     }

@@ -83,6 +83,8 @@ public final class Persistence {
     private final Object exportLock = new Object();
     /** Whether a checkpoint was ever issued or loaded: until then no change export can ask what is new. */
     private volatile boolean checkpointed;
+    /** Set before {@link #checkpointed} and before any checkpoint's cell sequence is read ({@link #sequencing()}). */
+    private volatile boolean sequencing;
 
     Persistence(Engine engine) {
         this.engine = engine;
@@ -94,10 +96,11 @@ public final class Persistence {
      * exports scan every cell meanwhile.
      */
     void cellStored(int ingredient, Object key, Cell cell) {
-        if (!tracking) {
-            return;
+        long sequence = cell.sequence();
+        if (!tracking || sequence == 0) {
+            return; // an unsequenced cell was made before tracking began: no export since a checkpoint asks for it
         }
-        if (storedCells.put(cell.sequence, new NodeKey(ingredient, key)) == null
+        if (storedCells.put(sequence, new NodeKey(ingredient, key)) == null
                 && storedCellCount.incrementAndGet() > MAX_TRACKED_CELLS) {
             tracking = false;
             trackedFrom = Long.MAX_VALUE;
@@ -113,6 +116,16 @@ public final class Persistence {
      */
     boolean sequencesCells() {
         return checkpointed;
+    }
+
+    /**
+     * Whether the primary view's new cells must carry a sequence number ({@link Cell.Sequenced}): from the
+     * first export or load on, before the cell sequence of its checkpoint is read. A cell made before has
+     * sequence 0, which every checkpoint counts as seen, as it would a sequence taken before it; one
+     * reverified in place once {@link #sequencesCells()} is replaced by a sequenced copy instead.
+     */
+    boolean sequencing() {
+        return sequencing;
     }
 
     /** How many stored cells change tracking keeps at most between exports. */
@@ -139,6 +152,7 @@ public final class Persistence {
             }
         }
         synchronized (exportLock) {
+            sequencing = true; // before the sequences of tracking and of the checkpoint are read
             if (!tracking) {
                 tracking = true;
                 trackedFrom = Cell.lastSequence();
@@ -257,7 +271,7 @@ public final class Persistence {
             }
             verifiedAt = revision;
         }
-        if (since != null && (seenUpTo != null ? cell.sequence <= seenUpTo : verifiedAt <= since.revision())) {
+        if (since != null && (seenUpTo != null ? cell.sequence() <= seenUpTo : verifiedAt <= since.revision())) {
             return null;
         }
         List<StoredDependency> dependencies = new ArrayList<>(memo.dependencyCount());
@@ -419,6 +433,7 @@ public final class Persistence {
         }
         engine.advanceRevisionTo(revision);
         view.restore(restored, cells, () -> { });
+        sequencing = true; // before the checkpoint's sequence is read
         issued.put(last.checkpoint(), Cell.lastSequence());
         checkpointed = true;
         long count = plan.registeredRecords - plan.droppedRecords;

@@ -70,7 +70,7 @@ final class Revalidation {
         }
         Arrays.sort(positions, 0, found);
         // Dependencies not checked keep what they contributed to the effective durability.
-        Durability[] durability = {memo.durability};
+        Durability[] durability = {memo.durability()};
         boolean tainted = false;
         int checked = 0;
         try {
@@ -115,7 +115,7 @@ final class Revalidation {
                 m.taint(reader.ingredient(), reader.key());
             }
         }
-        return durability == memo.durability ? memo : memo.withDurability(durability);
+        return durability == memo.durability() ? memo : memo.withDurability(durability);
     }
 
     /** Checks dependency {@code i} of {@code memo}; on a change, records it in {@code change[0]}. */
@@ -145,7 +145,7 @@ final class Revalidation {
                 change[0] = new Change(memo.dependency(i), now.version.changedAt);
                 return Check.CHANGED;
             }
-            durability[0] = min(durability[0], now.durability);
+            durability[0] = min(durability[0], now.durability());
             Marking m = view.marking;
             if (m != null) {
                 m.relied(index, key, now.version, state.revision);
@@ -185,7 +185,7 @@ final class Revalidation {
             relied(view, memo.ingredientAt(i), memo.keyAt(i), memo.seenAt(i), state.revision);
         }
         view.engine.dependencyChecks.add(count);
-        return durability == memo.durability ? memo : memo.withDurability(durability);
+        return durability == memo.durability() ? memo : memo.withDurability(durability);
     }
 
     /** {@link Marking#relied}: the reader being checked relies on this dependency (primary view only). */

@@ -73,8 +73,12 @@ public final class ViewState {
     /** A new cell of this view's tables: tracked by the eviction policy when there is one. */
     private Cell newCell(Object key, Memo memo, long verifiedAt, Outcome outcome, @Nullable Dependency cause,
             long causeChangedAt) {
-        return policy == null ? new Cell(memo, verifiedAt, outcome, cause, causeChangedAt)
-                : policy.cell(key, memo, verifiedAt, outcome, cause, causeChangedAt);
+        if (policy != null) {
+            return policy.cell(key, memo, verifiedAt, outcome, cause, causeChangedAt);
+        }
+        return primary && engine.persistence().sequencing()
+                ? new Cell.Sequenced(memo, verifiedAt, outcome, cause, causeChangedAt)
+                : new Cell(memo, verifiedAt, outcome, cause, causeChangedAt);
     }
 
     /** Notes a use of a cell for the eviction policy, if any. */
@@ -283,7 +287,7 @@ public final class ViewState {
      * of its durability changed since it was verified; {@code null} otherwise.
      */
     private @Nullable Memo durabilityShortcut(DerivedImpl<?, ?> derived, Object key, Cell own, InputState state) {
-        if (own.verifiedAt > state.revision || own.verifiedAt < state.lastChanged[own.memo.durability.ordinal()]) {
+        if (own.verifiedAt > state.revision || own.verifiedAt < state.lastChanged[own.memo.durability().ordinal()]) {
             return null;
         }
         Marking m = marking;
@@ -352,11 +356,22 @@ public final class ViewState {
      * Advances a cell of this view's table, whose memo holds unchanged at {@code revision}, in place: no new
      * cell and no table write, which is most of what confirming an unchanged dependency would otherwise
      * cost. A cell replaced or evicted meanwhile is advanced to no effect; the next read resolves its key
-     * again.
+     * again. A cell without a sequence number, made before the first export or load, is replaced by a
+     * sequenced copy once change exports need it (the same memo, so only the cell changes, as in place).
      */
     private void reverify(DerivedImpl<?, ?> derived, Object key, Cell own, long revision, Outcome how) {
         used(own);
         boolean exported = primary && engine.persistence().sequencesCells();
+        if (exported && !(own instanceof Cell.Sequenced)) {
+            if (own.verifiedAt < revision) {
+                Cell sequenced = newCell(key, own.memo, revision, how, null, 0); // sequencing() holds by now
+                ConcurrentHashMap<Object, Cell> table = tableIfPresent(derived.index);
+                if (table != null && table.replace(key, own, sequenced)) {
+                    engine.persistence().cellStored(derived.index, key, sequenced);
+                }
+            }
+            return;
+        }
         if (own.reverify(revision, how, exported) && exported) {
             engine.persistence().cellStored(derived.index, key, own);
         }

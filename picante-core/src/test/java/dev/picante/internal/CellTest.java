@@ -14,27 +14,39 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(30)
 class CellTest {
 
-    private static Cell cell(long verifiedAt) {
+    private static Cell.Sequenced cell(long verifiedAt) {
         Memo memo = Memo.value("v", new Version(1), new Dependency[0], Durability.LOW);
-        return new Cell(memo, verifiedAt, Outcome.COMPUTED, null, 0);
+        return new Cell.Sequenced(memo, verifiedAt, Outcome.COMPUTED, null, 0);
     }
 
     @Test
     void reverifyingAtAnOlderOrTheSameRevisionChangesNothing() {
         // r[cell.revalidate]: a read bound to an older revision must not move a cell back.
-        Cell cell = cell(5);
-        long sequence = cell.sequence;
+        Cell.Sequenced cell = cell(5);
+        long sequence = cell.sequence();
         assertThat(cell.reverify(5, Outcome.REVALIDATED, true)).isFalse();
         assertThat(cell.reverify(3, Outcome.REVALIDATED, true)).isFalse();
         assertThat(cell.verifiedAt).isEqualTo(5);
         assertThat(cell.how.outcome()).isEqualTo(Outcome.COMPUTED);
-        assertThat(cell.sequence).isEqualTo(sequence);
+        assertThat(cell.sequence()).isEqualTo(sequence);
 
         assertThat(cell.reverify(8, Outcome.DURABILITY_SHORTCUT, true)).isTrue();
         assertThat(cell.verifiedAt).isEqualTo(8);
         assertThat(cell.how.outcome()).isEqualTo(Outcome.DURABILITY_SHORTCUT);
         assertThat(cell.how.cause()).isNull();
-        assertThat(cell.sequence).as("a change export must see it again").isGreaterThan(sequence);
+        assertThat(cell.sequence()).as("a change export must see it again").isGreaterThan(sequence);
+    }
+
+    @Test
+    void aPlainCellHasNoSequenceAndTakesNoneWhenReverified() {
+        Memo memo = Memo.value("v", new Version(1), new Dependency[0], Durability.LOW);
+        Cell cell = new Cell(memo, 5, Outcome.COMPUTED, null, 0);
+        long before = Cell.lastSequence();
+        assertThat(cell.sequence()).isZero();
+        assertThat(cell.reverify(8, Outcome.REVALIDATED, true)).isTrue();
+        assertThat(cell.verifiedAt).isEqualTo(8);
+        assertThat(cell.sequence()).isZero();
+        assertThat(Cell.lastSequence()).as("no shared increment for a plain cell").isEqualTo(before);
     }
 
     @Test

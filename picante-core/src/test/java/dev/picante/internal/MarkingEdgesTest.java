@@ -203,4 +203,48 @@ class MarkingEdgesTest {
             assertThat(marking.markedAt(READER, r)).isEqualTo(4);
         }
     }
+
+    /** A memo whose dependency {@code position} is {@code (INPUT, "in0")}, after {@code position} others. */
+    private static Memo readingAt(InputSlot in0, int position) {
+        Dependency[] dependencies = new Dependency[position + 1];
+        for (int i = 0; i < position; i++) {
+            dependencies[i] = new Dependency(INPUT, "other" + i, slot());
+        }
+        dependencies[position] = new Dependency(INPUT, "in0", in0);
+        return Memo.value("v", new Version(1), dependencies, Durability.LOW);
+    }
+
+    @Test
+    void everyReaderIsMarkedThroughItsOwnPositionWhateverItsIngredientAndPosition() {
+        // The edges of a record read by one ingredient's readers at small positions are kept in one byte each;
+        // a reader of another ingredient, or at a larger position, widens them. Every reader must still be
+        // marked through the position it read the record at (r[dep.invalidation]).
+        int other = 2;
+        int[] xAt = {0, 3, 300, 255}; // where reader "x" of case 1, 2, 3 read in0
+        for (int widenBy = 0; widenBy < 4; widenBy++) {
+            Marking marking = new Marking();
+            InputSlot in0 = slot();
+            for (int r = 0; r < 40; r++) { // past SCANNED: a fold runs on the byte positions
+                marking.register(engine, READER, r, readingAt(in0, r % 5), null);
+                marking.register(engine, READER, r, readingAt(in0, r % 5), null); // a repeat, folded away
+            }
+            if (widenBy > 0) { // case 1: another ingredient; 2 and 3: a position above a byte's
+                marking.register(engine, widenBy == 1 ? other : READER, "x", readingAt(in0, xAt[widenBy]), null);
+            }
+            for (int r = 40; r < 60; r++) {
+                marking.register(engine, READER, r, readingAt(in0, 254), null); // the largest a byte holds
+            }
+            marking.mark(2, List.of(new NodeKey(INPUT, "in0")), (ingredient, key) -> 1L);
+            for (int r = 0; r < 60; r++) {
+                int expected = r < 40 ? r % 5 : 254;
+                assertThat(marking.changedSince(READER, r, 1)).as("reader %d, case %d", r, widenBy)
+                        .extracting(Marking.Position::position).containsExactly(expected);
+            }
+            if (widenBy > 0) {
+                assertThat(marking.changedSince(widenBy == 1 ? other : READER, "x", 1)).as("case %d", widenBy)
+                        .extracting(Marking.Position::position).containsExactly(xAt[widenBy]);
+            }
+            assertThat(marking.marks.sum()).as("each reader marked once").isEqualTo(widenBy == 0 ? 60 : 61);
+        }
+    }
 }
