@@ -381,9 +381,11 @@ public final class Database implements View {
         }
 
         /**
-         * Sets how many finished results the database keeps for adoption by other views (snapshots,
-         * and the primary view adopting from snapshots) after revalidation. Default 10,000; 0 turns
-         * the shared cache off.
+         * Sets how many finished results the database keeps for adoption by other views after
+         * revalidation: results snapshots computed (for the database and later snapshots), and results
+         * the database itself no longer holds (evicted, or replaced by a failure or a load), which a
+         * later read may take back without computing. Results the database holds are found there, not
+         * here. Default 10,000; 0 turns the shared cache off.
          */
         public Builder sharedCacheMaxEntries(int entries) {
             if (entries < 0) {
