@@ -190,6 +190,35 @@ class InputTest {
         assertThat(runs).hasValue(2);
     }
 
+    @Test
+    void inputReadsThroughAContextAfterItsComputationReturnedAreRefusedWhateverTheSlot() {
+        // r[jvm.explicit-context]: a context is valid only while its computation runs, for present, absent
+        // and removed slots alike (the refusal comes before any MissingInputException)
+        files.set(db, "present", "p");
+        files.set(db, "removed", "r");
+        files.remove(db, "removed");
+        AtomicReference<QueryContext> leaked = new AtomicReference<>();
+        DerivedIngredient<String, String> read = db.derived("read", String.class, String.class, (ctx, k) -> {
+            leaked.set(ctx);
+            return files.require(ctx, k);
+        });
+        assertThat(read.get(db, "present")).isEqualTo("p");
+
+        QueryContext ctx = leaked.get();
+        for (String key : List.of("present", "never-set", "removed")) {
+            assertThatThrownBy(() -> files.require(ctx, key)).as("require %s", key)
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("the QueryContext of read(present) at revision")
+                    .hasMessageContaining("was used after its computation returned; read only while computing");
+            assertThatThrownBy(() -> files.get(ctx, key)).as("get %s", key)
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("was used after its computation returned");
+        }
+        // The refused reads recorded nothing: the memo still depends on its one slot only.
+        assertThat(db.inspector().cell("read", "present").orElseThrow().dependencies())
+                .containsExactly(new QueryRef("files", "present"));
+    }
+
     // ---------------------------------------------------------------- r[input.set]
 
     @Test

@@ -39,7 +39,13 @@ final class Evaluation implements QueryContext {
     private Object[] reads;
     /** Entries used in {@link #reads}. */
     private int used;
-    private Durability durability = Durability.HIGH;
+    /**
+     * The {@link Durability#ordinal() ordinal} of the minimum durability of what was read: an int compared with
+     * {@code <}, where {@code Enum.compareTo} checks both classes first.
+     */
+    private int durability = HIGHEST_DURABILITY;
+    private static final Durability[] DURABILITIES = Durability.values();
+    private static final int HIGHEST_DURABILITY = DURABILITIES.length - 1;
     /** Whether a read found a failure, or a result {@link Marking#taint tainted} by one (primary view only). */
     private volatile boolean readFailure;
     /** Written under {@link #lock()}, read without it by the checks at the start of each read. */
@@ -64,17 +70,21 @@ final class Evaluation implements QueryContext {
         this.reads = new Object[Math.max(1, expectedReads) * Memo.STRIDE];
     }
 
+    /**
+     * Reads an input slot at this computation's revision and records it. Whether the context is still open is
+     * checked once, under {@link #record}'s lock (the look-up before it reads immutable state only), so a read
+     * after the computation returned still throws {@link #closedError()}.
+     */
     @Nullable InputSlot readInput(InputImpl<?, ?> input, Object key) {
-        checkOpen();
         InputSlot slot = state.slot(input.index, key);
-        record(input.index, key, slot, input.durability);
+        record(input.boxedIndex, key, slot, input.durabilityOrdinal);
         return slot;
     }
 
     Object readDerived(DerivedImpl<?, ?> derived, Object key) {
         checkOpen();
         Memo memo = view.fetch(derived, key, state, inFlight);
-        record(derived.index, key, memo.version, memo.durability());
+        record(Memo.boxIndex(derived.index), key, memo.version, memo.durability().ordinal());
         Marking marking = view.marking;
         if (marking != null && (memo.failed() || marking.tainted(derived.index, key))) {
             readFailure = true;
@@ -82,7 +92,7 @@ final class Evaluation implements QueryContext {
         return derived.unwrap(memo, key);
     }
 
-    private void record(int ingredient, Object key, @Nullable Object seen, Durability level) {
+    private void record(Integer ingredient, Object key, @Nullable Object seen, int level) {
         lock();
         try {
             if (closed) {
@@ -93,11 +103,11 @@ final class Evaluation implements QueryContext {
             if (at == r.length) {
                 reads = r = Arrays.copyOf(r, at * 2);
             }
-            r[at] = Memo.boxIndex(ingredient);
+            r[at] = ingredient;
             r[at + 1] = key;
             r[at + 2] = seen;
             used = at + Memo.STRIDE;
-            if (level.compareTo(durability) < 0) {
+            if (level < durability) {
                 durability = level;
             }
         } finally {
@@ -204,7 +214,7 @@ final class Evaluation implements QueryContext {
      * lock ordered every read's update before it.
      */
     Durability durability() {
-        return durability;
+        return DURABILITIES[durability];
     }
 
     IllegalStateException writeRefused(IngredientImpl input) {

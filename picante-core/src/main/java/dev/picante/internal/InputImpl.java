@@ -14,10 +14,16 @@ import org.jspecify.annotations.Nullable;
 final class InputImpl<K, V> extends IngredientImpl implements InputIngredient<K, V> {
 
     final Durability durability;
+    /** {@link #durability}'s ordinal, as {@link Evaluation} records it. */
+    final int durabilityOrdinal;
+    /** {@link #index} boxed once, as a recorded read holds it ({@link Memo#boxIndex}). */
+    final Integer boxedIndex;
 
     InputImpl(Engine engine, int index, String name, Class<K> keyType, Class<V> valueType, Durability durability) {
         super(engine, index, name, keyType, valueType);
         this.durability = durability;
+        this.durabilityOrdinal = durability.ordinal();
+        this.boxedIndex = Memo.boxIndex(index);
     }
 
     @Override

@@ -34,9 +34,30 @@ final class PersistentMap<K, V> {
         return size;
     }
 
+    /**
+     * The value bound to {@code key}, or {@code null}. A loop down the trie, without a call per level: an input
+     * read inside a computation does one of these per read.
+     */
     @SuppressWarnings("unchecked")
     @Nullable V get(Object key) {
-        return (V) root.find(0, hash(key), key);
+        int hash = hash(key);
+        Node node = root;
+        for (int shift = 0; node instanceof BitmapNode bitmapNode; shift += 5) {
+            int bit = 1 << ((hash >>> shift) & 31);
+            int bitmap = bitmapNode.bitmap;
+            if ((bitmap & bit) == 0) {
+                return null;
+            }
+            int at = 2 * Integer.bitCount(bitmap & (bit - 1));
+            @Nullable Object[] array = bitmapNode.array;
+            Object k = array[at];
+            Object v = array[at + 1];
+            if (k != null) {
+                return k == key || key.equals(k) ? (V) v : null;
+            }
+            node = (Node) Objects.requireNonNull(v);
+        }
+        return (V) node.find(0, hash, key);
     }
 
     /** Returns a map with {@code key} bound to {@code value}; {@code this} if it already was (same reference). */
