@@ -54,6 +54,11 @@ final class Marking {
     /** Readers looked through for a repeat at each registration, while there are no more of them. */
     private static final int SCANNED = 16;
     /**
+     * The bit of {@link Node#foldAt} set while no registration since the last fold can have repeated a reader:
+     * it lifts the threshold out of reach, so a node whose readers all registered {@code fresh} is never folded.
+     */
+    private static final int NO_REPEATS = 1 << 30;
+    /**
      * The index table of {@link #fold}, shared and kept up to this length, so folds allocate nothing (not a
      * {@code ThreadLocal}: one more per thread slows the {@link HitCounter}'s lookups on the hit path).
      */
@@ -125,8 +130,11 @@ final class Marking {
         /** While {@link #info} is a {@code byte[]}: the high bits (ingredient index) of every entry. */
         int uniform;
         int readerCount;
-        /** How many readers there may be before repeated ones are looked for again (see {@link #fold}). */
-        int foldAt = 2 * SCANNED;
+        /**
+         * How many readers there may be before repeated ones are looked for again (see {@link #fold}), with
+         * {@link #NO_REPEATS} set while no registration since the last fold can have repeated a reader.
+         */
+        int foldAt = 2 * SCANNED | NO_REPEATS;
         /** What the marks on this record arrived through; {@code null} until it is first marked. */
         @Nullable Changes changes;
 
@@ -227,8 +235,14 @@ final class Marking {
      * (the memo it replaces, whose edges are registered) has at the same position, and records that a
      * verification at {@code verifiedAt} relied on each of its dependencies ({@link #relied}). Called before a
      * cell holding {@code memo} is published.
+     *
+     * @param fresh the caller knows no edge of {@code (ingredient, key)} was registered before (its first memo in
+     *     a view that never dropped one): its edges are appended without looking for an earlier registration of
+     *     the same reader. A wrong {@code true} only leaves a repeated edge (it marks the reader once, rule 4),
+     *     folded away at a later registration that is not fresh.
      */
-    void register(Engine engine, int ingredient, Object key, Memo memo, @Nullable Memo before, long verifiedAt) {
+    void register(Engine engine, int ingredient, Object key, Memo memo, @Nullable Memo before, long verifiedAt,
+            boolean fresh) {
         Object reader = ingredient >= WIDE ? new NodeKey(ingredient, key) : key;
         int high = Math.min(ingredient, WIDE) << POSITION_BITS;
         for (int i = 0, count = memo.dependencyCount(); i < count; i++) {
@@ -242,15 +256,20 @@ final class Marking {
             Node node = slot == null ? node(dependency, dependencyKey) : node(slot, dependency, dependencyKey);
             if (before == null || i >= before.dependencyCount() || before.ingredientAt(i) != dependency
                     || !before.keyAt(i).equals(dependencyKey)) {
-                addReader(node, reader, high | Math.min(i, NO_POSITION));
+                addReader(node, reader, high | Math.min(i, NO_POSITION), fresh);
             }
             relied(node, verifiedAt);
         }
     }
 
+    /** {@link #register} for a reader that may have registered before. */
+    void register(Engine engine, int ingredient, Object key, Memo memo, @Nullable Memo before, long verifiedAt) {
+        register(engine, ingredient, key, memo, before, verifiedAt, false);
+    }
+
     /** {@link #register} for a memo no verification relies on yet (tests). */
     void register(Engine engine, int ingredient, Object key, Memo memo, @Nullable Memo before) {
-        register(engine, ingredient, key, memo, before, 0);
+        register(engine, ingredient, key, memo, before, 0, false);
     }
 
     /** The node of an input slot's record, cached in the slot. */
@@ -296,33 +315,26 @@ final class Marking {
         relied(node, revision);
     }
 
-    private static void addReader(Node node, Object reader, int info) {
+    /**
+     * Appends a reader to the node, or, unless {@code fresh}, updates its entry in place when it is among the
+     * first {@value #SCANNED} readers. A registration that is not fresh and finds more readers than that
+     * appends and clears {@link #NO_REPEATS}, so a later registration folds once the readers have doubled.
+     */
+    private static void addReader(Node node, Object reader, int info, boolean fresh) {
         synchronized (node) {
             int count = node.readerCount;
             if (count <= SCANNED) {
-                Object infos = node.info;
-                if (infos instanceof byte[]) { // every reader of node.uniform's ingredient
-                    if ((info & ~NO_POSITION) == node.uniform) {
-                        for (int j = 0; j < count; j++) {
-                            if (reader.equals(node.readers[j])) {
-                                setInfo(node, j, info);
-                                return;
-                            }
-                        }
-                    }
-                } else {
-                    int[] entries = (int[]) infos;
-                    for (int j = 0; j < count; j++) {
-                        if ((entries[j] >>> POSITION_BITS) == (info >>> POSITION_BITS)
-                                && reader.equals(node.readers[j])) {
-                            setInfo(node, j, info);
-                            return;
-                        }
-                    }
+                if (!fresh && updatedInPlace(node, reader, info, count)) {
+                    return;
                 }
-            } else if (count >= node.foldAt) {
-                fold(node);
-                count = node.readerCount;
+            } else {
+                if (count >= node.foldAt) { // never while NO_REPEATS is set
+                    fold(node);
+                    count = node.readerCount;
+                }
+                if (!fresh) {
+                    node.foldAt &= ~NO_REPEATS; // appended unscanned: may repeat a reader
+                }
             }
             if (count == node.readers.length) {
                 int capacity = count + (count >> 1) + 1; // 1.5x: doubling left up to half of a big reader array empty
@@ -337,6 +349,30 @@ final class Marking {
             setInfo(node, count, info);
             node.readerCount = count + 1;
         }
+    }
+
+    /** Updates the entry of {@code reader} among the node's {@code count} readers in place; false if absent. */
+    private static boolean updatedInPlace(Node node, Object reader, int info, int count) {
+        Object infos = node.info;
+        if (infos instanceof byte[]) { // every reader of node.uniform's ingredient
+            if ((info & ~NO_POSITION) == node.uniform) {
+                for (int j = 0; j < count; j++) {
+                    if (reader.equals(node.readers[j])) {
+                        setInfo(node, j, info);
+                        return true;
+                    }
+                }
+            }
+        } else {
+            int[] entries = (int[]) infos;
+            for (int j = 0; j < count; j++) {
+                if ((entries[j] >>> POSITION_BITS) == (info >>> POSITION_BITS) && reader.equals(node.readers[j])) {
+                    setInfo(node, j, info);
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** The entry of reader {@code j} of {@link Node#info} (under the node's lock). */
@@ -437,7 +473,7 @@ final class Marking {
             Arrays.fill(readers, kept, count, null);
             node.readerCount = kept;
         }
-        node.foldAt = Math.max(2 * SCANNED, 2 * kept);
+        node.foldAt = Math.max(2 * SCANNED, 2 * kept) | NO_REPEATS;
     }
 
     /** How many reverse edges are registered (for tests and footprint figures). */
