@@ -252,10 +252,9 @@ final class Marking {
             if (slot == null && (dependency < 0 || engine.ingredientOrNull(dependency) instanceof InternedImpl<?>)) {
                 continue; // not a record (an outdated-code marker), or one that never changes
             }
-            Object dependencyKey = memo.keyAt(i);
-            Node node = slot == null ? node(dependency, dependencyKey) : node(slot, dependency, dependencyKey);
+            Node node = slot == null ? node(dependency, memo.keyAt(i)) : node(slot, dependency, memo, i);
             if (before == null || i >= before.dependencyCount() || before.ingredientAt(i) != dependency
-                    || !before.keyAt(i).equals(dependencyKey)) {
+                    || !before.keyAt(i).equals(memo.keyAt(i))) {
                 addReader(node, reader, high | Math.min(i, NO_POSITION), fresh);
             }
             relied(node, verifiedAt);
@@ -273,12 +272,12 @@ final class Marking {
     }
 
     /** The node of an input slot's record, cached in the slot. */
-    private Node node(InputSlot slot, int dependency, Object dependencyKey) {
+    private Node node(InputSlot slot, int dependency, Memo memo, int i) {
         Node cached = slot.node;
         if (cached != null && cached.marking == this) {
             return cached;
         }
-        Node node = node(dependency, dependencyKey);
+        Node node = node(dependency, memo.keyAt(i));
         slot.node = node;
         return node;
     }
@@ -319,36 +318,62 @@ final class Marking {
      * Appends a reader to the node, or, unless {@code fresh}, updates its entry in place when it is among the
      * first {@value #SCANNED} readers. A registration that is not fresh and finds more readers than that
      * appends and clears {@link #NO_REPEATS}, so a later registration folds once the readers have doubled.
+     * Kept small enough to be inlined into {@link #register}: the common case (a fresh reader whose position
+     * fits the node's {@code byte[]}) takes no call.
      */
     private static void addReader(Node node, Object reader, int info, boolean fresh) {
         synchronized (node) {
             int count = node.readerCount;
-            if (count <= SCANNED) {
-                if (!fresh && updatedInPlace(node, reader, info, count)) {
+            if (!fresh || count >= node.foldAt) {
+                if (!beforeAppend(node, reader, info, fresh, count)) {
                     return;
                 }
+                count = node.readerCount;
+            }
+            Object[] readers = node.readers;
+            if (count == readers.length) {
+                readers = grow(node, count);
+            }
+            int position = info & NO_POSITION;
+            if (count != 0 && node.info instanceof byte[] positions && (info & ~NO_POSITION) == node.uniform
+                    && position < BYTE_POSITIONS) {
+                positions[count] = (byte) position;
             } else {
-                if (count >= node.foldAt) { // never while NO_REPEATS is set
-                    fold(node);
-                    count = node.readerCount;
+                if (count == 0 && node.info instanceof byte[]) {
+                    node.uniform = info & ~NO_POSITION; // the first reader sets the ingredient of a byte[]
                 }
-                if (!fresh) {
-                    node.foldAt &= ~NO_REPEATS; // appended unscanned: may repeat a reader
-                }
+                setInfo(node, count, info);
             }
-            if (count == node.readers.length) {
-                int capacity = count + (count >> 1) + 1; // 1.5x: doubling left up to half of a big reader array empty
-                node.readers = Arrays.copyOf(node.readers, capacity);
-                node.info = node.info instanceof byte[] positions ? Arrays.copyOf(positions, capacity)
-                        : Arrays.copyOf((int[]) node.info, capacity);
-            }
-            if (count == 0 && node.info instanceof byte[]) {
-                node.uniform = info & ~NO_POSITION; // the first reader sets the ingredient of a byte[]
-            }
-            node.readers[count] = reader;
-            setInfo(node, count, info);
+            readers[count] = reader;
             node.readerCount = count + 1;
         }
+    }
+
+    /**
+     * What {@link #addReader} does before appending when the registration is not fresh or the node is due a
+     * fold (under the node's lock): false when the reader's entry was updated in place instead.
+     */
+    private static boolean beforeAppend(Node node, Object reader, int info, boolean fresh, int count) {
+        if (count <= SCANNED) {
+            return fresh || !updatedInPlace(node, reader, info, count);
+        }
+        if (count >= node.foldAt) { // never while NO_REPEATS is set
+            fold(node);
+        }
+        if (!fresh) {
+            node.foldAt &= ~NO_REPEATS; // appended unscanned: may repeat a reader
+        }
+        return true;
+    }
+
+    /** Grows the node's arrays by half (under its lock); returns the new readers array. */
+    private static Object[] grow(Node node, int count) {
+        int capacity = count + (count >> 1) + 1; // 1.5x: doubling left up to half of a big reader array empty
+        Object[] readers = Arrays.copyOf(node.readers, capacity);
+        node.readers = readers;
+        node.info = node.info instanceof byte[] positions ? Arrays.copyOf(positions, capacity)
+                : Arrays.copyOf((int[]) node.info, capacity);
+        return readers;
     }
 
     /** Updates the entry of {@code reader} among the node's {@code count} readers in place; false if absent. */
