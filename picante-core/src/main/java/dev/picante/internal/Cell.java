@@ -3,9 +3,6 @@ package dev.picante.internal;
 import dev.picante.Inspector.Outcome;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.EnumMap;
-import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
@@ -139,17 +136,20 @@ class Cell {
     /** How a memo was confirmed: the outcome and, for a recomputation, the dependency found changed. */
     record Verification(Outcome outcome, @Nullable Dependency cause, long causeChangedAt) {
 
-        private static final Map<Outcome, Verification> PLAIN = new EnumMap<>(Outcome.class);
+        /** The shared instances without a cause, by {@link Outcome#ordinal()} (an array: no map look-up per cell). */
+        private static final Verification[] PLAIN;
 
         static {
-            for (Outcome outcome : Outcome.values()) {
-                PLAIN.put(outcome, new Verification(outcome, null, 0));
+            Outcome[] outcomes = Outcome.values();
+            PLAIN = new Verification[outcomes.length];
+            for (Outcome outcome : outcomes) {
+                PLAIN[outcome.ordinal()] = new Verification(outcome, null, 0);
             }
         }
 
         /** The shared instance for an outcome without a cause. */
         static Verification of(Outcome outcome) {
-            return Objects.requireNonNull(PLAIN.get(outcome));
+            return PLAIN[outcome.ordinal()];
         }
     }
 }

@@ -54,6 +54,11 @@ final class Marking {
     /** Readers looked through for a repeat at each registration, while there are no more of them. */
     private static final int SCANNED = 16;
     /**
+     * The bit of {@link Node#foldAt} set while no registration since the last fold can have repeated a reader:
+     * it lifts the threshold out of reach, so a node whose readers all registered {@code fresh} is never folded.
+     */
+    private static final int NO_REPEATS = 1 << 30;
+    /**
      * The index table of {@link #fold}, shared and kept up to this length, so folds allocate nothing (not a
      * {@code ThreadLocal}: one more per thread slows the {@link HitCounter}'s lookups on the hit path).
      */
@@ -125,8 +130,11 @@ final class Marking {
         /** While {@link #info} is a {@code byte[]}: the high bits (ingredient index) of every entry. */
         int uniform;
         int readerCount;
-        /** How many readers there may be before repeated ones are looked for again (see {@link #fold}). */
-        int foldAt = 2 * SCANNED;
+        /**
+         * How many readers there may be before repeated ones are looked for again (see {@link #fold}), with
+         * {@link #NO_REPEATS} set while no registration since the last fold can have repeated a reader.
+         */
+        int foldAt = 2 * SCANNED | NO_REPEATS;
         /** What the marks on this record arrived through; {@code null} until it is first marked. */
         @Nullable Changes changes;
 
@@ -227,8 +235,14 @@ final class Marking {
      * (the memo it replaces, whose edges are registered) has at the same position, and records that a
      * verification at {@code verifiedAt} relied on each of its dependencies ({@link #relied}). Called before a
      * cell holding {@code memo} is published.
+     *
+     * @param fresh the caller knows no edge of {@code (ingredient, key)} was registered before (its first memo in
+     *     a view that never dropped one): its edges are appended without looking for an earlier registration of
+     *     the same reader. A wrong {@code true} only leaves a repeated edge (it marks the reader once, rule 4),
+     *     folded away at a later registration that is not fresh.
      */
-    void register(Engine engine, int ingredient, Object key, Memo memo, @Nullable Memo before, long verifiedAt) {
+    void register(Engine engine, int ingredient, Object key, Memo memo, @Nullable Memo before, long verifiedAt,
+            boolean fresh) {
         Object reader = ingredient >= WIDE ? new NodeKey(ingredient, key) : key;
         int high = Math.min(ingredient, WIDE) << POSITION_BITS;
         for (int i = 0, count = memo.dependencyCount(); i < count; i++) {
@@ -238,28 +252,32 @@ final class Marking {
             if (slot == null && (dependency < 0 || engine.ingredientOrNull(dependency) instanceof InternedImpl<?>)) {
                 continue; // not a record (an outdated-code marker), or one that never changes
             }
-            Object dependencyKey = memo.keyAt(i);
-            Node node = slot == null ? node(dependency, dependencyKey) : node(slot, dependency, dependencyKey);
+            Node node = slot == null ? node(dependency, memo.keyAt(i)) : node(slot, dependency, memo, i);
             if (before == null || i >= before.dependencyCount() || before.ingredientAt(i) != dependency
-                    || !before.keyAt(i).equals(dependencyKey)) {
-                addReader(node, reader, high | Math.min(i, NO_POSITION));
+                    || !before.keyAt(i).equals(memo.keyAt(i))) {
+                addReader(node, reader, high | Math.min(i, NO_POSITION), fresh);
             }
             relied(node, verifiedAt);
         }
     }
 
+    /** {@link #register} for a reader that may have registered before. */
+    void register(Engine engine, int ingredient, Object key, Memo memo, @Nullable Memo before, long verifiedAt) {
+        register(engine, ingredient, key, memo, before, verifiedAt, false);
+    }
+
     /** {@link #register} for a memo no verification relies on yet (tests). */
     void register(Engine engine, int ingredient, Object key, Memo memo, @Nullable Memo before) {
-        register(engine, ingredient, key, memo, before, 0);
+        register(engine, ingredient, key, memo, before, 0, false);
     }
 
     /** The node of an input slot's record, cached in the slot. */
-    private Node node(InputSlot slot, int dependency, Object dependencyKey) {
+    private Node node(InputSlot slot, int dependency, Memo memo, int i) {
         Node cached = slot.node;
         if (cached != null && cached.marking == this) {
             return cached;
         }
-        Node node = node(dependency, dependencyKey);
+        Node node = node(dependency, memo.keyAt(i));
         slot.node = node;
         return node;
     }
@@ -296,47 +314,90 @@ final class Marking {
         relied(node, revision);
     }
 
-    private static void addReader(Node node, Object reader, int info) {
+    /**
+     * Appends a reader to the node, or, unless {@code fresh}, updates its entry in place when it is among the
+     * first {@value #SCANNED} readers. A registration that is not fresh and finds more readers than that
+     * appends and clears {@link #NO_REPEATS}, so a later registration folds once the readers have doubled.
+     * Kept small enough to be inlined into {@link #register}: the common case (a fresh reader whose position
+     * fits the node's {@code byte[]}) takes no call.
+     */
+    private static void addReader(Node node, Object reader, int info, boolean fresh) {
         synchronized (node) {
             int count = node.readerCount;
-            if (count <= SCANNED) {
-                Object infos = node.info;
-                if (infos instanceof byte[]) { // every reader of node.uniform's ingredient
-                    if ((info & ~NO_POSITION) == node.uniform) {
-                        for (int j = 0; j < count; j++) {
-                            if (reader.equals(node.readers[j])) {
-                                setInfo(node, j, info);
-                                return;
-                            }
-                        }
-                    }
-                } else {
-                    int[] entries = (int[]) infos;
-                    for (int j = 0; j < count; j++) {
-                        if ((entries[j] >>> POSITION_BITS) == (info >>> POSITION_BITS)
-                                && reader.equals(node.readers[j])) {
-                            setInfo(node, j, info);
-                            return;
-                        }
-                    }
+            if (!fresh || count >= node.foldAt) {
+                if (!beforeAppend(node, reader, info, fresh, count)) {
+                    return;
                 }
-            } else if (count >= node.foldAt) {
-                fold(node);
                 count = node.readerCount;
             }
-            if (count == node.readers.length) {
-                int capacity = count + (count >> 1) + 1; // 1.5x: doubling left up to half of a big reader array empty
-                node.readers = Arrays.copyOf(node.readers, capacity);
-                node.info = node.info instanceof byte[] positions ? Arrays.copyOf(positions, capacity)
-                        : Arrays.copyOf((int[]) node.info, capacity);
+            Object[] readers = node.readers;
+            if (count == readers.length) {
+                readers = grow(node, count);
             }
-            if (count == 0 && node.info instanceof byte[]) {
-                node.uniform = info & ~NO_POSITION; // the first reader sets the ingredient of a byte[]
+            int position = info & NO_POSITION;
+            if (count != 0 && node.info instanceof byte[] positions && (info & ~NO_POSITION) == node.uniform
+                    && position < BYTE_POSITIONS) {
+                positions[count] = (byte) position;
+            } else {
+                if (count == 0 && node.info instanceof byte[]) {
+                    node.uniform = info & ~NO_POSITION; // the first reader sets the ingredient of a byte[]
+                }
+                setInfo(node, count, info);
             }
-            node.readers[count] = reader;
-            setInfo(node, count, info);
+            readers[count] = reader;
             node.readerCount = count + 1;
         }
+    }
+
+    /**
+     * What {@link #addReader} does before appending when the registration is not fresh or the node is due a
+     * fold (under the node's lock): false when the reader's entry was updated in place instead.
+     */
+    private static boolean beforeAppend(Node node, Object reader, int info, boolean fresh, int count) {
+        if (count <= SCANNED) {
+            return fresh || !updatedInPlace(node, reader, info, count);
+        }
+        if (count >= node.foldAt) { // never while NO_REPEATS is set
+            fold(node);
+        }
+        if (!fresh) {
+            node.foldAt &= ~NO_REPEATS; // appended unscanned: may repeat a reader
+        }
+        return true;
+    }
+
+    /** Grows the node's arrays by half (under its lock); returns the new readers array. */
+    private static Object[] grow(Node node, int count) {
+        int capacity = count + (count >> 1) + 1; // 1.5x: doubling left up to half of a big reader array empty
+        Object[] readers = Arrays.copyOf(node.readers, capacity);
+        node.readers = readers;
+        node.info = node.info instanceof byte[] positions ? Arrays.copyOf(positions, capacity)
+                : Arrays.copyOf((int[]) node.info, capacity);
+        return readers;
+    }
+
+    /** Updates the entry of {@code reader} among the node's {@code count} readers in place; false if absent. */
+    private static boolean updatedInPlace(Node node, Object reader, int info, int count) {
+        Object infos = node.info;
+        if (infos instanceof byte[]) { // every reader of node.uniform's ingredient
+            if ((info & ~NO_POSITION) == node.uniform) {
+                for (int j = 0; j < count; j++) {
+                    if (reader.equals(node.readers[j])) {
+                        setInfo(node, j, info);
+                        return true;
+                    }
+                }
+            }
+        } else {
+            int[] entries = (int[]) infos;
+            for (int j = 0; j < count; j++) {
+                if ((entries[j] >>> POSITION_BITS) == (info >>> POSITION_BITS) && reader.equals(node.readers[j])) {
+                    setInfo(node, j, info);
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** The entry of reader {@code j} of {@link Node#info} (under the node's lock). */
@@ -437,7 +498,7 @@ final class Marking {
             Arrays.fill(readers, kept, count, null);
             node.readerCount = kept;
         }
-        node.foldAt = Math.max(2 * SCANNED, 2 * kept);
+        node.foldAt = Math.max(2 * SCANNED, 2 * kept) | NO_REPEATS;
     }
 
     /** How many reverse edges are registered (for tests and footprint figures). */

@@ -53,6 +53,12 @@ public final class ViewState {
     final @Nullable ReverseEdges reverseEdges;
     /** Reverse edges and the marks input changes leave on what they reach; primary view only. */
     final @Nullable Marking marking;
+    /**
+     * Set (for good) before {@link #evict} first removes a cell: from then on a key without a cell may have had
+     * one, so its edges may be registered already ({@link Marking#register}'s {@code fresh}). The other way a
+     * cell leaves a table is the eviction of a {@link #policy}, whose views never register fresh.
+     */
+    private volatile boolean evicted;
 
     /** For a snapshot: the primary revision its state descends from. */
     private final long origin;
@@ -649,7 +655,11 @@ public final class ViewState {
             if (foreign) {
                 m.raiseFloor(currentRevision + 1);
             }
-            m.register(engine, derived.index, key, cell.memo, before == null ? null : before.memo, cell.verifiedAt);
+            // fresh: no cell before, and none was ever removed, so this key registers its edges for the first time
+            // (up to leaders that raced for its first result: a repeated edge only marks too much, rule 4)
+            boolean fresh = before == null && policy == null && !evicted;
+            m.register(engine, derived.index, key, cell.memo, before == null ? null : before.memo, cell.verifiedAt,
+                    fresh);
             m.markIfOverlapped(derived.index, key, cell.verifiedAt);
         }
         Cell replaced;
@@ -726,6 +736,7 @@ public final class ViewState {
         }
         long revision = current.revision;
         int dropped = 0;
+        evicted = true;
         for (Map.Entry<Object, Cell> entry : table.entrySet()) {
             if (evictable(entry.getValue(), revision) && table.remove(entry.getKey(), entry.getValue())) {
                 dropped(ingredient, entry.getKey(), entry.getValue());

@@ -84,6 +84,76 @@ class MarkingEdgesTest {
     }
 
     @Test
+    void freshRegistrationsAreAppendedAndEachReaderIsMarkedOnce() {
+        // A first result of each key registers fresh: no look for an earlier registration, no fold.
+        InputSlot in0 = slot();
+        int readers = 1_000;
+        for (int r = 0; r < readers; r++) {
+            marking.register(engine, READER, r, readerOf(in0), null, 1, true);
+        }
+        assertThat(marking.edgeCount()).isEqualTo(readers);
+
+        marking.mark(2, List.of(new NodeKey(INPUT, "in0")), (ingredient, key) -> 1L);
+        for (int r = 0; r < readers; r++) {
+            assertThat(marking.markedAt(READER, r)).as("reader %d", r).isEqualTo(2);
+            assertThat(marking.changedSince(READER, r, 1)).containsExactly(new Marking.Position(INPUT, "in0", 0));
+        }
+        assertThat(marking.marks.sum()).isEqualTo(readers);
+    }
+
+    @Test
+    void aReaderWronglyRegisteredFreshTwiceIsMarkedOnceAndFoldedLater() {
+        // Leaders racing for a key's first result may both register fresh: the repeated edge marks too much at
+        // worst (rule 4), never a reader twice, and a later registration that is not fresh folds it away.
+        InputSlot in0 = slot();
+        int readers = 100;
+        for (int round = 0; round < 2; round++) {
+            for (int r = 0; r < readers; r++) {
+                marking.register(engine, READER, r, readerOf(in0), null, 1, true);
+            }
+        }
+        assertThat(marking.edgeCount()).isEqualTo(2L * readers);
+        marking.mark(2, List.of(new NodeKey(INPUT, "in0")), (ingredient, key) -> 1L);
+        assertThat(marking.marks.sum()).isEqualTo(readers);
+        for (int r = 0; r < readers; r++) {
+            assertThat(marking.changedSince(READER, r, 1)).containsExactly(new Marking.Position(INPUT, "in0", 0));
+        }
+
+        marking.register(engine, READER, 0, readerOf(in0), null); // not fresh: may repeat, so folds come back
+        marking.register(engine, READER, readers, readerOf(in0), null); // the node is over its threshold: folds
+        assertThat(marking.edgeCount()).isEqualTo(readers + 1L);
+    }
+
+    @Test
+    void readersReplacedManyTimesAfterFreshOnesStayBounded() {
+        // Fresh first results, then every reader recomputed (its memo replaced, now reading the record at
+        // another position) many times: the reader list stays within twice the readers, and a mark reaches each
+        // reader once, through its newest position.
+        InputSlot in0 = slot();
+        InputSlot other = slot();
+        int readers = 500;
+        for (int r = 0; r < readers; r++) {
+            marking.register(engine, READER, r, readerOf(in0), null, 1, true);
+        }
+        Memo first = readerOf(in0);
+        Memo second = Memo.value("v", new Version(1), new Dependency[] {
+                new Dependency(INPUT, "other", other), new Dependency(INPUT, "in0", in0)}, Durability.LOW);
+        for (int round = 0; round < 20; round++) {
+            for (int r = 0; r < readers; r++) {
+                boolean odd = round % 2 == 1;
+                marking.register(engine, READER, r, odd ? first : second, odd ? second : first, 1, false);
+            }
+            assertThat(marking.edgeCount()).as("round %d", round).isLessThanOrEqualTo(2L * 2 * readers);
+        }
+        marking.mark(2, List.of(new NodeKey(INPUT, "in0")), (ingredient, key) -> 1L);
+        assertThat(marking.marks.sum()).isEqualTo(readers);
+        for (int r = 0; r < readers; r++) {
+            // an older registration not folded yet may add its position too (too much, never too little)
+            assertThat(marking.changedSince(READER, r, 1)).contains(new Marking.Position(INPUT, "in0", 0));
+        }
+    }
+
+    @Test
     void anInputSlotCachesItsNodeForItsOwnMarkingOnly() {
         InputSlot in0 = slot();
         marking.register(engine, READER, "a", readerOf(in0), null);
