@@ -47,19 +47,18 @@ final class DerivedImpl<K, V> extends IngredientImpl implements DerivedIngredien
     final ConcurrentHashMap<Object, Cell> primaryTable = new ConcurrentHashMap<>();
 
     /**
-     * Creates the ingredient; {@code codeVersion} is a {@link String}, or a {@link Supplier} of one called when
-     * the version is first needed.
+     * Creates the ingredient; its code version is {@code known}, or, when that is {@code null}, what
+     * {@code source} supplies when the version is first needed (exactly one of the two is given).
      */
-    DerivedImpl(Engine engine, int index, String name, Class<K> keyType, Class<V> valueType, Object codeVersion,
-            Query<K, V> query) {
+    DerivedImpl(Engine engine, int index, String name, Class<K> keyType, Class<V> valueType, @Nullable String known,
+            @Nullable Supplier<String> source, Query<K, V> query) {
         super(engine, index, name, keyType, valueType);
-        if (codeVersion instanceof String version) {
-            this.codeVersion = version;
-        } else {
-            @SuppressWarnings("unchecked")
-            Supplier<String> source = (Supplier<String>) codeVersion;
-            this.codeVersionSource = source;
+        if ((known == null) == (source == null)) {
+            throw new IllegalArgumentException(
+                    "derived '" + name + "' needs exactly one of a code version and its supplier");
         }
+        this.codeVersion = known;
+        this.codeVersionSource = source;
         this.query = query;
         // With a bound on memos, hits go through the view, which tells the eviction policy about each use.
         boolean bounded = engine.options.maxMemosPerIngredient != Long.MAX_VALUE

@@ -145,21 +145,23 @@ public final class Engine {
     /** Registers a derived ingredient. */
     public <K, V> DerivedIngredient<K, V> registerDerived(String name, Class<K> key, Class<V> value,
             String codeVersion, Query<K, V> compute) {
-        return registerDerived(name, key, value, (Object) codeVersion, compute);
+        Objects.requireNonNull(codeVersion, () -> "null code version for derived '" + name + "'");
+        return registerDerived(name, key, value, codeVersion, null, compute);
     }
 
     /** Registers a derived ingredient whose code version {@code codeVersion} supplies when first needed. */
     public <K, V> DerivedIngredient<K, V> registerDerived(String name, Class<K> key, Class<V> value,
             Supplier<String> codeVersion, Query<K, V> compute) {
-        return registerDerived(name, key, value, (Object) codeVersion, compute);
+        Objects.requireNonNull(codeVersion, () -> "null code version for derived '" + name + "'");
+        return registerDerived(name, key, value, null, codeVersion, compute);
     }
 
+    /** Registers a derived ingredient whose code version is {@code known}, or else what {@code source} supplies. */
     private <K, V> DerivedIngredient<K, V> registerDerived(String name, Class<K> key, Class<V> value,
-            Object codeVersion, Query<K, V> compute) {
+            @Nullable String known, @Nullable Supplier<String> source, Query<K, V> compute) {
         Objects.requireNonNull(compute, () -> "null compute function for derived '" + name + "'");
-        Objects.requireNonNull(codeVersion, () -> "null code version for derived '" + name + "'");
         return register(name, key, value, false, index -> new DerivedImpl<>(this, index, name, wrap(key),
-                wrap(value), codeVersion, compute));
+                wrap(value), known, source, compute));
     }
 
     /** Registers an interned table. */
