@@ -15,10 +15,15 @@ import org.jspecify.annotations.Nullable;
  * that the next save rewrites only the chunks that hold changed records (and writes new records into the
  * section's last chunk or new ones): per section its header (kind, types, code version, shape) and, per chunk
  * in order, its first record number, record count, size and CRC-32; per key, by a 64-bit hash of its encoded
- * bytes ({@link StoreFormat#keyHash}), the chunk that holds it and the revision its record last changed at
- * (so that a derived record only verified again since, with the same value, need not be written). Keys
- * themselves are not kept: about 40 bytes per record. Two keys with the same hash are handled: the hash then names every chunk that may hold either, and
- * the save reads each to find the key by its bytes.
+ * bytes ({@link StoreFormat#keyHash}), the chunk that holds it, the revision its record last changed at and a
+ * 64-bit digest of the dependencies the record names ({@link StoreFormat#dependencyDigest}), so that a derived
+ * record only verified again since, with the same value and the same dependencies, need not be written; a
+ * record recomputed to an equal value after an edit keeps its {@code changedAt} but names the edited
+ * dependency's new one, and is written, else every load would distrust it. The digest is taken from the
+ * encoded dependency list, so it is the same whether computed at save time or from the stored bytes at load.
+ * Keys themselves are not kept: 28 bytes per slot of an open-addressing table at most half full, 56 to 112
+ * bytes per record (40 to 80 without the digest). Two keys with the same hash are handled: the hash then names
+ * every chunk that may hold either, and the save reads each to find the key by its bytes.
  *
  * <p>Not thread-safe; a save {@linkplain #copy copies} the index, changes the copy, and the store adopts the copy
  * only once the save committed.
@@ -170,12 +175,12 @@ final class SaveIndex {
 
         /**
          * Notes that chunk {@code chunkNo} holds the key with this hash, whose record last changed at revision
-         * {@code changedAt}.
+         * {@code changedAt} and names the dependencies of digest {@code dependencies}.
          */
-        void putKey(long hash, int chunkNo, long changedAt) {
+        void putKey(long hash, int chunkNo, long changedAt, long dependencies) {
             int current = keys.get(hash);
             if (current == KeyTable.ABSENT || current == chunkNo) {
-                keys.put(hash, chunkNo, changedAt);
+                keys.put(hash, chunkNo, changedAt, dependencies);
             } else if (current == KeyTable.SHARED) {
                 int[] list = sharedChunks(hash);
                 if (Arrays.stream(list).noneMatch(c -> c == chunkNo)) {
@@ -184,29 +189,29 @@ final class SaveIndex {
                     shared.put(hash, longer);
                 }
             } else {
-                keys.put(hash, KeyTable.SHARED, UNKNOWN);
+                keys.put(hash, KeyTable.SHARED, UNKNOWN, 0);
                 shared.put(hash, new int[] {current, chunkNo});
             }
         }
 
         /**
-         * Returns the revision at which the stored record of the key with this hash last changed, or
-         * {@link #UNKNOWN} (no such key, or several keys with this hash).
+         * Returns whether the stored record of the key with this hash last changed at {@code changedAt} and names
+         * the dependencies of digest {@code dependencies}; false when it does not, or is unknown (no such key, or
+         * several keys with this hash).
          */
-        long changedAt(long hash) {
-            int c = keys.get(hash);
-            return c < 0 ? UNKNOWN : keys.stamp(hash);
+        boolean isSaved(long hash, long changedAt, long dependencies) {
+            return changedAt != UNKNOWN && keys.matches(hash, changedAt, dependencies);
         }
 
         /**
          * Notes that the key with this hash moved from chunk {@code from} to {@code to} (a chunk split): a hash
          * that names several chunks keeps {@code from} as well, which costs a read, never a wrong answer.
          */
-        void moveKey(long hash, int from, int to, long changedAt) {
+        void moveKey(long hash, int from, int to, long changedAt, long dependencies) {
             if (keys.get(hash) == from) {
-                keys.put(hash, to, changedAt);
+                keys.put(hash, to, changedAt, dependencies);
             } else {
-                putKey(hash, to, changedAt);
+                putKey(hash, to, changedAt, dependencies);
             }
         }
 
@@ -214,15 +219,18 @@ final class SaveIndex {
             return shared.getOrDefault(hash, NONE);
         }
 
-        /** Calls {@code action} with each key hash, its chunk and changedAt (a shared hash once per chunk). */
+        /**
+         * Calls {@code action} with each key hash, its chunk, changedAt and dependency digest (a shared hash once
+         * per chunk, its changedAt {@link #UNKNOWN}).
+         */
         void forEachKey(KeyConsumer action) {
-            keys.forEach((hash, chunk, stamp) -> {
+            keys.forEach((hash, chunk, stamp, dependencies) -> {
                 if (chunk == KeyTable.SHARED) {
                     for (int c : sharedChunks(hash)) {
-                        action.accept(hash, c, UNKNOWN);
+                        action.accept(hash, c, UNKNOWN, 0);
                     }
                 } else {
-                    action.accept(hash, chunk, stamp);
+                    action.accept(hash, chunk, stamp, dependencies);
                 }
             });
         }
@@ -243,13 +251,14 @@ final class SaveIndex {
     /** A changedAt that no record has: unknown. */
     static final long UNKNOWN = Long.MIN_VALUE;
 
-    /** Receives a key hash, its chunk and its record's changedAt. */
+    /** Receives a key hash, its chunk, its record's changedAt and the digest of its dependencies. */
     interface KeyConsumer {
-        void accept(long hash, int chunk, long changedAt);
+        void accept(long hash, int chunk, long changedAt, long dependencies);
     }
 
     /**
-     * An open-addressing map from a long hash to a non-negative int (or {@link #SHARED}) and a long stamp.
+     * An open-addressing map from a long hash to a non-negative int (or {@link #SHARED}), a long stamp and a long
+     * digest: 28 bytes per slot, at most half the slots used.
      */
     static final class KeyTable {
 
@@ -258,6 +267,7 @@ final class SaveIndex {
 
         private long[] hashes;
         private long[] stamps;
+        private long[] digests;
         /** The value plus 3 (so 0 marks an empty slot, and {@link #SHARED} is 1). */
         private int[] values;
         private int size;
@@ -269,6 +279,7 @@ final class SaveIndex {
         private KeyTable(int capacity) {
             hashes = new long[capacity];
             stamps = new long[capacity];
+            digests = new long[capacity];
             values = new int[capacity];
         }
 
@@ -276,6 +287,7 @@ final class SaveIndex {
             KeyTable t = new KeyTable(0);
             t.hashes = hashes.clone();
             t.stamps = stamps.clone();
+            t.digests = digests.clone();
             t.values = values.clone();
             t.size = size;
             return t;
@@ -297,19 +309,20 @@ final class SaveIndex {
             }
         }
 
-        long stamp(long hash) {
+        /** Returns whether the hash is present with a chunk (not {@link #SHARED}), this stamp and this digest. */
+        boolean matches(long hash, long stamp, long digest) {
             int mask = hashes.length - 1;
             for (int i = slot(hash, mask); ; i = (i + 1) & mask) {
                 if (values[i] == 0) {
-                    return UNKNOWN;
+                    return false;
                 }
                 if (hashes[i] == hash) {
-                    return stamps[i];
+                    return values[i] - 3 >= 0 && stamps[i] == stamp && digests[i] == digest;
                 }
             }
         }
 
-        void put(long hash, int value, long stamp) {
+        void put(long hash, int value, long stamp, long digest) {
             if ((size + 1) * 2 > hashes.length) {
                 grow();
             }
@@ -319,12 +332,14 @@ final class SaveIndex {
                     hashes[i] = hash;
                     values[i] = value + 3;
                     stamps[i] = stamp;
+                    digests[i] = digest;
                     size++;
                     return;
                 }
                 if (hashes[i] == hash) {
                     values[i] = value + 3;
                     stamps[i] = stamp;
+                    digests[i] = digest;
                     return;
                 }
             }
@@ -333,7 +348,7 @@ final class SaveIndex {
         void forEach(KeyConsumer action) {
             for (int i = 0; i < hashes.length; i++) {
                 if (values[i] != 0) {
-                    action.accept(hashes[i], values[i] - 3, stamps[i]);
+                    action.accept(hashes[i], values[i] - 3, stamps[i], digests[i]);
                 }
             }
         }
@@ -341,14 +356,16 @@ final class SaveIndex {
         private void grow() {
             long[] oldHashes = hashes;
             long[] oldStamps = stamps;
+            long[] oldDigests = digests;
             int[] oldValues = values;
             hashes = new long[oldHashes.length * 2];
             stamps = new long[oldHashes.length * 2];
+            digests = new long[oldHashes.length * 2];
             values = new int[oldHashes.length * 2];
             size = 0;
             for (int i = 0; i < oldHashes.length; i++) {
                 if (oldValues[i] != 0) {
-                    put(oldHashes[i], oldValues[i] - 3, oldStamps[i]);
+                    put(oldHashes[i], oldValues[i] - 3, oldStamps[i], oldDigests[i]);
                 }
             }
         }

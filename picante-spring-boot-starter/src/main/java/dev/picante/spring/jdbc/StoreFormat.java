@@ -483,6 +483,18 @@ final class StoreFormat {
         return mix(mix(h ^ tail) + key.length);
     }
 
+    /**
+     * Returns a 64-bit digest of a record's encoded dependency list ({@link #writeDependencies}: each
+     * dependency's ingredient, key bytes and changedAt, in order), or 0 for a record without dependencies. A
+     * save compares it with the stored record's to tell whether the record names other dependencies than the
+     * saved one; computed from the bytes, it is the same at save time and at load time. Not a checksum: a
+     * collision would leave a record with older dependencies stored, which a load then distrusts and recomputes,
+     * never a wrong value.
+     */
+    static long dependencyDigest(byte @Nullable [] dependencies) {
+        return dependencies == null ? 0 : keyHash(dependencies);
+    }
+
     /** A 64-bit finalizer: every input bit affects every output bit. */
     private static long mix(long z) {
         z = (z ^ (z >>> 33)) * 0xFF51AFD7ED558CCDL;

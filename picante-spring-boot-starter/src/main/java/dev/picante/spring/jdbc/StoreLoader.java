@@ -380,7 +380,7 @@ final class StoreLoader {
                             c.bytes().length, StoreFormat.chunkCrc(c.bytes())));
                     for (NumberedRecord r : chunk) {
                         sectionIndex.putKey(StoreFormat.keyHash(r.record().key()), c.chunkNo(),
-                                r.record().changedAt());
+                                r.record().changedAt(), StoreFormat.dependencyDigest(r.record().dependencies()));
                     }
                 }
                 List<NumberedRecord> kept = null;

@@ -190,7 +190,8 @@ final class StoreWriter {
             sink.add(new Chunk(index.header.name(), chunkNo, first, records.size(), frame, false));
             index.putChunk(chunkNo, new ChunkInfo(first, records.size(), frame.length, StoreFormat.chunkCrc(frame)));
             for (NumberedRecord r : records) {
-                index.putKey(StoreFormat.keyHash(r.record().key()), chunkNo, r.record().changedAt());
+                index.putKey(StoreFormat.keyHash(r.record().key()), chunkNo, r.record().changedAt(),
+                        StoreFormat.dependencyDigest(r.record().dependencies()));
             }
             records.clear();
             bytes = 0;
@@ -288,8 +289,8 @@ final class StoreWriter {
         Type valueType = ctx.types.valueType(section.ingredient(), section.valueType());
         Packer packer = new Packer(index.add(header), sink, 0);
         for (StoredRecord record : section.records()) {
-            EncodedRecord encoded = encodeRecord(record, encodeValue(what, "key", record.key(), keyType), what,
-                    valueType, registry);
+            EncodedRecord encoded = encodeRecord(record, encodeValue(what, "key", record.key(), keyType),
+                    encodeDependencies(record, what, registry), what, valueType);
             total[0] += encoded.size();
             if (total[0] > ctx.maxTotalSize) {
                 throw new OverTotalSize(overTotal(total[0], "full save at revision " + revision));
@@ -379,8 +380,11 @@ final class StoreWriter {
      * new manifest, in one transaction. Costs what changed (and the chunks it falls in), not the state's size.
      *
      * <p>A derived record whose value has not changed since it was saved (the same {@code changedAt}: it was
-     * only verified again, or recomputed to an equal value) is not written: the saved one stays, and a load
-     * verifies it again when it is first read. When nothing else is new and the log is empty (or
+     * only verified again, or recomputed to an equal value) and that names the same dependencies (their keys and
+     * {@code changedAt}, by {@link StoreFormat#dependencyDigest}) is not written: the saved one stays, and a load
+     * verifies it again when it is first read. One recomputed to an equal value after an edit of what it read
+     * names that dependency's new {@code changedAt}: it is written, once, else every load would distrust the
+     * saved record and compute it again. When nothing else is new and the log is empty (or
      * {@code onlyIfChanged}), nothing is written and null returned.
      *
      * @throws NotIncremental (nothing written) if it cannot: the store's save or log head is not
@@ -428,7 +432,10 @@ final class StoreWriter {
         for (Fold f : folds.values()) {
             SectionIndex stored = base.section(f.header.name());
             if (stored != null && f.header.kind().equals(SectionKind.DERIVED.name())) {
-                f.records.entrySet().removeIf(e -> stored.changedAt(e.getKey().hash()) == e.getValue().changedAt());
+                // Left out only when the saved record has this changedAt and names these dependencies: a value
+                // recomputed equal after an edit keeps its changedAt but names the edited dependency's new one.
+                f.records.entrySet().removeIf(e -> stored.isSaved(e.getKey().hash(), e.getValue().changedAt(),
+                        StoreFormat.dependencyDigest(e.getValue().dependencies())));
             }
         }
         SaveIndex next = base.copy();
@@ -629,10 +636,11 @@ final class StoreWriter {
                 section.putChunk(target, new ChunkInfo(first, count, frame.length, StoreFormat.chunkCrc(frame)));
                 for (NumberedRecord r : numbered) {
                     long hash = StoreFormat.keyHash(r.record().key());
+                    long dependencies = StoreFormat.dependencyDigest(r.record().dependencies());
                     if (target == chunkNo) {
-                        section.putKey(hash, target, r.record().changedAt());
+                        section.putKey(hash, target, r.record().changedAt(), dependencies);
                     } else {
-                        section.moveKey(hash, chunkNo, target, r.record().changedAt());
+                        section.moveKey(hash, chunkNo, target, r.record().changedAt(), dependencies);
                     }
                 }
             }
@@ -741,7 +749,7 @@ final class StoreWriter {
 
     /**
      * Encodes an image's sections; with {@code unchanged}, leaves out each derived record whose value is the one
-     * saved there (the same {@code changedAt}), before encoding its value.
+     * saved there (the same {@code changedAt}) and that names the same dependencies, before encoding its value.
      */
     List<EncodedSection> encode(StateImage image, Map<String, IngredientInfo> registry,
             @Nullable SaveIndex unchanged) {
@@ -775,10 +783,12 @@ final class StoreWriter {
         List<EncodedRecord> records = new ArrayList<>(section.records().size());
         for (StoredRecord record : section.records()) {
             byte[] key = encodeValue(what, "key", record.key(), keyType);
-            if (unchanged != null && unchanged.changedAt(StoreFormat.keyHash(key)) == record.changedAt()) {
+            byte[] dependencies = encodeDependencies(record, what, registry);
+            if (unchanged != null && unchanged.isSaved(StoreFormat.keyHash(key), record.changedAt(),
+                    StoreFormat.dependencyDigest(dependencies))) {
                 continue;
             }
-            records.add(encodeRecord(record, key, what, valueType, registry));
+            records.add(encodeRecord(record, key, dependencies, what, valueType));
         }
         return new EncodedSection(header.name(), header.kind(), header.keyType(), header.valueType(),
                 header.codeVersion(), header.shape(), records);
@@ -798,11 +808,24 @@ final class StoreWriter {
                 TypeShapes.fingerprint(section.keyType(), section.valueType()));
     }
 
-    /** Encodes one record: key, value and dependencies; fails over the record size limit. */
-    private EncodedRecord encodeRecord(StoredRecord record, byte[] key, String what, Type valueType,
-            Map<String, IngredientInfo> registry) {
+    /** Encodes one record from its encoded key and dependencies; fails over the record size limit. */
+    private EncodedRecord encodeRecord(StoredRecord record, byte[] key, byte @Nullable [] deps, String what,
+            Type valueType) {
         Object value = record.value();
         byte[] valueBytes = value == null ? null : encodeValue(what, "value", value, valueType);
+        EncodedRecord encoded = new EncodedRecord(key, valueBytes, record.verifiedAt(), record.changedAt(), deps);
+        if (encoded.size() > ctx.maxRecordSize) {
+            throw new PicanteStoreException("store '" + ctx.name + "': the record of " + what + " key "
+                    + describe(record.key()) + " takes " + encoded.size()
+                    + " bytes, over the record size limit of " + ctx.maxRecordSize
+                    + " bytes (picante.store.max-record-size); nothing was saved");
+        }
+        return encoded;
+    }
+
+    /** Encodes a record's dependency list ({@link StoreFormat#writeDependencies}); null when it has none. */
+    private byte @Nullable [] encodeDependencies(StoredRecord record, String what,
+            Map<String, IngredientInfo> registry) {
         byte[] deps = null;
         if (!record.dependencies().isEmpty()) {
             List<EncodedDependency> list = new ArrayList<>(record.dependencies().size());
@@ -818,14 +841,7 @@ final class StoreWriter {
             }
             deps = StoreFormat.writeDependencies(list);
         }
-        EncodedRecord encoded = new EncodedRecord(key, valueBytes, record.verifiedAt(), record.changedAt(), deps);
-        if (encoded.size() > ctx.maxRecordSize) {
-            throw new PicanteStoreException("store '" + ctx.name + "': the record of " + what + " key "
-                    + describe(record.key()) + " takes " + encoded.size()
-                    + " bytes, over the record size limit of " + ctx.maxRecordSize
-                    + " bytes (picante.store.max-record-size); nothing was saved");
-        }
-        return encoded;
+        return deps;
     }
 
     /**
