@@ -462,6 +462,8 @@ public final class JdbcStateStore {
             // Derived records whose value last changed at or before the checkpoint were only verified again since
             // (a crawl after a restart that followed edits re-verifies every page's memos): the incremental save
             // leaves them out, so they do not count here; before, such a crawl made a full save of unchanged data.
+            // (Those recomputed to an equal value after an edit name new dependencies and are written, but they are
+            // what the edits reached, not the whole state.)
             long changed = 0;
             for (Section section : changes.sections()) {
                 if (section.kind() == SectionKind.DERIVED) {
