@@ -103,6 +103,44 @@ class RestartTests {
         }
     }
 
+    @Test
+    void restartsAfterAFileEditedWhileTheDemoWasDownComputeNothing() throws Exception {
+        // The lived-in case: a body edit while down is parsed again at the next start, and its links and title are
+        // recomputed to equal values (early cutoff), which now read the new parse. The shutdown save must store
+        // them: before, it kept the records that named the old parse, and every later restart computed the links
+        // and the title of that page again (r[store.restore], r[revision.early-cutoff]).
+        Path docs = folder.resolve("docs");
+        String database = "jdbc:h2:file:" + folder.resolve("db");
+        Map<String, String> served = new HashMap<>();
+        try (ConfigurableApplicationContext context = start(docs, database)) {
+            for (String path : context.getBean(PageStore.class).paths()) {
+                get(context, path);
+            }
+        }
+        Path file = docs.resolve("faq.md");
+        java.nio.file.Files.writeString(file, java.nio.file.Files.readString(file)
+                + "\nA paragraph added while the demo was down.\n");
+        try (ConfigurableApplicationContext context = start(docs, database)) {
+            for (String path : context.getBean(PageStore.class).paths()) {
+                served.put(path, get(context, path));
+            }
+            assertThat(served.get("faq")).contains("A paragraph added while the demo was down.");
+            assertThat(computations(context, "parse")).isEqualTo(1);
+            assertThat(computations(context, "links")).isEqualTo(1);
+        }
+        for (int restart = 1; restart <= 2; restart++) {
+            try (ConfigurableApplicationContext context = start(docs, database)) {
+                for (String path : context.getBean(PageStore.class).paths()) {
+                    assertThat(get(context, path)).as("restart %d: %s", restart, path).isEqualTo(served.get(path));
+                }
+                for (String function : List.of("parse", "links", "title", "navigation", "linkGraph", "summary")) {
+                    assertThat(computations(context, function)).as("restart %d: %s computed", restart, function)
+                            .isZero();
+                }
+            }
+        }
+    }
+
     private static ConfigurableApplicationContext start(Path docs, String database) {
         return DemoContexts.start(WebApplicationType.SERVLET, docs, database);
     }
