@@ -36,7 +36,7 @@ class ReadmeExampleTests {
     @Test
     void wordsAreMemoizedRecomputedOnlyAfterAnEditAndKeptAcrossARestart(CapturedOutput output) throws Exception {
         String url = "--spring.datasource.url=jdbc:h2:file:" + directory.resolve("data/words").toAbsolutePath()
-                + ";DB_CLOSE_ON_EXIT=FALSE";
+                + ";DB_CLOSE_ON_EXIT=FALSE;MAX_COMPACT_TIME=10000";
         try (ConfigurableApplicationContext context = start(url)) {
             Database database = context.getBean(Database.class);
             assertThat(database.inspector().ingredient("pages").kind()).isEqualTo(IngredientKind.INPUT);
