@@ -383,22 +383,69 @@ final class Marking {
     private void apply(Pending p) {
         Object[] reads = p.reads;
         Object @Nullable [] before = p.before;
+        if (before == null && p.fresh) {
+            applyFresh(p, reads);
+            return;
+        }
         int beforeCount = before == null ? 0 : Memo.dependencyCount(before);
         for (int i = 0, count = Memo.dependencyCount(reads); i < count; i++) {
-            int dependency = Memo.ingredientAt(reads, i);
-            Object seen = Memo.seenAt(reads, i);
-            InputSlot slot = seen instanceof InputSlot s ? s : null;
-            if (slot == null
-                    && (dependency < 0 || p.engine.ingredientOrNull(dependency) instanceof InternedImpl<?>)) {
-                continue; // not a record (an outdated-code marker), or one that never changes
+            Node node = recordNode(p.engine, reads, i);
+            if (node == null) {
+                continue;
             }
-            Node node = slot == null ? node(dependency, Memo.keyAt(reads, i)) : node(slot, dependency, reads, i);
-            if (before == null || i >= beforeCount || Memo.ingredientAt(before, i) != dependency
+            if (before == null || i >= beforeCount || Memo.ingredientAt(before, i) != Memo.ingredientAt(reads, i)
                     || !Memo.keyAt(before, i).equals(Memo.keyAt(reads, i))) {
                 addReader(node, p.reader, p.high | Math.min(i, NO_POSITION), p.fresh);
             }
             relied(node, p.verifiedAt);
         }
+    }
+
+    /**
+     * {@link #apply} for the first registration of a reader (fresh, no memo before it): the cold path's common
+     * case, with {@link #addReader}'s common case (the position fits the node's {@code byte[]} of readers of one
+     * ingredient, no growth, no fold due) written out, and an input slot's cached node taken without a call.
+     */
+    private void applyFresh(Pending p, Object[] reads) {
+        Object reader = p.reader;
+        int high = p.high;
+        long verifiedAt = p.verifiedAt;
+        int stride = Memo.stride(reads);
+        for (int i = 0, count = Memo.dependencyCount(reads); i < count; i++) {
+            Node node = reads[2 + stride * i] instanceof InputSlot slot ? slot.node : null;
+            if (node == null || node.marking != this) {
+                node = recordNode(p.engine, reads, i);
+                if (node == null) {
+                    continue;
+                }
+            }
+            int n = node.readerCount;
+            Object[] readers = node.readers;
+            if (n != 0 && n < readers.length && n < node.foldAt && i < BYTE_POSITIONS && high == node.uniform
+                    && node.info instanceof byte[] positions) {
+                positions[n] = (byte) i;
+                readers[n] = reader;
+                node.readerCount = n + 1;
+            } else {
+                addReader(node, reader, high | Math.min(i, NO_POSITION), true);
+            }
+            relied(node, verifiedAt);
+        }
+    }
+
+    /**
+     * The node of dependency {@code i}'s record, made if needed; {@code null} for a dependency that is no record
+     * (an outdated-code marker) or one that never changes (an interned value).
+     */
+    private @Nullable Node recordNode(Engine engine, Object[] reads, int i) {
+        int dependency = Memo.ingredientAt(reads, i);
+        if (Memo.seenAt(reads, i) instanceof InputSlot slot) {
+            return node(slot, dependency, reads, i);
+        }
+        if (dependency < 0 || engine.ingredientOrNull(dependency) instanceof InternedImpl<?>) {
+            return null;
+        }
+        return node(dependency, Memo.keyAt(reads, i));
     }
 
     /** The node of an input slot's record, cached in the slot. */

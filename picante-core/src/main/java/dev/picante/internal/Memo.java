@@ -211,6 +211,15 @@ class Memo {
         return seenAt(reads, i);
     }
 
+    /**
+     * Entries per dependency in packed dependencies ({@link #reads()}), 2 or {@value #STRIDE}: in both layouts
+     * the key of dependency {@code i} is at {@code 1 + stride * i} and what was seen at {@code 2 + stride * i},
+     * for a loop that reads many without looking at the layout again for each.
+     */
+    static int stride(Object[] r) {
+        return r.length != 0 && r[0] instanceof OneIngredient ? 2 : STRIDE;
+    }
+
     /** {@link #dependencyCount()} of packed dependencies ({@link #reads()}). */
     static int dependencyCount(Object[] r) {
         return r.length != 0 && r[0] instanceof OneIngredient ? r.length >> 1 : r.length / STRIDE;
