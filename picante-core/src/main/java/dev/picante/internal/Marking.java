@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.ToLongBiFunction;
 import org.jspecify.annotations.Nullable;
 
@@ -23,7 +24,8 @@ import org.jspecify.annotations.Nullable;
  * {@code notes/marking.md}; its rules, as this class and {@link ViewState} apply them:
  *
  * <ol>
- *   <li>a memo's edges are registered before any cell holding it is published (or reverified in place);
+ *   <li>a memo's edges are registered before any cell holding it is published (or reverified in place); a
+ *       registration joins the {@link #pending} ones, which a walk applies before it reads any edge;
  *   <li>{@link #markingAt} is raised before a change's marking reads any edge; a cell verified at {@code V}
  *       that reads a higher {@code markingAt} after registering (and after its checks) is marked whole at it
  *       before it is published;
@@ -69,11 +71,15 @@ final class Marking {
     private static final byte[] NO_POSITIONS = new byte[0];
     /** The largest position a {@code byte[]} of {@link Node#info} holds (unsigned); larger ones widen it. */
     private static final int BYTE_POSITIONS = 0xFF;
+    /** Registrations that may wait before the registering thread applies them (see {@link #register}). */
+    static final int APPLY_AT = 64;
     private static final VarHandle READ_AT;
+    private static final VarHandle PENDING;
 
     static {
         try {
             READ_AT = MethodHandles.lookup().findVarHandle(Node.class, "readAt", long.class);
+            PENDING = MethodHandles.lookup().findVarHandle(Marking.class, "pending", Pending.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -89,10 +95,69 @@ final class Marking {
     final LongAdder marks = new LongAdder();
     /** Results reused after an input change without checking a dependency. */
     final LongAdder unmarkedReuses = new LongAdder();
+    /**
+     * Guards every node's edges ({@link Node#readers} and the fields beside them): held by a walk ({@link #mark})
+     * from before it applies the pending registrations until it has read its last edge, and by whoever applies
+     * them. Taken before a node's lock, never after one.
+     */
+    private final ReentrantLock edges = new ReentrantLock();
+    /**
+     * The registrations not applied to the nodes yet, newest first ({@link Pending#next}); {@code null} when none.
+     * A registration is a compare-and-set here instead of a lock per edge on the cold path.
+     */
+    private volatile @Nullable Pending pending;
+    /** How many registrations may wait before the registering thread applies them. */
+    private final int applyAt;
+
+    /** A marking whose registrations are applied once {@value #APPLY_AT} of them wait. */
+    Marking() {
+        this(APPLY_AT);
+    }
+
+    /** A marking whose registrations are applied once {@code applyAt} of them wait (tests: 1 applies each at once). */
+    Marking(int applyAt) {
+        if (applyAt < 1) {
+            throw new IllegalArgumentException("applyAt must be at least 1, was " + applyAt);
+        }
+        this.applyAt = applyAt;
+    }
 
     /**
-     * The record of one input slot or derived query: who read it (its reverse edges), and the marks input
-     * changes left on it. Guarded by its own lock, except {@link #markedAt}, which readers look at alone.
+     * A registration of a memo's edges ({@link #register}) waiting to be applied. Holds the memo's packed
+     * dependencies, not the memo, so a value evicted meanwhile is not kept alive by it.
+     */
+    private static final class Pending {
+        final Engine engine;
+        /** The reader as a node's {@link Node#readers} hold it. */
+        final Object reader;
+        /** The reader's ingredient index shifted into an entry of {@link Node#info}. */
+        final int high;
+        final Object[] reads;
+        /** The dependencies of the memo replaced, whose edges were registered before: {@code null} if none. */
+        final Object @Nullable [] before;
+        final long verifiedAt;
+        final boolean fresh;
+        /** The registration made just before this one; written before this one is published. */
+        @Nullable Pending next;
+        /** How many registrations wait, this one included. */
+        int count;
+
+        Pending(Engine engine, Object reader, int high, Object[] reads, Object @Nullable [] before, long verifiedAt,
+                boolean fresh) {
+            this.engine = engine;
+            this.reader = reader;
+            this.high = high;
+            this.reads = reads;
+            this.before = before;
+            this.verifiedAt = verifiedAt;
+            this.fresh = fresh;
+        }
+    }
+
+    /**
+     * The record of one input slot or derived query: who read it (its reverse edges, guarded by the marking's
+     * {@link #edges} lock), and the marks input changes left on it (guarded by the node's own lock, except
+     * {@link #markedAt}, which readers look at alone).
      */
     static final class Node {
         /** The marking this node belongs to (an {@link InputSlot} caches its node for the one it names). */
@@ -236,6 +301,13 @@ final class Marking {
      * verification at {@code verifiedAt} relied on each of its dependencies ({@link #relied}). Called before a
      * cell holding {@code memo} is published.
      *
+     * <p>The registration is one compare-and-set: it joins the {@link #pending} ones, which are applied to the
+     * records' nodes, in the order they were made, before any walk reads an edge ({@link #mark} applies them
+     * first) and whenever {@value #APPLY_AT} are waiting, by the registering thread that finds the {@link #edges}
+     * lock free. So rule 1 holds as before: a walk whose {@link #markingAt} a registration did not see (its
+     * {@link #markIfOverlapped} comes after it) applies that registration before reading any edge. A pending
+     * registration keeps the dependencies of the memo (its {@link Memo#reads()}), not its value.
+     *
      * @param fresh the caller knows no edge of {@code (ingredient, key)} was registered before (its first memo in
      *     a view that never dropped one): its edges are appended without looking for an earlier registration of
      *     the same reader. A wrong {@code true} only leaves a repeated edge (it marks the reader once, rule 4),
@@ -243,21 +315,25 @@ final class Marking {
      */
     void register(Engine engine, int ingredient, Object key, Memo memo, @Nullable Memo before, long verifiedAt,
             boolean fresh) {
-        Object reader = ingredient >= WIDE ? new NodeKey(ingredient, key) : key;
-        int high = Math.min(ingredient, WIDE) << POSITION_BITS;
-        for (int i = 0, count = memo.dependencyCount(); i < count; i++) {
-            int dependency = memo.ingredientAt(i);
-            Object seen = memo.seenAt(i);
-            InputSlot slot = seen instanceof InputSlot s ? s : null;
-            if (slot == null && (dependency < 0 || engine.ingredientOrNull(dependency) instanceof InternedImpl<?>)) {
-                continue; // not a record (an outdated-code marker), or one that never changes
+        Object[] reads = memo.reads();
+        if (reads.length == 0) {
+            return; // no edge, and no dependency to rely on
+        }
+        Pending registration = new Pending(engine, ingredient >= WIDE ? new NodeKey(ingredient, key) : key,
+                Math.min(ingredient, WIDE) << POSITION_BITS, reads, before == null ? null : before.reads(),
+                verifiedAt, fresh);
+        Pending head;
+        do {
+            head = pending;
+            registration.next = head;
+            registration.count = head == null ? 1 : head.count + 1;
+        } while (!PENDING.compareAndSet(this, head, registration));
+        if (registration.count >= applyAt && edges.tryLock()) {
+            try {
+                applyPending();
+            } finally {
+                edges.unlock();
             }
-            Node node = slot == null ? node(dependency, memo.keyAt(i)) : node(slot, dependency, memo, i);
-            if (before == null || i >= before.dependencyCount() || before.ingredientAt(i) != dependency
-                    || !before.keyAt(i).equals(memo.keyAt(i))) {
-                addReader(node, reader, high | Math.min(i, NO_POSITION), fresh);
-            }
-            relied(node, verifiedAt);
         }
     }
 
@@ -271,13 +347,114 @@ final class Marking {
         register(engine, ingredient, key, memo, before, 0, false);
     }
 
+    /**
+     * Applies the {@link #pending} registrations to the records' nodes, oldest first (under {@link #edges}). A
+     * registration that cannot be applied whole (a key's {@code hashCode} or {@code equals} threw, or memory ran
+     * out) leaves edges missing, which no mark may rely on: the {@link #floor} is then raised for good, so this
+     * view checks dependencies from then on instead of trusting marks (correct, slower); an {@link Error} is
+     * rethrown once the rest are applied.
+     */
+    private void applyPending() {
+        Pending newest = (Pending) PENDING.getAndSet(this, null);
+        Pending oldest = null;
+        while (newest != null) {
+            Pending next = newest.next;
+            newest.next = oldest;
+            oldest = newest;
+            newest = next;
+        }
+        Error error = null;
+        for (Pending p = oldest; p != null; p = p.next) {
+            try {
+                apply(p);
+            } catch (RuntimeException | Error e) {
+                raiseFloor(Long.MAX_VALUE);
+                if (e instanceof Error thrown && error == null) {
+                    error = thrown;
+                }
+            }
+        }
+        if (error != null) {
+            throw error;
+        }
+    }
+
+    /** Applies one registration (under {@link #edges}): see {@link #register}. */
+    private void apply(Pending p) {
+        Object[] reads = p.reads;
+        Object @Nullable [] before = p.before;
+        if (before == null && p.fresh) {
+            applyFresh(p, reads);
+            return;
+        }
+        int beforeCount = before == null ? 0 : Memo.dependencyCount(before);
+        for (int i = 0, count = Memo.dependencyCount(reads); i < count; i++) {
+            Node node = recordNode(p.engine, reads, i);
+            if (node == null) {
+                continue;
+            }
+            if (before == null || i >= beforeCount || Memo.ingredientAt(before, i) != Memo.ingredientAt(reads, i)
+                    || !Memo.keyAt(before, i).equals(Memo.keyAt(reads, i))) {
+                addReader(node, p.reader, p.high | Math.min(i, NO_POSITION), p.fresh);
+            }
+            relied(node, p.verifiedAt);
+        }
+    }
+
+    /**
+     * {@link #apply} for the first registration of a reader (fresh, no memo before it): the cold path's common
+     * case, with {@link #addReader}'s common case (the position fits the node's {@code byte[]} of readers of one
+     * ingredient, no growth, no fold due) written out, and an input slot's cached node taken without a call.
+     */
+    private void applyFresh(Pending p, Object[] reads) {
+        Object reader = p.reader;
+        int high = p.high;
+        long verifiedAt = p.verifiedAt;
+        int stride = Memo.stride(reads);
+        for (int i = 0, count = Memo.dependencyCount(reads); i < count; i++) {
+            Node node = reads[2 + stride * i] instanceof InputSlot slot ? slot.node : null;
+            if (node == null || node.marking != this) {
+                node = recordNode(p.engine, reads, i);
+                if (node == null) {
+                    continue;
+                }
+            }
+            int n = node.readerCount;
+            Object[] readers = node.readers;
+            if (n != 0 && n < readers.length && n < node.foldAt && i < BYTE_POSITIONS && high == node.uniform
+                    && node.info instanceof byte[] positions) {
+                positions[n] = (byte) i;
+                readers[n] = reader;
+                node.readerCount = n + 1;
+            } else {
+                addReader(node, reader, high | Math.min(i, NO_POSITION), true);
+            }
+            relied(node, verifiedAt);
+        }
+    }
+
+    /**
+     * The node of dependency {@code i}'s record, made if needed; {@code null} for a dependency that is no record
+     * (an outdated-code marker) or one that never changes (an interned value).
+     */
+    private @Nullable Node recordNode(Engine engine, Object[] reads, int i) {
+        int dependency = Memo.ingredientAt(reads, i);
+        if (Memo.seenAt(reads, i) instanceof InputSlot slot) {
+            return node(slot, dependency, reads, i);
+        }
+        if (dependency < 0 || engine.ingredientOrNull(dependency) instanceof InternedImpl<?>) {
+            return null;
+        }
+        return node(dependency, Memo.keyAt(reads, i));
+    }
+
     /** The node of an input slot's record, cached in the slot. */
-    private Node node(InputSlot slot, int dependency, Memo memo, int i) {
+    private Node node(InputSlot slot, int dependency, Object[] reads, int i) {
         Node cached = slot.node;
         if (cached != null && cached.marking == this) {
             return cached;
         }
-        Node node = node(dependency, memo.keyAt(i));
+        Node node = node(dependency, Memo.keyAt(reads, i));
         slot.node = node;
         return node;
     }
@@ -318,40 +495,38 @@ final class Marking {
      * Appends a reader to the node, or, unless {@code fresh}, updates its entry in place when it is among the
      * first {@value #SCANNED} readers. A registration that is not fresh and finds more readers than that
      * appends and clears {@link #NO_REPEATS}, so a later registration folds once the readers have doubled.
-     * Kept small enough to be inlined into {@link #register}: the common case (a fresh reader whose position
-     * fits the node's {@code byte[]}) takes no call.
+     * Under {@link #edges}. Kept small enough to be inlined into {@link #apply}: the common case (a fresh reader
+     * whose position fits the node's {@code byte[]}) takes no call.
      */
     private static void addReader(Node node, Object reader, int info, boolean fresh) {
-        synchronized (node) {
-            int count = node.readerCount;
-            if (!fresh || count >= node.foldAt) {
-                if (!beforeAppend(node, reader, info, fresh, count)) {
-                    return;
-                }
-                count = node.readerCount;
+        int count = node.readerCount;
+        if (!fresh || count >= node.foldAt) {
+            if (!beforeAppend(node, reader, info, fresh, count)) {
+                return;
             }
-            Object[] readers = node.readers;
-            if (count == readers.length) {
-                readers = grow(node, count);
-            }
-            int position = info & NO_POSITION;
-            if (count != 0 && node.info instanceof byte[] positions && (info & ~NO_POSITION) == node.uniform
-                    && position < BYTE_POSITIONS) {
-                positions[count] = (byte) position;
-            } else {
-                if (count == 0 && node.info instanceof byte[]) {
-                    node.uniform = info & ~NO_POSITION; // the first reader sets the ingredient of a byte[]
-                }
-                setInfo(node, count, info);
-            }
-            readers[count] = reader;
-            node.readerCount = count + 1;
+            count = node.readerCount;
         }
+        Object[] readers = node.readers;
+        if (count == readers.length) {
+            readers = grow(node, count);
+        }
+        int position = info & NO_POSITION;
+        if (count != 0 && node.info instanceof byte[] positions && (info & ~NO_POSITION) == node.uniform
+                && position < BYTE_POSITIONS) {
+            positions[count] = (byte) position;
+        } else {
+            if (count == 0 && node.info instanceof byte[]) {
+                node.uniform = info & ~NO_POSITION; // the first reader sets the ingredient of a byte[]
+            }
+            setInfo(node, count, info);
+        }
+        readers[count] = reader;
+        node.readerCount = count + 1;
     }
 
     /**
      * What {@link #addReader} does before appending when the registration is not fresh or the node is due a
-     * fold (under the node's lock): false when the reader's entry was updated in place instead.
+     * fold (under {@link #edges}): false when the reader's entry was updated in place instead.
      */
     private static boolean beforeAppend(Node node, Object reader, int info, boolean fresh, int count) {
         if (count <= SCANNED) {
@@ -366,7 +541,7 @@ final class Marking {
         return true;
     }
 
-    /** Grows the node's arrays by half (under its lock); returns the new readers array. */
+    /** Grows the node's arrays by half (under {@link #edges}); returns the new readers array. */
     private static Object[] grow(Node node, int count) {
         int capacity = count + (count >> 1) + 1; // 1.5x: doubling left up to half of a big reader array empty
         Object[] readers = Arrays.copyOf(node.readers, capacity);
@@ -400,7 +575,7 @@ final class Marking {
         return false;
     }
 
-    /** The entry of reader {@code j} of {@link Node#info} (under the node's lock). */
+    /** The entry of reader {@code j} of {@link Node#info} (under {@link #edges}). */
     private static int infoAt(Node node, int j) {
         Object info = node.info;
         if (info instanceof byte[] positions) {
@@ -411,7 +586,7 @@ final class Marking {
     }
 
     /**
-     * Sets the entry of reader {@code j} of {@link Node#info} (under the node's lock), first widening a
+     * Sets the entry of reader {@code j} of {@link Node#info} (under {@link #edges}), first widening a
      * {@code byte[]} that cannot hold it to an {@code int[]} of the same entries.
      */
     private static void setInfo(Node node, int j, int entry) {
@@ -435,12 +610,12 @@ final class Marking {
      * Drops repeated readers (a reader registered again after its memo was evicted or replaced), keeping the
      * last registration of each, in order, and sets when to look again: once the readers have doubled, so
      * each registration pays for a bounded share of the scans. Allocates nothing (a shared index table, see
-     * {@link #MAX_KEPT_SLOTS}). Called under the node's lock.
+     * {@link #MAX_KEPT_SLOTS}). Called under {@link #edges}.
      */
     private static void fold(Node node) {
         int count = node.readerCount;
         int mask = Integer.highestOneBit(count) * 4 - 1;
-        synchronized (FOLD_LOCK) { // inside a node's lock only, never around one: no lock-order cycle
+        synchronized (FOLD_LOCK) { // inside the edges lock only, never around a lock: no lock-order cycle
             int[] slots = foldSlots; // 1 + the index of a kept reader, 0 for a free slot
             if (slots.length <= mask) {
                 slots = new int[mask + 1];
@@ -501,19 +676,23 @@ final class Marking {
         node.foldAt = Math.max(2 * SCANNED, 2 * kept) | NO_REPEATS;
     }
 
-    /** How many reverse edges are registered (for tests and footprint figures). */
+    /** How many reverse edges are registered, pending ones applied first (for tests and footprint figures). */
     long edgeCount() {
-        long total = 0;
-        for (ConcurrentHashMap<Object, Node> table : nodes) {
-            if (table != null) {
-                for (Node node : table.values()) {
-                    synchronized (node) {
+        edges.lock();
+        try {
+            applyPending();
+            long total = 0;
+            for (ConcurrentHashMap<Object, Node> table : nodes) {
+                if (table != null) {
+                    for (Node node : table.values()) {
                         total += node.readerCount;
                     }
                 }
             }
+            return total;
+        } finally {
+            edges.unlock();
         }
-        return total;
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -527,6 +706,17 @@ final class Marking {
      */
     void mark(long revision, List<NodeKey> changed, ToLongBiFunction<Integer, Object> verifiedAt) {
         markingAt = revision; // before any edge is read (rule 2)
+        edges.lock();
+        try {
+            applyPending(); // every registration that did not see markingAt (rule 1)
+            walk(revision, changed, verifiedAt);
+        } finally {
+            edges.unlock();
+        }
+    }
+
+    /** {@link #mark}'s walk, under {@link #edges} with no registration pending from before its {@code markingAt}. */
+    private void walk(long revision, List<NodeKey> changed, ToLongBiFunction<Integer, Object> verifiedAt) {
         ArrayDeque<Object> queue = new ArrayDeque<>();
         for (NodeKey input : changed) {
             Node node = nodeIfPresent(input.ingredient(), input.key());

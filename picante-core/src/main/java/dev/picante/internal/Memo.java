@@ -183,27 +183,60 @@ class Memo {
         return packReads(reads, reads.length);
     }
 
+    /**
+     * The dependencies as packed here ({@link #reads}), for a holder that needs them but must not keep the value
+     * (a {@link Marking} registration waiting to be applied); read with the static accessors below.
+     */
+    Object[] reads() {
+        return reads;
+    }
+
     /** How many dependencies. */
     int dependencyCount() {
-        Object[] r = reads;
-        return r.length != 0 && r[0] instanceof OneIngredient ? r.length >> 1 : r.length / STRIDE;
+        return dependencyCount(reads);
     }
 
     /** The ingredient index of dependency {@code i}. */
     int ingredientAt(int i) {
-        Object[] r = reads;
-        return r[0] instanceof OneIngredient one ? one.index : (Integer) r[i * STRIDE];
+        return ingredientAt(reads, i);
     }
 
     /** The key of dependency {@code i}. */
     Object keyAt(int i) {
-        Object[] r = reads;
-        return Objects.requireNonNull(r[0] instanceof OneIngredient ? r[1 + 2 * i] : r[i * STRIDE + 1]);
+        return keyAt(reads, i);
     }
 
     /** What the computation saw of dependency {@code i} (see {@link Dependency#seen}). */
     @Nullable Object seenAt(int i) {
-        Object[] r = reads;
+        return seenAt(reads, i);
+    }
+
+    /**
+     * Entries per dependency in packed dependencies ({@link #reads()}), 2 or {@value #STRIDE}: in both layouts
+     * the key of dependency {@code i} is at {@code 1 + stride * i} and what was seen at {@code 2 + stride * i},
+     * for a loop that reads many without looking at the layout again for each.
+     */
+    static int stride(Object[] r) {
+        return r.length != 0 && r[0] instanceof OneIngredient ? 2 : STRIDE;
+    }
+
+    /** {@link #dependencyCount()} of packed dependencies ({@link #reads()}). */
+    static int dependencyCount(Object[] r) {
+        return r.length != 0 && r[0] instanceof OneIngredient ? r.length >> 1 : r.length / STRIDE;
+    }
+
+    /** {@link #ingredientAt(int)} of packed dependencies ({@link #reads()}). */
+    static int ingredientAt(Object[] r, int i) {
+        return r[0] instanceof OneIngredient one ? one.index : (Integer) r[i * STRIDE];
+    }
+
+    /** {@link #keyAt(int)} of packed dependencies ({@link #reads()}). */
+    static Object keyAt(Object[] r, int i) {
+        return Objects.requireNonNull(r[0] instanceof OneIngredient ? r[1 + 2 * i] : r[i * STRIDE + 1]);
+    }
+
+    /** {@link #seenAt(int)} of packed dependencies ({@link #reads()}). */
+    static @Nullable Object seenAt(Object[] r, int i) {
         return r[0] instanceof OneIngredient ? r[2 + 2 * i] : r[i * STRIDE + 2];
     }
 

@@ -317,4 +317,52 @@ class MarkingEdgesTest {
             assertThat(marking.marks.sum()).as("each reader marked once").isEqualTo(widenBy == 0 ? 60 : 61);
         }
     }
+
+    @Test
+    void registrationsWaitUntilAWalkOrTheirNumberAppliesThem() {
+        // r[dep.invalidation]: a registration not applied yet is applied by the walk that needs it.
+        Marking marking = new Marking(); // applies once Marking.APPLY_AT wait
+        InputSlot in0 = slot();
+        for (int r = 0; r < Marking.APPLY_AT - 1; r++) {
+            marking.register(engine, READER, r, readerOf(in0), null, 1, true);
+        }
+        assertThat(in0.node).as("nothing applied yet").isNull();
+        marking.mark(2, List.of(new NodeKey(INPUT, "in0")), (ingredient, key) -> 1L);
+        for (int r = 0; r < Marking.APPLY_AT - 1; r++) {
+            assertThat(marking.markedAt(READER, r)).as("reader %d", r).isEqualTo(2);
+        }
+        InputSlot in1 = slot();
+        for (int r = 0; r < Marking.APPLY_AT; r++) {
+            marking.register(engine, READER, "b" + r, readerOf(in1), null, 2, true);
+        }
+        assertThat(in1.node).as("the registration that made them %d applied them", Marking.APPLY_AT).isNotNull();
+        assertThat(marking.edgeCount()).isEqualTo(2L * Marking.APPLY_AT - 1);
+    }
+
+    @Test
+    void aRegistrationThatCannotBeAppliedMakesTheViewCheckEveryDependencyAndTheOthersAreApplied() {
+        // A reader key whose equals throws while its registration is applied (looking for its earlier entry):
+        // its edge is missing, so no reuse may rely on marks any more (r[cell.revalidate] still holds).
+        Marking marking = new Marking();
+        InputSlot in0 = slot();
+        marking.register(engine, READER, "a", readerOf(in0), null, 1, false);
+        marking.register(engine, READER, new Object() {
+            @Override
+            public boolean equals(Object other) {
+                throw new IllegalStateException("broken equals");
+            }
+
+            @Override
+            public int hashCode() {
+                return 1;
+            }
+        }, readerOf(in0), null, 1, false);
+        marking.register(engine, READER, "c", readerOf(in0), null, 1, false);
+        assertThat(marking.floor()).isZero();
+        marking.mark(2, List.of(new NodeKey(INPUT, "in0")), (ingredient, key) -> 1L);
+        assertThat(marking.floor()).isEqualTo(Long.MAX_VALUE);
+        assertThat(marking.markedAt(READER, "a")).isEqualTo(2);
+        assertThat(marking.markedAt(READER, "c")).isEqualTo(2);
+        assertThat(marking.edgeCount()).isEqualTo(2);
+    }
 }
