@@ -10,6 +10,10 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.commonmark.Extension;
+import org.commonmark.ext.footnotes.FootnotesExtension;
+import org.commonmark.ext.gfm.strikethrough.StrikethroughExtension;
+import org.commonmark.ext.gfm.tables.TablesExtension;
 import org.commonmark.ext.heading.anchor.HeadingAnchorExtension;
 import org.commonmark.node.AbstractVisitor;
 import org.commonmark.node.BulletList;
@@ -34,12 +38,21 @@ import org.springframework.web.util.HtmlUtils;
  * the pages it links to, the files its images show, its words for search and its HTML. Links are resolved as an
  * mdBook or a plain Markdown folder writes them: {@code x.md}, {@code x.html}, {@code x} and {@code x/} (the
  * folder's {@code index}), with or without {@code #anchor}, relative or root-relative, percent-encoded or not.
- * Pure functions, thread-safe.
+ * Tables, footnotes and strikethrough are rendered as mdBook renders them. Pure functions, thread-safe.
  */
 public final class Markdown {
 
-    private static final Parser PARSER = Parser.builder().build();
-    private static final TextContentRenderer TEXT = TextContentRenderer.builder().build();
+    /**
+     * What mdBook renders by default besides CommonMark (and GitHub too): tables, footnotes ({@code [^note]}) and
+     * strikethrough ({@code ~~gone~~}). Without them a table showed as lines of pipes and a footnote definition
+     * whose text is a link ({@code [^a]: [https://x](https://x)}) was read as a link to a missing page.
+     */
+    private static final List<Extension> EXTENSIONS = List.of(TablesExtension.create(), FootnotesExtension.create(),
+            StrikethroughExtension.create());
+    private static final Parser PARSER = Parser.builder().extensions(EXTENSIONS).build();
+    private static final TextContentRenderer TEXT = TextContentRenderer.builder().extensions(EXTENSIONS).build();
+    private static final List<Extension> HTML_EXTENSIONS = List.of(TablesExtension.create(),
+            FootnotesExtension.create(), StrikethroughExtension.create(), HeadingAnchorExtension.create());
     private static final Pattern WORD = Pattern.compile("[\\p{L}\\p{N}]+");
     private static final Pattern SCHEME = Pattern.compile("^[a-zA-Z][a-zA-Z0-9+.-]*:");
 
@@ -99,7 +112,7 @@ public final class Markdown {
 
     private static String html(Node document, String path) {
         HtmlRenderer renderer = HtmlRenderer.builder()
-                .extensions(List.of(HeadingAnchorExtension.create()))
+                .extensions(HTML_EXTENSIONS)
                 .attributeProviderFactory(context -> (node, tagName, attributes) -> {
                     if (node instanceof Link link) {
                         Target target = resolve(path, link.getDestination());

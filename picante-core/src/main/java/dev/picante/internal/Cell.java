@@ -101,6 +101,13 @@ class Cell {
         long sequence() {
             return sequence;
         }
+
+        /** Gives the cell a new sequence number, newer than every one given so far, and returns it. */
+        long renumber() {
+            long next = SEQUENCE.incrementAndGet();
+            sequence = next;
+            return next;
+        }
     }
 
     /**

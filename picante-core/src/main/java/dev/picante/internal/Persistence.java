@@ -85,6 +85,12 @@ public final class Persistence {
     private volatile boolean checkpointed;
     /** Set before {@link #checkpointed} and before any checkpoint's cell sequence is read ({@link #sequencing()}). */
     private volatile boolean sequencing;
+    /**
+     * The newest cell sequence an export or a load counted as seen, published before the export looks at any
+     * cell: a cell stored with a number at or below it may have been missed, and takes a new one
+     * ({@link #cellStored}).
+     */
+    private volatile long seenUpTo;
 
     Persistence(Engine engine) {
         this.engine = engine;
@@ -93,15 +99,34 @@ public final class Persistence {
     /**
      * Notes a cell the primary view stored, once an export started change tracking. Past
      * {@link #MAX_TRACKED_CELLS} entries (exports stopped), tracking stops until the next export and change
-     * exports scan every cell meanwhile.
+     * exports scan every cell meanwhile. A cell whose number an export may have counted as seen before the
+     * cell was stored is renumbered, so that a change export still takes it.
      */
     void cellStored(int ingredient, Object key, Cell cell) {
         long sequence = cell.sequence();
-        if (!tracking || sequence == 0) {
+        if (sequence == 0) {
             return; // an unsequenced cell was made before tracking began: no export since a checkpoint asks for it
         }
-        if (storedCells.put(sequence, new NodeKey(ingredient, key)) == null
-                && storedCellCount.incrementAndGet() > MAX_TRACKED_CELLS) {
+        NodeKey node = new NodeKey(ingredient, key);
+        while (true) {
+            if (tracking) {
+                track(sequence, node); // else exports look at every cell, and the number alone decides
+            }
+            // A cell takes its number before the table holds it: an export that read the last number after that
+            // but looked before the cell was stored counts the number as seen without having exported the cell,
+            // and every later export would skip it. Whether that happened cannot be told, so the cell takes a new
+            // number, which the next export asks for. Read after the cell was stored and tracked, which an export
+            // that counts a number as seen looks for only after it published that number (both volatile).
+            if (sequence > seenUpTo || !(cell instanceof Cell.Sequenced sequenced)) {
+                return;
+            }
+            sequence = sequenced.renumber();
+        }
+    }
+
+    /** Adds a stored cell to {@link #storedCells}; past {@link #MAX_TRACKED_CELLS}, stops tracking. */
+    private void track(long sequence, NodeKey node) {
+        if (storedCells.put(sequence, node) == null && storedCellCount.incrementAndGet() > MAX_TRACKED_CELLS) {
             tracking = false;
             trackedFrom = Long.MAX_VALUE;
             storedCells.clear();
@@ -164,6 +189,7 @@ public final class Persistence {
     private StateImage exportLocked(@Nullable Checkpoint since) {
         ViewState view = engine.primary();
         long sequence = Cell.lastSequence();
+        seenUpTo = sequence; // before any cell is looked at; exports are serialized, so it only increases
         InputState state = view.current();
         InputState previous = lastExported;
         Long seenUpTo = since == null ? null : issued.get(since);
@@ -434,7 +460,9 @@ public final class Persistence {
         engine.advanceRevisionTo(revision);
         view.restore(restored, cells, () -> { });
         sequencing = true; // before the checkpoint's sequence is read
-        issued.put(last.checkpoint(), Cell.lastSequence());
+        long loadedUpTo = Cell.lastSequence();
+        seenUpTo = Math.max(seenUpTo, loadedUpTo);
+        issued.put(last.checkpoint(), loadedUpTo);
         checkpointed = true;
         long count = plan.registeredRecords - plan.droppedRecords;
         return new ImportReport(revision, count, List.copyOf(plan.skipped), plan.droppedSections(),

@@ -17,7 +17,8 @@ import org.springframework.context.SmartLifecycle;
  * since the last save or append when the context stops (before the {@code DataSource} closes; nothing is
  * written when nothing is new, see {@link JdbcStateStore#saveIfChanged}). An unshared store takes the store's lease
  * at startup (failing beside another live instance), renews it at a third of its timeout, and releases it
- * after the last save.
+ * after the last save. The stop cancels the next appends and renewals and lets one that is running finish (up to
+ * 10 seconds), never interrupting a write.
  *
  * <p>A failed load fails the startup: a store that does not match the application, or that cannot be read,
  * is reported rather than silently ignored. A failed periodic append is logged and retried at the next tick.
@@ -167,9 +168,17 @@ public final class PicanteStoreLifecycle implements SmartLifecycle {
     public void stop() {
         ScheduledExecutorService executor = appender;
         if (executor != null) {
-            executor.shutdownNow();
+            // Cancels the next appends and renewals but lets a running one finish: an interrupt inside a JDBC write
+            // can close an H2 file's channel (ClosedByInterruptException), after which neither the save below nor
+            // the lease's release can be written, and a restart is refused until the lease times out.
+            executor.shutdown();
             try {
-                executor.awaitTermination(10, TimeUnit.SECONDS);
+                if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
+                    logger.warn("picante store '" + store.name() + "': a periodic append or lease renewal still runs"
+                            + " after 10 s; interrupting it");
+                    executor.shutdownNow();
+                    executor.awaitTermination(5, TimeUnit.SECONDS);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
