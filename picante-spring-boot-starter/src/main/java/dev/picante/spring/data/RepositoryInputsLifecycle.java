@@ -13,13 +13,16 @@ import org.springframework.context.SmartLifecycle;
  * Reconciles the repository inputs with their tables when the context starts (after the durable store's
  * lifecycle, which loads the store), and polls version columns if a poll interval is set
  * ({@code picante.data.poll-interval}).
- * A failed reconciliation fails the startup: serving results of tables known to be out of step is worse.
+ * A failed reconciliation fails the startup: serving results of tables known to be out of step is worse. The stop
+ * cancels the next polls and lets one that is running finish (up to 10 seconds), never interrupting a query.
  */
 public final class RepositoryInputsLifecycle implements SmartLifecycle {
 
     private static final Log logger = LogFactory.getLog(RepositoryInputsLifecycle.class);
 
     private final RepositoryInputs inputs;
+    /** What each tick of the poller runs: {@link RepositoryInputs#poll()}. */
+    private final Runnable poll;
     private final boolean reconcileOnStartup;
     private final @Nullable Duration pollInterval;
     private volatile @Nullable ScheduledExecutorService poller;
@@ -34,7 +37,14 @@ public final class RepositoryInputsLifecycle implements SmartLifecycle {
      */
     public RepositoryInputsLifecycle(RepositoryInputs inputs, boolean reconcileOnStartup,
             @Nullable Duration pollInterval) {
+        this(inputs, inputs::poll, reconcileOnStartup, pollInterval);
+    }
+
+    /** As the public constructor, with what a poll runs given (tests). */
+    RepositoryInputsLifecycle(RepositoryInputs inputs, Runnable poll, boolean reconcileOnStartup,
+            @Nullable Duration pollInterval) {
         this.inputs = inputs;
+        this.poll = poll;
         this.reconcileOnStartup = reconcileOnStartup;
         this.pollInterval = pollInterval;
     }
@@ -68,7 +78,7 @@ public final class RepositoryInputsLifecycle implements SmartLifecycle {
 
     private void pollQuietly() {
         try {
-            inputs.poll();
+            poll.run();
         } catch (RuntimeException e) {
             logger.warn("picante: polling the repository inputs' version columns failed; retrying at the next tick",
                     e);
@@ -79,7 +89,19 @@ public final class RepositoryInputsLifecycle implements SmartLifecycle {
     public void stop() {
         ScheduledExecutorService executor = poller;
         if (executor != null) {
-            executor.shutdownNow();
+            // Cancels the next polls but lets a running one finish before the DataSource closes: an interrupt
+            // inside a JDBC call can close an H2 file's channel (ClosedByInterruptException) under the store.
+            executor.shutdown();
+            try {
+                if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
+                    logger.warn("picante: a poll of the repository inputs' version columns still runs after 10 s;"
+                            + " interrupting it");
+                    executor.shutdownNow();
+                    executor.awaitTermination(5, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             poller = null;
         }
         running = false;
