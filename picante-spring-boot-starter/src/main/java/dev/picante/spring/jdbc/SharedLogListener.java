@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -42,12 +43,22 @@ final class SharedLogListener implements Runnable {
         thread.start();
     }
 
-    /** Stops the thread and waits for it (up to 10 s). */
+    /**
+     * Stops the thread and waits for it (up to 10 s). It is woken from a wait between reads, never interrupted while
+     * it reads or applies the log (an interrupt inside a JDBC call can close an H2 file's channel under the store);
+     * only a thread still running after 10 s is interrupted.
+     */
     void stop() {
         running = false;
-        thread.interrupt();
+        LockSupport.unpark(thread);
         try {
             thread.join(10_000);
+            if (thread.isAlive()) {
+                logger.warn("picante store '" + log.name() + "': the shared log's reader still runs after 10 s;"
+                        + " interrupting it");
+                thread.interrupt();
+                thread.join(5_000);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -66,12 +77,10 @@ final class SharedLogListener implements Runnable {
                     log.heartbeat();
                     lastHeartbeat = System.nanoTime();
                 }
-            } catch (InterruptedException e) {
-                break;
             } catch (RuntimeException e) {
                 if (running) {
                     logger.warn("picante store '" + log.name() + "': applying the shared log failed; retrying", e);
-                    sleepQuietly(pollMillis);
+                    pause(pollMillis);
                 }
             }
         }
@@ -79,7 +88,7 @@ final class SharedLogListener implements Runnable {
     }
 
     /** Waits for a notification (PostgreSQL) or the poll interval. */
-    private void waitForNews() throws InterruptedException {
+    private void waitForNews() {
         if (listen) {
             try {
                 // returns on a notification or after the poll interval: either way the log is read next
@@ -92,7 +101,7 @@ final class SharedLogListener implements Runnable {
                 closeConnection();
             }
         }
-        Thread.sleep(pollMillis);
+        pause(pollMillis);
     }
 
     private void waitForNotifications(Connection c) throws SQLException, ReflectiveOperationException {
@@ -131,11 +140,12 @@ final class SharedLogListener implements Runnable {
         }
     }
 
-    private static void sleepQuietly(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    /** Waits {@code millis}, or until {@link #stop} wakes the thread (a park: no interrupt is involved). */
+    private void pause(long millis) {
+        long deadline = System.nanoTime() + millis * 1_000_000;
+        long left;
+        while (running && (left = deadline - System.nanoTime()) > 0) {
+            LockSupport.parkNanos(this, left);
         }
     }
 }
