@@ -15,9 +15,11 @@ import org.jspecify.annotations.Nullable;
  * ({@link Cell#key}, {@link Cell#hash}), so the table is one array of cells with open addressing (linear
  * probing from the hash's high bits), where a {@code ConcurrentHashMap} adds a node of 32 bytes per entry.
  *
- * <p>Reads ({@link #get}, {@link #forEach}, {@link #size}) take no lock and write nothing. Writes take the
- * table's lock, held for a few probes (and for a resize, which copies every cell once); a key's
- * {@code equals} runs under it, as it runs under a bin's lock in a concurrent map.
+ * <p>Reads ({@link #get}, {@link #forEach}, {@link #size}) take no lock and write no shared memory. Writes take
+ * the table's monitor, held for a few probes (and for a resize, which copies every cell once, by its stored
+ * hash); a key's {@code equals} runs under it, as it runs under a bin's lock in a concurrent map. At most two
+ * thirds of the slots are in use (cells and tombstones): past that a write doubles the array, or rebuilds it at
+ * its size when tombstones are most of it.
  *
  * <p>Guarantees, the same as a {@code ConcurrentHashMap}'s for the operations it has: every operation on one
  * key is linearizable. What makes it so with lock-free readers:
