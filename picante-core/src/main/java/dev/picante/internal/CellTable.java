@@ -43,7 +43,7 @@ final class CellTable {
 
     /** The smallest array: 8 slots. */
     private static final int MIN_CAPACITY = 8;
-    /** The largest array; past it the table stops growing and fills up to its last free slot. */
+    /** The largest array: a table of two thirds of it refuses new keys. */
     private static final int MAX_CAPACITY = 1 << 30;
     private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Cell[].class);
 
@@ -288,9 +288,8 @@ final class CellTable {
                 return i;
             }
         }
-        if (free < 0) {
-            throw new IllegalStateException("the memo table of ingredient " + ingredient + " is full ("
-                    + t.length + " cells); evict results (Database.evict, maxMemosPerIngredient)");
+        if (free < 0) { // never: at most two thirds of the slots are in use
+            throw new IllegalStateException("the memo table of ingredient " + ingredient + " has no free slot");
         }
         return -free - 1;
     }
@@ -316,10 +315,15 @@ final class CellTable {
         int length = t.length;
         int n = size + 1;
         boolean reuses = t[at] == REMOVED;
-        // At most two thirds of the slots in use (cells and tombstones), so probe chains stay short.
-        if (!reuses && (n + removed) * 3L > length * 2L && length < MAX_CAPACITY) {
-            int capacity = n * 3L > length ? length << 1 : length; // clean only, when tombstones are most of it
-            resize(t, capacity);
+        // At most two thirds of the slots in use (cells and tombstones), so probe chains stay short and every
+        // look-up meets an empty slot.
+        if (!reuses && (n + removed) * 3L > length * 2L) {
+            boolean grow = n * 3L > length; // else clean only: tombstones are most of it
+            if (grow && length == MAX_CAPACITY) {
+                throw new IllegalStateException("the memo table of ingredient " + ingredient + " is full ("
+                        + size + " results); bound it (maxMemosPerIngredient, memoByteLimit) or evict results");
+            }
+            resize(t, grow ? length << 1 : length);
             t = slots;
             at = -find(t, cell) - 1;
         } else if (reuses) {
