@@ -289,7 +289,7 @@ final class CellTable {
             }
         }
         if (free < 0) { // never: at most two thirds of the slots are in use
-            throw new IllegalStateException("the memo table of ingredient " + ingredient + " has no free slot");
+            throw full();
         }
         return -free - 1;
     }
@@ -318,12 +318,7 @@ final class CellTable {
         // At most two thirds of the slots in use (cells and tombstones), so probe chains stay short and every
         // look-up meets an empty slot.
         if (!reuses && (n + removed) * 3L > length * 2L) {
-            boolean grow = n * 3L > length; // else clean only: tombstones are most of it
-            if (grow && length == MAX_CAPACITY) {
-                throw new IllegalStateException("the memo table of ingredient " + ingredient + " is full ("
-                        + size + " results); bound it (maxMemosPerIngredient, memoByteLimit) or evict results");
-            }
-            resize(t, grow ? length << 1 : length);
+            resize(t, n * 3L > length ? length << 1 : length); // else clean only: tombstones are most of it
             t = slots;
             at = -find(t, cell) - 1;
         } else if (reuses) {
@@ -333,8 +328,17 @@ final class CellTable {
         size = n;
     }
 
+    /** The exception of a table that cannot take another key (out of the write path's compiled code). */
+    private IllegalStateException full() {
+        return new IllegalStateException("the memo table of ingredient " + ingredient + " is full (" + size
+                + " results); bound it (maxMemosPerIngredient, memoByteLimit) or evict results");
+    }
+
     /** Copies the live cells into a new array of {@code capacity} slots and publishes it. Under the lock. */
     private void resize(@Nullable Cell[] old, int capacity) {
+        if (capacity > MAX_CAPACITY || capacity <= 0) {
+            throw full();
+        }
         @Nullable Cell[] t = new Cell[capacity];
         int mask = capacity - 1;
         for (Cell c : old) {
