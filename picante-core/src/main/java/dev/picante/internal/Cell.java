@@ -31,6 +31,10 @@ class Cell {
         }
     }
 
+    /** The key of the record, which the view's {@link CellTable} finds the cell by. */
+    final Object key;
+    /** {@link CellTable#hash} of the key. */
+    final int hash;
     final Memo memo;
     /** The memo's value, or {@code null} for a failure: what a hit returns without reading the memo. */
     final @Nullable Object value;
@@ -38,7 +42,9 @@ class Cell {
     /** How the memo was last confirmed. */
     volatile Verification how;
 
-    Cell(Memo memo, long verifiedAt, Outcome outcome, @Nullable Dependency cause, long causeChangedAt) {
+    Cell(Object key, Memo memo, long verifiedAt, Outcome outcome, @Nullable Dependency cause, long causeChangedAt) {
+        this.key = key;
+        this.hash = CellTable.hash(key);
         this.memo = memo;
         this.value = memo.value;
         this.verifiedAt = verifiedAt;
@@ -93,8 +99,9 @@ class Cell {
          */
         volatile long sequence = SEQUENCE.incrementAndGet();
 
-        Sequenced(Memo memo, long verifiedAt, Outcome outcome, @Nullable Dependency cause, long causeChangedAt) {
-            super(memo, verifiedAt, outcome, cause, causeChangedAt);
+        Sequenced(Object key, Memo memo, long verifiedAt, Outcome outcome, @Nullable Dependency cause,
+                long causeChangedAt) {
+            super(key, memo, verifiedAt, outcome, cause, causeChangedAt);
         }
 
         @Override
@@ -123,9 +130,9 @@ class Cell {
         /** Estimated retained bytes of the memo with its key and value; 0 without a byte budget. */
         final long weight;
 
-        Tracked(Memo memo, long verifiedAt, Outcome outcome, @Nullable Dependency cause, long causeChangedAt,
-                int clock, long weight) {
-            super(memo, verifiedAt, outcome, cause, causeChangedAt);
+        Tracked(Object key, Memo memo, long verifiedAt, Outcome outcome, @Nullable Dependency cause,
+                long causeChangedAt, int clock, long weight) {
+            super(key, memo, verifiedAt, outcome, cause, causeChangedAt);
             this.use = (clock << 4) | 1;
             this.weight = weight;
         }

@@ -10,7 +10,6 @@ import dev.picante.Revision;
 import dev.picante.View;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -44,7 +43,7 @@ final class DerivedImpl<K, V> extends IngredientImpl implements DerivedIngredien
      * The primary view's memo table of this ingredient (made here, taken by the view when it first needs it,
      * never replaced): the hit path reads it without going through the view's table of tables.
      */
-    final ConcurrentHashMap<Object, Cell> primaryTable = new ConcurrentHashMap<>();
+    final CellTable primaryTable;
 
     /**
      * Creates the ingredient; its code version is {@code known}, or, when that is {@code null}, what
@@ -60,6 +59,7 @@ final class DerivedImpl<K, V> extends IngredientImpl implements DerivedIngredien
         this.codeVersion = known;
         this.codeVersionSource = source;
         this.query = query;
+        this.primaryTable = new CellTable(index);
         // With a bound on memos, hits go through the view, which tells the eviction policy about each use.
         boolean bounded = engine.options.maxMemosPerIngredient != Long.MAX_VALUE
                 || engine.options.memoByteLimit != Long.MAX_VALUE;
@@ -118,7 +118,7 @@ final class DerivedImpl<K, V> extends IngredientImpl implements DerivedIngredien
     public V get(View view, K key) {
         // The hit on the database itself, kept small so that it is inlined into callers; the rest is getSlow.
         // It writes no shared memory: only this thread's count.
-        ConcurrentHashMap<Object, Cell> table = primaryTable;
+        CellTable table = primaryTable;
         if (view == owner && key != null && (key.getClass() == keyType || keyType.isInstance(key))) {
             Cell cell = table.get(key);
             if (cell != null && cell.verifiedAt == primaryView.currentRevision) {

@@ -4,8 +4,6 @@ import dev.picante.Inspector.Outcome;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
@@ -64,7 +62,7 @@ final class MemoPolicy {
     Cell cell(Object key, Memo memo, long verifiedAt, Outcome outcome, @Nullable Dependency cause,
             long causeChangedAt) {
         long weight = byteLimit == Long.MAX_VALUE ? 0 : weigh(key, memo);
-        return new Cell.Tracked(memo, verifiedAt, outcome, cause, causeChangedAt, clock, weight);
+        return new Cell.Tracked(key, memo, verifiedAt, outcome, cause, causeChangedAt, clock, weight);
     }
 
     private long weigh(Object key, Memo memo) {
@@ -84,7 +82,7 @@ final class MemoPolicy {
      * Notes a cell stored in {@code table} of {@code view} (replacing {@code replaced}), and evicts if the
      * view is now over a bound. Never evicts {@code key} itself.
      */
-    void stored(ViewState view, ConcurrentHashMap<Object, Cell> table, Object key, Cell cell,
+    void stored(ViewState view, CellTable table, Object key, Cell cell,
             @Nullable Cell replaced) {
         if (byteLimit != Long.MAX_VALUE) {
             bytes.addAndGet(weightOf(cell, key) - (replaced == null ? 0 : weightOf(replaced, key)));
@@ -124,7 +122,7 @@ final class MemoPolicy {
         return cell instanceof Cell.Tracked tracked && tracked.weight > 0 ? tracked.weight : weigh(key, cell.memo);
     }
 
-    private record Candidate(ConcurrentHashMap<Object, Cell> table, Object key, Cell cell, int use, long weight) {
+    private record Candidate(CellTable table, Cell cell, int use, long weight) {
     }
 
     /**
@@ -132,23 +130,22 @@ final class MemoPolicy {
      * most {@code maxEntries} and all of them at most {@code maxBytes} estimated bytes, and halves the
      * frequencies once enough results were stored since the last time.
      */
-    private void sweep(ViewState view, List<ConcurrentHashMap<Object, Cell>> tables, @Nullable Object keep,
+    private void sweep(ViewState view, List<CellTable> tables, @Nullable Object keep,
             long maxEntries, long maxBytes) {
         long revision = view.current().revision;
         List<Candidate> candidates = new ArrayList<>();
         long total = 0;
         long held = 0;
-        for (ConcurrentHashMap<Object, Cell> table : tables) {
-            for (Map.Entry<Object, Cell> entry : table.entrySet()) {
-                Cell cell = entry.getValue();
-                long weight = maxBytes == Long.MAX_VALUE ? 0 : weightOf(cell, entry.getKey());
+        for (CellTable table : tables) {
+            for (Cell cell : table.cells()) {
+                long weight = maxBytes == Long.MAX_VALUE ? 0 : weightOf(cell, cell.key);
                 total += weight;
                 held++;
-                if ((keep != null && entry.getKey().equals(keep)) || !ViewState.evictable(cell, revision)) {
+                if ((keep != null && cell.key.equals(keep)) || !ViewState.evictable(cell, revision)) {
                     continue;
                 }
                 int use = cell instanceof Cell.Tracked tracked ? tracked.use : 0;
-                candidates.add(new Candidate(table, entry.getKey(), cell, use, weight));
+                candidates.add(new Candidate(table, cell, use, weight));
             }
         }
         boolean age = storesSinceAging.get() > 10 * Math.max(held, 1);
@@ -161,8 +158,8 @@ final class MemoPolicy {
             if (!over) {
                 break;
             }
-            if (c.table().remove(c.key(), c.cell())) {
-                view.dropped(c.table(), c.key(), c.cell());
+            if (c.table().remove(c.cell())) {
+                view.dropped(c.table().ingredient, c.cell().key, c.cell());
                 total -= c.weight();
             }
         }

@@ -799,7 +799,7 @@ public final class Persistence {
             }
             Memo memo = Memo.value(Objects.requireNonNull(record.value()), Objects.requireNonNull(
                     versions.get(entry.getKey())), dependencies, durability);
-            cells.put(entry.getKey(), new Cell(memo, record.verifiedAt(), Outcome.RESTORED, null, 0));
+            cells.put(entry.getKey(), new Cell(entry.getKey().key(), memo, record.verifiedAt(), Outcome.RESTORED, null, 0));
         }
         return distrustUnverifiable(cells, revision, readUnverified);
     }
@@ -837,7 +837,7 @@ public final class Persistence {
         for (NodeKey node : suspect) {
             Cell cell = result.get(node);
             if (cell != null) {
-                result.put(node, new Cell(cell.memo, Math.min(cell.verifiedAt, revision) - revision - 1,
+                result.put(node, new Cell(node.key(), cell.memo, Math.min(cell.verifiedAt, revision) - revision - 1,
                         Outcome.RESTORED, null, 0));
             }
         }

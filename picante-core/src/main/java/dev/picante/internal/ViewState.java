@@ -8,10 +8,10 @@ import dev.picante.Revision;
 import dev.picante.RuntimeEvent;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
@@ -45,8 +45,8 @@ public final class ViewState {
      */
     volatile long currentRevision;
     private final ReentrantLock writeLock = new ReentrantLock();
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private volatile @Nullable ConcurrentHashMap<Object, Cell>[] tables = new ConcurrentHashMap[0];
+    /** The memo tables, by ingredient index ({@code null} for an ingredient without one yet). */
+    private volatile @Nullable CellTable[] tables = new CellTable[0];
     /** Which memos to evict when a bound is set, or {@code null} (r[evict.derived]). */
     private final @Nullable MemoPolicy policy;
     /** Who read what, for {@code QueryInvalidated} events; primary view only. */
@@ -83,8 +83,8 @@ public final class ViewState {
             return policy.cell(key, memo, verifiedAt, outcome, cause, causeChangedAt);
         }
         return primary && engine.persistence().sequencing()
-                ? new Cell.Sequenced(memo, verifiedAt, outcome, cause, causeChangedAt)
-                : new Cell(memo, verifiedAt, outcome, cause, causeChangedAt);
+                ? new Cell.Sequenced(key, memo, verifiedAt, outcome, cause, causeChangedAt)
+                : new Cell(key, memo, verifiedAt, outcome, cause, causeChangedAt);
     }
 
     /** Notes a use of a cell for the eviction policy, if any. */
@@ -96,9 +96,9 @@ public final class ViewState {
     }
 
     /** The memo tables of every derived ingredient that has one. */
-    List<ConcurrentHashMap<Object, Cell>> allTables() {
-        List<ConcurrentHashMap<Object, Cell>> all = new ArrayList<>();
-        for (ConcurrentHashMap<Object, Cell> table : tables) {
+    List<CellTable> allTables() {
+        List<CellTable> all = new ArrayList<>();
+        for (CellTable table : tables) {
             if (table != null) {
                 all.add(table);
             }
@@ -175,18 +175,18 @@ public final class ViewState {
     // ---------------------------------------------------------------------------------------------
     // Memo tables
 
-    @Nullable ConcurrentHashMap<Object, Cell> tableIfPresent(int ingredient) {
-        ConcurrentHashMap<Object, Cell>[] t = tables;
+    @Nullable CellTable tableIfPresent(int ingredient) {
+        @Nullable CellTable[] t = tables;
         return ingredient < t.length ? t[ingredient] : null;
     }
 
-    private ConcurrentHashMap<Object, Cell> table(int ingredient) {
-        ConcurrentHashMap<Object, Cell> table = tableIfPresent(ingredient);
+    private CellTable table(int ingredient) {
+        CellTable table = tableIfPresent(ingredient);
         return table != null ? table : createTable(ingredient);
     }
 
-    private synchronized ConcurrentHashMap<Object, Cell> createTable(int ingredient) {
-        ConcurrentHashMap<Object, Cell>[] t = tables;
+    private synchronized CellTable createTable(int ingredient) {
+        @Nullable CellTable[] t = tables;
         if (ingredient >= t.length) {
             t = Arrays.copyOf(t, Math.max(ingredient + 1, engine.ingredientCount()));
         } else if (t[ingredient] != null) {
@@ -195,9 +195,9 @@ public final class ViewState {
             t = t.clone();
         }
         // The primary view's table of a derived ingredient is the one the ingredient's hit path reads.
-        ConcurrentHashMap<Object, Cell> table = primary
+        CellTable table = primary
                 && engine.ingredientOrNull(ingredient) instanceof DerivedImpl<?, ?> derived
-                ? derived.primaryTable : new ConcurrentHashMap<>();
+                ? derived.primaryTable : new CellTable(ingredient);
         t[ingredient] = table;
         tables = t;
         return table;
@@ -212,10 +212,10 @@ public final class ViewState {
      * resolves with {@link #fetch}. It writes no shared memory, so readers of one key scale across threads.
      */
     @Nullable Object hitValue(DerivedImpl<?, ?> derived, Object key, long revision) {
-        ConcurrentHashMap<Object, Cell>[] t = tables;
+        @Nullable CellTable[] t = tables;
         int index = derived.index;
         if (index < t.length) {
-            ConcurrentHashMap<Object, Cell> table = t[index];
+            CellTable table = t[index];
             if (table != null) {
                 Cell cell = table.get(key);
                 if (cell != null && cell.verifiedAt == revision) {
@@ -240,7 +240,7 @@ public final class ViewState {
      * @throws QueryCancelledException if this caller was interrupted (r[jvm.interrupt])
      */
     Memo fetch(DerivedImpl<?, ?> derived, Object key, InputState state, @Nullable InFlight caller) {
-        ConcurrentHashMap<Object, Cell> table = tableIfPresent(derived.index);
+        CellTable table = tableIfPresent(derived.index);
         if (table != null) {
             Cell cell = table.get(key);
             if (cell != null) {
@@ -371,8 +371,8 @@ public final class ViewState {
         if (exported && !(own instanceof Cell.Sequenced)) {
             if (own.verifiedAt < revision) {
                 Cell sequenced = newCell(key, own.memo, revision, how, null, 0); // sequencing() holds by now
-                ConcurrentHashMap<Object, Cell> table = tableIfPresent(derived.index);
-                if (table != null && table.replace(key, own, sequenced)) {
+                CellTable table = tableIfPresent(derived.index);
+                if (table != null && table.replace(own, sequenced)) {
                     engine.persistence().cellStored(derived.index, key, sequenced);
                 }
             }
@@ -442,7 +442,7 @@ public final class ViewState {
     /** The leader's work ({@link InFlight#claim}): reuse what can be reused, compute otherwise. */
     Memo bringUpToDate(DerivedImpl<?, ?> derived, Object key, InputState state, InFlight mine) {
         long revision = state.revision;
-        ConcurrentHashMap<Object, Cell> table = table(derived.index);
+        CellTable table = table(derived.index);
         Cell own = table.get(key);
         if (own != null && own.memo.validAt(revision, own.verifiedAt)) {
             derived.hits.increment();
@@ -510,7 +510,7 @@ public final class ViewState {
      */
     @SuppressWarnings("unchecked")
     private Memo compute(DerivedImpl<?, ?> derived, Object key, InputState state, InFlight mine,
-            @Nullable Memo previous, Revalidation.@Nullable Change change, ConcurrentHashMap<Object, Cell> table,
+            @Nullable Memo previous, Revalidation.@Nullable Change change, CellTable table,
             @Nullable Cell own) {
         boolean afterFailure = own != null && own.memo.failed();
         long revision = state.revision;
@@ -585,18 +585,17 @@ public final class ViewState {
             return 0; // a write on either side since the fork: nothing here is verified at the target's state
         }
         int promoted = 0;
-        ConcurrentHashMap<Object, Cell>[] t = tables;
+        @Nullable CellTable[] t = tables;
         for (int i = 0; i < t.length; i++) {
-            ConcurrentHashMap<Object, Cell> table = t[i];
+            CellTable table = t[i];
             if (table == null || !(engine.ingredient(i) instanceof DerivedImpl<?, ?> derived)) {
                 continue;
             }
-            for (Map.Entry<Object, Cell> entry : table.entrySet()) {
-                Cell cell = entry.getValue();
+            for (Cell cell : table.cells()) {
                 if (cell.verifiedAt == revision && !cell.memo.failed()) {
-                    Cell own = target.cell(i, entry.getKey());
+                    Cell own = target.cell(i, cell.key);
                     if (own == null || own.verifiedAt < revision) {
-                        target.adopt(derived, entry.getKey(), cell.memo, revision, true);
+                        target.adopt(derived, cell.key, cell.memo, revision, true);
                         promoted++;
                     }
                 }
@@ -612,7 +611,7 @@ public final class ViewState {
      *     not cover (see {@link Marking}'s rule 3)
      */
     Memo adopt(DerivedImpl<?, ?> derived, Object key, Memo memo, long revision, boolean foreign) {
-        ConcurrentHashMap<Object, Cell> table = table(derived.index);
+        CellTable table = table(derived.index);
         Cell own = table.get(key);
         if (own != null && own.memo == memo) {
             return memo;
@@ -635,7 +634,7 @@ public final class ViewState {
      * every revision so far (rule 3).
      */
     private void store(DerivedImpl<?, ?> derived, Object key, Cell cell, boolean foreign) {
-        ConcurrentHashMap<Object, Cell> table = table(derived.index);
+        CellTable table = table(derived.index);
         store(derived, key, cell, foreign, table, marking == null ? null : table.get(key));
     }
 
@@ -646,7 +645,7 @@ public final class ViewState {
      * 4), and the table's compare below still keeps the cell verified later.
      */
     private void store(DerivedImpl<?, ?> derived, Object key, Cell cell, boolean foreign,
-            ConcurrentHashMap<Object, Cell> table, @Nullable Cell before) {
+            CellTable table, @Nullable Cell before) {
         Marking m = marking;
         if (m != null) {
             if (before != null && before.verifiedAt > cell.verifiedAt) {
@@ -662,19 +661,9 @@ public final class ViewState {
                     fresh);
             m.markIfOverlapped(derived.index, key, cell.verifiedAt);
         }
-        Cell replaced;
-        while (true) {
-            Cell existing = table.putIfAbsent(key, cell);
-            if (existing == null) {
-                replaced = null;
-                break;
-            }
-            if (existing.verifiedAt > cell.verifiedAt) {
-                return;
-            } else if (table.replace(key, existing, cell)) {
-                replaced = existing;
-                break;
-            }
+        Cell replaced = table.putUnlessNewer(cell);
+        if (replaced == CellTable.KEPT) {
+            return;
         }
         if (primary) {
             engine.persistence().cellStored(derived.index, key, cell);
@@ -709,20 +698,6 @@ public final class ViewState {
         }
     }
 
-    /** {@link #dropped(int, Object, Cell)} for a cell evicted from {@code table}, one of this view's tables. */
-    void dropped(ConcurrentHashMap<Object, Cell> table, Object key, Cell cell) {
-        if (!primary) {
-            return;
-        }
-        ConcurrentHashMap<Object, Cell>[] t = tables;
-        for (int i = 0; i < t.length; i++) {
-            if (t[i] == table) {
-                dropped(i, key, cell);
-                return;
-            }
-        }
-    }
-
     /** r[evict.poison]: a failure is kept while the view is at its revision. */
     static boolean evictable(Cell cell, long revision) {
         return !(cell.memo.failed() && cell.memo.failedAt() == revision);
@@ -730,16 +705,16 @@ public final class ViewState {
 
     /** Drops the memos of one derived ingredient (r[evict.derived]); returns how many. */
     public int evict(int ingredient) {
-        ConcurrentHashMap<Object, Cell> table = tableIfPresent(ingredient);
+        CellTable table = tableIfPresent(ingredient);
         if (table == null) {
             return 0;
         }
         long revision = current.revision;
         int dropped = 0;
         evicted = true;
-        for (Map.Entry<Object, Cell> entry : table.entrySet()) {
-            if (evictable(entry.getValue(), revision) && table.remove(entry.getKey(), entry.getValue())) {
-                dropped(ingredient, entry.getKey(), entry.getValue());
+        for (Cell cell : table.cells()) {
+            if (evictable(cell, revision) && table.remove(cell)) {
+                dropped(ingredient, cell.key, cell);
                 dropped++;
             }
         }
@@ -773,12 +748,10 @@ public final class ViewState {
             return;
         }
         edges.clear();
-        ConcurrentHashMap<Object, Cell>[] all = tables;
-        for (int ingredient = 0; ingredient < all.length; ingredient++) {
-            ConcurrentHashMap<Object, Cell> table = all[ingredient];
+        for (CellTable table : tables) {
             if (table != null) {
-                int index = ingredient;
-                table.forEach((key, cell) -> edges.update(new NodeKey(index, key), null, cell.memo.dependencies()));
+                table.forEach(cell -> edges.update(new NodeKey(table.ingredient, cell.key), null,
+                        cell.memo.dependencies()));
             }
         }
     }
@@ -808,7 +781,7 @@ public final class ViewState {
             publishState(restored);
             for (Map.Entry<NodeKey, Cell> entry : cells.entrySet()) {
                 NodeKey node = entry.getKey();
-                Cell old = table(node.ingredient()).put(node.key(), entry.getValue());
+                Cell old = table(node.ingredient()).put(entry.getValue());
                 if (old != null && old.memo != entry.getValue().memo) {
                     dropped(node.ingredient(), node.key(), old); // as an eviction: other views may still use it
                 }
@@ -849,7 +822,7 @@ public final class ViewState {
                 return false;
             }
         }
-        for (ConcurrentHashMap<Object, Cell> table : tables) {
+        for (CellTable table : tables) {
             if (table != null && !table.isEmpty()) {
                 return false;
             }
@@ -858,9 +831,9 @@ public final class ViewState {
     }
 
     void forEachCell(int ingredient, java.util.function.BiConsumer<Object, Cell> action) {
-        ConcurrentHashMap<Object, Cell> table = tableIfPresent(ingredient);
+        CellTable table = tableIfPresent(ingredient);
         if (table != null) {
-            table.forEach(action);
+            table.forEach(cell -> action.accept(cell.key, cell));
         }
     }
 
@@ -868,12 +841,18 @@ public final class ViewState {
     // Inspection
 
     @Nullable Cell cell(int ingredient, Object key) {
-        ConcurrentHashMap<Object, Cell> table = tableIfPresent(ingredient);
+        CellTable table = tableIfPresent(ingredient);
         return table == null ? null : table.get(key);
     }
 
+    /** A copy of the cells of one ingredient, by key (weakly consistent: see {@link CellTable#forEach}). */
     Map<Object, Cell> cells(int ingredient) {
-        ConcurrentHashMap<Object, Cell> table = tableIfPresent(ingredient);
-        return table == null ? Map.of() : Map.copyOf(table);
+        CellTable table = tableIfPresent(ingredient);
+        if (table == null) {
+            return Map.of();
+        }
+        Map<Object, Cell> copy = new HashMap<>();
+        table.forEach(cell -> copy.put(cell.key, cell));
+        return copy;
     }
 }

@@ -16,7 +16,7 @@ class CellTest {
 
     private static Cell.Sequenced cell(long verifiedAt) {
         Memo memo = Memo.value("v", new Version(1), new Dependency[0], Durability.LOW);
-        return new Cell.Sequenced(memo, verifiedAt, Outcome.COMPUTED, null, 0);
+        return new Cell.Sequenced("k", memo, verifiedAt, Outcome.COMPUTED, null, 0);
     }
 
     @Test
@@ -40,7 +40,7 @@ class CellTest {
     @Test
     void aPlainCellHasNoSequenceAndTakesNoneWhenReverified() {
         Memo memo = Memo.value("v", new Version(1), new Dependency[0], Durability.LOW);
-        Cell cell = new Cell(memo, 5, Outcome.COMPUTED, null, 0);
+        Cell cell = new Cell("k", memo, 5, Outcome.COMPUTED, null, 0);
         long before = Cell.lastSequence();
         assertThat(cell.sequence()).isZero();
         assertThat(cell.reverify(8, Outcome.REVALIDATED, true)).isTrue();

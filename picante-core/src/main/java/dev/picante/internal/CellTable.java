@@ -1,0 +1,356 @@
+package dev.picante.internal;
+
+import dev.picante.Inspector.Outcome;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A view's memo table of one derived ingredient: its cells by key. A cell carries its key and the key's hash
+ * ({@link Cell#key}, {@link Cell#hash}), so the table is one array of cells with open addressing (linear
+ * probing from the hash's high bits), where a {@code ConcurrentHashMap} adds a node of 32 bytes per entry.
+ *
+ * <p>Reads ({@link #get}, {@link #forEach}, {@link #size}) take no lock and write no shared memory. Writes take
+ * the table's monitor, held for a few probes (and for a resize, which copies every cell once, by its stored
+ * hash); a key's {@code equals} runs under it, as it runs under a bin's lock in a concurrent map. At most two
+ * thirds of the slots are in use (cells and tombstones): past that a write doubles the array, or rebuilds it at
+ * its size when tombstones are most of it.
+ *
+ * <p>Guarantees, the same as a {@code ConcurrentHashMap}'s for the operations it has: every operation on one
+ * key is linearizable. What makes it so with lock-free readers:
+ * <ul>
+ *   <li>a key is in at most one slot of the current array, and a write replaces a slot's reference whole
+ *       (release stores; readers load with acquire), so a reader sees a slot before or after a write;</li>
+ *   <li>a removed cell leaves a tombstone ({@link #REMOVED}) that readers probe past, or {@code null} when the
+ *       next slot is {@code null} (no probe chain goes past it then); so no slot between a key's home and its
+ *       cell is ever {@code null} while the cell is there, and a reader never stops short of a present key;</li>
+ *   <li>a resize copies the live cells into a new array and then publishes it; writers use only the array
+ *       published last, so an old array never changes once a newer one is published, and a reader still on it
+ *       answers as the table was at that moment, which lies within its call.</li>
+ * </ul>
+ * Iteration ({@link #forEach}, {@link #cells}) is weakly consistent: it sees every cell present for its whole
+ * run, no key twice, and may or may not see what changes meanwhile.
+ *
+ * <p>Keys are compared with {@code equals} and must not change their hash; cells are replaced and removed by
+ * identity. The table knows the ingredient it belongs to ({@link #ingredient}). Thread-safe.
+ */
+final class CellTable {
+
+    /** The smallest array: 8 slots. */
+    private static final int MIN_CAPACITY = 8;
+    /** The largest array: a table of two thirds of it refuses new keys. */
+    private static final int MAX_CAPACITY = 1 << 30;
+    private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Cell[].class);
+
+    /** What a removed cell leaves in its slot while a probe chain may go through it. */
+    static final Cell REMOVED = sentinel();
+
+    /**
+     * What {@link #putUnlessNewer} returns when it kept the table's cell, verified at a later revision than
+     * the one offered.
+     */
+    static final Cell KEPT = sentinel();
+
+    /** The index of the derived ingredient whose cells this table holds. */
+    final int ingredient;
+    /** The cells; a power of two long; written (the reference and its slots) only under this table's lock. */
+    private volatile @Nullable Cell[] slots;
+    /** How many cells the table holds; written only under the lock. */
+    private volatile int size;
+    /** How many slots hold {@link #REMOVED}; guarded by the lock. */
+    private int removed;
+    /**
+     * How many cells were removed so far; written under the lock, after the removal's slot: an iteration that
+     * reads it unchanged around its scan saw no key move.
+     */
+    private volatile int removals;
+
+    /** An empty table of the cells of ingredient {@code ingredient}. */
+    CellTable(int ingredient) {
+        this(ingredient, MIN_CAPACITY);
+    }
+
+    /** An empty table whose first array has {@code capacity} slots (rounded up to a power of two, at least 8). */
+    CellTable(int ingredient, int capacity) {
+        this.ingredient = ingredient;
+        int c = MIN_CAPACITY;
+        while (c < capacity && c < MAX_CAPACITY) {
+            c <<= 1;
+        }
+        this.slots = new Cell[c];
+    }
+
+    private static Cell sentinel() {
+        Memo none = Memo.failure(new IllegalStateException("not a result"), -1, new Dependency[0]);
+        return new Cell(new Object(), none, -1, Outcome.FAILED, null, 0);
+    }
+
+    /**
+     * The hash a cell of {@code key} carries: the key's hash with its high half folded in, times the golden
+     * ratio, so that its high bits (which pick the home slot) depend on all of the key's hash bits.
+     */
+    static int hash(Object key) {
+        int h = key.hashCode();
+        return (h ^ (h >>> 16)) * 0x9E3779B9;
+    }
+
+    /** The home slot of {@code hash} in an array of {@code length} slots (a power of two, at least 8). */
+    private static int home(int hash, int length) {
+        return hash >>> Integer.numberOfLeadingZeros(length - 1);
+    }
+
+    /** The cell of {@code key}, or {@code null}. Lock-free. */
+    @Nullable Cell get(Object key) {
+        int h = hash(key);
+        @Nullable Cell[] t = slots;
+        int mask = t.length - 1;
+        for (int i = home(h, t.length); ; i = (i + 1) & mask) {
+            Cell c = (Cell) SLOT.getAcquire(t, i);
+            if (c == null) {
+                return null;
+            }
+            if (c.hash == h) {
+                Object k = c.key;
+                if (k == key || (c != REMOVED && key.equals(k))) {
+                    return c;
+                }
+            }
+        }
+    }
+
+    /** How many cells the table holds. */
+    int size() {
+        return size;
+    }
+
+    boolean isEmpty() {
+        return size == 0;
+    }
+
+    /** How many slots the current array has (for tests). */
+    int capacity() {
+        return slots.length;
+    }
+
+    /** Puts {@code cell} unless the table holds a cell of its key; returns that cell, or {@code null}. */
+    @Nullable Cell putIfAbsent(Cell cell) {
+        synchronized (this) {
+            @Nullable Cell[] t = slots;
+            int at = find(t, cell);
+            if (at >= 0) {
+                return t[at];
+            }
+            insert(t, cell, -at - 1);
+            return null;
+        }
+    }
+
+    /**
+     * Puts {@code cell} unless the table holds a cell of its key verified at a later revision: returns the cell
+     * it replaced, {@code null} when there was none, or {@link #KEPT} when it kept the table's own.
+     */
+    @Nullable Cell putUnlessNewer(Cell cell) {
+        synchronized (this) {
+            @Nullable Cell[] t = slots;
+            int at = find(t, cell);
+            if (at < 0) {
+                insert(t, cell, -at - 1);
+                return null;
+            }
+            Cell existing = t[at];
+            if (existing == null || existing.verifiedAt > cell.verifiedAt) {
+                return KEPT;
+            }
+            SLOT.setRelease(t, at, cell);
+            return existing;
+        }
+    }
+
+    /** Puts {@code cell} in place of any cell of its key; returns the cell it replaced, or {@code null}. */
+    @Nullable Cell put(Cell cell) {
+        synchronized (this) {
+            @Nullable Cell[] t = slots;
+            int at = find(t, cell);
+            if (at < 0) {
+                insert(t, cell, -at - 1);
+                return null;
+            }
+            Cell existing = t[at];
+            SLOT.setRelease(t, at, cell);
+            return existing;
+        }
+    }
+
+    /** Replaces {@code expected} (by identity) with {@code cell}, of the same key; whether it was there. */
+    boolean replace(Cell expected, Cell cell) {
+        synchronized (this) {
+            @Nullable Cell[] t = slots;
+            int at = slotOf(t, expected);
+            if (at < 0) {
+                return false;
+            }
+            SLOT.setRelease(t, at, cell);
+            return true;
+        }
+    }
+
+    /** Removes {@code cell} (by identity); whether it was there. */
+    boolean remove(Cell cell) {
+        synchronized (this) {
+            @Nullable Cell[] t = slots;
+            int at = slotOf(t, cell);
+            if (at < 0) {
+                return false;
+            }
+            int mask = t.length - 1;
+            if (t[(at + 1) & mask] == null) {
+                // The end of every probe chain through this slot: it can end here instead, and so can the
+                // tombstones right before it.
+                SLOT.setRelease(t, at, null);
+                for (int i = (at - 1) & mask; t[i] == REMOVED; i = (i - 1) & mask) {
+                    SLOT.setRelease(t, i, null);
+                    removed--;
+                }
+            } else {
+                SLOT.setRelease(t, at, REMOVED);
+                removed++;
+            }
+            size = size - 1;
+            removals = removals + 1;
+            return true;
+        }
+    }
+
+    /**
+     * Calls {@code action} with each cell of the table, weakly consistently: every cell present during the
+     * whole call is seen, no key twice. Lock-free.
+     */
+    void forEach(Consumer<Cell> action) {
+        for (Cell cell : cells()) {
+            action.accept(cell);
+        }
+    }
+
+    /**
+     * The cells of the table, weakly consistently as {@link #forEach}: a copy, so a caller may remove or store
+     * while it goes through them. Lock-free.
+     */
+    List<Cell> cells() {
+        int before = removals;
+        @Nullable Cell[] t = slots;
+        List<Cell> all = new ArrayList<>(Math.min(size, t.length));
+        for (int i = 0; i < t.length; i++) {
+            Cell c = (Cell) SLOT.getAcquire(t, i);
+            if (c != null && c != REMOVED) {
+                all.add(c);
+            }
+        }
+        if (removals == before) {
+            return all;
+        }
+        // A key removed and stored again while the scan ran may have been seen in its old slot and again in a
+        // later one (the only way a key moves within an array): keep its later cell, the newer.
+        Map<Object, Cell> byKey = new LinkedHashMap<>();
+        for (Cell c : all) {
+            byKey.put(c.key, c);
+        }
+        return byKey.size() == all.size() ? all : new ArrayList<>(byKey.values());
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Under the lock
+
+    /**
+     * The slot of the cell of {@code cell}'s key, or {@code -(slot + 1)} for the slot to put it in (the first
+     * tombstone or empty slot of its probe chain) when there is none. Under the lock.
+     */
+    private int find(@Nullable Cell[] t, Cell cell) {
+        int h = cell.hash;
+        Object key = cell.key;
+        int mask = t.length - 1;
+        int free = -1;
+        int i = home(h, t.length);
+        for (int probes = 0; probes < t.length; probes++, i = (i + 1) & mask) {
+            Cell c = t[i];
+            if (c == null) {
+                return -(free >= 0 ? free : i) - 1;
+            }
+            if (c == REMOVED) {
+                if (free < 0) {
+                    free = i;
+                }
+            } else if (c.hash == h && (c.key == key || key.equals(c.key))) {
+                return i;
+            }
+        }
+        if (free < 0) { // never: at most two thirds of the slots are in use
+            throw full();
+        }
+        return -free - 1;
+    }
+
+    /** The slot holding exactly {@code cell}, or -1. Under the lock. */
+    private static int slotOf(@Nullable Cell[] t, Cell cell) {
+        int mask = t.length - 1;
+        int i = home(cell.hash, t.length);
+        for (int probes = 0; probes < t.length; probes++, i = (i + 1) & mask) {
+            Cell c = t[i];
+            if (c == cell) {
+                return i;
+            }
+            if (c == null) {
+                return -1;
+            }
+        }
+        return -1;
+    }
+
+    /** Puts a new key's cell in slot {@code at} (free), growing or cleaning the array first if it is too full. */
+    private void insert(@Nullable Cell[] t, Cell cell, int at) {
+        int length = t.length;
+        int n = size + 1;
+        boolean reuses = t[at] == REMOVED;
+        // At most two thirds of the slots in use (cells and tombstones), so probe chains stay short and every
+        // look-up meets an empty slot.
+        if (!reuses && (n + removed) * 3L > length * 2L) {
+            resize(t, n * 3L > length ? length << 1 : length); // else clean only: tombstones are most of it
+            t = slots;
+            at = -find(t, cell) - 1;
+        } else if (reuses) {
+            removed--;
+        }
+        SLOT.setRelease(t, at, cell);
+        size = n;
+    }
+
+    /** The exception of a table that cannot take another key (out of the write path's compiled code). */
+    private IllegalStateException full() {
+        return new IllegalStateException("the memo table of ingredient " + ingredient + " is full (" + size
+                + " results); bound it (maxMemosPerIngredient, memoByteLimit) or evict results");
+    }
+
+    /** Copies the live cells into a new array of {@code capacity} slots and publishes it. Under the lock. */
+    private void resize(@Nullable Cell[] old, int capacity) {
+        if (capacity > MAX_CAPACITY || capacity <= 0) {
+            throw full();
+        }
+        @Nullable Cell[] t = new Cell[capacity];
+        int mask = capacity - 1;
+        for (Cell c : old) {
+            if (c != null && c != REMOVED) {
+                int i = home(c.hash, capacity);
+                while (t[i] != null) {
+                    i = (i + 1) & mask;
+                }
+                t[i] = c;
+            }
+        }
+        removed = 0;
+        slots = t; // publishes the copies: a reader that loads the new array sees them
+    }
+}
