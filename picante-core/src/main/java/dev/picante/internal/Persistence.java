@@ -90,7 +90,7 @@ public final class Persistence {
      * cell: a cell stored with a number at or below it may have been missed, and takes a new one
      * ({@link #cellStored}).
      */
-    private volatile long seenUpTo;
+    private volatile long countedUpTo;
 
     Persistence(Engine engine) {
         this.engine = engine;
@@ -117,7 +117,7 @@ public final class Persistence {
             // and every later export would skip it. Whether that happened cannot be told, so the cell takes a new
             // number, which the next export asks for. Read after the cell was stored and tracked, which an export
             // that counts a number as seen looks for only after it published that number (both volatile).
-            if (sequence > seenUpTo || !(cell instanceof Cell.Sequenced sequenced)) {
+            if (sequence > countedUpTo || !(cell instanceof Cell.Sequenced sequenced)) {
                 return;
             }
             sequence = sequenced.renumber();
@@ -189,7 +189,7 @@ public final class Persistence {
     private StateImage exportLocked(@Nullable Checkpoint since) {
         ViewState view = engine.primary();
         long sequence = Cell.lastSequence();
-        seenUpTo = sequence; // before any cell is looked at; exports are serialized, so it only increases
+        countedUpTo = sequence; // before any cell is looked at; exports are serialized, so it only increases
         InputState state = view.current();
         InputState previous = lastExported;
         Long seenUpTo = since == null ? null : issued.get(since);
@@ -461,7 +461,7 @@ public final class Persistence {
         view.restore(restored, cells, () -> { });
         sequencing = true; // before the checkpoint's sequence is read
         long loadedUpTo = Cell.lastSequence();
-        seenUpTo = Math.max(seenUpTo, loadedUpTo);
+        countedUpTo = Math.max(countedUpTo, loadedUpTo);
         issued.put(last.checkpoint(), loadedUpTo);
         checkpointed = true;
         long count = plan.registeredRecords - plan.droppedRecords;
