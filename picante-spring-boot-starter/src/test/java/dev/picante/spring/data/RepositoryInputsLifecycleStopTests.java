@@ -2,6 +2,7 @@ package dev.picante.spring.data;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.picante.spring.jdbc.HeldCall;
 import dev.picante.spring.jdbc.TestDatabases.Vendor;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -42,15 +43,7 @@ class RepositoryInputsLifecycleStopTests {
                 return;
             }
             polling.countDown();
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1500); // a query on a busy disk
-            long left;
-            while ((left = deadline - System.nanoTime()) > 0) {
-                try {
-                    TimeUnit.NANOSECONDS.sleep(left);
-                } catch (InterruptedException e) {
-                    interrupted.set(true);
-                }
-            }
+            interrupted.set(HeldCall.pauseUninterruptibly(Duration.ofMillis(1500))); // a query on a busy disk
             inputs.poll(); // the real poll, after the wait: it must still find its DataSource open
             finished.set(true);
         };
