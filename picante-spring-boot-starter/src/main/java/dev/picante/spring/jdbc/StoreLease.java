@@ -128,9 +128,7 @@ final class StoreLease {
         if (row.owner() == null) {
             return "released";
         }
-        if (row.renewedAt().plus(timeout).isBefore(Instant.now())) {
-            return "not renewed since " + row.renewedAt() + " (timeout " + timeout + ")";
-        }
+        // The holder's process first: after a crash or a kill that is the reason, even once the timeout passed.
         if (HOST.equals(row.host())) {
             if (row.pid() != PID && ProcessHandle.of(row.pid()).map(p -> !p.isAlive()).orElse(true)) {
                 return "its process " + row.pid() + " on this host is gone";
@@ -138,6 +136,9 @@ final class StoreLease {
             if (row.pid() == PID && !LIVE_OWNERS.contains(row.owner())) {
                 return "it ran in an earlier process with this process id";
             }
+        }
+        if (row.renewedAt().plus(timeout).isBefore(Instant.now())) {
+            return "not renewed since " + row.renewedAt() + " (timeout " + timeout + ")";
         }
         return null;
     }

@@ -16,9 +16,12 @@ import java.util.concurrent.atomic.AtomicReference;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.postgresql.ds.PGSimpleDataSource;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DelegatingDataSource;
 
@@ -26,6 +29,7 @@ import org.springframework.jdbc.datasource.DelegatingDataSource;
  * One writer per unshared store (its lease and fencing generation), input writes appended before they
  * return, and failure messages that name the store, the operation and the root cause (issue 14).
  */
+@ExtendWith(OutputCaptureExtension.class)
 class StoreWriterLeaseTests {
 
     private static App populated() {
@@ -86,6 +90,27 @@ class StoreWriterLeaseTests {
         third.acquireLease("third-instance", false);
         assertThat(third.leaseGeneration()).isEqualTo(generation + 1);
         third.releaseLease();
+    }
+
+    @Test
+    void aHolderKilledOnThisHostIsNamedAsGoneWhetherOrNotItsLeaseTimedOut(CapturedOutput output) throws Exception {
+        DataSource ds = TestDatabases.Vendor.H2.fresh();
+        JdbcStateStore killed = JdbcStateStore.builder(ds).build();
+        killed.acquireLease("killed-instance", false);
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        JdbcTemplate jdbc = new JdbcTemplate(ds);
+        // As a kill leaves it: the row names a process of this host that no longer runs, renewed long ago.
+        jdbc.update("UPDATE PICANTE_LEASE SET OWNER_PID = ?, RENEWED_AT = ?", gone.pid(),
+                java.sql.Timestamp.from(java.time.Instant.now().minus(java.time.Duration.ofHours(1))));
+
+        JdbcStateStore next = JdbcStateStore.builder(ds).build();
+        next.acquireLease("next-instance", false);
+
+        assertThat(next.leaseGeneration()).isEqualTo(killed.leaseGeneration() + 1);
+        assertThat(output.getOut()).contains("taking the lease of instance 'killed-instance': its process "
+                + gone.pid() + " on this host is gone").doesNotContain("not renewed since");
+        next.releaseLease();
     }
 
     @Test
