@@ -11,12 +11,14 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.commonmark.Extension;
+import org.commonmark.ext.footnotes.FootnoteDefinition;
 import org.commonmark.ext.footnotes.FootnotesExtension;
 import org.commonmark.ext.gfm.strikethrough.StrikethroughExtension;
 import org.commonmark.ext.gfm.tables.TablesExtension;
 import org.commonmark.ext.heading.anchor.HeadingAnchorExtension;
 import org.commonmark.node.AbstractVisitor;
 import org.commonmark.node.BulletList;
+import org.commonmark.node.CustomBlock;
 import org.commonmark.node.Heading;
 import org.commonmark.node.Image;
 import org.commonmark.node.Link;
@@ -71,7 +73,19 @@ public final class Markdown {
         Set<String> links = new LinkedHashSet<>();
         Set<String> images = new LinkedHashSet<>();
         Heading[] firstHeading = new Heading[1];
+        StringBuilder footnotes = new StringBuilder();
         document.accept(new AbstractVisitor() {
+            @Override
+            public void visit(CustomBlock block) {
+                if (block instanceof FootnoteDefinition) {
+                    // The text renderer leaves footnote definitions out; search should find their words too.
+                    for (Node child = block.getFirstChild(); child != null; child = child.getNext()) {
+                        footnotes.append(' ').append(TEXT.render(child));
+                    }
+                }
+                visitChildren(block);
+            }
+
             @Override
             public void visit(Heading heading) {
                 if (firstHeading[0] == null) {
@@ -106,7 +120,7 @@ public final class Markdown {
         if (title == null) {
             title = SitePaths.name(path);
         }
-        String words = String.join(" ", terms(TEXT.render(document)));
+        String words = String.join(" ", terms(TEXT.render(document) + footnotes));
         return new DocsQueries.Parsed(title, List.copyOf(links), List.copyOf(images), words, html(document, path));
     }
 

@@ -46,6 +46,19 @@ class MarkdownTests {
     }
 
     @Test
+    void aFootnotesTextIsSearched() {
+        DocsQueries.Parsed parsed = Markdown.parse("notes", """
+                # Notes
+
+                Hashing is randomised[^why].
+
+                [^why]: Flooding resistance, see [SipHash](https://en.wikipedia.org/wiki/SipHash).
+                """);
+
+        assertThat(parsed.words().split(" ")).contains("hashing", "flooding", "resistance", "siphash");
+    }
+
+    @Test
     void strikethroughIsDeletedText() {
         DocsQueries.Parsed parsed = Markdown.parse("page", "# Page\n\nThis is ~~gone~~ here.\n");
 
