@@ -1,5 +1,6 @@
 package dev.picante.internal;
 
+import dev.picante.Durability;
 import dev.picante.Inspector.Outcome;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -7,18 +8,20 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A view's record of one derived query: the memo it holds, the newest revision of the view at which that
- * memo was confirmed ({@code verifiedAt}), and how that happened, for {@link dev.picante.Inspector#explain}.
- * The memo never changes: a new result is a new cell. Confirming the same memo at a later revision
- * advances the cell in place ({@link #reverify}), since that is what a read after an edit does for most of
- * the dependencies it walks; {@code verifiedAt} only ever increases.
+ * A view's record of one derived query: the memo it holds (a cell is that memo, one object for both), the newest
+ * revision of the view at which that memo was confirmed ({@code verifiedAt}), and how that happened, for
+ * {@link dev.picante.Inspector#explain}. The memo never changes: a new result is a new cell. Confirming the same
+ * memo at a later revision advances the cell in place ({@link #reverify}), since that is what a read after an
+ * edit does for most of the dependencies it walks; {@code verifiedAt} only ever increases. A memo another view
+ * hands over (another view's cell, or a carrier) becomes a new cell of this view with the same fields
+ * ({@link Memo#Memo(Memo)}): views never share cells.
  *
  * <p>A plain cell has no sequence number ({@link #sequence()} is 0, before every checkpoint): only the primary
  * view of a database whose state was exported or loaded makes {@link Sequenced} cells, which change exports
  * need ({@link Persistence#sequencing()}), so a database never saved pays neither the 8 bytes per cell nor a
  * shared atomic increment per new cell.
  */
-class Cell {
+class Cell extends Memo {
 
     private static final AtomicLong SEQUENCE = new AtomicLong();
     private static final VarHandle VERIFIED_AT;
@@ -35,18 +38,28 @@ class Cell {
     final Object key;
     /** {@link CellTable#hash} of the key. */
     final int hash;
-    final Memo memo;
-    /** The memo's value, or {@code null} for a failure: what a hit returns without reading the memo. */
-    final @Nullable Object value;
     volatile long verifiedAt;
     /** How the memo was last confirmed. */
     volatile Verification how;
 
+    /** A cell holding a copy of {@code memo} (its value, version and reads are shared, not copied). */
     Cell(Object key, Memo memo, long verifiedAt, Outcome outcome, @Nullable Dependency cause, long causeChangedAt) {
+        super(memo);
         this.key = key;
         this.hash = CellTable.hash(key);
-        this.memo = memo;
-        this.value = memo.value;
+        this.verifiedAt = verifiedAt;
+        this.how = cause == null ? Verification.of(outcome) : new Verification(outcome, cause, causeChangedAt);
+    }
+
+    /**
+     * A cell of a new memo: {@code value} (or {@code null} for a failure, whose version is a
+     * {@link Version.Failed}), its version, its packed reads ({@link Memo#packReads}) and durability.
+     */
+    Cell(Object key, @Nullable Object value, Version version, Object[] reads, Durability durability, long verifiedAt,
+            Outcome outcome, @Nullable Dependency cause, long causeChangedAt) {
+        super(value, version, reads, durability);
+        this.key = key;
+        this.hash = CellTable.hash(key);
         this.verifiedAt = verifiedAt;
         this.how = cause == null ? Verification.of(outcome) : new Verification(outcome, cause, causeChangedAt);
     }
@@ -104,6 +117,11 @@ class Cell {
             super(key, memo, verifiedAt, outcome, cause, causeChangedAt);
         }
 
+        Sequenced(Object key, @Nullable Object value, Version version, Object[] reads, Durability durability,
+                long verifiedAt, Outcome outcome, @Nullable Dependency cause, long causeChangedAt) {
+            super(key, value, version, reads, durability, verifiedAt, outcome, cause, causeChangedAt);
+        }
+
         @Override
         long sequence() {
             return sequence;
@@ -131,10 +149,18 @@ class Cell {
         final long weight;
 
         Tracked(Object key, Memo memo, long verifiedAt, Outcome outcome, @Nullable Dependency cause,
-                long causeChangedAt, int clock, long weight) {
+                long causeChangedAt, int clock, @Nullable MemoPolicy weigher) {
             super(key, memo, verifiedAt, outcome, cause, causeChangedAt);
             this.use = (clock << 4) | 1;
-            this.weight = weight;
+            this.weight = weigher == null ? 0 : weigher.weigh(key, this);
+        }
+
+        Tracked(Object key, @Nullable Object value, Version version, Object[] reads, Durability durability,
+                long verifiedAt, Outcome outcome, @Nullable Dependency cause, long causeChangedAt, int clock,
+                @Nullable MemoPolicy weigher) {
+            super(key, value, version, reads, durability, verifiedAt, outcome, cause, causeChangedAt);
+            this.use = (clock << 4) | 1;
+            this.weight = weigher == null ? 0 : weigher.weigh(key, this);
         }
 
         void touch(int clock) {

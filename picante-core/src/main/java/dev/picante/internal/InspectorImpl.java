@@ -117,7 +117,7 @@ final class InspectorImpl implements Inspector {
     }
 
     private CellInfo derivedCell(DerivedImpl<?, ?> derived, Object key, Cell cell) {
-        Memo memo = cell.memo;
+        Memo memo = cell;
         Throwable failure = memo.failure();
         return new CellInfo(derived.ref(key), failure == null ? CellState.READY : CellState.POISONED,
                 failure == null ? memo.value : DerivedImpl.rootCause(failure), new Revision(cell.verifiedAt),
@@ -166,7 +166,7 @@ final class InspectorImpl implements Inspector {
                 for (Map.Entry<Object, Cell> entry : entries) {
                     QueryRef from = derived.ref(entry.getKey());
                     nodes.add(from);
-                    for (Dependency dependency : entry.getValue().memo.dependencies()) {
+                    for (Dependency dependency : entry.getValue().dependencies()) {
                         if (outdated(dependency) != null) {
                             continue;
                         }
@@ -195,7 +195,7 @@ final class InspectorImpl implements Inspector {
             return new Explanation(query, Outcome.NOT_COMPUTED, null, null, null, null, query
                     + " holds no result in this view: it was never asked for, or its result was evicted");
         }
-        Memo memo = cell.memo;
+        Memo memo = cell;
         Cell.Verification how = cell.how;
         Revision at = new Revision(cell.verifiedAt);
         Revision changedAt = new Revision(memo.version.changedAt);

@@ -6,13 +6,14 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The immutable outcome of one evaluation of a derived query: a value or a failure, with the
- * dependencies it read. A memo can be shared by several views; each view's {@link Cell} says up to which
- * of its revisions the memo is known valid.
+ * The immutable outcome of one evaluation of a derived query: a value or a failure, with the dependencies it
+ * read and its effective durability. A view holds its memos as {@link Cell}s, which are memos themselves (one
+ * object per memo); a plain {@code Memo} is only a carrier between views or a copy on its way into a cell. A
+ * memo handed to another view is copied into a cell of that view, field by field: the value, the version and
+ * the reads array are immutable and shared, never copied. So two views never share a memo object, and "the same
+ * memo" means the same fields ({@link #sameResult}), not the same object.
  *
- * <p>A memo is three references (24 bytes with compressed pointers): its failure is held by its version
- * ({@link Version.Failed}) and its durability by its class ({@link Medium}, {@link High}; this class itself
- * is a memo of {@link Durability#LOW}), which the factories choose.
+ * <p>A memo is three references and a byte: its failure is held by its version ({@link Version.Failed}).
  */
 class Memo {
 
@@ -21,6 +22,7 @@ class Memo {
     static final Object[] NO_READS = new Object[0];
     /** Boxed ingredient indexes, shared by every memo (most databases have fewer ingredients than this). */
     private static final Integer[] INDEXES = new Integer[1024];
+    private static final Durability[] DURABILITIES = Durability.values();
 
     static {
         for (int i = 0; i < INDEXES.length; i++) {
@@ -41,58 +43,45 @@ class Memo {
      * {@link #ingredientAt}, {@link #keyAt} and {@link #seenAt}.
      */
     private final Object[] reads;
+    /** The {@link Durability#ordinal()} of {@link #durability()}. */
+    private final byte durability;
 
-    private Memo(@Nullable Object value, Version version, Object[] reads) {
+    Memo(@Nullable Object value, Version version, Object[] reads, Durability durability) {
         this.value = value;
         this.version = version;
-        this.reads = reads;
+        this.reads = reads.length == 0 ? NO_READS : reads;
+        this.durability = (byte) durability.ordinal();
     }
 
-    /** A memo of {@link Durability#MEDIUM}. */
-    private static final class Medium extends Memo {
-
-        Medium(@Nullable Object value, Version version, Object[] reads) {
-            super(value, version, reads);
-        }
-    }
-
-    /** A memo of {@link Durability#HIGH}. */
-    private static final class High extends Memo {
-
-        High(@Nullable Object value, Version version, Object[] reads) {
-            super(value, version, reads);
-        }
-    }
-
-    private static Memo of(@Nullable Object value, Version version, Object[] reads, Durability durability) {
-        return switch (durability) {
-            case LOW -> new Memo(value, version, reads);
-            case MEDIUM -> new Medium(value, version, reads);
-            case HIGH -> new High(value, version, reads);
-        };
+    /** A copy of {@code memo}'s fields (the same value, version and reads array). */
+    Memo(Memo memo) {
+        this.value = memo.value;
+        this.version = memo.version;
+        this.reads = memo.reads;
+        this.durability = memo.durability;
     }
 
     static Memo value(Object value, Version version, Dependency[] dependencies, Durability durability) {
-        return of(Objects.requireNonNull(value), version, pack(dependencies), durability);
+        return new Memo(Objects.requireNonNull(value), version, pack(dependencies), durability);
     }
 
     /** A value whose dependencies are already packed as {@link #reads} are (the array is kept, not copied). */
     static Memo valueOfReads(Object value, Version version, Object[] reads, Durability durability) {
-        return of(Objects.requireNonNull(value), version, reads.length == 0 ? NO_READS : reads, durability);
+        return new Memo(Objects.requireNonNull(value), version, reads, durability);
     }
 
     static Memo failure(Throwable failure, long revision, Dependency[] dependencies) {
-        return new Memo(null, new Version.Failed(revision, failure), pack(dependencies));
+        return new Memo(null, new Version.Failed(revision, failure), pack(dependencies), Durability.LOW);
     }
 
     /** A failure whose dependencies are already packed (the array is kept, not copied). */
     static Memo failureOfReads(Throwable failure, long revision, Object[] reads) {
-        return new Memo(null, new Version.Failed(revision, failure), reads.length == 0 ? NO_READS : reads);
+        return new Memo(null, new Version.Failed(revision, failure), reads, Durability.LOW);
     }
 
     /** The minimum durability of everything read, directly or transitively (r[durability.revalidation-opt]). */
     final Durability durability() {
-        return this instanceof High ? Durability.HIGH : this instanceof Medium ? Durability.MEDIUM : Durability.LOW;
+        return DURABILITIES[durability];
     }
 
     /** What the compute function threw, or {@code null} for a value. */
@@ -102,7 +91,7 @@ class Memo {
 
     /** The same memo with another effective durability, after revalidation found it changed. */
     Memo withDurability(Durability durability) {
-        return of(value, version, reads, durability);
+        return new Memo(value, version, reads, durability);
     }
 
     /**
@@ -110,7 +99,17 @@ class Memo {
      * own version of an equal value, so its dependents stay valid ({@link EarlyCutoff#backdate(Memo, Memo)}).
      */
     Memo keeping(Object equalValue, Version kept) {
-        return of(Objects.requireNonNull(equalValue), kept, reads, durability());
+        return new Memo(Objects.requireNonNull(equalValue), kept, reads, durability());
+    }
+
+    /**
+     * Whether {@code other} is this memo or a copy of it (as another view's cell, or this view's cell copied into
+     * a new one): the same value, version and reads objects and the same durability. A new result, an adoption
+     * that kept an equal value's version, and a revalidation that changed the durability all differ.
+     */
+    final boolean sameResult(@Nullable Memo other) {
+        return other == this || other != null && other.version == version && other.value == value
+                && other.reads == reads && other.durability == durability;
     }
 
     /** The first entry of {@link #reads} whose dependencies are all of one ingredient: that ingredient. */

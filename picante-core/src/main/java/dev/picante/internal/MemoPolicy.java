@@ -1,5 +1,6 @@
 package dev.picante.internal;
 
+import dev.picante.Durability;
 import dev.picante.Inspector.Outcome;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -58,14 +59,25 @@ final class MemoPolicy {
         return new MemoPolicy(engine, options.maxMemosPerIngredient, options.memoByteLimit);
     }
 
-    /** A new cell of a bounded view: tracked, weighed when there is a byte budget. */
+    /** A new cell of a bounded view holding a copy of {@code memo}: tracked, weighed when there is a byte budget. */
     Cell cell(Object key, Memo memo, long verifiedAt, Outcome outcome, @Nullable Dependency cause,
             long causeChangedAt) {
-        long weight = byteLimit == Long.MAX_VALUE ? 0 : weigh(key, memo);
-        return new Cell.Tracked(key, memo, verifiedAt, outcome, cause, causeChangedAt, clock, weight);
+        return new Cell.Tracked(key, memo, verifiedAt, outcome, cause, causeChangedAt, clock, weigher());
     }
 
-    private long weigh(Object key, Memo memo) {
+    /** A new cell of a bounded view holding a new memo: tracked, weighed when there is a byte budget. */
+    Cell cell(Object key, @Nullable Object value, Version version, Object[] reads, Durability durability,
+            long verifiedAt, Outcome outcome, @Nullable Dependency cause, long causeChangedAt) {
+        return new Cell.Tracked(key, value, version, reads, durability, verifiedAt, outcome, cause, causeChangedAt,
+                clock, weigher());
+    }
+
+    private @Nullable MemoPolicy weigher() {
+        return byteLimit == Long.MAX_VALUE ? null : this;
+    }
+
+    /** The estimated retained bytes of {@code memo} held for {@code key}, with the key and the value. */
+    long weigh(Object key, Memo memo) {
         Object result = memo.failed() ? memo.failure() : memo.value;
         return MEMO_OVERHEAD + PER_DEPENDENCY * memo.dependencyCount() + engine.weigh(key)
                 + (result == null ? 0 : engine.weigh(result));
@@ -119,7 +131,7 @@ final class MemoPolicy {
     }
 
     private long weightOf(Cell cell, Object key) {
-        return cell instanceof Cell.Tracked tracked && tracked.weight > 0 ? tracked.weight : weigh(key, cell.memo);
+        return cell instanceof Cell.Tracked tracked && tracked.weight > 0 ? tracked.weight : weigh(key, cell);
     }
 
     private record Candidate(CellTable table, Cell cell, int use, long weight) {

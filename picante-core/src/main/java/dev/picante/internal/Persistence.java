@@ -285,7 +285,7 @@ public final class Persistence {
 
     private @Nullable StoredRecord derivedRecord(Object key, Cell cell, long revision, @Nullable Checkpoint since,
             @Nullable Long seenUpTo) {
-        Memo memo = cell.memo;
+        Memo memo = cell;
         if (memo.failed()) {
             return null;
         }
@@ -783,7 +783,7 @@ public final class Persistence {
                     Version version = versions.get(node);
                     if (version == null) {
                         Cell existing = view.cell(index, stored.key());
-                        version = existing == null ? null : existing.memo.version;
+                        version = existing == null ? null : existing.version;
                         if (existing != null && existing.verifiedAt < 0) {
                             readUnverified.add(entry.getKey());
                         }
@@ -820,7 +820,7 @@ public final class Persistence {
                 if (suspect.contains(entry.getKey())) {
                     continue;
                 }
-                for (Dependency dependency : entry.getValue().memo.dependencies()) {
+                for (Dependency dependency : entry.getValue().dependencies()) {
                     if (dependency.seen == UNKNOWN
                             || suspect.contains(new NodeKey(dependency.ingredient, dependency.key))) {
                         suspect.add(entry.getKey());
@@ -837,7 +837,7 @@ public final class Persistence {
         for (NodeKey node : suspect) {
             Cell cell = result.get(node);
             if (cell != null) {
-                result.put(node, new Cell(node.key(), cell.memo, Math.min(cell.verifiedAt, revision) - revision - 1,
+                result.put(node, new Cell(node.key(), cell, Math.min(cell.verifiedAt, revision) - revision - 1,
                         Outcome.RESTORED, null, 0));
             }
         }

@@ -6,8 +6,9 @@ import dev.picante.Durability;
 import org.junit.jupiter.api.Test;
 
 /**
- * A memo keeps its failure in its version and its durability in its class (to stay three references): what
- * it reports must be exactly what it was made with.
+ * A memo keeps its failure in its version and its durability in a byte (to stay three references and a byte,
+ * which a cell, the memo a view holds, extends): what it reports must be exactly what it was made with, also
+ * once copied into a cell of another view.
  */
 class MemoTest {
 
@@ -71,6 +72,37 @@ class MemoTest {
     }
 
     @Test
+    void aCellIsItsMemoAndACopyIntoAnotherCellIsTheSameResult() {
+        // r[sharing.nonobservable]: a memo handed to another view is the same result there: the same value,
+        // version (what dependents compare) and dependencies, shared, not copied.
+        Version version = new Version(3);
+        Memo carrier = Memo.value("v", version, READS, Durability.MEDIUM);
+        Cell cell = new Cell("k", carrier, 4, dev.picante.Inspector.Outcome.COMPUTED, null, 0);
+        Cell copy = new Cell.Sequenced("k", cell, 6, dev.picante.Inspector.Outcome.ADOPTED, null, 0);
+        for (Memo memo : new Memo[] {cell, copy}) {
+            assertThat(memo.value).isSameAs(carrier.value);
+            assertThat(memo.version).isSameAs(version);
+            assertThat(memo.reads()).isSameAs(carrier.reads());
+            assertThat(memo.durability()).isEqualTo(Durability.MEDIUM);
+            assertThat(memo.sameResult(carrier)).isTrue();
+            assertThat(carrier.sameResult(memo)).isTrue();
+        }
+        assertThat(copy.verifiedAt).isEqualTo(6);
+        assertThat(cell.verifiedAt).as("a copy leaves the cell it was made from alone").isEqualTo(4);
+
+        assertThat(cell.sameResult(cell.withDurability(Durability.LOW))).as("another durability").isFalse();
+        assertThat(cell.sameResult(cell.keeping("v", new Version(3)))).as("another version").isFalse();
+        assertThat(cell.sameResult(Memo.value("v", version, READS, Durability.MEDIUM)))
+                .as("the same dependencies, read again: another array").isFalse();
+        assertThat(cell.sameResult(null)).isFalse();
+        Cell failure = new Cell("k", Memo.failure(new IllegalStateException(), 5, READS), 5,
+                dev.picante.Inspector.Outcome.FAILED, null, 0);
+        assertThat(failure.failed()).isTrue();
+        assertThat(new Cell("k", failure, 5, dev.picante.Inspector.Outcome.FAILED, null, 0).failure())
+                .isSameAs(failure.failure());
+    }
+
+    @Test
     void dependenciesReadBackInTheOrderReadWhateverTheFormTheyArePackedIn() {
         // r[dep.recording]: what a memo read is exactly what its computation recorded.
         for (int ingredient : new int[] {0, 5, 300}) {
@@ -92,7 +124,8 @@ class MemoTest {
                     Memo failure = Memo.failureOfReads(new IllegalStateException(), 2,
                             Memo.packReads(buffer, count * Memo.STRIDE));
                     for (Memo memo : new Memo[] {fromDependencies, fromReads, failure,
-                            fromReads.withDurability(Durability.LOW), fromReads.keeping("w", new Version(0))}) {
+                            fromReads.withDurability(Durability.LOW), fromReads.keeping("w", new Version(0)),
+                            new Cell("k", fromReads, 1, dev.picante.Inspector.Outcome.COMPUTED, null, 0)}) {
                         assertThat(memo.dependencyCount()).isEqualTo(count);
                         for (int i = 0; i < count; i++) {
                             assertThat(memo.ingredientAt(i)).isEqualTo(dependencies[i].ingredient);
