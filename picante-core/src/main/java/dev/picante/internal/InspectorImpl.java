@@ -121,7 +121,7 @@ final class InspectorImpl implements Inspector {
         Throwable failure = memo.failure();
         return new CellInfo(derived.ref(key), failure == null ? CellState.READY : CellState.POISONED,
                 failure == null ? memo.value : DerivedImpl.rootCause(failure), new Revision(cell.verifiedAt),
-                new Revision(memo.version.changedAt), refs(memo.dependencies()));
+                new Revision(memo.version.changedAt()), refs(memo.dependencies()));
     }
 
     private static CellInfo internedCell(InternedImpl<?> interned, int id) {
@@ -198,7 +198,7 @@ final class InspectorImpl implements Inspector {
         Memo memo = cell;
         Cell.Verification how = cell.how;
         Revision at = new Revision(cell.verifiedAt);
-        Revision changedAt = new Revision(memo.version.changedAt);
+        Revision changedAt = new Revision(memo.version.changedAt());
         Persistence.OutdatedCode recode = outdated(how.cause());
         Dependency found = recode != null ? null : how.cause();
         QueryRef cause = found == null ? null : ref(found);

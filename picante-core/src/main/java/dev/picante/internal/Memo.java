@@ -259,7 +259,7 @@ class Memo {
 
     /** The revision a failure belongs to (r[cell.poison]). */
     long failedAt() {
-        return version.changedAt;
+        return version.changedAt();
     }
 
     /**
@@ -269,6 +269,6 @@ class Memo {
      * cutoff kept the old {@code changed_at}), so a read bound to an older revision revalidates.
      */
     boolean validAt(long revision, long verifiedAt) {
-        return revision == verifiedAt && (value != null || revision == version.changedAt);
+        return revision == verifiedAt && (value != null || revision == version.changedAt());
     }
 }

@@ -308,7 +308,7 @@ public final class Persistence {
             }
             dependencies.add(new StoredDependency(read.name, dependency.key, changedAtOf(dependency.seen)));
         }
-        return new StoredRecord(key, memo.value, verifiedAt, memo.version.changedAt, dependencies);
+        return new StoredRecord(key, memo.value, verifiedAt, memo.version.changedAt(), dependencies);
     }
 
     private static long changedAtOf(@Nullable Object seen) {
@@ -319,7 +319,7 @@ public final class Persistence {
             return slot.changedAt;
         }
         if (seen instanceof Version version) {
-            return version.changedAt;
+            return version.changedAt();
         }
         return -1;
     }
@@ -750,7 +750,7 @@ public final class Persistence {
             long revision) {
         Map<NodeKey, Version> versions = new HashMap<>();
         for (Map.Entry<NodeKey, Pending> entry : pending.entrySet()) {
-            versions.put(entry.getKey(), new Version(entry.getValue().record().changedAt()));
+            versions.put(entry.getKey(), Version.of(entry.getValue().record().changedAt()));
         }
         Map<NodeKey, Cell> cells = new LinkedHashMap<>();
         // Restored results that read a result of this view that must itself be revalidated first.
@@ -788,7 +788,7 @@ public final class Persistence {
                             readUnverified.add(entry.getKey());
                         }
                     }
-                    if (version != null && version.changedAt == stored.changedAt()) {
+                    if (version != null && version.changedAt() == stored.changedAt()) {
                         seen = version;
                     }
                     durability = Durability.LOW;

@@ -575,7 +575,7 @@ public final class ViewState {
             version = kept.version;
             outcome = Outcome.RECOMPUTED_UNCHANGED;
         } else {
-            version = new Version(revision);
+            version = Version.of(revision);
             outcome = previous == null && !afterFailure ? Outcome.COMPUTED : Outcome.RECOMPUTED;
             if (previous != null && primary && engine.events.active()) {
                 engine.events.publish(List.of(new RuntimeEvent.QueryChanged(derived.name, key, new Revision(revision))));
