@@ -13,16 +13,17 @@ import org.jspecify.annotations.Nullable;
  * the reads array are immutable and shared, never copied. So two views never share a memo object, and "the same
  * memo" means the same fields ({@link #sameResult}), not the same object.
  *
- * <p>A memo is three references and a byte: its failure is held by its version ({@link Version.Failed}).
+ * <p>A memo is three references: its failure is held by its version ({@link Version.Failed}) and its durability
+ * by the subclass ({@link Cell#how} for a cell, a field of its own for a carrier), so a cell adds only what a
+ * view needs (its key, when and how it was verified) and stays 40 bytes.
  */
-class Memo {
+abstract class Memo {
 
     /** Entries per dependency in {@link #reads}: the ingredient's index (boxed), the key, what was seen. */
     static final int STRIDE = 3;
     static final Object[] NO_READS = new Object[0];
     /** Boxed ingredient indexes, shared by every memo (most databases have fewer ingredients than this). */
     private static final Integer[] INDEXES = new Integer[1024];
-    private static final Durability[] DURABILITIES = Durability.values();
 
     static {
         for (int i = 0; i < INDEXES.length; i++) {
@@ -43,46 +44,56 @@ class Memo {
      * {@link #ingredientAt}, {@link #keyAt} and {@link #seenAt}.
      */
     private final Object[] reads;
-    /** The {@link Durability#ordinal()} of {@link #durability()}. */
-    private final byte durability;
 
-    Memo(@Nullable Object value, Version version, Object[] reads, Durability durability) {
+    Memo(@Nullable Object value, Version version, Object[] reads) {
         this.value = value;
         this.version = version;
         this.reads = reads.length == 0 ? NO_READS : reads;
-        this.durability = (byte) durability.ordinal();
     }
 
-    /** A copy of {@code memo}'s fields (the same value, version and reads array). */
+    /** A copy of {@code memo}'s value, version and reads array (the objects themselves). */
     Memo(Memo memo) {
         this.value = memo.value;
         this.version = memo.version;
         this.reads = memo.reads;
-        this.durability = memo.durability;
+    }
+
+    /** A memo that is not a cell: what is handed from view to view or made on its way into a cell. */
+    private static final class Carrier extends Memo {
+
+        private final Durability durability;
+
+        Carrier(@Nullable Object value, Version version, Object[] reads, Durability durability) {
+            super(value, version, reads);
+            this.durability = durability;
+        }
+
+        @Override
+        Durability durability() {
+            return durability;
+        }
     }
 
     static Memo value(Object value, Version version, Dependency[] dependencies, Durability durability) {
-        return new Memo(Objects.requireNonNull(value), version, pack(dependencies), durability);
+        return new Carrier(Objects.requireNonNull(value), version, pack(dependencies), durability);
     }
 
     /** A value whose dependencies are already packed as {@link #reads} are (the array is kept, not copied). */
     static Memo valueOfReads(Object value, Version version, Object[] reads, Durability durability) {
-        return new Memo(Objects.requireNonNull(value), version, reads, durability);
+        return new Carrier(Objects.requireNonNull(value), version, reads, durability);
     }
 
     static Memo failure(Throwable failure, long revision, Dependency[] dependencies) {
-        return new Memo(null, new Version.Failed(revision, failure), pack(dependencies), Durability.LOW);
+        return new Carrier(null, new Version.Failed(revision, failure), pack(dependencies), Durability.LOW);
     }
 
     /** A failure whose dependencies are already packed (the array is kept, not copied). */
     static Memo failureOfReads(Throwable failure, long revision, Object[] reads) {
-        return new Memo(null, new Version.Failed(revision, failure), reads, Durability.LOW);
+        return new Carrier(null, new Version.Failed(revision, failure), reads, Durability.LOW);
     }
 
     /** The minimum durability of everything read, directly or transitively (r[durability.revalidation-opt]). */
-    final Durability durability() {
-        return DURABILITIES[durability];
-    }
+    abstract Durability durability();
 
     /** What the compute function threw, or {@code null} for a value. */
     final @Nullable Throwable failure() {
@@ -91,7 +102,7 @@ class Memo {
 
     /** The same memo with another effective durability, after revalidation found it changed. */
     Memo withDurability(Durability durability) {
-        return new Memo(value, version, reads, durability);
+        return new Carrier(value, version, reads, durability);
     }
 
     /**
@@ -99,7 +110,7 @@ class Memo {
      * own version of an equal value, so its dependents stay valid ({@link EarlyCutoff#backdate(Memo, Memo)}).
      */
     Memo keeping(Object equalValue, Version kept) {
-        return new Memo(Objects.requireNonNull(equalValue), kept, reads, durability());
+        return new Carrier(Objects.requireNonNull(equalValue), kept, reads, durability());
     }
 
     /**
@@ -109,7 +120,7 @@ class Memo {
      */
     final boolean sameResult(@Nullable Memo other) {
         return other == this || other != null && other.version == version && other.value == value
-                && other.reads == reads && other.durability == durability;
+                && other.reads == reads && other.durability() == durability();
     }
 
     /** The first entry of {@link #reads} whose dependencies are all of one ingredient: that ingredient. */
