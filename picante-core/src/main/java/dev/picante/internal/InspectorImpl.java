@@ -117,11 +117,10 @@ final class InspectorImpl implements Inspector {
     }
 
     private CellInfo derivedCell(DerivedImpl<?, ?> derived, Object key, Cell cell) {
-        Memo memo = cell;
-        Throwable failure = memo.failure();
+        Throwable failure = cell.failure();
         return new CellInfo(derived.ref(key), failure == null ? CellState.READY : CellState.POISONED,
-                failure == null ? memo.value : DerivedImpl.rootCause(failure), new Revision(cell.verifiedAt),
-                new Revision(memo.version.changedAt()), refs(memo.dependencies()));
+                failure == null ? cell.value : DerivedImpl.rootCause(failure), new Revision(cell.verifiedAt),
+                new Revision(cell.version.changedAt()), refs(cell.dependencies()));
     }
 
     private static CellInfo internedCell(InternedImpl<?> interned, int id) {
@@ -195,7 +194,7 @@ final class InspectorImpl implements Inspector {
             return new Explanation(query, Outcome.NOT_COMPUTED, null, null, null, null, query
                     + " holds no result in this view: it was never asked for, or its result was evicted");
         }
-        Memo memo = cell;
+        Memo memo = cell; // the memo it holds: the cell itself
         Cell.Verification how = cell.how;
         Revision at = new Revision(cell.verifiedAt);
         Revision changedAt = new Revision(memo.version.changedAt());
