@@ -1,5 +1,6 @@
 package dev.picante.internal;
 
+import dev.picante.Durability;
 import dev.picante.Inspector.Outcome;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -7,18 +8,22 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A view's record of one derived query: the memo it holds, the newest revision of the view at which that
- * memo was confirmed ({@code verifiedAt}), and how that happened, for {@link dev.picante.Inspector#explain}.
- * The memo never changes: a new result is a new cell. Confirming the same memo at a later revision
- * advances the cell in place ({@link #reverify}), since that is what a read after an edit does for most of
- * the dependencies it walks; {@code verifiedAt} only ever increases.
+ * A view's record of one derived query: the memo it holds (a cell is that memo, one object for both), the newest
+ * revision of the view at which that memo was confirmed ({@code verifiedAt}), and how that happened, for
+ * {@link dev.picante.Inspector#explain}. The memo never changes: a new result is a new cell. Confirming the same
+ * memo at a later revision advances the cell in place ({@link #reverify}), since that is what a read after an
+ * edit does for most of the dependencies it walks; {@code verifiedAt} only ever increases. A memo another view
+ * hands over (another view's cell, or a carrier) becomes a new cell of this view with the same fields
+ * ({@link Memo#Memo(Memo)}): views never share cells. A cell is 40 bytes with compressed pointers (value,
+ * version, reads, key, how, verifiedAt): its durability is held by {@link #how}, and the key's hash is not kept
+ * ({@link CellTable} compares keys).
  *
  * <p>A plain cell has no sequence number ({@link #sequence()} is 0, before every checkpoint): only the primary
  * view of a database whose state was exported or loaded makes {@link Sequenced} cells, which change exports
  * need ({@link Persistence#sequencing()}), so a database never saved pays neither the 8 bytes per cell nor a
  * shared atomic increment per new cell.
  */
-class Cell {
+class Cell extends Memo {
 
     private static final AtomicLong SEQUENCE = new AtomicLong();
     private static final VarHandle VERIFIED_AT;
@@ -33,22 +38,33 @@ class Cell {
 
     /** The key of the record, which the view's {@link CellTable} finds the cell by. */
     final Object key;
-    /** {@link CellTable#hash} of the key. */
-    final int hash;
-    final Memo memo;
-    /** The memo's value, or {@code null} for a failure: what a hit returns without reading the memo. */
-    final @Nullable Object value;
     volatile long verifiedAt;
-    /** How the memo was last confirmed. */
+    /** How the memo was last confirmed, and its durability (which a new verification keeps). */
     volatile Verification how;
 
+    /** A cell holding a copy of {@code memo} (its value, version and reads are shared, not copied). */
     Cell(Object key, Memo memo, long verifiedAt, Outcome outcome, @Nullable Dependency cause, long causeChangedAt) {
+        super(memo);
         this.key = key;
-        this.hash = CellTable.hash(key);
-        this.memo = memo;
-        this.value = memo.value;
         this.verifiedAt = verifiedAt;
-        this.how = cause == null ? Verification.of(outcome) : new Verification(outcome, cause, causeChangedAt);
+        this.how = Verification.of(outcome, memo.durability(), cause, causeChangedAt);
+    }
+
+    /**
+     * A cell of a new memo: {@code value} (or {@code null} for a failure, whose version is a
+     * {@link Version.Failed}), its version, its packed reads ({@link Memo#packReads}) and durability.
+     */
+    Cell(Object key, @Nullable Object value, Version version, Object[] reads, Durability durability, long verifiedAt,
+            Outcome outcome, @Nullable Dependency cause, long causeChangedAt) {
+        super(value, version, reads);
+        this.key = key;
+        this.verifiedAt = verifiedAt;
+        this.how = Verification.of(outcome, durability, cause, causeChangedAt);
+    }
+
+    @Override
+    final Durability durability() {
+        return how.durability();
     }
 
     /** The newest sequence number given to a cell so far. */
@@ -77,8 +93,9 @@ class Cell {
                 return false;
             }
         } while (!VERIFIED_AT.compareAndSet(this, at, revision));
-        Verification next = Verification.of(outcome);
-        if (how != next) {
+        Verification was = how;
+        Verification next = Verification.of(outcome, was.durability());
+        if (was != next) {
             how = next; // mostly already so: a cell reused after every edit skips this store and its fence
         }
         if (sequenced && this instanceof Sequenced cell) {
@@ -102,6 +119,11 @@ class Cell {
         Sequenced(Object key, Memo memo, long verifiedAt, Outcome outcome, @Nullable Dependency cause,
                 long causeChangedAt) {
             super(key, memo, verifiedAt, outcome, cause, causeChangedAt);
+        }
+
+        Sequenced(Object key, @Nullable Object value, Version version, Object[] reads, Durability durability,
+                long verifiedAt, Outcome outcome, @Nullable Dependency cause, long causeChangedAt) {
+            super(key, value, version, reads, durability, verifiedAt, outcome, cause, causeChangedAt);
         }
 
         @Override
@@ -131,10 +153,18 @@ class Cell {
         final long weight;
 
         Tracked(Object key, Memo memo, long verifiedAt, Outcome outcome, @Nullable Dependency cause,
-                long causeChangedAt, int clock, long weight) {
+                long causeChangedAt, int clock, @Nullable MemoPolicy weigher) {
             super(key, memo, verifiedAt, outcome, cause, causeChangedAt);
             this.use = (clock << 4) | 1;
-            this.weight = weight;
+            this.weight = weigher == null ? 0 : weigher.weigh(key, this);
+        }
+
+        Tracked(Object key, @Nullable Object value, Version version, Object[] reads, Durability durability,
+                long verifiedAt, Outcome outcome, @Nullable Dependency cause, long causeChangedAt, int clock,
+                @Nullable MemoPolicy weigher) {
+            super(key, value, version, reads, durability, verifiedAt, outcome, cause, causeChangedAt);
+            this.use = (clock << 4) | 1;
+            this.weight = weigher == null ? 0 : weigher.weigh(key, this);
         }
 
         void touch(int clock) {
@@ -147,23 +177,42 @@ class Cell {
         }
     }
 
-    /** How a memo was confirmed: the outcome and, for a recomputation, the dependency found changed. */
-    record Verification(Outcome outcome, @Nullable Dependency cause, long causeChangedAt) {
+    /**
+     * How a memo was confirmed: the outcome and, for a recomputation, the dependency found changed; and the
+     * memo's effective durability, which never changes for a cell (a verification replacing another keeps it),
+     * so that the cell needs no field of its own for it.
+     */
+    record Verification(Outcome outcome, Durability durability, @Nullable Dependency cause, long causeChangedAt) {
 
-        /** The shared instances without a cause, by {@link Outcome#ordinal()} (an array: no map look-up per cell). */
+        private static final int DURABILITIES = Durability.values().length;
+
+        /**
+         * The shared instances without a cause, by {@link Outcome#ordinal()} and {@link Durability#ordinal()} (an
+         * array: no map look-up per cell).
+         */
         private static final Verification[] PLAIN;
 
         static {
             Outcome[] outcomes = Outcome.values();
-            PLAIN = new Verification[outcomes.length];
+            PLAIN = new Verification[outcomes.length * DURABILITIES];
             for (Outcome outcome : outcomes) {
-                PLAIN[outcome.ordinal()] = new Verification(outcome, null, 0);
+                for (Durability durability : Durability.values()) {
+                    PLAIN[outcome.ordinal() * DURABILITIES + durability.ordinal()] =
+                            new Verification(outcome, durability, null, 0);
+                }
             }
         }
 
         /** The shared instance for an outcome without a cause. */
-        static Verification of(Outcome outcome) {
-            return PLAIN[outcome.ordinal()];
+        static Verification of(Outcome outcome, Durability durability) {
+            return PLAIN[outcome.ordinal() * DURABILITIES + durability.ordinal()];
+        }
+
+        /** The shared instance without a cause, or a new one with it. */
+        static Verification of(Outcome outcome, Durability durability, @Nullable Dependency cause,
+                long causeChangedAt) {
+            return cause == null ? of(outcome, durability) : new Verification(outcome, durability, cause,
+                    causeChangedAt);
         }
     }
 }

@@ -11,13 +11,15 @@ import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A view's memo table of one derived ingredient: its cells by key. A cell carries its key and the key's hash
- * ({@link Cell#key}, {@link Cell#hash}), so the table is one array of cells with open addressing (linear
- * probing from the hash's high bits), where a {@code ConcurrentHashMap} adds a node of 32 bytes per entry.
+ * A view's memo table of one derived ingredient: its cells by key. A cell carries its key ({@link Cell#key}), so
+ * the table is one array of cells with open addressing (linear probing from the high bits of the key's
+ * {@link #hash}), where a {@code ConcurrentHashMap} adds a node of 32 bytes per entry. Cells do not keep the
+ * hash (4 bytes per memo): a probe compares keys by identity, then with {@code equals} (keys of one
+ * ingredient are of one class), and a resize asks each key for its hash again.
  *
  * <p>Reads ({@link #get}, {@link #forEach}, {@link #size}) take no lock and write no shared memory. Writes take
- * the table's monitor, held for a few probes (and for a resize, which copies every cell once, by its stored
- * hash); a key's {@code equals} runs under it, as it runs under a bin's lock in a concurrent map. At most two
+ * the table's monitor, held for a few probes (and for a resize, which copies every cell once, by its key's
+ * hash); a key's {@code equals} and {@code hashCode} run under it, as it runs under a bin's lock in a concurrent map. At most two
  * thirds of the slots are in use (cells and tombstones): past that a write doubles the array, or rebuilds it at
  * its size when tombstones are most of it.
  *
@@ -91,7 +93,7 @@ final class CellTable {
     }
 
     /**
-     * The hash a cell of {@code key} carries: the key's hash with its high half folded in, times the golden
+     * The hash a cell of {@code key} is found by: the key's hash with its high half folded in, times the golden
      * ratio, so that its high bits (which pick the home slot) depend on all of the key's hash bits.
      */
     static int hash(Object key) {
@@ -114,11 +116,9 @@ final class CellTable {
             if (c == null) {
                 return null;
             }
-            if (c.hash == h) {
-                Object k = c.key;
-                if (k == key || (c != REMOVED && key.equals(k))) {
-                    return c;
-                }
+            Object k = c.key;
+            if (k == key || (c != REMOVED && key.equals(k))) {
+                return c;
             }
         }
     }
@@ -270,8 +270,8 @@ final class CellTable {
      * tombstone or empty slot of its probe chain) when there is none. Under the lock.
      */
     private int find(@Nullable Cell[] t, Cell cell) {
-        int h = cell.hash;
         Object key = cell.key;
+        int h = hash(key);
         int mask = t.length - 1;
         int free = -1;
         int i = home(h, t.length);
@@ -284,7 +284,7 @@ final class CellTable {
                 if (free < 0) {
                     free = i;
                 }
-            } else if (c.hash == h && (c.key == key || key.equals(c.key))) {
+            } else if (c.key == key || key.equals(c.key)) {
                 return i;
             }
         }
@@ -297,7 +297,7 @@ final class CellTable {
     /** The slot holding exactly {@code cell}, or -1. Under the lock. */
     private static int slotOf(@Nullable Cell[] t, Cell cell) {
         int mask = t.length - 1;
-        int i = home(cell.hash, t.length);
+        int i = home(hash(cell.key), t.length);
         for (int probes = 0; probes < t.length; probes++, i = (i + 1) & mask) {
             Cell c = t[i];
             if (c == cell) {
@@ -343,7 +343,7 @@ final class CellTable {
         int mask = capacity - 1;
         for (Cell c : old) {
             if (c != null && c != REMOVED) {
-                int i = home(c.hash, capacity);
+                int i = home(hash(c.key), capacity);
                 while (t[i] != null) {
                     i = (i + 1) & mask;
                 }

@@ -1,6 +1,5 @@
 package dev.picante.internal;
 
-import dev.picante.Durability;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -11,8 +10,8 @@ import org.jspecify.annotations.Nullable;
  * and a change stops spreading at this record.
  *
  * <p>One rule ({@link #keeps}), applied where a view gets a new value for a record it held a value of: when
- * its leader recomputes the record ({@link #backdate(Memo, Object[], Durability)}: the previous value and
- * version, with the recomputation's dependencies and durability), and when it adopts another view's memo
+ * its leader recomputes the record (the new cell takes the previous value and version, with the recomputation's
+ * dependencies and durability: {@code ViewState.compute}), and when it adopts another view's memo
  * ({@link #backdate(Memo, Memo)}: the adopted dependencies, with this view's value and version). A failure
  * is never kept, nor does it keep anything. Stateless; calls the values' {@code equals}.
  */
@@ -28,14 +27,6 @@ final class EarlyCutoff {
      */
     static boolean keeps(@Nullable Memo previous, @Nullable Object value) {
         return previous != null && !previous.failed() && value != null && Equality.equal(previous.value, value);
-    }
-
-    /**
-     * The memo of a recomputation whose value early cutoff keeps ({@link #keeps}): {@code previous}'s value
-     * and version, with what the recomputation read and its effective durability.
-     */
-    static Memo backdate(Memo previous, Object[] reads, Durability durability) {
-        return Memo.valueOfReads(Objects.requireNonNull(previous.value), previous.version, reads, durability);
     }
 
     /**

@@ -40,9 +40,10 @@ import org.jspecify.annotations.Nullable;
  * (O(1)), and a revision number names one input state database-wide: two views at the same revision see
  * the same inputs.
  *
- * <p><b>Derived queries.</b> Each view keeps, per derived ingredient, a table of {@link Cell}s: an
- * immutable {@link Memo} (value or failure, dependencies read, effective durability) and the revision it
- * was last verified at. An access at exactly that revision is a hit: one table look-up, no allocation and no
+ * <p><b>Derived queries.</b> Each view keeps, per derived ingredient, a table of {@link Cell}s: each is an
+ * immutable {@link Memo} (value or failure, dependencies read, effective durability; one object for cell and
+ * memo, copied field by field into another view's cell when that view adopts it) with the revision it was
+ * last verified at. An access at exactly that revision is a hit: one table look-up, no allocation and no
  * write to memory another thread writes (hits are counted in per-thread slots), so readers of one key scale
  * across cores. Otherwise one caller per (ingredient, key, revision), across
  * every view, becomes the leader of an {@link InFlight} evaluation; the others wait and adopt its memo.

@@ -117,11 +117,10 @@ final class InspectorImpl implements Inspector {
     }
 
     private CellInfo derivedCell(DerivedImpl<?, ?> derived, Object key, Cell cell) {
-        Memo memo = cell.memo;
-        Throwable failure = memo.failure();
+        Throwable failure = cell.failure();
         return new CellInfo(derived.ref(key), failure == null ? CellState.READY : CellState.POISONED,
-                failure == null ? memo.value : DerivedImpl.rootCause(failure), new Revision(cell.verifiedAt),
-                new Revision(memo.version.changedAt), refs(memo.dependencies()));
+                failure == null ? cell.value : DerivedImpl.rootCause(failure), new Revision(cell.verifiedAt),
+                new Revision(cell.version.changedAt()), refs(cell.dependencies()));
     }
 
     private static CellInfo internedCell(InternedImpl<?> interned, int id) {
@@ -166,7 +165,7 @@ final class InspectorImpl implements Inspector {
                 for (Map.Entry<Object, Cell> entry : entries) {
                     QueryRef from = derived.ref(entry.getKey());
                     nodes.add(from);
-                    for (Dependency dependency : entry.getValue().memo.dependencies()) {
+                    for (Dependency dependency : entry.getValue().dependencies()) {
                         if (outdated(dependency) != null) {
                             continue;
                         }
@@ -195,10 +194,10 @@ final class InspectorImpl implements Inspector {
             return new Explanation(query, Outcome.NOT_COMPUTED, null, null, null, null, query
                     + " holds no result in this view: it was never asked for, or its result was evicted");
         }
-        Memo memo = cell.memo;
+        Memo memo = cell; // the memo it holds: the cell itself
         Cell.Verification how = cell.how;
         Revision at = new Revision(cell.verifiedAt);
-        Revision changedAt = new Revision(memo.version.changedAt);
+        Revision changedAt = new Revision(memo.version.changedAt());
         Persistence.OutdatedCode recode = outdated(how.cause());
         Dependency found = recode != null ? null : how.cause();
         QueryRef cause = found == null ? null : ref(found);

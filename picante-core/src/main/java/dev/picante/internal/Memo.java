@@ -6,15 +6,18 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The immutable outcome of one evaluation of a derived query: a value or a failure, with the
- * dependencies it read. A memo can be shared by several views; each view's {@link Cell} says up to which
- * of its revisions the memo is known valid.
+ * The immutable outcome of one evaluation of a derived query: a value or a failure, with the dependencies it
+ * read and its effective durability. A view holds its memos as {@link Cell}s, which are memos themselves (one
+ * object per memo); a plain {@code Memo} is only a carrier between views or a copy on its way into a cell. A
+ * memo handed to another view is copied into a cell of that view, field by field: the value, the version and
+ * the reads array are immutable and shared, never copied. So two views never share a memo object, and "the same
+ * memo" means the same fields ({@link #sameResult}), not the same object.
  *
- * <p>A memo is three references (24 bytes with compressed pointers): its failure is held by its version
- * ({@link Version.Failed}) and its durability by its class ({@link Medium}, {@link High}; this class itself
- * is a memo of {@link Durability#LOW}), which the factories choose.
+ * <p>A memo is three references: its failure is held by its version ({@link Version.Failed}) and its durability
+ * by the subclass ({@link Cell#how} for a cell, a field of its own for a carrier), so a cell adds only what a
+ * view needs (its key, when and how it was verified) and stays 40 bytes.
  */
-class Memo {
+abstract class Memo {
 
     /** Entries per dependency in {@link #reads}: the ingredient's index (boxed), the key, what was seen. */
     static final int STRIDE = 3;
@@ -42,58 +45,55 @@ class Memo {
      */
     private final Object[] reads;
 
-    private Memo(@Nullable Object value, Version version, Object[] reads) {
+    Memo(@Nullable Object value, Version version, Object[] reads) {
         this.value = value;
         this.version = version;
-        this.reads = reads;
+        this.reads = reads.length == 0 ? NO_READS : reads;
     }
 
-    /** A memo of {@link Durability#MEDIUM}. */
-    private static final class Medium extends Memo {
+    /** A copy of {@code memo}'s value, version and reads array (the objects themselves). */
+    Memo(Memo memo) {
+        this.value = memo.value;
+        this.version = memo.version;
+        this.reads = memo.reads;
+    }
 
-        Medium(@Nullable Object value, Version version, Object[] reads) {
+    /** A memo that is not a cell: what is handed from view to view or made on its way into a cell. */
+    private static final class Carrier extends Memo {
+
+        private final Durability durability;
+
+        Carrier(@Nullable Object value, Version version, Object[] reads, Durability durability) {
             super(value, version, reads);
+            this.durability = durability;
         }
-    }
 
-    /** A memo of {@link Durability#HIGH}. */
-    private static final class High extends Memo {
-
-        High(@Nullable Object value, Version version, Object[] reads) {
-            super(value, version, reads);
+        @Override
+        Durability durability() {
+            return durability;
         }
-    }
-
-    private static Memo of(@Nullable Object value, Version version, Object[] reads, Durability durability) {
-        return switch (durability) {
-            case LOW -> new Memo(value, version, reads);
-            case MEDIUM -> new Medium(value, version, reads);
-            case HIGH -> new High(value, version, reads);
-        };
     }
 
     static Memo value(Object value, Version version, Dependency[] dependencies, Durability durability) {
-        return of(Objects.requireNonNull(value), version, pack(dependencies), durability);
+        return new Carrier(Objects.requireNonNull(value), version, pack(dependencies), durability);
     }
 
     /** A value whose dependencies are already packed as {@link #reads} are (the array is kept, not copied). */
     static Memo valueOfReads(Object value, Version version, Object[] reads, Durability durability) {
-        return of(Objects.requireNonNull(value), version, reads.length == 0 ? NO_READS : reads, durability);
+        return new Carrier(Objects.requireNonNull(value), version, reads, durability);
     }
 
     static Memo failure(Throwable failure, long revision, Dependency[] dependencies) {
-        return new Memo(null, new Version.Failed(revision, failure), pack(dependencies));
+        return new Carrier(null, new Version.Failed(revision, failure), pack(dependencies), Durability.LOW);
     }
 
     /** A failure whose dependencies are already packed (the array is kept, not copied). */
     static Memo failureOfReads(Throwable failure, long revision, Object[] reads) {
-        return new Memo(null, new Version.Failed(revision, failure), reads.length == 0 ? NO_READS : reads);
+        return new Carrier(null, new Version.Failed(revision, failure), reads, Durability.LOW);
     }
 
     /** The minimum durability of everything read, directly or transitively (r[durability.revalidation-opt]). */
-    final Durability durability() {
-        return this instanceof High ? Durability.HIGH : this instanceof Medium ? Durability.MEDIUM : Durability.LOW;
-    }
+    abstract Durability durability();
 
     /** What the compute function threw, or {@code null} for a value. */
     final @Nullable Throwable failure() {
@@ -102,7 +102,7 @@ class Memo {
 
     /** The same memo with another effective durability, after revalidation found it changed. */
     Memo withDurability(Durability durability) {
-        return of(value, version, reads, durability);
+        return new Carrier(value, version, reads, durability);
     }
 
     /**
@@ -110,7 +110,17 @@ class Memo {
      * own version of an equal value, so its dependents stay valid ({@link EarlyCutoff#backdate(Memo, Memo)}).
      */
     Memo keeping(Object equalValue, Version kept) {
-        return of(Objects.requireNonNull(equalValue), kept, reads, durability());
+        return new Carrier(Objects.requireNonNull(equalValue), kept, reads, durability());
+    }
+
+    /**
+     * Whether {@code other} is this memo or a copy of it (as another view's cell, or this view's cell copied into
+     * a new one): the same value, version and reads objects and the same durability. A new result, an adoption
+     * that kept an equal value's version, and a revalidation that changed the durability all differ.
+     */
+    final boolean sameResult(@Nullable Memo other) {
+        return other == this || other != null && other.version == version && other.value == value
+                && other.reads == reads && other.durability() == durability();
     }
 
     /** The first entry of {@link #reads} whose dependencies are all of one ingredient: that ingredient. */
@@ -260,7 +270,7 @@ class Memo {
 
     /** The revision a failure belongs to (r[cell.poison]). */
     long failedAt() {
-        return version.changedAt;
+        return version.changedAt();
     }
 
     /**
@@ -270,6 +280,6 @@ class Memo {
      * cutoff kept the old {@code changed_at}), so a read bound to an older revision revalidates.
      */
     boolean validAt(long revision, long verifiedAt) {
-        return revision == verifiedAt && (value != null || revision == version.changedAt);
+        return revision == verifiedAt && (value != null || revision == version.changedAt());
     }
 }

@@ -285,7 +285,7 @@ public final class Persistence {
 
     private @Nullable StoredRecord derivedRecord(Object key, Cell cell, long revision, @Nullable Checkpoint since,
             @Nullable Long seenUpTo) {
-        Memo memo = cell.memo;
+        Memo memo = cell;
         if (memo.failed()) {
             return null;
         }
@@ -308,7 +308,7 @@ public final class Persistence {
             }
             dependencies.add(new StoredDependency(read.name, dependency.key, changedAtOf(dependency.seen)));
         }
-        return new StoredRecord(key, memo.value, verifiedAt, memo.version.changedAt, dependencies);
+        return new StoredRecord(key, memo.value, verifiedAt, memo.version.changedAt(), dependencies);
     }
 
     private static long changedAtOf(@Nullable Object seen) {
@@ -319,7 +319,7 @@ public final class Persistence {
             return slot.changedAt;
         }
         if (seen instanceof Version version) {
-            return version.changedAt;
+            return version.changedAt();
         }
         return -1;
     }
@@ -750,7 +750,7 @@ public final class Persistence {
             long revision) {
         Map<NodeKey, Version> versions = new HashMap<>();
         for (Map.Entry<NodeKey, Pending> entry : pending.entrySet()) {
-            versions.put(entry.getKey(), new Version(entry.getValue().record().changedAt()));
+            versions.put(entry.getKey(), Version.of(entry.getValue().record().changedAt()));
         }
         Map<NodeKey, Cell> cells = new LinkedHashMap<>();
         // Restored results that read a result of this view that must itself be revalidated first.
@@ -783,12 +783,12 @@ public final class Persistence {
                     Version version = versions.get(node);
                     if (version == null) {
                         Cell existing = view.cell(index, stored.key());
-                        version = existing == null ? null : existing.memo.version;
+                        version = existing == null ? null : existing.version;
                         if (existing != null && existing.verifiedAt < 0) {
                             readUnverified.add(entry.getKey());
                         }
                     }
-                    if (version != null && version.changedAt == stored.changedAt()) {
+                    if (version != null && version.changedAt() == stored.changedAt()) {
                         seen = version;
                     }
                     durability = Durability.LOW;
@@ -820,7 +820,7 @@ public final class Persistence {
                 if (suspect.contains(entry.getKey())) {
                     continue;
                 }
-                for (Dependency dependency : entry.getValue().memo.dependencies()) {
+                for (Dependency dependency : entry.getValue().dependencies()) {
                     if (dependency.seen == UNKNOWN
                             || suspect.contains(new NodeKey(dependency.ingredient, dependency.key))) {
                         suspect.add(entry.getKey());
@@ -837,7 +837,7 @@ public final class Persistence {
         for (NodeKey node : suspect) {
             Cell cell = result.get(node);
             if (cell != null) {
-                result.put(node, new Cell(node.key(), cell.memo, Math.min(cell.verifiedAt, revision) - revision - 1,
+                result.put(node, new Cell(node.key(), cell, Math.min(cell.verifiedAt, revision) - revision - 1,
                         Outcome.RESTORED, null, 0));
             }
         }

@@ -142,7 +142,7 @@ final class Revalidation {
                 return Check.CHANGED;
             }
             if (now.version != memo.seenAt(i)) {
-                change[0] = new Change(memo.dependency(i), now.version.changedAt);
+                change[0] = new Change(memo.dependency(i), now.version.changedAt());
                 return Check.CHANGED;
             }
             durability[0] = min(durability[0], now.durability());

@@ -2,6 +2,7 @@ package dev.picante.internal;
 
 import dev.picante.Batch;
 import dev.picante.CycleException;
+import dev.picante.Durability;
 import dev.picante.Inspector.Outcome;
 import dev.picante.QueryCancelledException;
 import dev.picante.Revision;
@@ -76,7 +77,10 @@ public final class ViewState {
         this.policy = MemoPolicy.of(engine, engine.options);
     }
 
-    /** A new cell of this view's tables: tracked by the eviction policy when there is one. */
+    /**
+     * A new cell of this view's tables holding a copy of {@code memo} (another view's cell, a carrier, or a cell
+     * of this view being replaced): tracked by the eviction policy when there is one.
+     */
     private Cell newCell(Object key, Memo memo, long verifiedAt, Outcome outcome, @Nullable Dependency cause,
             long causeChangedAt) {
         if (policy != null) {
@@ -85,6 +89,18 @@ public final class ViewState {
         return primary && engine.persistence().sequencing()
                 ? new Cell.Sequenced(key, memo, verifiedAt, outcome, cause, causeChangedAt)
                 : new Cell(key, memo, verifiedAt, outcome, cause, causeChangedAt);
+    }
+
+    /** A new cell of this view's tables holding a new memo ({@link Cell}'s fields): one object for both. */
+    private Cell newCell(Object key, @Nullable Object value, Version version, Object[] reads, Durability durability,
+            long verifiedAt, Outcome outcome, @Nullable Dependency cause, long causeChangedAt) {
+        if (policy != null) {
+            return policy.cell(key, value, version, reads, durability, verifiedAt, outcome, cause, causeChangedAt);
+        }
+        return primary && engine.persistence().sequencing()
+                ? new Cell.Sequenced(key, value, version, reads, durability, verifiedAt, outcome, cause,
+                        causeChangedAt)
+                : new Cell(key, value, version, reads, durability, verifiedAt, outcome, cause, causeChangedAt);
     }
 
     /** Notes a use of a cell for the eviction policy, if any. */
@@ -244,10 +260,10 @@ public final class ViewState {
         if (table != null) {
             Cell cell = table.get(key);
             if (cell != null) {
-                if (cell.memo.validAt(state.revision, cell.verifiedAt)) {
+                if (cell.validAt(state.revision, cell.verifiedAt)) {
                     derived.hits.increment();
                     used(cell);
-                    return cell.memo;
+                    return cell;
                 }
                 if (caller != null || marking != null) {
                     Memo reused = reuseWithoutEvaluation(derived, key, cell, state, caller != null);
@@ -270,7 +286,7 @@ public final class ViewState {
      */
     private @Nullable Memo reuseWithoutEvaluation(DerivedImpl<?, ?> derived, Object key, Cell own,
             InputState state, boolean nested) {
-        if (own.memo.failed() || own.verifiedAt > state.revision) {
+        if (own.failed() || own.verifiedAt > state.revision) {
             return null;
         }
         Memo shortcut = durabilityShortcut(derived, key, own, state);
@@ -281,7 +297,7 @@ public final class ViewState {
         if (unmarked != null || !nested) {
             return unmarked;
         }
-        Memo still = Revalidation.revalidateInputsOnly(this, own.memo, state);
+        Memo still = Revalidation.revalidateInputsOnly(this, own, state);
         if (still != null) {
             revalidated(derived, key, own, still, state.revision);
         }
@@ -293,7 +309,7 @@ public final class ViewState {
      * of its durability changed since it was verified; {@code null} otherwise.
      */
     private @Nullable Memo durabilityShortcut(DerivedImpl<?, ?> derived, Object key, Cell own, InputState state) {
-        if (own.verifiedAt > state.revision || own.verifiedAt < state.lastChanged[own.memo.durability().ordinal()]) {
+        if (own.verifiedAt > state.revision || own.verifiedAt < state.lastChanged[own.durability().ordinal()]) {
             return null;
         }
         Marking m = marking;
@@ -306,7 +322,7 @@ public final class ViewState {
         }
         derived.revalidations.increment();
         reverify(derived, key, own, state.revision, Outcome.DURABILITY_SHORTCUT);
-        return own.memo;
+        return own;
     }
 
     /**
@@ -317,14 +333,14 @@ public final class ViewState {
     private @Nullable Memo reuseUnmarked(DerivedImpl<?, ?> derived, Object key, Cell own, InputState state) {
         Marking m = marking;
         long verifiedAt = own.verifiedAt;
-        if (m == null || verifiedAt < m.floor() || verifiedAt > state.revision || own.memo.failed()
+        if (m == null || verifiedAt < m.floor() || verifiedAt > state.revision || own.failed()
                 || m.markedAt(derived.index, key) > verifiedAt) {
             return null;
         }
         m.unmarkedReuses.increment();
         derived.revalidations.increment();
         reverify(derived, key, own, state.revision, Outcome.REVALIDATED);
-        return own.memo;
+        return own;
     }
 
     /**
@@ -343,11 +359,11 @@ public final class ViewState {
 
     /**
      * Records that revalidation found {@code own}'s memo still holding at {@code revision}, as {@code still}
-     * (the same memo, or a copy with its effective durability brought up to date).
+     * ({@code own} itself, or a copy with its effective durability brought up to date).
      */
     private void revalidated(DerivedImpl<?, ?> derived, Object key, Cell own, Memo still, long revision) {
         derived.revalidations.increment();
-        if (still == own.memo) {
+        if (still == own) {
             Marking m = marking;
             if (m != null) {
                 m.markIfOverlapped(derived.index, key, revision); // before the cell shows the new revision
@@ -363,14 +379,14 @@ public final class ViewState {
      * cell and no table write, which is most of what confirming an unchanged dependency would otherwise
      * cost. A cell replaced or evicted meanwhile is advanced to no effect; the next read resolves its key
      * again. A cell without a sequence number, made before the first export or load, is replaced by a
-     * sequenced copy once change exports need it (the same memo, so only the cell changes, as in place).
+     * sequenced copy once change exports need it (a copy of the same memo: the same value, version and reads).
      */
     private void reverify(DerivedImpl<?, ?> derived, Object key, Cell own, long revision, Outcome how) {
         used(own);
         boolean exported = primary && engine.persistence().sequencesCells();
         if (exported && !(own instanceof Cell.Sequenced)) {
             if (own.verifiedAt < revision) {
-                Cell sequenced = newCell(key, own.memo, revision, how, null, 0); // sequencing() holds by now
+                Cell sequenced = newCell(key, own, revision, how, null, 0); // sequencing() holds by now
                 CellTable table = tableIfPresent(derived.index);
                 if (table != null && table.replace(own, sequenced)) {
                     engine.persistence().cellStored(derived.index, key, sequenced);
@@ -417,9 +433,9 @@ public final class ViewState {
         // Every state of a view has its own revision, so a memo the source verified at this revision was
         // verified against its current state, which is this one.
         if (found != null && found.view().current == state && found.cell().verifiedAt == state.revision
-                && !found.cell().memo.failed()) {
+                && !found.cell().failed()) {
             derived.hits.increment();
-            return adopt(derived, key, found.cell().memo, state.revision, true);
+            return adopt(derived, key, found.cell(), state.revision, true);
         }
         return null;
     }
@@ -444,15 +460,15 @@ public final class ViewState {
         long revision = state.revision;
         CellTable table = table(derived.index);
         Cell own = table.get(key);
-        if (own != null && own.memo.validAt(revision, own.verifiedAt)) {
+        if (own != null && own.validAt(revision, own.verifiedAt)) {
             derived.hits.increment();
             used(own);
-            return own.memo;
+            return own;
         }
         Memo previous = null;
         Revalidation.Change change = null;
-        if (own != null && !own.memo.failed()) {
-            previous = own.memo;
+        if (own != null && !own.failed()) {
+            previous = own;
             Memo shortcut = durabilityShortcut(derived, key, own, state);
             if (shortcut != null) {
                 return shortcut;
@@ -474,10 +490,10 @@ public final class ViewState {
         } else if (own == null) {
             // Memos other views hold for the record: the nearest source's cell, then the shared cache.
             SourceCell found = nearestSourceCell(derived.index, key);
-            Memo fromSource = found == null ? null : found.cell().memo;
+            Memo fromSource = found == null ? null : found.cell();
             Memo shared = engine.sharedResults.get(derived.index, key);
             for (int i = 0; i < 2; i++) {
-                Memo candidate = i == 0 ? fromSource : (shared == fromSource ? null : shared);
+                Memo candidate = i == 0 ? fromSource : (shared != null && shared.sameResult(fromSource) ? null : shared);
                 if (candidate == null) {
                     continue;
                 }
@@ -512,7 +528,7 @@ public final class ViewState {
     private Memo compute(DerivedImpl<?, ?> derived, Object key, InputState state, InFlight mine,
             @Nullable Memo previous, Revalidation.@Nullable Change change, CellTable table,
             @Nullable Cell own) {
-        boolean afterFailure = own != null && own.memo.failed();
+        boolean afterFailure = own != null && own.failed();
         long revision = state.revision;
         Evaluation ctx = new Evaluation(this, state, mine, derived.readsHint);
         Object value = null;
@@ -542,19 +558,24 @@ public final class ViewState {
         derived.computations.increment();
         Dependency cause = change == null ? null : change.dependency();
         long causeAt = change == null ? 0 : change.changedAt();
-        Memo memo;
+        Version version;
+        Durability durability = ctx.durability();
         Outcome outcome;
         if (failure != null) {
             derived.failures.increment();
-            memo = Memo.failureOfReads(failure, revision, reads);
+            value = null;
+            version = new Version.Failed(revision, failure);
+            durability = Durability.LOW;
             outcome = Outcome.FAILED;
         } else if (EarlyCutoff.keeps(previous, value)) {
-            // r[revision.early-cutoff]: same version, so dependents stay valid.
+            // r[revision.early-cutoff]: same version (and the same value object), so dependents stay valid.
             derived.earlyCutoffs.increment();
-            memo = EarlyCutoff.backdate(Objects.requireNonNull(previous), reads, ctx.durability());
+            Memo kept = Objects.requireNonNull(previous);
+            value = kept.value;
+            version = kept.version;
             outcome = Outcome.RECOMPUTED_UNCHANGED;
         } else {
-            memo = Memo.valueOfReads(Objects.requireNonNull(value), new Version(revision), reads, ctx.durability());
+            version = Version.of(revision);
             outcome = previous == null && !afterFailure ? Outcome.COMPUTED : Outcome.RECOMPUTED;
             if (previous != null && primary && engine.events.active()) {
                 engine.events.publish(List.of(new RuntimeEvent.QueryChanged(derived.name, key, new Revision(revision))));
@@ -564,8 +585,9 @@ public final class ViewState {
         if (m != null && failure == null && ctx.readFailure()) {
             m.taint(derived.index, key); // before the cell is published
         }
-        store(derived, key, newCell(key, memo, revision, outcome, cause, causeAt), false, table, own);
-        return memo;
+        Cell cell = newCell(key, value, version, reads, durability, revision, outcome, cause, causeAt);
+        store(derived, key, cell, false, table, own);
+        return cell;
     }
 
     /**
@@ -592,10 +614,10 @@ public final class ViewState {
                 continue;
             }
             for (Cell cell : table.cells()) {
-                if (cell.verifiedAt == revision && !cell.memo.failed()) {
+                if (cell.verifiedAt == revision && !cell.failed()) {
                     Cell own = target.cell(i, cell.key);
                     if (own == null || own.verifiedAt < revision) {
-                        target.adopt(derived, cell.key, cell.memo, revision, true);
+                        target.adopt(derived, cell.key, cell, revision, true);
                         promoted++;
                     }
                 }
@@ -613,14 +635,14 @@ public final class ViewState {
     Memo adopt(DerivedImpl<?, ?> derived, Object key, Memo memo, long revision, boolean foreign) {
         CellTable table = table(derived.index);
         Cell own = table.get(key);
-        if (own != null && own.memo == memo) {
-            return memo;
+        if (own != null && own.sameResult(memo)) {
+            return own;
         }
         // Keep this view's version of an equal value, so its dependents stay valid.
-        Memo adopted = EarlyCutoff.backdate(own == null ? null : own.memo, memo);
-        store(derived, key, newCell(key, adopted, revision, memo.failed() ? Outcome.FAILED : Outcome.ADOPTED, null, 0),
-                foreign);
-        return adopted;
+        Memo adopted = EarlyCutoff.backdate(own, memo);
+        Cell cell = newCell(key, adopted, revision, memo.failed() ? Outcome.FAILED : Outcome.ADOPTED, null, 0);
+        store(derived, key, cell, foreign);
+        return cell;
     }
 
     private void store(DerivedImpl<?, ?> derived, Object key, Cell cell) {
@@ -657,7 +679,7 @@ public final class ViewState {
             // fresh: no cell before, and none was ever removed, so this key registers its edges for the first time
             // (up to leaders that raced for its first result: a repeated edge only marks too much, rule 4)
             boolean fresh = before == null && policy == null && !evicted;
-            m.register(engine, derived.index, key, cell.memo, before == null ? null : before.memo, cell.verifiedAt,
+            m.register(engine, derived.index, key, cell, before, cell.verifiedAt,
                     fresh);
             m.markIfOverlapped(derived.index, key, cell.verifiedAt);
         }
@@ -668,15 +690,15 @@ public final class ViewState {
         if (primary) {
             engine.persistence().cellStored(derived.index, key, cell);
         }
-        if (replaced == null || replaced.memo != cell.memo) {
+        if (replaced == null || !replaced.sameResult(cell)) {
             if (!primary) {
-                engine.sharedResults.offer(derived.index, key, cell.memo);
-            } else if (replaced != null && cell.memo.failed()) {
+                engine.sharedResults.offer(derived.index, key, cell);
+            } else if (replaced != null && cell.failed()) {
                 dropped(derived.index, key, replaced); // the shared cache keeps the newest successful memo
             }
             if (reverseEdges != null && engine.events.active()) {
                 reverseEdges.update(new NodeKey(derived.index, key),
-                        replaced == null ? null : replaced.memo.dependencies(), cell.memo.dependencies());
+                        replaced == null ? null : replaced.dependencies(), cell.dependencies());
             }
         }
         MemoPolicy p = policy;
@@ -693,14 +715,14 @@ public final class ViewState {
      * store and never verified here, and a failure, are not offered (as before: neither was).
      */
     void dropped(int ingredient, Object key, Cell cell) {
-        if (primary && !cell.memo.failed() && cell.how.outcome() != Outcome.RESTORED) {
-            engine.sharedResults.offer(ingredient, key, cell.memo);
+        if (primary && !cell.failed() && cell.how.outcome() != Outcome.RESTORED) {
+            engine.sharedResults.offer(ingredient, key, cell);
         }
     }
 
     /** r[evict.poison]: a failure is kept while the view is at its revision. */
     static boolean evictable(Cell cell, long revision) {
-        return !(cell.memo.failed() && cell.memo.failedAt() == revision);
+        return !(cell.failed() && cell.failedAt() == revision);
     }
 
     /** Drops the memos of one derived ingredient (r[evict.derived]); returns how many. */
@@ -751,7 +773,7 @@ public final class ViewState {
         for (CellTable table : tables) {
             if (table != null) {
                 table.forEach(cell -> edges.update(new NodeKey(table.ingredient, cell.key), null,
-                        cell.memo.dependencies()));
+                        cell.dependencies()));
             }
         }
     }
@@ -774,7 +796,7 @@ public final class ViewState {
                 m.raiseFloor(restored.revision + 1);
                 for (Map.Entry<NodeKey, Cell> entry : cells.entrySet()) {
                     NodeKey node = entry.getKey();
-                    m.register(engine, node.ingredient(), node.key(), entry.getValue().memo, null,
+                    m.register(engine, node.ingredient(), node.key(), entry.getValue(), null,
                             entry.getValue().verifiedAt);
                 }
             }
@@ -782,12 +804,12 @@ public final class ViewState {
             for (Map.Entry<NodeKey, Cell> entry : cells.entrySet()) {
                 NodeKey node = entry.getKey();
                 Cell old = table(node.ingredient()).put(entry.getValue());
-                if (old != null && old.memo != entry.getValue().memo) {
+                if (old != null && !old.sameResult(entry.getValue())) {
                     dropped(node.ingredient(), node.key(), old); // as an eviction: other views may still use it
                 }
                 if (reverseEdges != null && engine.events.active()) {
-                    reverseEdges.update(node, old == null ? null : old.memo.dependencies(),
-                            entry.getValue().memo.dependencies());
+                    reverseEdges.update(node, old == null ? null : old.dependencies(),
+                            entry.getValue().dependencies());
                 }
             }
             if (policy != null) {

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Timeout;
 @Param(name = "value", gen = IntGen.class, conf = "1:3")
 public class CellTableLincheckTest {
 
-    private static final Memo MEMO = Memo.value("v", new Version(1), new Dependency[0], Durability.LOW);
+    private static final Memo MEMO = Memo.value("v", Version.of(1), new Dependency[0], Durability.LOW);
     private static final int KEYS = 6;
     private static final int VALUES = 4;
 

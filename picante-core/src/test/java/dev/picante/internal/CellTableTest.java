@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class CellTableTest {
 
-    private static final Memo MEMO = Memo.value("v", new Version(1), new Dependency[0], Durability.LOW);
+    private static final Memo MEMO = Memo.value("v", Version.of(1), new Dependency[0], Durability.LOW);
 
     /** A key with a chosen hash code, so tests can make keys share probe chains. */
     record Key(int id, int hash) {

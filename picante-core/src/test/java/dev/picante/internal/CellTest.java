@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Timeout;
 class CellTest {
 
     private static Cell.Sequenced cell(long verifiedAt) {
-        Memo memo = Memo.value("v", new Version(1), new Dependency[0], Durability.LOW);
+        Memo memo = Memo.value("v", Version.of(1), new Dependency[0], Durability.LOW);
         return new Cell.Sequenced("k", memo, verifiedAt, Outcome.COMPUTED, null, 0);
     }
 
@@ -39,7 +39,7 @@ class CellTest {
 
     @Test
     void aPlainCellHasNoSequenceAndTakesNoneWhenReverified() {
-        Memo memo = Memo.value("v", new Version(1), new Dependency[0], Durability.LOW);
+        Memo memo = Memo.value("v", Version.of(1), new Dependency[0], Durability.LOW);
         Cell cell = new Cell("k", memo, 5, Outcome.COMPUTED, null, 0);
         long before = Cell.lastSequence();
         assertThat(cell.sequence()).isZero();

@@ -28,7 +28,7 @@ class MarkingEdgesTest {
         for (int i = 0; i < slots.length; i++) {
             dependencies[i] = new Dependency(INPUT, "in" + i, slots[i]);
         }
-        return Memo.value("v", new Version(1), dependencies, Durability.LOW);
+        return Memo.value("v", Version.of(1), dependencies, Durability.LOW);
     }
 
     private static InputSlot slot() {
@@ -64,7 +64,7 @@ class MarkingEdgesTest {
         }
         for (int r = 0; r < 100; r++) {
             // the same record, now the second dependency (after evictions, no previous memo is known)
-            Memo memo = Memo.value("v", new Version(1), new Dependency[] {
+            Memo memo = Memo.value("v", Version.of(1), new Dependency[] {
                     new Dependency(INPUT, "other", other), new Dependency(INPUT, "in0", in0)}, Durability.LOW);
             marking.register(engine, READER, r, memo, null);
         }
@@ -136,7 +136,7 @@ class MarkingEdgesTest {
             marking.register(engine, READER, r, readerOf(in0), null, 1, true);
         }
         Memo first = readerOf(in0);
-        Memo second = Memo.value("v", new Version(1), new Dependency[] {
+        Memo second = Memo.value("v", Version.of(1), new Dependency[] {
                 new Dependency(INPUT, "other", other), new Dependency(INPUT, "in0", in0)}, Durability.LOW);
         for (int round = 0; round < 20; round++) {
             for (int r = 0; r < readers; r++) {
@@ -169,7 +169,7 @@ class MarkingEdgesTest {
 
     /** A memo of a derived reader that read the derived record {@code (READER, key)} at {@code version}. */
     private static Memo readerOfDerived(Object key, Version version) {
-        return Memo.value("v", new Version(1), new Dependency[] {new Dependency(READER, key, version)},
+        return Memo.value("v", Version.of(1), new Dependency[] {new Dependency(READER, key, version)},
                 Durability.LOW);
     }
 
@@ -180,7 +180,7 @@ class MarkingEdgesTest {
         // go on to "b": found by ConcurrencyStressTest (a stale "b" served at revision 2).
         InputSlot in0 = slot();
         marking.register(engine, READER, "a", readerOf(in0), null);
-        marking.register(engine, READER, "b", readerOfDerived("a", new Version(1)), null);
+        marking.register(engine, READER, "b", readerOfDerived("a", Version.of(1)), null);
         marking.markingAt = 2;
         marking.markIfOverlapped(READER, "a", 1);
         assertThat(marking.markedAt(READER, "a")).isEqualTo(2);
@@ -198,7 +198,7 @@ class MarkingEdgesTest {
         // r[changed-at.poison]: "a" is tainted (marked for good); its reader "b" must still be reached by changes.
         InputSlot in0 = slot();
         marking.register(engine, READER, "a", readerOf(in0), null);
-        marking.register(engine, READER, "b", readerOfDerived("a", new Version(1)), null);
+        marking.register(engine, READER, "b", readerOfDerived("a", Version.of(1)), null);
         marking.taint(READER, "a");
 
         marking.mark(3, List.of(new NodeKey(INPUT, "in0")), (ingredient, key) -> 1L);
@@ -217,7 +217,7 @@ class MarkingEdgesTest {
         InputSlot in0 = slot();
         marking.register(engine, READER, "mid", readerOf(in0), null, 1);
         for (int r = 0; r < readers; r++) {
-            marking.register(engine, READER, r, readerOfDerived("mid", new Version(1)), null, 1);
+            marking.register(engine, READER, r, readerOfDerived("mid", Version.of(1)), null, 1);
         }
         return in0;
     }
@@ -255,7 +255,7 @@ class MarkingEdgesTest {
         assertThat(marking.changedSince(READER, 7, 2)).containsExactly(new Marking.Position(READER, "mid", 0));
 
         // A reader registered since the last walk, verified at 3, is reached too.
-        marking.register(engine, READER, "late", readerOfDerived("mid", new Version(1)), null, 3);
+        marking.register(engine, READER, "late", readerOfDerived("mid", Version.of(1)), null, 3);
         marking.register(engine, READER, "mid", readerOf(in0), readerOf(in0), 3);
         marking.mark(4, List.of(new NodeKey(INPUT, "in0")), (ingredient, key) -> 3L);
         assertThat(marking.markedAt(READER, "late")).isEqualTo(4);
@@ -281,7 +281,7 @@ class MarkingEdgesTest {
             dependencies[i] = new Dependency(INPUT, "other" + i, slot());
         }
         dependencies[position] = new Dependency(INPUT, "in0", in0);
-        return Memo.value("v", new Version(1), dependencies, Durability.LOW);
+        return Memo.value("v", Version.of(1), dependencies, Durability.LOW);
     }
 
     @Test

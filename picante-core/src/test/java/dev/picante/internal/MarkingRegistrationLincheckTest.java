@@ -194,7 +194,7 @@ public class MarkingRegistrationLincheckTest {
 
         /** Registers a memo of {@code reader} verified at {@code at} and applies rule 2, as a store does. */
         private Memo register(int reader, long at, Dependency[] dependencies) {
-            Memo memo = Memo.value("v" + reader, new Version(at), dependencies, Durability.LOW);
+            Memo memo = Memo.value("v" + reader, Version.of(at), dependencies, Durability.LOW);
             boolean fresh = registered.add(reader); // racing first computations may both be fresh, as in a view
             marking.register(engine, READER, reader, memo, null, at, fresh);
             marking.markIfOverlapped(READER, reader, at);

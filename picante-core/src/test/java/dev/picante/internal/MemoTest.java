@@ -6,12 +6,13 @@ import dev.picante.Durability;
 import org.junit.jupiter.api.Test;
 
 /**
- * A memo keeps its failure in its version and its durability in its class (to stay three references): what
- * it reports must be exactly what it was made with.
+ * A memo keeps its failure in its version and its durability in a byte (to stay three references and a byte,
+ * which a cell, the memo a view holds, extends): what it reports must be exactly what it was made with, also
+ * once copied into a cell of another view.
  */
 class MemoTest {
 
-    private static final Dependency[] READS = {new Dependency(0, "k", null), new Dependency(1, 7, new Version(2))};
+    private static final Dependency[] READS = {new Dependency(0, "k", null), new Dependency(1, 7, Version.of(2))};
 
     @Test
     void aFailureReportsWhatWasThrownAndTheRevisionItFailedAt() {
@@ -35,7 +36,7 @@ class MemoTest {
 
     @Test
     void aValueHasNoFailureAndHoldsAtEveryRevisionItWasVerifiedAt() {
-        Version version = new Version(3);
+        Version version = Version.of(3);
         Memo memo = Memo.value("v", version, READS, Durability.MEDIUM);
 
         assertThat(memo.failed()).isFalse();
@@ -54,9 +55,9 @@ class MemoTest {
     void everyDurabilitySurvivesTheCopiesAMemoIsMadeInto() {
         // r[durability.revalidation-opt]: the durability shortcut reads the memo's effective durability.
         for (Durability durability : Durability.values()) {
-            Memo memo = Memo.valueOfReads("v", new Version(1), new Object[0], durability);
+            Memo memo = Memo.valueOfReads("v", Version.of(1), new Object[0], durability);
             assertThat(memo.durability()).isEqualTo(durability);
-            Version kept = new Version(0);
+            Version kept = Version.of(0);
             Memo keeping = memo.keeping("w", kept);
             assertThat(keeping.durability()).isEqualTo(durability);
             assertThat(keeping.version).isSameAs(kept);
@@ -71,6 +72,53 @@ class MemoTest {
     }
 
     @Test
+    void aVersionReportsTheRevisionItWasMadeAtWhateverItsSize() {
+        // r[changed-at.derived]: changed_at is the revision the value last changed at, exactly.
+        for (long revision : new long[] {0, 1, 7, Integer.MAX_VALUE, Integer.MAX_VALUE + 1L, 0xFFFF_FFFFL,
+                1L << 32, (1L << 40) + 3, Long.MAX_VALUE, -1}) {
+            Version version = Version.of(revision);
+            assertThat(version.changedAt()).isEqualTo(revision);
+            assertThat(Version.of(revision)).as("every version is an identity of its own").isNotSameAs(version);
+            Memo failed = Memo.failure(new IllegalStateException(), revision, READS);
+            // r[cell.poison]: a failure holds at the revision it failed at, and only there.
+            assertThat(failed.failedAt()).isEqualTo(revision);
+            assertThat(failed.validAt(revision, revision)).isTrue();
+            assertThat(failed.validAt(revision + 1, revision + 1)).isFalse();
+        }
+    }
+
+    @Test
+    void aCellIsItsMemoAndACopyIntoAnotherCellIsTheSameResult() {
+        // r[sharing.nonobservable]: a memo handed to another view is the same result there: the same value,
+        // version (what dependents compare) and dependencies, shared, not copied.
+        Version version = Version.of(3);
+        Memo carrier = Memo.value("v", version, READS, Durability.MEDIUM);
+        Cell cell = new Cell("k", carrier, 4, dev.picante.Inspector.Outcome.COMPUTED, null, 0);
+        Cell copy = new Cell.Sequenced("k", cell, 6, dev.picante.Inspector.Outcome.ADOPTED, null, 0);
+        for (Memo memo : new Memo[] {cell, copy}) {
+            assertThat(memo.value).isSameAs(carrier.value);
+            assertThat(memo.version).isSameAs(version);
+            assertThat(memo.reads()).isSameAs(carrier.reads());
+            assertThat(memo.durability()).isEqualTo(Durability.MEDIUM);
+            assertThat(memo.sameResult(carrier)).isTrue();
+            assertThat(carrier.sameResult(memo)).isTrue();
+        }
+        assertThat(copy.verifiedAt).isEqualTo(6);
+        assertThat(cell.verifiedAt).as("a copy leaves the cell it was made from alone").isEqualTo(4);
+
+        assertThat(cell.sameResult(cell.withDurability(Durability.LOW))).as("another durability").isFalse();
+        assertThat(cell.sameResult(cell.keeping("v", Version.of(3)))).as("another version").isFalse();
+        assertThat(cell.sameResult(Memo.value("v", version, READS, Durability.MEDIUM)))
+                .as("the same dependencies, read again: another array").isFalse();
+        assertThat(cell.sameResult(null)).isFalse();
+        Cell failure = new Cell("k", Memo.failure(new IllegalStateException(), 5, READS), 5,
+                dev.picante.Inspector.Outcome.FAILED, null, 0);
+        assertThat(failure.failed()).isTrue();
+        assertThat(new Cell("k", failure, 5, dev.picante.Inspector.Outcome.FAILED, null, 0).failure())
+                .isSameAs(failure.failure());
+    }
+
+    @Test
     void dependenciesReadBackInTheOrderReadWhateverTheFormTheyArePackedIn() {
         // r[dep.recording]: what a memo read is exactly what its computation recorded.
         for (int ingredient : new int[] {0, 5, 300}) {
@@ -80,19 +128,20 @@ class MemoTest {
                     Object[] buffer = new Object[(count + 2) * Memo.STRIDE];
                     for (int i = 0; i < count; i++) {
                         int index = mixed && i == count - 1 ? ingredient + 1 : ingredient;
-                        Object seen = i % 2 == 0 ? new Version(i) : null;
+                        Object seen = i % 2 == 0 ? Version.of(i) : null;
                         dependencies[i] = new Dependency(index, 100 + i, seen);
                         buffer[i * Memo.STRIDE] = Memo.boxIndex(index);
                         buffer[i * Memo.STRIDE + 1] = 100 + i;
                         buffer[i * Memo.STRIDE + 2] = seen;
                     }
-                    Memo fromDependencies = Memo.value("v", new Version(1), dependencies, Durability.HIGH);
-                    Memo fromReads = Memo.valueOfReads("v", new Version(1),
+                    Memo fromDependencies = Memo.value("v", Version.of(1), dependencies, Durability.HIGH);
+                    Memo fromReads = Memo.valueOfReads("v", Version.of(1),
                             Memo.packReads(buffer, count * Memo.STRIDE), Durability.HIGH);
                     Memo failure = Memo.failureOfReads(new IllegalStateException(), 2,
                             Memo.packReads(buffer, count * Memo.STRIDE));
                     for (Memo memo : new Memo[] {fromDependencies, fromReads, failure,
-                            fromReads.withDurability(Durability.LOW), fromReads.keeping("w", new Version(0))}) {
+                            fromReads.withDurability(Durability.LOW), fromReads.keeping("w", Version.of(0)),
+                            new Cell("k", fromReads, 1, dev.picante.Inspector.Outcome.COMPUTED, null, 0)}) {
                         assertThat(memo.dependencyCount()).isEqualTo(count);
                         for (int i = 0; i < count; i++) {
                             assertThat(memo.ingredientAt(i)).isEqualTo(dependencies[i].ingredient);
