@@ -17,10 +17,10 @@ final class PersistentMap<K, V> {
 
     private static final PersistentMap<?, ?> EMPTY = new PersistentMap<>(BitmapNode.EMPTY, 0);
 
-    private final Node root;
+    private final BitmapNode root;
     private final int size;
 
-    private PersistentMap(Node root, int size) {
+    private PersistentMap(BitmapNode root, int size) {
         this.root = root;
         this.size = size;
     }
@@ -35,35 +35,41 @@ final class PersistentMap<K, V> {
     }
 
     /**
-     * The value bound to {@code key}, or {@code null}. A loop down the trie, without a call per level: an input
-     * read inside a computation does one of these per read.
+     * The value bound to {@code key}, or {@code null}. A counted loop down the trie (no safepoint poll, no call
+     * per level), which knows the root is a {@link BitmapNode} and each child one unless it is a
+     * {@link CollisionNode} (then asked through {@link Node#find}); the key is compared by identity before
+     * {@code equals}. An input read inside a computation does one of these per read.
      */
     @SuppressWarnings("unchecked")
     @Nullable V get(Object key) {
         int hash = hash(key);
-        Node node = root;
-        for (int shift = 0; node instanceof BitmapNode bitmapNode; shift += 5) {
-            int bit = 1 << ((hash >>> shift) & 31);
-            int bitmap = bitmapNode.bitmap;
+        BitmapNode node = root;
+        for (int shift = 0; shift < 32; shift += 5) {
+            int bit = 1 << (hash >>> shift); // a shift by the low 5 bits: the fragment at this level
+            int bitmap = node.bitmap;
             if ((bitmap & bit) == 0) {
                 return null;
             }
             int at = 2 * Integer.bitCount(bitmap & (bit - 1));
-            @Nullable Object[] array = bitmapNode.array;
+            @Nullable Object[] array = node.array;
             Object k = array[at];
             Object v = array[at + 1];
             if (k != null) {
                 return k == key || key.equals(k) ? (V) v : null;
             }
-            node = (Node) Objects.requireNonNull(v);
+            if (!(v instanceof BitmapNode child)) {
+                return (V) ((Node) Objects.requireNonNull(v)).find(shift + 5, hash, key);
+            }
+            node = child;
         }
-        return (V) node.find(0, hash, key);
+        // Not reached: the 7 levels use all 32 bits of the hash, so below them a node holds collisions only.
+        return (V) node.find(35, hash, key);
     }
 
     /** Returns a map with {@code key} bound to {@code value}; {@code this} if it already was (same reference). */
     PersistentMap<K, V> put(K key, V value) {
         boolean[] added = new boolean[1];
-        Node newRoot = root.assoc(0, hash(key), key, value, added);
+        BitmapNode newRoot = root.assoc(0, hash(key), key, value, added);
         if (newRoot == root) {
             return this;
         }
@@ -180,7 +186,7 @@ final class PersistentMap<K, V> {
         }
 
         @Override
-        public Node assoc(int shift, int hash, Object key, Object value, boolean[] added) {
+        public BitmapNode assoc(int shift, int hash, Object key, Object value, boolean[] added) {
             int bit = 1 << ((hash >>> shift) & 31);
             int idx = index(bit);
             if ((bitmap & bit) != 0) {
