@@ -212,11 +212,14 @@ public class MarkingRegistrationLincheckTest {
         public void change(@Param(gen = IntGen.class, conf = "1:2") int input) {
             synchronized (writeLock) {
                 long next = revision + 1;
-                slots.put(input, new InputSlot("x" + next, next, lineage));
+                InputSlot slot = new InputSlot("x" + next, next, lineage);
                 marking.mark(next, List.of(new NodeKey(INPUT, input)), (ingredient, key) -> {
                     Verified v = verified.get((Integer) key);
                     return v == null ? Long.MIN_VALUE : v.at();
                 });
+                // Published after its marking, as InputWrites publishes the state: a read during the walk sees the
+                // slots before the change, as a read of the view sees the state before it.
+                slots.put(input, slot);
                 revision = next;
             }
         }
