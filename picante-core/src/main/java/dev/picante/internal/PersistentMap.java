@@ -63,8 +63,7 @@ final class PersistentMap<K, V> {
             return (V) index.get(key, hash);
         }
         if (size > INDEXED_ABOVE && ++walks > size) {
-            flat = index = new Flat(this);
-            return (V) index.get(key, hash);
+            return (V) indexThenGet(key, hash);
         }
         BitmapNode node = root;
         for (int shift = 0; shift < 32; shift += 5) {
@@ -87,6 +86,13 @@ final class PersistentMap<K, V> {
         }
         // Not reached: the 7 levels use all 32 bits of the hash, so below them a node holds collisions only.
         return (V) node.find(35, hash, key);
+    }
+
+    /** Makes this map's flat index (see {@link #get}), then looks {@code key} up in it. */
+    private @Nullable Object indexThenGet(Object key, int hash) {
+        Flat index = new Flat(this);
+        flat = index;
+        return index.get(key, hash);
     }
 
     /** Whether {@link #get} answers from the flat index (tests). */
