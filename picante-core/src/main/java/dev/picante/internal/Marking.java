@@ -10,7 +10,6 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.ToLongBiFunction;
 import org.jspecify.annotations.Nullable;
 
@@ -25,7 +24,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <ol>
  *   <li>a memo's edges are registered before any cell holding it is published (or reverified in place); a
- *       registration joins the {@link #pending} ones, which a walk applies before it reads any edge;
+ *       registration is applied at once under {@link #edges} (a reader's first, when no walk holds it), or joins
+ *       the {@link #pending} ones, which a walk applies before it reads any edge;
  *   <li>{@link #markingAt} is raised before a change's marking reads any edge; a cell verified at {@code V}
  *       that reads a higher {@code markingAt} after registering (and after its checks) is marked whole at it
  *       before it is published;
@@ -75,11 +75,13 @@ final class Marking {
     static final int APPLY_AT = 64;
     private static final VarHandle READ_AT;
     private static final VarHandle PENDING;
+    private static final VarHandle EDGES;
 
     static {
         try {
             READ_AT = MethodHandles.lookup().findVarHandle(Node.class, "readAt", long.class);
             PENDING = MethodHandles.lookup().findVarHandle(Marking.class, "pending", Pending.class);
+            EDGES = MethodHandles.lookup().findVarHandle(Marking.class, "edges", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -98,9 +100,12 @@ final class Marking {
     /**
      * Guards every node's edges ({@link Node#readers} and the fields beside them): held by a walk ({@link #mark})
      * from before it applies the pending registrations until it has read its last edge, and by whoever applies
-     * them. Taken before a node's lock, never after one.
+     * them. Taken before a node's lock, never after one. A compare-and-set lock ({@link #tryLockEdges},
+     * {@link #lockEdges}, {@link #unlockEdges}), not reentrant: registrations only ever try it, and what it guards
+     * calls nothing that takes it.
      */
-    private final ReentrantLock edges = new ReentrantLock();
+    @SuppressWarnings("unused")
+    private volatile int edges;
     /**
      * The registrations not applied to the nodes yet, newest first ({@link Pending#next}); {@code null} when none.
      * A registration is a compare-and-set here instead of a lock per edge on the cold path.
@@ -108,18 +113,30 @@ final class Marking {
     private volatile @Nullable Pending pending;
     /** How many registrations may wait before the registering thread applies them. */
     private final int applyAt;
+    /**
+     * Whether a first registration ({@code fresh}, no memo before it) is applied at once by its thread when the
+     * {@link #edges} lock is free, instead of waiting (see {@link #register}).
+     */
+    private final boolean direct;
 
-    /** A marking whose registrations are applied once {@value #APPLY_AT} of them wait. */
+    /**
+     * A marking that applies a first registration at once when {@link #edges} is free, and otherwise lets
+     * registrations wait until {@value #APPLY_AT} of them do.
+     */
     Marking() {
-        this(APPLY_AT);
+        this(APPLY_AT, true);
     }
 
-    /** A marking whose registrations are applied once {@code applyAt} of them wait (tests: 1 applies each at once). */
-    Marking(int applyAt) {
+    /**
+     * A marking whose registrations are applied once {@code applyAt} of them wait (tests: 1 applies each at once),
+     * and, if {@code direct}, first registrations at once while {@link #edges} is free.
+     */
+    Marking(int applyAt, boolean direct) {
         if (applyAt < 1) {
             throw new IllegalArgumentException("applyAt must be at least 1, was " + applyAt);
         }
         this.applyAt = applyAt;
+        this.direct = direct;
     }
 
     /**
@@ -301,12 +318,17 @@ final class Marking {
      * verification at {@code verifiedAt} relied on each of its dependencies ({@link #relied}). Called before a
      * cell holding {@code memo} is published.
      *
-     * <p>The registration is one compare-and-set: it joins the {@link #pending} ones, which are applied to the
-     * records' nodes, in the order they were made, before any walk reads an edge ({@link #mark} applies them
-     * first) and whenever {@value #APPLY_AT} are waiting, by the registering thread that finds the {@link #edges}
-     * lock free. So rule 1 holds as before: a walk whose {@link #markingAt} a registration did not see (its
-     * {@link #markIfOverlapped} comes after it) applies that registration before reading any edge. A pending
-     * registration keeps the dependencies of the memo (its {@link Memo#reads()}), not its value.
+     * <p>A reader's first registration ({@code fresh}, no memo before it: the cold path) is applied at once by
+     * its thread when it gets the {@link #edges} lock without waiting ({@link #tryLockEdges}), after the registrations
+     * waiting: one lock, no {@link Pending} object. Otherwise (a walk holds the lock, or a registration that is
+     * not a first one) the registration is one compare-and-set: it joins the {@link #pending} ones, which are
+     * applied to the records' nodes, in the order they were made, before any walk reads an edge ({@link #mark}
+     * applies them first) and whenever {@value #APPLY_AT} are waiting, by the registering thread that finds the
+     * {@link #edges} lock free. So rule 1 holds: a registration applied at once is applied before its
+     * {@link #markIfOverlapped}, and before any walk that takes the lock after it; a walk whose {@link #markingAt}
+     * a waiting registration did not see (its {@link #markIfOverlapped} comes after it) applies that registration
+     * before reading any edge. A pending registration keeps the dependencies of the memo (its
+     * {@link Memo#reads()}), not its value.
      *
      * @param fresh the caller knows no edge of {@code (ingredient, key)} was registered before (its first memo in
      *     a view that never dropped one): its edges are appended without looking for an earlier registration of
@@ -319,8 +341,13 @@ final class Marking {
         if (reads.length == 0) {
             return; // no edge, and no dependency to rely on
         }
-        Pending registration = new Pending(engine, ingredient >= WIDE ? new NodeKey(ingredient, key) : key,
-                Math.min(ingredient, WIDE) << POSITION_BITS, reads, before == null ? null : before.reads(),
+        Object reader = ingredient >= WIDE ? new NodeKey(ingredient, key) : key;
+        int high = Math.min(ingredient, WIDE) << POSITION_BITS;
+        if (direct && fresh && before == null && tryLockEdges()) {
+            applyDirectly(engine, reader, high, reads, verifiedAt);
+            return;
+        }
+        Pending registration = new Pending(engine, reader, high, reads, before == null ? null : before.reads(),
                 verifiedAt, fresh);
         Pending head;
         do {
@@ -328,13 +355,67 @@ final class Marking {
             registration.next = head;
             registration.count = head == null ? 1 : head.count + 1;
         } while (!PENDING.compareAndSet(this, head, registration));
-        if (registration.count >= applyAt && edges.tryLock()) {
+        if (registration.count >= applyAt && tryLockEdges()) {
             try {
                 applyPending();
             } finally {
-                edges.unlock();
+                unlockEdges();
             }
         }
+    }
+
+    /**
+     * {@link #register}'s first registration when its thread holds {@link #edges}: applies the registrations
+     * waiting, then this one (so they are applied in the order they were made, as {@link #applyPending} does), and
+     * releases the lock. No {@link Pending} is made. A failure is handled as {@link #applyPending} handles one.
+     */
+    private void applyDirectly(Engine engine, Object reader, int high, Object[] reads, long verifiedAt) {
+        try {
+            Error error = null;
+            if (pending != null) {
+                try {
+                    applyPending();
+                } catch (Error e) {
+                    error = e;
+                }
+            }
+            try {
+                applyFresh(engine, reader, high, reads, verifiedAt);
+            } catch (RuntimeException | Error e) {
+                raiseFloor(Long.MAX_VALUE);
+                if (e instanceof Error thrown && error == null) {
+                    error = thrown;
+                }
+            }
+            if (error != null) {
+                throw error;
+            }
+        } finally {
+            unlockEdges();
+        }
+    }
+
+    /** Takes {@link #edges} if it is free (one compare-and-set); false, at once, if it is held. */
+    private boolean tryLockEdges() {
+        return edges == 0 && EDGES.compareAndSet(this, 0, 1);
+    }
+
+    /**
+     * Takes {@link #edges}, waiting for whoever holds it: a walk, or a thread applying registrations (a bounded
+     * number of them); spins briefly, then yields.
+     */
+    private void lockEdges() {
+        for (int spins = 0; !tryLockEdges(); spins++) {
+            if (spins < 64) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
+        }
+    }
+
+    private void unlockEdges() {
+        EDGES.setRelease(this, 0);
     }
 
     /** {@link #register} for a reader that may have registered before. */
@@ -384,7 +465,7 @@ final class Marking {
         Object[] reads = p.reads;
         Object @Nullable [] before = p.before;
         if (before == null && p.fresh) {
-            applyFresh(p, reads);
+            applyFresh(p.engine, p.reader, p.high, reads, p.verifiedAt);
             return;
         }
         int beforeCount = before == null ? 0 : Memo.dependencyCount(before);
@@ -406,15 +487,12 @@ final class Marking {
      * case, with {@link #addReader}'s common case (the position fits the node's {@code byte[]} of readers of one
      * ingredient, no growth, no fold due) written out, and an input slot's cached node taken without a call.
      */
-    private void applyFresh(Pending p, Object[] reads) {
-        Object reader = p.reader;
-        int high = p.high;
-        long verifiedAt = p.verifiedAt;
+    private void applyFresh(Engine engine, Object reader, int high, Object[] reads, long verifiedAt) {
         int stride = Memo.stride(reads);
         for (int i = 0, count = Memo.dependencyCount(reads); i < count; i++) {
             Node node = reads[2 + stride * i] instanceof InputSlot slot ? slot.node : null;
             if (node == null || node.marking != this) {
-                node = recordNode(p.engine, reads, i);
+                node = recordNode(engine, reads, i);
                 if (node == null) {
                     continue;
                 }
@@ -678,7 +756,7 @@ final class Marking {
 
     /** How many reverse edges are registered, pending ones applied first (for tests and footprint figures). */
     long edgeCount() {
-        edges.lock();
+        lockEdges();
         try {
             applyPending();
             long total = 0;
@@ -691,7 +769,7 @@ final class Marking {
             }
             return total;
         } finally {
-            edges.unlock();
+            unlockEdges();
         }
     }
 
@@ -706,12 +784,12 @@ final class Marking {
      */
     void mark(long revision, List<NodeKey> changed, ToLongBiFunction<Integer, Object> verifiedAt) {
         markingAt = revision; // before any edge is read (rule 2)
-        edges.lock();
+        lockEdges();
         try {
             applyPending(); // every registration that did not see markingAt (rule 1)
             walk(revision, changed, verifiedAt);
         } finally {
-            edges.unlock();
+            unlockEdges();
         }
     }
 

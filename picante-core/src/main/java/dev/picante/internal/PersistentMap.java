@@ -10,6 +10,11 @@ import org.jspecify.annotations.Nullable;
  * in O(log32 n), sharing every untouched node with the old one, so a view can hand its whole state to a
  * snapshot by reference.
  *
+ * <p>A map read more often than it holds entries (input slots read by many computations between writes) also
+ * gets a flat index of its entries ({@link Flat}, an open-addressing table), made once by the read that
+ * crosses that count and used by every later {@link #get} in place of the trie walk: its cost, about as much
+ * as that many walks, is paid only by maps read that much, and a write makes a new map without it.
+ *
  * @param <K> key type
  * @param <V> value type
  */
@@ -17,10 +22,20 @@ final class PersistentMap<K, V> {
 
     private static final PersistentMap<?, ?> EMPTY = new PersistentMap<>(BitmapNode.EMPTY, 0);
 
-    private final Node root;
-    private final int size;
+    /** Maps of at most this many entries are not indexed: their trie is a single level or two short ones. */
+    static final int INDEXED_ABOVE = 32;
 
-    private PersistentMap(Node root, int size) {
+    private final BitmapNode root;
+    private final int size;
+    /**
+     * The flat index of this map's entries once made, read and written without a lock: a thread that sees it
+     * sees its whole table ({@link Flat}'s final field); two threads making it at once both make the same.
+     */
+    private @Nullable Flat flat;
+    /** How many {@link #get}s walked the trie (racy: lost increments only delay the index). */
+    private int walks;
+
+    private PersistentMap(BitmapNode root, int size) {
         this.root = root;
         this.size = size;
     }
@@ -35,35 +50,100 @@ final class PersistentMap<K, V> {
     }
 
     /**
-     * The value bound to {@code key}, or {@code null}. A loop down the trie, without a call per level: an input
-     * read inside a computation does one of these per read.
+     * The value bound to {@code key}, or {@code null}. A counted loop down the trie (no safepoint poll, no call
+     * per level), which knows the root is a {@link BitmapNode} and each child one unless it is a
+     * {@link CollisionNode} (then asked through {@link Node#find}); the key is compared by identity before
+     * {@code equals}. An input read inside a computation does one of these per read.
      */
     @SuppressWarnings("unchecked")
     @Nullable V get(Object key) {
         int hash = hash(key);
-        Node node = root;
-        for (int shift = 0; node instanceof BitmapNode bitmapNode; shift += 5) {
-            int bit = 1 << ((hash >>> shift) & 31);
-            int bitmap = bitmapNode.bitmap;
+        Flat index = flat;
+        if (index != null) {
+            return (V) index.get(key, hash);
+        }
+        if (size > INDEXED_ABOVE && ++walks > size) {
+            return (V) indexThenGet(key, hash);
+        }
+        BitmapNode node = root;
+        for (int shift = 0; shift < 32; shift += 5) {
+            int bit = 1 << (hash >>> shift); // a shift by the low 5 bits: the fragment at this level
+            int bitmap = node.bitmap;
             if ((bitmap & bit) == 0) {
                 return null;
             }
             int at = 2 * Integer.bitCount(bitmap & (bit - 1));
-            @Nullable Object[] array = bitmapNode.array;
+            @Nullable Object[] array = node.array;
             Object k = array[at];
             Object v = array[at + 1];
             if (k != null) {
                 return k == key || key.equals(k) ? (V) v : null;
             }
-            node = (Node) Objects.requireNonNull(v);
+            if (!(v instanceof BitmapNode child)) {
+                return (V) ((Node) Objects.requireNonNull(v)).find(shift + 5, hash, key);
+            }
+            node = child;
         }
-        return (V) node.find(0, hash, key);
+        // Not reached: the 7 levels use all 32 bits of the hash, so below them a node holds collisions only.
+        return (V) node.find(35, hash, key);
+    }
+
+    /** Makes this map's flat index (see {@link #get}), then looks {@code key} up in it. */
+    private @Nullable Object indexThenGet(Object key, int hash) {
+        Flat index = new Flat(this);
+        flat = index;
+        return index.get(key, hash);
+    }
+
+    /** Whether {@link #get} answers from the flat index (tests). */
+    boolean indexed() {
+        return flat != null;
+    }
+
+    /**
+     * A flat index of a map's entries: keys and values side by side in a table of a power-of-two capacity at
+     * most three quarters full, a key at the first free place from its hash on (linear probing). A look-up is
+     * one probe for most keys, where the trie takes one step per level (two for a thousand keys).
+     */
+    private static final class Flat {
+
+        /** Key at {@code 2 * i}, value at {@code 2 * i + 1}; {@code null} keys at free places. */
+        private final @Nullable Object[] table;
+
+        Flat(PersistentMap<?, ?> map) {
+            int capacity = Integer.highestOneBit(Math.max(1, map.size + (map.size / 3)) * 2 - 1);
+            int mask = capacity - 1;
+            @Nullable Object[] entries = new Object[2 * capacity];
+            map.root.forEach((k, v) -> {
+                int i = hash(k) & mask;
+                while (entries[2 * i] != null) {
+                    i = (i + 1) & mask;
+                }
+                entries[2 * i] = k;
+                entries[2 * i + 1] = v;
+            });
+            this.table = entries; // after the entries: the final field publishes them with it
+        }
+
+        @Nullable Object get(Object key, int hash) {
+            @Nullable Object[] t = table;
+            int mask = (t.length >> 1) - 1;
+            for (int i = hash & mask; ; i = (i + 1) & mask) {
+                Object k = t[2 * i];
+                if (k == null) {
+                    return null;
+                }
+                if (k == key || key.equals(k)) {
+                    return t[2 * i + 1];
+                }
+            }
+        }
     }
 
     /** Returns a map with {@code key} bound to {@code value}; {@code this} if it already was (same reference). */
     PersistentMap<K, V> put(K key, V value) {
         boolean[] added = new boolean[1];
-        Node newRoot = root.assoc(0, hash(key), key, value, added);
+        BitmapNode newRoot = root.assoc(0, hash(key), key, value, added);
         if (newRoot == root) {
             return this;
         }
@@ -180,7 +260,7 @@ final class PersistentMap<K, V> {
         }
 
         @Override
-        public Node assoc(int shift, int hash, Object key, Object value, boolean[] added) {
+        public BitmapNode assoc(int shift, int hash, Object key, Object value, boolean[] added) {
             int bit = 1 << ((hash >>> shift) & 31);
             int idx = index(bit);
             if ((bitmap & bit) != 0) {

@@ -321,7 +321,7 @@ class MarkingEdgesTest {
     @Test
     void registrationsWaitUntilAWalkOrTheirNumberAppliesThem() {
         // r[dep.invalidation]: a registration not applied yet is applied by the walk that needs it.
-        Marking marking = new Marking(); // applies once Marking.APPLY_AT wait
+        Marking marking = new Marking(Marking.APPLY_AT, false); // applies once Marking.APPLY_AT wait
         InputSlot in0 = slot();
         for (int r = 0; r < Marking.APPLY_AT - 1; r++) {
             marking.register(engine, READER, r, readerOf(in0), null, 1, true);
@@ -337,6 +337,29 @@ class MarkingEdgesTest {
         }
         assertThat(in1.node).as("the registration that made them %d applied them", Marking.APPLY_AT).isNotNull();
         assertThat(marking.edgeCount()).isEqualTo(2L * Marking.APPLY_AT - 1);
+    }
+
+    @Test
+    void aFirstRegistrationIsAppliedAtOnceAfterTheWaitingOnesAndOthersWait() {
+        // r[dep.invalidation]: the default marking applies a reader's first registration while no walk holds the
+        // edges, the registrations waiting before it first; one that is not a first registration waits.
+        Marking marking = new Marking();
+        InputSlot in0 = slot();
+        InputSlot in1 = slot();
+        marking.register(engine, READER, "again", readerOf(in0), null, 1, false);
+        assertThat(in0.node).as("a registration that is not a first one waits").isNull();
+        marking.register(engine, READER, "first", readerOf(in0, in1), null, 1, true);
+        assertThat(in1.node).as("a first registration is applied at once").isNotNull();
+        assertThat(in0.node).as("the waiting one is applied with it").isNotNull();
+        assertThat(in0.node.readers).startsWith("again", "first");
+        marking.mark(2, List.of(new NodeKey(INPUT, "in0")), (ingredient, key) -> 1L);
+        assertThat(marking.markedAt(READER, "again")).isEqualTo(2);
+        assertThat(marking.markedAt(READER, "first")).isEqualTo(2);
+        assertThat(marking.changedSince(READER, "first", 1)).containsExactly(new Marking.Position(INPUT, "in0", 0));
+        marking.mark(3, List.of(new NodeKey(INPUT, "in1")), (ingredient, key) -> 2L);
+        assertThat(marking.markedAt(READER, "again")).as("reads in0 only").isEqualTo(2);
+        assertThat(marking.markedAt(READER, "first")).isEqualTo(3);
+        assertThat(marking.edgeCount()).isEqualTo(3);
     }
 
     @Test

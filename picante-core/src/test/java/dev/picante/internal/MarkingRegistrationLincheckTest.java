@@ -31,9 +31,10 @@ import org.junit.jupiter.api.Timeout;
  * its memo's edges and then applies rule 2 ({@link Marking#markIfOverlapped}) before it publishes its
  * verification; a change takes the next revision and walks under one lock (the view's write lock).
  *
- * <p>Both markings are checked: one that applies each registration at once ({@code applyAt} 1: registering
- * threads apply their own and others' while walks run) and the default one (registrations mostly applied by the
- * walk). Readers 1 and 3 read one input each, reader 2 both, and reader 4 reads reader 1 (recomputed with it),
+ * <p>Three markings are checked: one that applies each registration at once ({@code applyAt} 1: registering
+ * threads apply their own and others' while walks run), one whose registrations wait (mostly applied by the
+ * walk), and the default one (a reader's first registration applied by its thread when no walk holds the edges,
+ * the others waiting). Readers 1 and 3 read one input each, reader 2 both, and reader 4 reads reader 1 (recomputed with it),
  * so a change reaches reader 4 through a derived record.
  */
 // r[dep.invalidation]
@@ -78,8 +79,14 @@ public class MarkingRegistrationLincheckTest {
 
     @Test
     @Timeout(value = 300, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void modelCheckingWithFirstRegistrationsAppliedDirectly() {
+        modelCheck(DirectWhenFree.class);
+    }
+
+    @Test
+    @Timeout(value = 300, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void stress() {
-        for (Class<?> ops : List.of(EachAppliedAtOnce.class, AppliedByTheWalk.class)) {
+        for (Class<?> ops : List.of(EachAppliedAtOnce.class, AppliedByTheWalk.class, DirectWhenFree.class)) {
             new StressOptions()
                     .threads(3)
                     .actorsPerThread(3)
@@ -205,11 +212,14 @@ public class MarkingRegistrationLincheckTest {
         public void change(@Param(gen = IntGen.class, conf = "1:2") int input) {
             synchronized (writeLock) {
                 long next = revision + 1;
-                slots.put(input, new InputSlot("x" + next, next, lineage));
+                InputSlot slot = new InputSlot("x" + next, next, lineage);
                 marking.mark(next, List.of(new NodeKey(INPUT, input)), (ingredient, key) -> {
                     Verified v = verified.get((Integer) key);
                     return v == null ? Long.MIN_VALUE : v.at();
                 });
+                // Published after its marking, as InputWrites publishes the state: a read during the walk sees the
+                // slots before the change, as a read of the view sees the state before it.
+                slots.put(input, slot);
                 revision = next;
             }
         }
@@ -240,16 +250,26 @@ public class MarkingRegistrationLincheckTest {
         }
     }
 
-    /** Every registration applied by the thread that makes it, at once. */
+    /** Every registration applied by the thread that makes it, at once, after those waiting. */
     public static class EachAppliedAtOnce extends Ops {
         public EachAppliedAtOnce() {
-            super(new Marking(1));
+            super(new Marking(1, false));
         }
     }
 
-    /** The default marking: in these short scenarios, registrations are applied by the walks. */
+    /** Registrations left waiting: in these short scenarios, they are applied by the walks. */
     public static class AppliedByTheWalk extends Ops {
         public AppliedByTheWalk() {
+            super(new Marking(Marking.APPLY_AT, false));
+        }
+    }
+
+    /**
+     * The default marking: a first registration applied by its thread while no walk holds the edges, otherwise
+     * (a walk running, or a registration that is not the reader's first) left waiting for a walk.
+     */
+    public static class DirectWhenFree extends Ops {
+        public DirectWhenFree() {
             super(new Marking());
         }
     }

@@ -10,8 +10,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The persistent map every input slot lives in (r[derived.revision-binding]: a snapshot keeps the map it was
  * given): {@link PersistentMap#get} answers as a {@link HashMap} would, for keys spread over several trie
- * levels, keys whose whole hashes collide, equal keys that are other objects, and absent keys; and a map once
- * handed out never changes when a later one is made from it.
+ * levels, keys whose whole hashes collide, equal keys that are other objects, and absent keys, whether it walks
+ * the trie or answers from the flat index a map read more often than it holds entries gets; and a map once
+ * handed out never changes when a later one is made from it, indexed or not.
  */
 class PersistentMapTest {
 
@@ -76,5 +77,68 @@ class PersistentMapTest {
             assertThat(older.get(i)).isEqualTo("old " + i);
             assertThat(newer.get(i)).isEqualTo(i % 3 == 0 ? "new " + i : "old " + i);
         }
+    }
+
+    @Test
+    void aMapReadMoreOftenThanItHoldsEntriesAnswersTheSameFromItsIndex() {
+        Random random = new Random(23);
+        PersistentMap<Object, Object> map = PersistentMap.empty();
+        Map<Object, Object> oracle = new HashMap<>();
+        for (int i = 0; i < 3_000; i++) {
+            Integer key = random.nextInt(2_000) - 1_000;
+            map = map.put(key, "v" + i);
+            oracle.put(key, "v" + i);
+        }
+        // Keys whose whole hashes collide with each other and with an Integer key: they probe past each other.
+        for (int id = 0; id < 6; id++) {
+            map = map.put(new Key(5, id), "collides " + id);
+            oracle.put(new Key(5, id), "collides " + id);
+        }
+        assertThat(map.indexed()).isFalse();
+        for (int round = 0; round < 2; round++) {
+            for (int key = -1_010; key < 1_010; key++) {
+                Object other = Integer.valueOf(key + 1_000_000) - 1_000_000; // equal, another object
+                assertThat(map.get(other)).as("key %s, round %s", key, round).isEqualTo(oracle.get(key));
+            }
+            for (int id = 0; id < 8; id++) {
+                assertThat(map.get(new Key(5, id))).as("colliding key %s", id).isEqualTo(oracle.get(new Key(5, id)));
+            }
+        }
+        assertThat(map.indexed()).as("read more often than it holds entries").isTrue();
+    }
+
+    @Test
+    void aMapMadeFromAnIndexedOneIsRightAndTheIndexedOneUnchanged() {
+        PersistentMap<Object, Object> older = PersistentMap.empty();
+        for (int i = 0; i < 100; i++) {
+            older = older.put("k" + i, "old " + i);
+        }
+        for (int round = 0; round < 3; round++) {
+            for (int i = 0; i < 100; i++) {
+                assertThat(older.get("k" + i)).isEqualTo("old " + i);
+            }
+        }
+        assertThat(older.indexed()).isTrue();
+        PersistentMap<Object, Object> newer = older.put("k7", "new 7").put("k100", "new 100");
+        assertThat(newer.indexed()).as("a new map starts without an index").isFalse();
+        assertThat(newer.get("k7")).isEqualTo("new 7");
+        assertThat(newer.get("k100")).isEqualTo("new 100");
+        assertThat(older.get("k7")).isEqualTo("old 7");
+        assertThat(older.get("k100")).isNull();
+        assertThat(newer.size()).isEqualTo(101);
+    }
+
+    @Test
+    void smallMapsAreNotIndexed() {
+        PersistentMap<Object, Object> map = PersistentMap.empty();
+        for (int i = 0; i < PersistentMap.INDEXED_ABOVE; i++) {
+            map = map.put(i, i);
+        }
+        for (int round = 0; round < 10; round++) {
+            for (int i = 0; i < PersistentMap.INDEXED_ABOVE; i++) {
+                assertThat(map.get(i)).isEqualTo(i);
+            }
+        }
+        assertThat(map.indexed()).isFalse();
     }
 }
