@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.ToLongBiFunction;
 import org.jspecify.annotations.Nullable;
 
@@ -75,13 +76,11 @@ final class Marking {
     static final int APPLY_AT = 64;
     private static final VarHandle READ_AT;
     private static final VarHandle PENDING;
-    private static final VarHandle EDGES;
 
     static {
         try {
             READ_AT = MethodHandles.lookup().findVarHandle(Node.class, "readAt", long.class);
             PENDING = MethodHandles.lookup().findVarHandle(Marking.class, "pending", Pending.class);
-            EDGES = MethodHandles.lookup().findVarHandle(Marking.class, "edges", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -100,12 +99,9 @@ final class Marking {
     /**
      * Guards every node's edges ({@link Node#readers} and the fields beside them): held by a walk ({@link #mark})
      * from before it applies the pending registrations until it has read its last edge, and by whoever applies
-     * them. Taken before a node's lock, never after one. A compare-and-set lock ({@link #tryLockEdges},
-     * {@link #lockEdges}, {@link #unlockEdges}), not reentrant: registrations only ever try it, and what it guards
-     * calls nothing that takes it.
+     * them. Taken before a node's lock, never after one.
      */
-    @SuppressWarnings("unused")
-    private volatile int edges;
+    private final ReentrantLock edges = new ReentrantLock();
     /**
      * The registrations not applied to the nodes yet, newest first ({@link Pending#next}); {@code null} when none.
      * A registration is a compare-and-set here instead of a lock per edge on the cold path.
@@ -319,7 +315,7 @@ final class Marking {
      * cell holding {@code memo} is published.
      *
      * <p>A reader's first registration ({@code fresh}, no memo before it: the cold path) is applied at once by
-     * its thread when it gets the {@link #edges} lock without waiting ({@link #tryLockEdges}), after the registrations
+     * its thread when it gets the {@link #edges} lock without waiting ({@code tryLock}), after the registrations
      * waiting: one lock, no {@link Pending} object. Otherwise (a walk holds the lock, or a registration that is
      * not a first one) the registration is one compare-and-set: it joins the {@link #pending} ones, which are
      * applied to the records' nodes, in the order they were made, before any walk reads an edge ({@link #mark}
@@ -343,7 +339,7 @@ final class Marking {
         }
         Object reader = ingredient >= WIDE ? new NodeKey(ingredient, key) : key;
         int high = Math.min(ingredient, WIDE) << POSITION_BITS;
-        if (direct && fresh && before == null && tryLockEdges()) {
+        if (direct && fresh && before == null && edges.tryLock()) {
             applyDirectly(engine, reader, high, reads, verifiedAt);
             return;
         }
@@ -355,11 +351,11 @@ final class Marking {
             registration.next = head;
             registration.count = head == null ? 1 : head.count + 1;
         } while (!PENDING.compareAndSet(this, head, registration));
-        if (registration.count >= applyAt && tryLockEdges()) {
+        if (registration.count >= applyAt && edges.tryLock()) {
             try {
                 applyPending();
             } finally {
-                unlockEdges();
+                edges.unlock();
             }
         }
     }
@@ -391,31 +387,8 @@ final class Marking {
                 throw error;
             }
         } finally {
-            unlockEdges();
+            edges.unlock();
         }
-    }
-
-    /** Takes {@link #edges} if it is free (one compare-and-set); false, at once, if it is held. */
-    private boolean tryLockEdges() {
-        return edges == 0 && EDGES.compareAndSet(this, 0, 1);
-    }
-
-    /**
-     * Takes {@link #edges}, waiting for whoever holds it: a walk, or a thread applying registrations (a bounded
-     * number of them); spins briefly, then yields.
-     */
-    private void lockEdges() {
-        for (int spins = 0; !tryLockEdges(); spins++) {
-            if (spins < 64) {
-                Thread.onSpinWait();
-            } else {
-                Thread.yield();
-            }
-        }
-    }
-
-    private void unlockEdges() {
-        EDGES.setRelease(this, 0);
     }
 
     /** {@link #register} for a reader that may have registered before. */
@@ -756,7 +729,7 @@ final class Marking {
 
     /** How many reverse edges are registered, pending ones applied first (for tests and footprint figures). */
     long edgeCount() {
-        lockEdges();
+        edges.lock();
         try {
             applyPending();
             long total = 0;
@@ -769,7 +742,7 @@ final class Marking {
             }
             return total;
         } finally {
-            unlockEdges();
+            edges.unlock();
         }
     }
 
@@ -784,12 +757,12 @@ final class Marking {
      */
     void mark(long revision, List<NodeKey> changed, ToLongBiFunction<Integer, Object> verifiedAt) {
         markingAt = revision; // before any edge is read (rule 2)
-        lockEdges();
+        edges.lock();
         try {
             applyPending(); // every registration that did not see markingAt (rule 1)
             walk(revision, changed, verifiedAt);
         } finally {
-            unlockEdges();
+            edges.unlock();
         }
     }
 
