@@ -15,7 +15,9 @@ import org.springframework.context.SmartLifecycle;
  * context starts (after every bean, so every ingredient is registered), appends every input write before it
  * returns ({@link AppendMode#SYNC}, the default) and the other changes periodically, and saves what is new
  * since the last save or append when the context stops (before the {@code DataSource} closes; nothing is
- * written when nothing is new, see {@link JdbcStateStore#saveIfChanged}). An unshared store takes the store's lease
+ * written when nothing is new, see {@link JdbcStateStore#saveIfChanged}), then, on an H2 file database that is
+ * mostly free space, has H2 compact the file when the database closes
+ * ({@link JdbcStateStore#compactH2FileIfSparse()}). An unshared store takes the store's lease
  * at startup (failing beside another live instance), renews it at a third of its timeout, and releases it
  * after the last save. The stop cancels the next appends and renewals and lets one that is running finish (up to
  * 10 seconds), never interrupting a write.
@@ -199,6 +201,7 @@ public final class PicanteStoreLifecycle implements SmartLifecycle {
                         + "last save and log", e);
             }
         }
+        compactH2FileQuietly();
         if (log != null) {
             log.stop();
             shared = null;
@@ -208,6 +211,19 @@ public final class PicanteStoreLifecycle implements SmartLifecycle {
                 syncAppend = false;
             }
             store.releaseLease();
+        }
+    }
+
+    /**
+     * After the last save, has H2 compact the file of an H2 file database that is mostly free space when the
+     * database closes ({@link JdbcStateStore#compactH2FileIfSparse()}); a failure is logged, never thrown.
+     */
+    private void compactH2FileQuietly() {
+        try {
+            store.compactH2FileIfSparse();
+        } catch (RuntimeException e) {
+            logger.warn("picante store '" + store.name() + "': reading the H2 file's fill rate on shutdown failed; the"
+                    + " file is not compacted", e);
         }
     }
 
