@@ -236,11 +236,11 @@ public class PicanteProperties {
         private boolean durableCommit = true;
 
         /**
-         * On an H2 file database, the share of the file (percent) that must hold live data at shutdown (H2's file
-         * fill rate times its chunks' fill rate): below it, after the last save, the store has H2 compact the
-         * file to its live data when the database closes (SHUTDOWN COMPACT; H2's own close-time compaction leaves
-         * a file as large as it is when its chunks are mostly live or over 16 MB, e.g. after a kill -9 during a
-         * large save). 0 turns it off.
+         * On an H2 file database, the share of the file (percent) that must hold live data at startup (H2's file
+         * fill rate times its chunks' fill rate): below it, the store has H2 compact the file to its live data
+         * when the database closes at the end of the run (SHUTDOWN COMPACT; H2's own close-time compaction
+         * leaves a file as large as it is when its chunks are mostly live or over 16 MB, e.g. after a kill -9
+         * during a large save). 0 turns it off.
          */
         private int h2CompactBelowFillRate = 50;
 

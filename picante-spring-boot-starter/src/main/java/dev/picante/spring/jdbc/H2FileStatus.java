@@ -18,8 +18,9 @@ public record H2FileStatus(long bytes, int fillRate, int chunksFillRate) {
 
     /**
      * Returns the share of the file that holds live data, in percent: the file fill rate times the chunks' fill
-     * rate. Chunks replaced moments ago and not dropped yet count as occupied but not live, so this share is
-     * right even then.
+     * rate. Chunks replaced within H2's retention time (45 s) count as occupied and not live, though H2 drops
+     * them at close: right after a large save this share is low whatever the layout; when the database has just
+     * opened, it is the layout the last close left.
      */
     public int liveRate() {
         return fillRate * chunksFillRate / 100;

@@ -374,9 +374,10 @@ public final class JdbcStateStore {
     /**
      * Has H2 compact the file of an H2 file database when the database closes, as {@link #compactH2File()}, if
      * less than {@link Builder#h2CompactBelowFillRate} percent of it (50 by default) holds live data
-     * ({@link H2FileStatus#liveRate()}), and logs it at INFO: what the lifecycle does at shutdown, after the last
-     * save. Returns {@code null} when it is turned off, the database is not an H2 file database, or enough of the
-     * file is live; else whether it was scheduled.
+     * ({@link H2FileStatus#liveRate()}), and logs it at INFO: what the lifecycle does at startup, before anything
+     * is written (the file is then as the last close left it, with the chunks without live data dropped). Returns
+     * {@code null} when it is turned off, the database is not an H2 file database, or enough of the file is live;
+     * else whether it was scheduled.
      *
      * @throws PicanteStoreException as {@link #compactH2File()}
      */
@@ -464,7 +465,7 @@ public final class JdbcStateStore {
     }
 
     /**
-     * Returns the share of an H2 file database's file (percent) that must hold live data at shutdown, below which
+     * Returns the share of an H2 file database's file (percent) that must hold live data at startup, below which
      * H2 compacts the file when the database closes; 0 for never.
      */
     public int h2CompactBelowFillRate() {
@@ -1099,8 +1100,8 @@ public final class JdbcStateStore {
 
         /**
          * Sets the share of an H2 file database's file that holds live data ({@link H2FileStatus#liveRate()}), in
-         * percent, below which {@link JdbcStateStore#compactH2FileIfSparse()} (run by the lifecycle at shutdown)
-         * compacts the file; 50 by default, 0 for never.
+         * percent, below which {@link JdbcStateStore#compactH2FileIfSparse()} (run by the lifecycle at startup)
+         * has H2 compact the file when the database closes; 50 by default, 0 for never.
          */
         public Builder h2CompactBelowFillRate(int percent) {
             if (percent < 0 || percent > 100) {
