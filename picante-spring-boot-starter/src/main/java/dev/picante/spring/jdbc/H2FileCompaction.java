@@ -20,7 +20,8 @@ public record H2FileCompaction(H2FileStatus file, @Nullable String skipped) {
     /** Describes it for a log line: the file's size and live share, and what happens. */
     public String describe() {
         String what = String.format(Locale.ROOT, "the file has %.1f MB, %d%% live data (file fill rate %d%%, chunks"
-                + " %d%%)", file.bytes() / 1_000_000.0, file.liveRate(), file.fillRate(), file.chunksFillRate());
+                + " %d%%, those older than 45 s %d%%)", file.bytes() / 1_000_000.0, file.liveRate(), file.fillRate(),
+                file.chunksFillRate(), file.settledChunksFillRate());
         return skipped != null ? what + "; not compacted: " + skipped
                 : what + "; H2 compacts it to its live data when the database closes (SHUTDOWN COMPACT)";
     }

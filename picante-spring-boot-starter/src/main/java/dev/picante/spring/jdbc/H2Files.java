@@ -33,9 +33,10 @@ final class H2Files {
         long bytes = -1;
         int fillRate = -1;
         int chunksFillRate = -1;
+        int settledChunksFillRate = -1;
         try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery("SELECT SETTING_NAME,"
                 + " SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS WHERE SETTING_NAME IN ('info.FILE_SIZE',"
-                + " 'info.FILL_RATE', 'info.CHUNKS_FILL_RATE')")) {
+                + " 'info.FILL_RATE', 'info.CHUNKS_FILL_RATE', 'info.CHUNKS_FILL_RATE_RW')")) {
             while (rs.next()) {
                 String value = String.valueOf(rs.getString(2)).trim();
                 try {
@@ -43,6 +44,7 @@ final class H2Files {
                         case "info.FILE_SIZE" -> bytes = Long.parseLong(value);
                         case "info.FILL_RATE" -> fillRate = Integer.parseInt(value);
                         case "info.CHUNKS_FILL_RATE" -> chunksFillRate = Integer.parseInt(value);
+                        case "info.CHUNKS_FILL_RATE_RW" -> settledChunksFillRate = Integer.parseInt(value);
                         default -> {
                         }
                     }
@@ -51,7 +53,11 @@ final class H2Files {
                 }
             }
         }
-        return bytes < 0 || fillRate < 0 ? null : new H2FileStatus(bytes, fillRate, Math.max(chunksFillRate, 0));
+        if (bytes < 0 || fillRate < 0) {
+            return null;
+        }
+        int chunks = chunksFillRate < 0 ? 100 : chunksFillRate;
+        return new H2FileStatus(bytes, fillRate, chunks, settledChunksFillRate < 0 ? chunks : settledChunksFillRate);
     }
 
     /**
