@@ -438,12 +438,12 @@ public class PicanteProperties {
             this.durableCommit = durableCommit;
         }
 
-        /** Returns the H2 file's fill rate (percent) below which the store compacts it at shutdown. */
+        /** Returns the H2 file's live share (percent) at startup below which H2 compacts it when it closes. */
         public int getH2CompactBelowFillRate() {
             return h2CompactBelowFillRate;
         }
 
-        /** Sets the H2 file's fill rate (percent) below which the store compacts it at shutdown; 0 for never. */
+        /** Sets the H2 file's live share (percent) at startup below which H2 compacts it when it closes; 0: never. */
         public void setH2CompactBelowFillRate(int h2CompactBelowFillRate) {
             this.h2CompactBelowFillRate = h2CompactBelowFillRate;
         }

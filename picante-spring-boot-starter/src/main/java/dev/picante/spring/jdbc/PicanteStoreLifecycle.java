@@ -215,7 +215,7 @@ public final class PicanteStoreLifecycle implements SmartLifecycle {
     }
 
     /**
-     * At startup, before anything is written, has H2 compact the file of an H2 file database that is mostly free
+     * At startup, before the store writes anything but its schema, has H2 compact the file of an H2 file database that is mostly free
      * space when the database closes ({@link JdbcStateStore#compactH2FileIfSparse()}): the file is then as the
      * last close left it, so its fill rates count only what H2 cannot drop by itself (at shutdown, chunks replaced
      * in the last 45 s would count as dead space). A failure is logged, never thrown.
