@@ -215,10 +215,10 @@ public final class PicanteStoreLifecycle implements SmartLifecycle {
     }
 
     /**
-     * At startup, before the store writes anything but its schema, has H2 compact the file of an H2 file database that is mostly free
-     * space when the database closes ({@link JdbcStateStore#compactH2FileIfSparse()}): the file is then as the
-     * last close left it, so its fill rates count only what H2 cannot drop by itself (at shutdown, chunks replaced
-     * in the last 45 s would count as dead space). A failure is logged, never thrown.
+     * At startup, before the store writes anything but its schema, has H2 compact the file of an H2 file database
+     * that is mostly free space when the database closes ({@link JdbcStateStore#compactH2FileIfSparse()}): the
+     * file is then as the last close left it (at shutdown, chunks replaced in the last 45 s would count as dead
+     * space though H2 drops them at close). A failure is logged, never thrown.
      */
     private void compactH2FileQuietly() {
         try {

@@ -286,8 +286,8 @@ public class PicanteEndpoint {
     /**
      * Runs an operation of the durable store: {@code save} or {@code compact}, both a full save of the
      * database that empties the store's log, or {@code compact-file}, which has H2 compact the file of an H2
-     * file database when the database closes ({@link JdbcStateStore#compactH2File()}). Returns {@code null} if {@code target} is not
-     * {@code store} or there is no store.
+     * file database when the database closes ({@link JdbcStateStore#compactH2File()}). Returns {@code null} if
+     * {@code target} is not {@code store} or there is no store.
      *
      * @throws IllegalArgumentException if the operation is none of {@code save}, {@code compact} and
      *     {@code compact-file}, or is {@code compact-file} and the store's database is not an H2 file database

@@ -21,7 +21,8 @@ class PicanteStoreHealthH2FileTests {
     @Test
     void healthDetailsGiveTheH2FilesSizeAndFillRate(@TempDir Path dir) throws Exception {
         JdbcDataSource ds = new JdbcDataSource();
-        ds.setURL("jdbc:h2:file:" + dir.resolve("store").toAbsolutePath() + ";DB_CLOSE_ON_EXIT=FALSE;DB_CLOSE_DELAY=-1");
+        ds.setURL("jdbc:h2:file:" + dir.resolve("store").toAbsolutePath()
+                + ";DB_CLOSE_ON_EXIT=FALSE;DB_CLOSE_DELAY=-1");
         ds.setUser("sa");
         Database db = Database.create();
         InputIngredient<String, String> pages = db.input("pages", String.class, String.class);
