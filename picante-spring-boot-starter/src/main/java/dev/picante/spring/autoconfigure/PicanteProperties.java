@@ -236,6 +236,15 @@ public class PicanteProperties {
         private boolean durableCommit = true;
 
         /**
+         * On an H2 file database, the share of the file (percent) that must hold live data at startup (H2's file
+         * fill rate times its chunks' fill rate): below it, the store has H2 compact the file to its live data
+         * when the database closes at the end of the run (SHUTDOWN COMPACT; H2's own close-time compaction
+         * leaves a file as large as it is when its chunks are mostly live or over 16 MB, e.g. after a kill -9
+         * during a large save). 0 turns it off.
+         */
+        private int h2CompactBelowFillRate = 50;
+
+        /**
          * Inputs whose stored records a load discards, e.g. after an input's type or shape changed
          * incompatibly: the load then starts without them and recomputes what read them. Remove the entry
          * after one start.
@@ -427,6 +436,16 @@ public class PicanteProperties {
         /** Sets whether the store makes H2 commits durable. */
         public void setDurableCommit(boolean durableCommit) {
             this.durableCommit = durableCommit;
+        }
+
+        /** Returns the H2 file's live share (percent) at startup below which H2 compacts it when it closes. */
+        public int getH2CompactBelowFillRate() {
+            return h2CompactBelowFillRate;
+        }
+
+        /** Sets the H2 file's live share (percent) at startup below which H2 compacts it when it closes; 0: never. */
+        public void setH2CompactBelowFillRate(int h2CompactBelowFillRate) {
+            this.h2CompactBelowFillRate = h2CompactBelowFillRate;
         }
 
         /** Returns the inputs whose stored records a load discards. */

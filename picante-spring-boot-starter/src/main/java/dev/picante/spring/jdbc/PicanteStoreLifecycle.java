@@ -15,7 +15,9 @@ import org.springframework.context.SmartLifecycle;
  * context starts (after every bean, so every ingredient is registered), appends every input write before it
  * returns ({@link AppendMode#SYNC}, the default) and the other changes periodically, and saves what is new
  * since the last save or append when the context stops (before the {@code DataSource} closes; nothing is
- * written when nothing is new, see {@link JdbcStateStore#saveIfChanged}). An unshared store takes the store's lease
+ * written when nothing is new, see {@link JdbcStateStore#saveIfChanged}). On an H2 file database that is mostly
+ * free space at startup, it has H2 compact the file when the database closes
+ * ({@link JdbcStateStore#compactH2FileIfSparse()}). An unshared store takes the store's lease
  * at startup (failing beside another live instance), renews it at a third of its timeout, and releases it
  * after the last save. The stop cancels the next appends and renewals and lets one that is running finish (up to
  * 10 seconds), never interrupting a write.
@@ -65,6 +67,7 @@ public final class PicanteStoreLifecycle implements SmartLifecycle {
     @Override
     public void start() {
         store.migrate();
+        compactH2FileQuietly();
         SharedChangeLog log = sharedLog != null && sharedLog.isShared() && sharedLog.checkWired(database) ? sharedLog
                 : null;
         long from = 0;
@@ -208,6 +211,21 @@ public final class PicanteStoreLifecycle implements SmartLifecycle {
                 syncAppend = false;
             }
             store.releaseLease();
+        }
+    }
+
+    /**
+     * At startup, before the store writes anything but its schema, has H2 compact the file of an H2 file database
+     * that is mostly free space when the database closes ({@link JdbcStateStore#compactH2FileIfSparse()}): the
+     * file is then as the last close left it (at shutdown, chunks replaced in the last 45 s would count as dead
+     * space though H2 drops them at close). A failure is logged, never thrown.
+     */
+    private void compactH2FileQuietly() {
+        try {
+            store.compactH2FileIfSparse();
+        } catch (RuntimeException e) {
+            logger.warn("picante store '" + store.name() + "': reading the H2 file's fill rate at startup failed; the"
+                    + " file is not compacted", e);
         }
     }
 

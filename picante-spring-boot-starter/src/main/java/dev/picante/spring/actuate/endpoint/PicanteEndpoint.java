@@ -9,6 +9,7 @@ import dev.picante.Inspector.IngredientInfo;
 import dev.picante.Inspector.IngredientKind;
 import dev.picante.Inspector;
 import dev.picante.QueryRef;
+import dev.picante.spring.jdbc.H2FileCompaction;
 import dev.picante.spring.jdbc.JdbcStateStore;
 import dev.picante.spring.jdbc.SharedChangeLog;
 import dev.picante.spring.jdbc.SharedLogStatus;
@@ -48,6 +49,9 @@ import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
  * <li>{@code POST /picante/store/save} and {@code POST /picante/store/compact}: a full save of the database
  * into the durable store, which also empties its log. Present only when a {@link JdbcStateStore} exists;
  * the summary then describes the store too.</li>
+ * <li>{@code POST /picante/store/compact-file}: on an H2 file database, has H2 compact the file to its live
+ * data when the database closes ({@link JdbcStateStore#compactH2File()}); the answer gives the file's size and
+ * live share.</li>
  * </ul>
  *
  * <p>Keys and values (and explanations, which name keys) are replaced by {@code ******} unless
@@ -281,10 +285,12 @@ public class PicanteEndpoint {
 
     /**
      * Runs an operation of the durable store: {@code save} or {@code compact}, both a full save of the
-     * database that empties the store's log. Returns {@code null} if {@code target} is not {@code store} or
-     * there is no store.
+     * database that empties the store's log, or {@code compact-file}, which has H2 compact the file of an H2
+     * file database when the database closes ({@link JdbcStateStore#compactH2File()}). Returns {@code null} if
+     * {@code target} is not {@code store} or there is no store.
      *
-     * @throws IllegalArgumentException if the operation is neither {@code save} nor {@code compact}
+     * @throws IllegalArgumentException if the operation is none of {@code save}, {@code compact} and
+     *     {@code compact-file}, or is {@code compact-file} and the store's database is not an H2 file database
      * @throws dev.picante.spring.jdbc.PicanteStoreException if the save fails; the store is unchanged then
      */
     @WriteOperation
@@ -295,6 +301,7 @@ public class PicanteEndpoint {
         }
         String op = operation.toLowerCase(Locale.ROOT);
         long start = System.nanoTime();
+        FileCompactionDescriptor file = null;
         switch (op) {
             case "save", "compact" -> {
                 SharedChangeLog log = sharedLog();
@@ -305,14 +312,23 @@ public class PicanteEndpoint {
                     jdbcStore.compact(database);
                 }
             }
-            default -> throw new IllegalArgumentException("store operation must be save or compact, was '"
-                    + operation + "'");
+            case "compact-file" -> {
+                H2FileCompaction done = jdbcStore.compactH2File();
+                if (done == null) {
+                    throw new IllegalArgumentException("store operation compact-file applies to an H2 file database;"
+                            + " store '" + jdbcStore.name() + "' is on another database (PostgreSQL compacts its"
+                            + " tables with VACUUM)");
+                }
+                file = FileCompactionDescriptor.of(done);
+            }
+            default -> throw new IllegalArgumentException("store operation must be save or compact (a full save), or"
+                    + " compact-file (an H2 file database's file), was '" + operation + "'");
         }
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         StoreStatus status = jdbcStore.status();
         return new StoreOperationDescriptor(status.name(), op,
                 status.savedRevision() == null ? database.revision().value() : status.savedRevision(),
-                status.savedRecords(), status.logEntries(), millis);
+                status.savedRecords(), status.logEntries(), millis, file);
     }
 
     private @Nullable JdbcStateStore store() {
@@ -479,9 +495,34 @@ public class PicanteEndpoint {
      * @param records how many records the save holds
      * @param logEntries how many log entries the store holds now (0 after a full save)
      * @param durationMillis how long the operation took, in milliseconds
+     * @param file the H2 file and its compaction, for {@code compact-file}, else {@code null}
      */
     public record StoreOperationDescriptor(String store, String operation, long revision, long records, int logEntries,
-            long durationMillis) implements OperationResponseBody {
+            long durationMillis, @Nullable FileCompactionDescriptor file) implements OperationResponseBody {
+
+        /** A descriptor of a save. */
+        public StoreOperationDescriptor(String store, String operation, long revision, long records, int logEntries,
+                long durationMillis) {
+            this(store, operation, revision, records, logEntries, durationMillis, null);
+        }
+    }
+
+    /**
+     * The compaction of an H2 file, as asked.
+     *
+     * @param bytes the file's size, in bytes
+     * @param liveRate the share of the file that holds live data, in percent
+     * @param fillRate the share of the file that H2's chunks occupy, in percent
+     * @param scheduled whether H2 compacts the file when the database closes
+     * @param skipped why it does not, or {@code null}
+     */
+    public record FileCompactionDescriptor(long bytes, int liveRate, int fillRate, boolean scheduled,
+            @Nullable String skipped) {
+
+        static FileCompactionDescriptor of(H2FileCompaction done) {
+            return new FileCompactionDescriptor(done.file().bytes(), done.file().liveRate(), done.file().fillRate(),
+                    done.scheduled(), done.skipped());
+        }
     }
 
     /**

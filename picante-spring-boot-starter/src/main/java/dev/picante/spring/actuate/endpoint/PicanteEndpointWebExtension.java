@@ -18,8 +18,9 @@ import org.springframework.boot.actuate.endpoint.web.annotation.EndpointWebExten
 
 /**
  * The web extension of {@link PicanteEndpoint}: an unknown ingredient or cell is 404, a bad parameter
- * (page, size, graph format, evicting an input, a store operation other than save or compact) is 400, a
- * store operation without a store is 404 and a failed one 500 with the store's message.
+ * (page, size, graph format, evicting an input, a store operation other than save, compact and compact-file,
+ * compact-file on another database than H2 file) is 400, a store operation without a store is 404 and a failed
+ * one 500 with the store's message.
  *
  * <p>With repository inputs, {@code POST /actuator/picante/data/resync} reconciles every repository input with
  * its table ({@link dev.picante.spring.data.RepositoryInputs#resync()}) and answers what it read and changed;
@@ -76,7 +77,8 @@ public class PicanteEndpointWebExtension {
     }
 
     /**
-     * Saves or compacts the store; 404 without a store, 400 for another operation, 500 if the save fails. With
+     * Saves or compacts the store, or compacts its H2 file ({@code compact-file}); 404 without a store, 400 for
+     * another operation, 500 if the operation fails. With
      * {@code target} {@code data} and {@code operation} {@code resync}: resyncs the repository inputs; 404
      * without them.
      */

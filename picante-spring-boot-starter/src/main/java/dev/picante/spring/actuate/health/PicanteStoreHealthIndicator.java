@@ -1,5 +1,6 @@
 package dev.picante.spring.actuate.health;
 
+import dev.picante.spring.jdbc.H2FileStatus;
 import dev.picante.spring.jdbc.JdbcStateStore;
 import dev.picante.spring.jdbc.SharedChangeLog;
 import dev.picante.spring.jdbc.SharedLogStatus;
@@ -15,8 +16,9 @@ import org.springframework.boot.health.contributor.HealthIndicator;
  * entries since, last append) and the log size the database holds; {@code DOWN} with the error when the
  * last operation failed or the database cannot be queried (the error names the store, the operation and the
  * root cause). What the startup load dropped or left out as damaged is listed ({@code droppedAtLoad},
- * {@code corruptAtLoad}). Thread-safe; a check waits for a save or append
- * in progress.
+ * {@code corruptAtLoad}). On an H2 file database, the file's size and the share of it that chunks occupy
+ * ({@code h2FileBytes}, {@code h2FileFillRate}, see {@link H2FileStatus}). Thread-safe; a check waits for a save
+ * or append in progress.
  */
 public class PicanteStoreHealthIndicator implements HealthIndicator {
 
@@ -43,6 +45,10 @@ public class PicanteStoreHealthIndicator implements HealthIndicator {
         Health.Builder builder = Health.up();
         try {
             builder.withDetail("storedLogEntries", store.logSize());
+            H2FileStatus file = store.h2File();
+            if (file != null) {
+                builder.withDetail("h2FileBytes", file.bytes()).withDetail("h2FileFillRate", file.fillRate());
+            }
         } catch (RuntimeException ex) {
             builder.down(ex);
         }

@@ -60,6 +60,7 @@ public final class PicanteJdbcStoreAutoConfiguration {
                 .maxRecordSize(store.getMaxRecordSize().toBytes())
                 .corruptionPolicy(store.getCorruptionPolicy())
                 .durableCommit(store.isDurableCommit())
+                .h2CompactBelowFillRate(store.getH2CompactBelowFillRate())
                 .leaseTimeout(store.getLeaseTimeout())
                 .discardInputs(new java.util.LinkedHashSet<>(store.getDiscardInputs()));
         views.ifAvailable(v -> builder.declaredTypes(v.declaredTypes()));

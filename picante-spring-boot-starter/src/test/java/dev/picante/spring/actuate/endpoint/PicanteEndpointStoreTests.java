@@ -11,10 +11,13 @@ import dev.picante.spring.autoconfigure.PicanteAutoConfiguration;
 import dev.picante.spring.autoconfigure.actuate.endpoint.PicanteEndpointAutoConfiguration;
 import dev.picante.spring.autoconfigure.jdbc.PicanteJdbcStoreAutoConfiguration;
 import dev.picante.spring.jdbc.JdbcStateStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.actuate.autoconfigure.endpoint.EndpointAutoConfiguration;
 import org.springframework.boot.actuate.autoconfigure.endpoint.web.WebEndpointAutoConfiguration;
 import org.springframework.boot.actuate.endpoint.SecurityContext;
@@ -118,6 +121,49 @@ class PicanteEndpointStoreTests {
             assertThat(endpoint.store("pages", "save")).isNull();
             assertThatIllegalArgumentException().isThrownBy(() -> endpoint.store("store", "vacuum"))
                     .withMessageContaining("save or compact");
+        });
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void compactFileHasH2CompactAnH2FileDatabaseWhenItCloses(@TempDir Path dir) {
+        // Issue 17 item 4. Without a pool, the database closes with the operation's connection: H2 compacts then.
+        String fileUrl = "jdbc:h2:file:" + dir.resolve("store").toAbsolutePath() + ";DB_CLOSE_ON_EXIT=FALSE";
+        Path file = dir.resolve("store.mv.db");
+        runner.withBean(DataSource.class, () -> {
+            JdbcDataSource ds = new JdbcDataSource();
+            ds.setURL(fileUrl);
+            ds.setUser("sa");
+            return ds;
+        }).run(context -> {
+            Database database = context.getBean(Database.class);
+            InputIngredient<String, String> pages = context.getBean(InputIngredient.class);
+            PicanteEndpoint endpoint = context.getBean(PicanteEndpoint.class);
+            for (int i = 0; i < 200; i++) {
+                pages.set(database, "p" + i, "page " + i + " ".repeat(2_000));
+            }
+            endpoint.store("store", "save");
+
+            StoreOperationDescriptor done = endpoint.store("store", "COMPACT-FILE");
+            assertThat(done).isNotNull();
+            assertThat(done.operation()).isEqualTo("compact-file");
+            assertThat(done.file()).isNotNull();
+            assertThat(done.file().scheduled()).as("%s", done.file()).isTrue();
+            assertThat(done.file().skipped()).isNull();
+            assertThat(done.file().bytes()).isPositive();
+            assertThat(done.file().liveRate()).isBetween(1, 100);
+            assertThat(Files.size(file)).as("compacted (and compressed) at the close").isLessThan(done.file().bytes());
+            assertThat(pages.get(database, "p7")).contains("page 7" + " ".repeat(2_000));
+        });
+    }
+
+    @Test
+    void compactFileOnAnotherDatabaseThanAnH2FileIsRefused() {
+        runner.withBean(DataSource.class, this::dataSource).run(context -> {
+            PicanteEndpoint endpoint = context.getBean(PicanteEndpoint.class);
+            assertThatIllegalArgumentException().isThrownBy(() -> endpoint.store("store", "compact-file"))
+                    .withMessageContaining("compact-file applies to an H2 file database")
+                    .withMessageContaining("store 'picante'");
         });
     }
 

@@ -234,6 +234,14 @@ class PicanteEndpointWebIntegrationTests {
         }
 
         @Test
+        void compactFileOverPostIsABadRequestOnAnInMemoryDatabase() throws Exception {
+            // the operation applies to an H2 file database only (PicanteEndpointStoreTests has the file case)
+            mvc.perform(post("/actuator/picante/store/compact-file")).andExpect(status().isBadRequest())
+                    .andExpect(jsonPath("$.message").value(containsString("compact-file applies to an H2 file"
+                            + " database")));
+        }
+
+        @Test
         void theHealthEndpointReportsTheStore() throws Exception {
             pages.set("intro", "one two three");
             mvc.perform(post("/actuator/picante/store/save")).andExpect(status().isOk());

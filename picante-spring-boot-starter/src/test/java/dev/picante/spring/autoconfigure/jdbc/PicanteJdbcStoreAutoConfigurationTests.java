@@ -67,6 +67,19 @@ class PicanteJdbcStoreAutoConfigurationTests {
     }
 
     @Test
+    void theH2CompactionThresholdComesFromItsProperty() {
+        runner.run(context -> assertThat(context.getBean(JdbcStateStore.class).h2CompactBelowFillRate())
+                .as("default").isEqualTo(50));
+        runner.withPropertyValues("picante.store.h2-compact-below-fill-rate=0").run(context -> assertThat(
+                context.getBean(JdbcStateStore.class).h2CompactBelowFillRate()).as("off").isZero());
+        runner.withPropertyValues("picante.store.h2-compact-below-fill-rate=101").run(context -> {
+            assertThat(context).hasFailed();
+            assertThat(context.getStartupFailure()).rootCause().isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("must be 0 to 100").hasMessageContaining("101");
+        });
+    }
+
+    @Test
     @SuppressWarnings("unchecked")
     void savesOnShutdownAndLoadsAtStartup() {
         // r[store.restore]
