@@ -767,7 +767,7 @@ public final class JdbcStateStore {
     public int logSize() {
         synchronized (lock) {
             migrateLocked();
-            Integer n = ctx.read("count the log", () -> ctx.jdbc.queryForObject(
+            Integer n = ctx.query("count the log", () -> ctx.jdbc.queryForObject(
                     "SELECT COUNT(*) FROM PICANTE_LOG WHERE STORE_NAME = ?", Integer.class, ctx.name));
             return n == null ? 0 : n;
         }

@@ -100,6 +100,19 @@ final class StoreContext {
         }
     }
 
+    /**
+     * As {@link #read} for a query of a running store that loads nothing (the health indicator's): the message says
+     * what failed and why, not that nothing was loaded.
+     */
+    <T> T query(String what, Supplier<T> action) {
+        try {
+            return action.get();
+        } catch (DataAccessException | TransactionException e) {
+            throw new PicanteStoreException("store '" + name + "': " + what + " failed: " + rootCause(e) + " ("
+                    + e.getMessage() + "); check that the database is reachable", e);
+        }
+    }
+
     /** A failure of a commit: the transaction may or may not have been committed. */
     static final class CommitOutcomeUnknownException extends PicanteStoreException {
 
