@@ -20,6 +20,7 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.MediaTypeFactory;
 import org.springframework.http.ResponseEntity;
+import org.springframework.transaction.CannotCreateTransactionException;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -214,6 +215,18 @@ class DocsController {
         Throwable cause = e.getMostSpecificCause();
         return reason(HttpStatus.INTERNAL_SERVER_ERROR, "the database refused the write (" + cause.getClass()
                 .getSimpleName() + ": " + cause.getMessage() + "); nothing was written");
+    }
+
+    /**
+     * No transaction could be opened for a page write (pages in the database): the database is down or unreachable,
+     * or the pool gave up waiting for a connection. Nothing was written.
+     */
+    @ExceptionHandler(CannotCreateTransactionException.class)
+    ResponseEntity<Map<String, Object>> databaseUnreachable(CannotCreateTransactionException e) {
+        Throwable cause = e.getMostSpecificCause();
+        return reason(HttpStatus.SERVICE_UNAVAILABLE, "the database cannot be reached (" + cause.getClass()
+                .getSimpleName() + ": " + cause.getMessage() + "); nothing was written: send it again when the"
+                + " database is back");
     }
 
     @ExceptionHandler(IllegalArgumentException.class)

@@ -3,6 +3,7 @@ package dev.picante.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.zaxxer.hikari.HikariDataSource;
 import dev.picante.Database;
 import java.io.IOException;
 import java.net.URI;
@@ -326,6 +327,26 @@ class DatabasePagesTests {
         String[] all = Stream.concat(Stream.of("demo.docs.source=database"), Stream.of(properties))
                 .toArray(String[]::new);
         return DemoContexts.start(WebApplicationType.SERVLET, docs, database, all);
+    }
+
+    @Test
+    void anEditWhileTheDatabaseCannotBeReachedAnswersWhyAndChangesNothing() throws Exception {
+        try (ConfigurableApplicationContext context = start(folder.resolve("docs"), DemoContexts.memoryDatabase())) {
+            String text = get(context, "/api/pages/" + PAGE).body();
+            long revision = revision(context);
+            // the pool closed: no transaction can get a connection, as when the database is down
+            context.getBean(HikariDataSource.class).close();
+
+            HttpResponse<String> put = put(context, PAGE, text + "\nWritten while the database is away.\n");
+            assertThat(put.statusCode()).isEqualTo(503);
+            assertThat(put.headers().firstValue("Content-Type")).hasValue("application/json");
+            assertThat(put.body()).contains("\"reason\":\"the database cannot be reached (")
+                    .contains("nothing was written: send it again when the database is back");
+            assertThat(delete(context, PAGE).statusCode()).isEqualTo(503);
+            assertThat(revision(context)).isEqualTo(revision);
+            assertThat(get(context, "/api/pages/" + PAGE).body()).as("served from the inputs").isEqualTo(text);
+            assertThat(get(context, "/docs/" + PAGE).statusCode()).isEqualTo(200);
+        }
     }
 
     /** Starts the database source without a web server (for tests that call the beans only). */

@@ -9,9 +9,11 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -126,6 +128,17 @@ public final class RepositoryInputs {
     /** Returns every repository input. */
     public Collection<RepositoryInput<?, ?>> inputs() {
         return List.copyOf(byRepository.values());
+    }
+
+    /** Returns the names of the input ingredients of every repository input: rows, ids and group indexes. */
+    Set<String> ingredientNames() {
+        Set<String> names = new LinkedHashSet<>();
+        for (AggregateMirror mirror : byType.values()) {
+            names.add(mirror.rows.name());
+            names.add(mirror.ids.name());
+            mirror.groupings.values().forEach(g -> names.add(g.index().name()));
+        }
+        return names;
     }
 
     /** Returns the database the inputs are registered on. */

@@ -55,6 +55,15 @@ public final class RepositoryInputsFactory {
         StoreAccess.startAfterStore(beanFactory, beanName);
     }
 
+    /**
+     * Tells the durable store, if there is one, that the ingredients of {@code inputs} are rebuilt from their
+     * tables after its load (by the startup reconciliation): stored rows that no longer fit their aggregate (a
+     * column added, a component removed) are then discarded at the load instead of failing the startup.
+     */
+    public static void rebuiltAfterLoad(ConfigurableListableBeanFactory beanFactory, RepositoryInputs inputs) {
+        StoreAccess.rebuiltAfterLoad(beanFactory, inputs.ingredientNames());
+    }
+
     private static RepositoryInputs.Declaration declaration(Database database, RelationalMappingContext mapping,
             ConfigurableListableBeanFactory beanFactory, String name) {
         Class<?> type = beanFactory.getType(name, false);

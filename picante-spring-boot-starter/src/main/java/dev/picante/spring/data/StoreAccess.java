@@ -1,7 +1,9 @@
 package dev.picante.spring.data;
 
+import dev.picante.spring.jdbc.JdbcStateStore;
 import dev.picante.spring.jdbc.PicanteStoreLifecycle;
 import dev.picante.spring.jdbc.SharedChangeLog;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.util.ClassUtils;
@@ -26,6 +28,14 @@ final class StoreAccess {
         }
         PicanteStoreLifecycle lifecycle = beanFactory.getBeanProvider(PicanteStoreLifecycle.class).getIfAvailable();
         return lifecycle == null ? null : lifecycle.sharedLog();
+    }
+
+    /** Declares {@code ingredients} rebuilt after the store's load, to every store of the context. */
+    static void rebuiltAfterLoad(ConfigurableListableBeanFactory beanFactory, Set<String> ingredients) {
+        if (!present(beanFactory) || ingredients.isEmpty()) {
+            return;
+        }
+        beanFactory.getBeanProvider(JdbcStateStore.class).forEach(store -> store.rebuiltAfterLoad(ingredients));
     }
 
     /** Makes {@code beanName} start after the store's lifecycle (which loads the store). */

@@ -27,6 +27,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -67,7 +68,8 @@ import org.springframework.jdbc.support.MetaDataAccessException;
  * <p>Damage (a changed byte, a missing or extra chunk, section or log entry) is detected and handled by the
  * {@link CorruptionPolicy}. A derived section whose types or shape changed, or that read an ingredient no
  * longer registered, is dropped and reported, never served; an input whose types or shape changed fails the
- * load, unless it is listed in {@link Builder#discardInputs}.
+ * load, unless it is listed in {@link Builder#discardInputs} or declared {@linkplain #rebuiltAfterLoad rebuilt after
+ * the load}.
  *
  * <p>The schema is created and migrated by a Flyway instance private to the store (history table
  * {@code picante_schema_history}, scripts under {@code dev/picante/jdbc/migration/{vendor}}), unless
@@ -863,7 +865,7 @@ public final class JdbcStateStore {
     public int logSize() {
         synchronized (lock) {
             migrateLocked();
-            Integer n = ctx.read("count the log", () -> ctx.jdbc.queryForObject(
+            Integer n = ctx.query("count the log", () -> ctx.jdbc.queryForObject(
                     "SELECT COUNT(*) FROM PICANTE_LOG WHERE STORE_NAME = ?", Integer.class, ctx.name));
             return n == null ? 0 : n;
         }
@@ -1022,6 +1024,22 @@ public final class JdbcStateStore {
     /** Returns the names of inputs whose stored records a load discards. */
     Set<String> discardInputs() {
         return ctx.discardInputs;
+    }
+
+    /**
+     * Declares inputs that the application rebuilds from their own source after every load, such as repository
+     * inputs, which the startup reconciliation makes equal to their tables: when the stored records of one of
+     * them no longer fit it (its key or value type, or the shape of its aggregate, changed since they were saved:
+     * a column added to the table and a component to the record), a load discards them, reports it in
+     * {@link StoreLoadReport#dropped()} and recomputes what read them, instead of failing with a
+     * {@link dev.picante.persist.StoreMismatchException}. Stored records that fit are loaded as always. Call it
+     * before the load that should see it; the starter does for every repository input when
+     * {@code picante.data.reconcile-on-startup} is on.
+     *
+     * @param inputs the names of the input ingredients
+     */
+    public void rebuiltAfterLoad(Collection<String> inputs) {
+        ctx.rebuiltInputs.addAll(inputs);
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.picante.spring.jdbc;
 import dev.picante.spring.DeclaredTypes;
 import dev.picante.persist.Codec;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.springframework.core.NestedExceptionUtils;
@@ -34,6 +35,12 @@ final class StoreContext {
     final long maxRecordSize;
     final long maxTotalSize;
     final Set<String> discardInputs;
+    /**
+     * Inputs the application rebuilds from their source after each load (repository inputs reconciled with their
+     * tables): a load discards their stored records when they no longer fit, instead of failing. Declared after
+     * construction, before the first load, by {@link JdbcStateStore#rebuiltAfterLoad}.
+     */
+    final Set<String> rebuiltInputs = ConcurrentHashMap.newKeySet();
     /** The declared generic key and value types the codec writes and reads each ingredient as. */
     final DeclaredTypes types;
 
@@ -90,6 +97,19 @@ final class StoreContext {
         } catch (DataAccessException | TransactionException e) {
             throw new PicanteStoreException("store '" + name + "': " + what + " failed, nothing was loaded: "
                     + rootCause(e) + " (" + e.getMessage() + "); check that the database is reachable", e);
+        }
+    }
+
+    /**
+     * As {@link #read} for a query of a running store that loads nothing (the health indicator's): the message says
+     * what failed and why, not that nothing was loaded.
+     */
+    <T> T query(String what, Supplier<T> action) {
+        try {
+            return action.get();
+        } catch (DataAccessException | TransactionException e) {
+            throw new PicanteStoreException("store '" + name + "': " + what + " failed: " + rootCause(e) + " ("
+                    + e.getMessage() + "); check that the database is reachable", e);
         }
     }
 

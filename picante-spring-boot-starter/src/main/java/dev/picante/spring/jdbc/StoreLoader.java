@@ -427,7 +427,8 @@ final class StoreLoader {
         /**
          * Returns the registered ingredient of a section, or null when it is left out: unregistered (skipped),
          * a derived section that does not fit its ingredient (dropped), or an input listed in
-         * {@code picante.store.discard-inputs}. Fails for an input or interned section that does not fit.
+         * {@code picante.store.discard-inputs}, or an input rebuilt after the load whose records do not fit. Fails for
+         * another input or interned section that does not fit.
          */
         private @Nullable IngredientInfo match(EncodedSection s, String where) {
             IngredientInfo info = registry.get(s.name());
@@ -465,6 +466,15 @@ final class StoreLoader {
             if (s.kind().equals("INPUT") && ctx.discardInputs.contains(s.name())) {
                 drop("input '" + s.name() + "' in " + where + ": its stored records are discarded"
                         + " (picante.store.discard-inputs)");
+                gone.all.add(s.name());
+                return null;
+            }
+            if (s.kind().equals("INPUT") && registeredKind.equals("INPUT") && (typesDiffer || shapeDiffers)
+                    && ctx.rebuiltInputs.contains(s.name())) {
+                drop("input '" + s.name() + "' in " + where + ": "
+                        + (typesDiffer ? "its types changed from " + storedTypes + " to " + registeredTypes
+                                : "the shape of " + registeredTypes + " changed (fields or components)")
+                        + "; its stored records are discarded and rebuilt from its source after the load");
                 gone.all.add(s.name());
                 return null;
             }

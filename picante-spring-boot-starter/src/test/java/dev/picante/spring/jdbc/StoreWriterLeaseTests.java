@@ -165,6 +165,10 @@ class StoreWriterLeaseTests {
         assertThatThrownBy(() -> store.append(populated().db)).isInstanceOf(PicanteStoreException.class)
                 .hasMessageContaining("store 'picante'").hasMessageContaining("Connection refused");
         assertThat(store.status().failure()).contains("Connection refused");
+        // the health indicator's query of a running store (storedLogEntries): not worded as a failed load
+        assertThatThrownBy(store::logSize).isInstanceOf(PicanteStoreException.class)
+                .hasMessageStartingWith("store 'picante': count the log failed: ")
+                .hasMessageContaining("Connection refused").hasMessageNotContaining("nothing was loaded");
     }
 
     /** A data source whose commits go through and then fail, while {@code failing} is set. */

@@ -16,7 +16,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * Reads and damages the chunks of a full save ({@code PICANTE_RECORD_CHUNKS}) the way a disk or a careless
  * hand would, for the store's corruption tests.
  */
-final class StoredChunks {
+public final class StoredChunks {
 
     /** Bytes no JSON codec reads. */
     static final byte[] UNDECODABLE = "{not json".getBytes(StandardCharsets.UTF_8);
@@ -140,7 +140,7 @@ final class StoredChunks {
      * Rewrites the manifest of every store to match its rows, as a save would have written it: what was changed
      * since is then a record the codec cannot read (a changed class), not damage the checks catch.
      */
-    static void rebuildManifests(DataSource ds) {
+    public static void rebuildManifests(DataSource ds) {
         JdbcTemplate jdbc = new JdbcTemplate(ds);
         for (String store : jdbc.queryForList("SELECT STORE_NAME FROM PICANTE_METADATA", String.class)) {
             StoreRepair.rebuildManifest(jdbc, store);

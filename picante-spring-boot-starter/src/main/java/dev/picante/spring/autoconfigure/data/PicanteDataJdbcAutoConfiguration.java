@@ -28,7 +28,8 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcOperations;
  * Auto-configuration of repository-backed inputs: every Spring Data JDBC repository annotated
  * {@link PicanteInput @PicanteInput} is mirrored by a {@link RepositoryInput} (see {@link RepositoryInputs}),
  * its writes applied when their transactions commit, its table reconciled at startup
- * ({@code picante.data.*}).
+ * ({@code picante.data.*}). With the reconciliation on, the durable store is told that these inputs are rebuilt
+ * after its load, so stored rows whose aggregate changed shape are discarded rather than failing the startup.
  *
  * <p>Active when Spring Data JDBC is on the class path, a {@link Database} and a {@link JdbcAggregateOperations}
  * bean exist, and {@code picante.data.enabled} is not {@code false}. A {@code @PicanteInput} on a repository
@@ -69,6 +70,10 @@ public final class PicanteDataJdbcAutoConfiguration {
     RepositoryInputsLifecycle picanteRepositoryInputsLifecycle(RepositoryInputs inputs,
             PicanteDataProperties properties, ConfigurableListableBeanFactory beanFactory) {
         RepositoryInputsFactory.startAfterStore(beanFactory, "picanteRepositoryInputsLifecycle");
+        if (properties.isReconcileOnStartup()) {
+            // the reconciliation rebuilds the inputs from their tables: stored rows that no longer fit are discarded
+            RepositoryInputsFactory.rebuiltAfterLoad(beanFactory, inputs);
+        }
         return new RepositoryInputsLifecycle(inputs, properties.isReconcileOnStartup(), properties.getPollInterval());
     }
 }
