@@ -28,6 +28,13 @@ import org.springframework.jdbc.core.JdbcTemplate;
  */
 class H2FileCompactionTests {
 
+    /**
+     * The live share (percent) below which these tests call a file sparse, and the threshold their restarts use
+     * (the property's default is 50). On an idle machine the kill leaves the file 54 to 58% live (on a loaded one
+     * as little as 12%): below 70 every time seen, so the scenario is not skipped where it runs fastest.
+     */
+    private static final int SPARSE_BELOW = 70;
+
     /** About 18 KB a page: 1,000 pages make a store of about 18 MB. */
     private static final int PAGES = 1_000;
 
@@ -41,7 +48,7 @@ class H2FileCompactionTests {
         System.out.println("the kill's file: " + sparse + " bytes");
         List<Long> sizes = new ArrayList<>();
         for (int run = 1; run <= 5; run++) {
-            sizes.add(restartWithoutEdits(store, run, 50));
+            sizes.add(restartWithoutEdits(store, run, SPARSE_BELOW));
         }
         // Before, the file stayed as large as the kill left it over every restart (withTheCompactionOff... below):
         // H2's close-time compaction moves nothing while its chunks are at least 90% live, whatever the free space
@@ -53,7 +60,7 @@ class H2FileCompactionTests {
         }
         assertThat(java.util.Collections.max(sizes)).as("five restarts without edits: %s", sizes)
                 .isLessThanOrEqualTo(java.util.Collections.min(sizes) * 11 / 10);
-        assertThat(status(store.resolve("store")).liveRate()).as("live share").isGreaterThanOrEqualTo(50);
+        assertThat(status(store.resolve("store")).liveRate()).as("live share").isGreaterThanOrEqualTo(SPARSE_BELOW);
     }
 
     @Test
@@ -66,11 +73,11 @@ class H2FileCompactionTests {
         }
         assertThat(sizes).as("the restarts keep the kill's file as it is").allSatisfy(size -> assertThat(size)
                 .isGreaterThanOrEqualTo(sizes.get(0) * 99 / 100));
-        assertThat(status(store.resolve("store")).liveRate()).as("live share").isLessThan(50);
+        assertThat(status(store.resolve("store")).liveRate()).as("live share").isLessThan(SPARSE_BELOW);
     }
 
     /**
-     * A store whose file a kill during a large save left less than half live data (without the compaction),
+     * A store whose file a kill during a large save left less than {@link #SPARSE_BELOW} percent live data (without the compaction),
      * in a directory under {@code dir}: H2's layout depends on timing (it reuses a dropped chunk's space only after
      * its retention time, 45 s), so the scenario is tried up to three times; the test is skipped if none does.
      */
@@ -81,7 +88,7 @@ class H2FileCompactionTests {
             Files.createDirectories(store);
             killDuringASaveThenRestart(store, 0);
             H2FileStatus status = status(store.resolve("store"));
-            if (status.liveRate() < 50) {
+            if (status.liveRate() < SPARSE_BELOW) {
                 return store;
             }
             tried.add(status);
