@@ -378,10 +378,7 @@ final class Marking {
             try {
                 applyFresh(engine, reader, high, reads, verifiedAt);
             } catch (RuntimeException | Error e) {
-                raiseFloor(Long.MAX_VALUE);
-                if (e instanceof Error thrown && error == null) {
-                    error = thrown;
-                }
+                error = notApplied(e, error);
             }
             if (error != null) {
                 throw error;
@@ -422,15 +419,21 @@ final class Marking {
             try {
                 apply(p);
             } catch (RuntimeException | Error e) {
-                raiseFloor(Long.MAX_VALUE);
-                if (e instanceof Error thrown && error == null) {
-                    error = thrown;
-                }
+                error = notApplied(e, error);
             }
         }
         if (error != null) {
             throw error;
         }
+    }
+
+    /**
+     * A registration could not be applied whole ({@code e}): edges are missing, so the {@link #floor} is raised
+     * for good; returns the {@link Error} to rethrow once the rest are applied (the first one).
+     */
+    private @Nullable Error notApplied(Throwable e, @Nullable Error first) {
+        raiseFloor(Long.MAX_VALUE);
+        return first == null && e instanceof Error thrown ? thrown : first;
     }
 
     /** Applies one registration (under {@link #edges}): see {@link #register}. */
