@@ -27,10 +27,13 @@ class Cell extends Memo {
 
     private static final AtomicLong SEQUENCE = new AtomicLong();
     private static final VarHandle VERIFIED_AT;
+    private static final VarHandle HOW;
 
     static {
         try {
-            VERIFIED_AT = MethodHandles.lookup().findVarHandle(Cell.class, "verifiedAt", long.class);
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            VERIFIED_AT = lookup.findVarHandle(Cell.class, "verifiedAt", long.class);
+            HOW = lookup.findVarHandle(Cell.class, "how", Verification.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -40,14 +43,14 @@ class Cell extends Memo {
     final Object key;
     volatile long verifiedAt;
     /** How the memo was last confirmed, and its durability (which a new verification keeps). */
+    @SuppressWarnings("NullAway.Init") // set by initialize, which every constructor calls
     volatile Verification how;
 
     /** A cell holding a copy of {@code memo} (its value, version and reads are shared, not copied). */
     Cell(Object key, Memo memo, long verifiedAt, Outcome outcome, @Nullable Dependency cause, long causeChangedAt) {
         super(memo);
         this.key = key;
-        this.verifiedAt = verifiedAt;
-        this.how = Verification.of(outcome, memo.durability(), cause, causeChangedAt);
+        initialize(verifiedAt, Verification.of(outcome, memo.durability(), cause, causeChangedAt));
     }
 
     /**
@@ -58,8 +61,18 @@ class Cell extends Memo {
             Outcome outcome, @Nullable Dependency cause, long causeChangedAt) {
         super(value, version, reads);
         this.key = key;
-        this.verifiedAt = verifiedAt;
-        this.how = Verification.of(outcome, durability, cause, causeChangedAt);
+        initialize(verifiedAt, Verification.of(outcome, durability, cause, causeChangedAt));
+    }
+
+    /**
+     * Sets the volatile fields of a new cell with plain stores: a volatile store costs a fence each, two per new
+     * cell, and a new cell needs none. Every way a cell reaches another thread publishes it after its
+     * construction with a release or a lock ({@link CellTable}'s release store of the slot, {@link InFlight}'s
+     * volatile state, the shared cache's map), which orders these stores before it.
+     */
+    private void initialize(long verifiedAt, Verification how) {
+        VERIFIED_AT.set(this, verifiedAt);
+        HOW.set(this, how);
     }
 
     @Override

@@ -48,6 +48,15 @@ final class CellTable {
     /** The largest array: a table of two thirds of it refuses new keys. */
     private static final int MAX_CAPACITY = 1 << 30;
     private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Cell[].class);
+    private static final VarHandle SIZE;
+
+    static {
+        try {
+            SIZE = MethodHandles.lookup().findVarHandle(CellTable.class, "size", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     /** What a removed cell leaves in its slot while a probe chain may go through it. */
     static final Cell REMOVED = sentinel();
@@ -325,7 +334,9 @@ final class CellTable {
             removed--;
         }
         SLOT.setRelease(t, at, cell);
-        size = n;
+        // A release store: a reader of size sees the new count with the cells before it, as a volatile store
+        // would let it, without the fence after it (the lock's release right after orders it for writers).
+        SIZE.setRelease(this, n);
     }
 
     /** The exception of a table that cannot take another key (out of the write path's compiled code). */

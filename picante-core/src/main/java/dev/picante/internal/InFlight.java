@@ -59,8 +59,14 @@ final class InFlight {
     private final int hash;
     final Thread leader;
     private volatile @Nullable ConcurrentLinkedQueue<InFlight> waitsOn;
-    private volatile @Nullable Memo outcome;
-    private volatile int state = RUNNING;
+    /**
+     * The leader's memo: written before {@link #state} becomes {@code DONE} and read only after {@link #state}
+     * was seen {@code DONE}, so the volatile {@link #state} orders it (a plain field: one volatile store fewer
+     * per computation).
+     */
+    private @Nullable Memo outcome;
+    /** {@code RUNNING} (0, the default: no volatile store in the constructor), {@code DONE} or {@code CANCELLED}. */
+    private volatile int state;
     /** Followers inside {@link #await}; changed only under this object's monitor. */
     private volatile int waiters;
 
@@ -183,7 +189,7 @@ final class InFlight {
     }
 
     void complete(Memo memo) {
-        outcome = memo;
+        outcome = memo; // published by finish's volatile write of state
         finish(DONE);
     }
 

@@ -62,6 +62,9 @@ final class InFlightTable {
     /** Removes {@code mine} (by identity) if it is in the table. */
     void remove(InFlight mine) {
         int i = slot(mine);
+        if (slots.compareAndSet(i, mine, null)) {
+            return; // the common case, alone in its slot: one compare-and-set, no read before it
+        }
         while (true) {
             Object current = slots.get(i);
             Object next;

@@ -488,11 +488,12 @@ public final class ViewState {
             }
             change = found[0];
         } else if (own == null) {
-            // Memos other views hold for the record: the nearest source's cell, then the shared cache.
-            SourceCell found = nearestSourceCell(derived.index, key);
+            // Memos other views hold for the record: the nearest source's cell, then the shared cache. The
+            // primary view has no source, and an empty shared cache answers without a look-up.
+            SourceCell found = parent == null ? null : nearestSourceCell(derived.index, key);
             Memo fromSource = found == null ? null : found.cell();
             Memo shared = engine.sharedResults.get(derived.index, key);
-            for (int i = 0; i < 2; i++) {
+            for (int i = fromSource == null && shared == null ? 2 : 0; i < 2; i++) {
                 Memo candidate = i == 0 ? fromSource : (shared != null && shared.sameResult(fromSource) ? null : shared);
                 if (candidate == null) {
                     continue;
