@@ -44,7 +44,10 @@ class H2FileCompactionTests {
     /** About 18 KB a page: 1,000 pages make a store of about 18 MB. */
     private static final int PAGES = 1_000;
 
-    /** The scratch map's size: twice the store's data, so that about a third of the file is live. */
+    /**
+     * The scratch map's size, twice the store's data: with the free space the save's own transaction leaves, about
+     * a quarter of the file is live.
+     */
     private static final int SCRATCH_BYTES = 36 << 20;
 
     @Test
