@@ -1,9 +1,7 @@
 package dev.picante.spring.data;
 
+import dev.picante.spring.support.PeriodicTasks;
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -25,7 +23,7 @@ public final class RepositoryInputsLifecycle implements SmartLifecycle {
     private final Runnable poll;
     private final boolean reconcileOnStartup;
     private final @Nullable Duration pollInterval;
-    private volatile @Nullable ScheduledExecutorService poller;
+    private volatile @Nullable PeriodicTasks poller;
     private volatile boolean running;
     private volatile @Nullable ResyncReport startupReport;
 
@@ -64,14 +62,9 @@ public final class RepositoryInputsLifecycle implements SmartLifecycle {
         }
         Duration interval = pollInterval;
         if (interval != null && !interval.isZero() && !interval.isNegative()) {
-            ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "picante-data-poll");
-                t.setDaemon(true);
-                return t;
-            });
-            executor.scheduleWithFixedDelay(this::pollQuietly, interval.toMillis(), interval.toMillis(),
-                    TimeUnit.MILLISECONDS);
-            poller = executor;
+            PeriodicTasks tasks = new PeriodicTasks("picante-data-poll");
+            tasks.every(interval, this::pollQuietly);
+            poller = tasks;
         }
         running = true;
     }
@@ -87,21 +80,11 @@ public final class RepositoryInputsLifecycle implements SmartLifecycle {
 
     @Override
     public void stop() {
-        ScheduledExecutorService executor = poller;
-        if (executor != null) {
+        PeriodicTasks tasks = poller;
+        if (tasks != null) {
             // Cancels the next polls but lets a running one finish before the DataSource closes: an interrupt
             // inside a JDBC call can close an H2 file's channel (ClosedByInterruptException) under the store.
-            executor.shutdown();
-            try {
-                if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
-                    logger.warn("picante: a poll of the repository inputs' version columns still runs after 10 s;"
-                            + " interrupting it");
-                    executor.shutdownNow();
-                    executor.awaitTermination(5, TimeUnit.SECONDS);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            tasks.stop(logger, "picante: a poll of the repository inputs' version columns");
             poller = null;
         }
         running = false;

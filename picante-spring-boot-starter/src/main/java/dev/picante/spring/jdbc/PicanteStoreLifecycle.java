@@ -1,10 +1,8 @@
 package dev.picante.spring.jdbc;
 
 import dev.picante.Database;
+import dev.picante.spring.support.PeriodicTasks;
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -32,7 +30,7 @@ public final class PicanteStoreLifecycle implements SmartLifecycle {
     private final JdbcStateStore store;
     private final Database database;
     private final Settings properties;
-    private volatile @Nullable ScheduledExecutorService appender;
+    private volatile @Nullable PeriodicTasks appender;
     private volatile boolean running;
     private volatile @Nullable StoreLoadReport lastLoad;
     private final @Nullable SharedChangeLog sharedLog;
@@ -114,21 +112,14 @@ public final class PicanteStoreLifecycle implements SmartLifecycle {
         boolean appending = interval != null && !interval.isZero() && !interval.isNegative();
         Duration renewal = store.leaseTimeout().dividedBy(3);
         if (appending || (log == null && store.leaseGeneration() > 0)) {
-            ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "picante-store-append");
-                t.setDaemon(true);
-                return t;
-            });
+            PeriodicTasks tasks = new PeriodicTasks("picante-store-append");
             if (appending && interval != null) {
-                Runnable tick = log != null ? () -> maintainQuietly(log) : this::appendQuietly;
-                executor.scheduleWithFixedDelay(tick, interval.toMillis(), interval.toMillis(),
-                        TimeUnit.MILLISECONDS);
+                tasks.every(interval, log != null ? () -> maintainQuietly(log) : this::appendQuietly);
             }
             if (log == null) {
-                executor.scheduleWithFixedDelay(this::renewQuietly, renewal.toMillis(), renewal.toMillis(),
-                        TimeUnit.MILLISECONDS);
+                tasks.every(renewal, this::renewQuietly);
             }
-            appender = executor;
+            appender = tasks;
         }
         running = true;
     }
@@ -169,22 +160,12 @@ public final class PicanteStoreLifecycle implements SmartLifecycle {
 
     @Override
     public void stop() {
-        ScheduledExecutorService executor = appender;
-        if (executor != null) {
+        PeriodicTasks tasks = appender;
+        if (tasks != null) {
             // Cancels the next appends and renewals but lets a running one finish: an interrupt inside a JDBC write
             // can close an H2 file's channel (ClosedByInterruptException), after which neither the save below nor
             // the lease's release can be written, and a restart is refused until the lease times out.
-            executor.shutdown();
-            try {
-                if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
-                    logger.warn("picante store '" + store.name() + "': a periodic append or lease renewal still runs"
-                            + " after 10 s; interrupting it");
-                    executor.shutdownNow();
-                    executor.awaitTermination(5, TimeUnit.SECONDS);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            tasks.stop(logger, "picante store '" + store.name() + "': a periodic append or lease renewal");
             appender = null;
         }
         SharedLogListener l = listener;

@@ -9,10 +9,8 @@ import org.h2.jdbcx.JdbcDataSource;
 
 /**
  * The child JVM of {@link H2FileCompactionTests}: takes the lease of the store of the H2 file URL in
- * {@code args[0]}, then either loads it, edits every page ({@code args[2]} of them) and makes a full save
- * ({@code save}: prints {@code saving} before it and {@code saved} after) or compacts the H2 file
- * ({@code compact}: has H2 compact it when the database closes, prints {@code compacting}, closes the last
- * connection and prints {@code compacted in n ms}), and waits to be killed.
+ * {@code args[0]}, has H2 compact the file when the database closes, prints {@code compacting}, closes the last
+ * connection, prints {@code compacted in n ms} and waits to be killed.
  */
 public final class FileCompactionChild {
 
@@ -60,26 +58,16 @@ public final class FileCompactionChild {
         JdbcDataSource ds = new JdbcDataSource();
         ds.setURL(args[0]);
         ds.setUser("sa");
-        int count = Integer.parseInt(args[2]);
         JdbcStateStore store = JdbcStateStore.builder(ds).initializeSchema(false).build();
         store.acquireLease("file-compaction-child-" + ProcessHandle.current().pid(), false);
-        if (args[1].equals("save")) {
-            Pages app = new Pages();
-            store.load(app.db);
-            app.write(count, "killed");
-            System.out.println("saving");
-            store.save(app.db);
-            System.out.println("saved");
-        } else {
-            // The application's pool: H2 compacts the file when its last connection closes.
-            java.sql.Connection pool = ds.getConnection();
-            H2FileCompaction scheduled = store.compactH2File();
-            System.out.println("compacting " + (scheduled == null ? "nothing" : scheduled.describe()));
-            System.out.flush();
-            long started = System.nanoTime();
-            pool.close();
-            System.out.println("compacted in " + (System.nanoTime() - started) / 1_000_000 + " ms");
-        }
+        // The application's pool: H2 compacts the file when its last connection closes.
+        java.sql.Connection pool = ds.getConnection();
+        H2FileCompaction scheduled = store.compactH2File();
+        System.out.println("compacting " + (scheduled == null ? "nothing" : scheduled.describe()));
+        System.out.flush();
+        long started = System.nanoTime();
+        pool.close();
+        System.out.println("compacted in " + (System.nanoTime() - started) / 1_000_000 + " ms");
         System.out.flush();
         Thread.sleep(Long.MAX_VALUE);
     }
