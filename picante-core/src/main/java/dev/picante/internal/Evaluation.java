@@ -42,7 +42,10 @@ final class Evaluation implements QueryContext {
     private Object[] reads;
     /** Entries used in {@link #reads}. */
     private int used;
-    /** Whether every read so far found an existing input slot: {@link #reads} holds just the slots. */
+    /**
+     * Whether every read so far found an input slot (set or removed, not {@code null}): {@link #reads} holds just
+     * the slots.
+     */
     private boolean slots = true;
     /**
      * The {@link Durability#ordinal() ordinal} of the minimum durability of what was read: an int compared with

@@ -39,8 +39,9 @@ abstract class Memo {
      * The dependencies in the order they were read, each record once, in one array: one object for all of
      * them instead of one per read. One of three layouts, told apart by the class of the first entry:
      * <ul>
-     *   <li>slot-only: when every dependency is a read of an input slot that exists (the {@link InputSlot}
-     *       names its record), just the slots, one entry each (as {@link Evaluation} records such reads and
+     *   <li>slot-only: when every dependency is a read that found an {@link InputSlot} (set, or removed: a
+     *       removed slot is an object too; a slot never set is {@code null} and needs another layout), just the
+     *       slots, one entry each, since a slot names its record (as {@link Evaluation} records such reads and
      *       {@link #pack} makes them);
      *   <li>one ingredient: when every dependency is of one ingredient (as {@link #packReads} and the
      *       factories taking dependencies make it for two or more), a {@link OneIngredient} first and then 2

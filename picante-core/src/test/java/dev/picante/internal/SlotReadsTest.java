@@ -1,11 +1,14 @@
 package dev.picante.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.picante.Database;
 import dev.picante.DerivedIngredient;
 import dev.picante.InputIngredient;
 import dev.picante.Inspector;
+import dev.picante.MissingInputException;
+import dev.picante.QueryFailedException;
 import dev.picante.QueryRef;
 import dev.picante.Snapshot;
 import dev.picante.persist.Section;
@@ -154,6 +157,25 @@ class SlotReadsTest {
         assertThat(mixed.get(db, "a")).isEqualTo(3 + 5 + 10);
         assertThat(mixedRuns).hasValue(2);
         assertThat(lengthRuns).as("length(b) did not read offset").hasValue(1);
+    }
+
+    @Test
+    void aReadOfARemovedSlotIsASlotReadAndItsFailureRecomputesWhenTheSlotIsSetAgain() throws Exception {
+        // r[cell.poison], r[dep.invalidation]: a removed slot is a slot object of its own, read like any other.
+        config.set(db, "scale", 1);
+        pages.set(db, "a", "hello");
+        pages.remove(db, "a");
+        assertThatThrownBy(() -> length.get(db, "a")).isInstanceOf(QueryFailedException.class).hasCauseInstanceOf(MissingInputException.class);
+        Cell cell = cell(db, "length", "a");
+        assertThat(cell.failed()).isTrue();
+        InputSlot removed = slot(db, "pages", "a");
+        assertThat(removed.present()).isFalse();
+        assertThat(cell.reads()).containsExactly(slot(db, "config", "scale"), removed);
+        assertThatThrownBy(() -> length.get(db, "a")).isInstanceOf(QueryFailedException.class).hasCauseInstanceOf(MissingInputException.class);
+        assertThat(lengthRuns).as("the failure is reused while the slot stays removed").hasValue(1);
+        pages.set(db, "a", "back");
+        assertThat(length.get(db, "a")).isEqualTo(4);
+        assertThat(lengthRuns).hasValue(2);
     }
 
     @Test
