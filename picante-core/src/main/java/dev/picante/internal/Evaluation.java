@@ -80,16 +80,12 @@ final class Evaluation implements QueryContext {
 
     /**
      * Reads an input slot at this computation's revision and records it. Whether the context is still open is
-     * checked once, under {@link #record}'s lock (the look-up before it reads immutable state only), so a read
+     * checked once, under {@link #recordInput}'s lock (the look-up before it reads immutable state only), so a read
      * after the computation returned still throws {@link #closedError()}.
      */
     @Nullable InputSlot readInput(InputImpl<?, ?> input, Object key) {
         InputSlot slot = state.slot(input.index, key);
-        if (slot != null) {
-            recordSlot(slot, key, input.durabilityOrdinal);
-        } else {
-            record(input.boxedIndex, key, null, input.durabilityOrdinal);
-        }
+        recordInput(input, key, slot);
         return slot;
     }
 
@@ -104,24 +100,26 @@ final class Evaluation implements QueryContext {
         return derived.unwrap(memo, key);
     }
 
-    /** Records a read that found {@code slot} (of {@code key}, which the slot names too). */
-    private void recordSlot(InputSlot slot, Object key, int level) {
+    /**
+     * Records a read of {@code input}'s slot of {@code key}: while {@link #slots}, a slot found is recorded alone;
+     * a slot never set ({@code null}) ends {@link #slots}. One branch for both on the common path, so the read
+     * stays small enough to be inlined into the compute function.
+     */
+    private void recordInput(InputImpl<?, ?> input, Object key, @Nullable InputSlot slot) {
         lock();
         try {
             if (closed) {
                 throw closedError();
             }
-            if (slots) {
-                Object[] r = reads;
-                int at = used;
-                if (at == r.length) {
-                    reads = r = Arrays.copyOf(r, at * 2);
-                }
+            Object[] r = reads;
+            int at = used;
+            if (slots && slot != null && at < r.length) {
                 r[at] = slot;
                 used = at + 1;
             } else {
-                append(Memo.boxIndex(slot.ingredient), key, slot);
+                recordInputOtherwise(input.boxedIndex, key, slot);
             }
+            int level = input.durabilityOrdinal;
             if (level < durability) {
                 durability = level;
             }
@@ -130,7 +128,20 @@ final class Evaluation implements QueryContext {
         }
     }
 
-    /** Records a read of a derived result, or of an input slot never set ({@code seen == null}). */
+    /** {@link #recordInput} when the buffer is full, the slot was never set, or reads are no longer slot-only. */
+    private void recordInputOtherwise(Integer ingredient, Object key, @Nullable InputSlot slot) {
+        if (slots && slot != null) {
+            reads = Arrays.copyOf(reads, Math.max(1, 2 * reads.length));
+            reads[used++] = slot;
+            return;
+        }
+        if (slots) {
+            unpackSlots();
+        }
+        append(ingredient, key, slot);
+    }
+
+    /** Records a read of a derived result. */
     private void record(Integer ingredient, Object key, @Nullable Object seen, int level) {
         lock();
         try {
