@@ -32,13 +32,21 @@ final class Evaluation implements QueryContext {
     final InputState state;
     final InFlight inFlight;
     /**
-     * What was read, packed as {@link Memo}'s reads are: one array for every read, no object per read. Sized
-     * at first for as many reads as the ingredient's last computation made ({@link DerivedImpl#readsHint}),
-     * so that the usual computation neither grows it nor copies it to its exact size at the end.
+     * What was read, packed as {@link Memo}'s reads are: one array for every read, no object per read. While
+     * {@link #slots}, one entry per read, the {@link InputSlot} found (a memo's slot-only layout); from the
+     * first read of anything else on, {@value Memo#STRIDE} entries per read (ingredient index, key, seen), the
+     * slots read until then rewritten in place. Sized at first for as many entries as the ingredient's last
+     * computation kept ({@link DerivedImpl#readsHint}, see {@link #entriesHint()}), so that the usual
+     * computation neither grows it nor copies it to its exact size at the end.
      */
     private Object[] reads;
     /** Entries used in {@link #reads}. */
     private int used;
+    /**
+     * Whether every read so far found an input slot (set or removed, not {@code null}): {@link #reads} holds just
+     * the slots.
+     */
+    private boolean slots = true;
     /**
      * The {@link Durability#ordinal() ordinal} of the minimum durability of what was read: an int compared with
      * {@code <}, where {@code Enum.compareTo} checks both classes first.
@@ -63,21 +71,21 @@ final class Evaluation implements QueryContext {
         }
     }
 
-    Evaluation(ViewState view, InputState state, InFlight inFlight, int expectedReads) {
+    Evaluation(ViewState view, InputState state, InFlight inFlight, int expectedEntries) {
         this.view = view;
         this.state = state;
         this.inFlight = inFlight;
-        this.reads = new Object[Math.max(1, expectedReads) * Memo.STRIDE];
+        this.reads = new Object[Math.max(1, expectedEntries)];
     }
 
     /**
      * Reads an input slot at this computation's revision and records it. Whether the context is still open is
-     * checked once, under {@link #record}'s lock (the look-up before it reads immutable state only), so a read
+     * checked once, under {@link #recordInput}'s lock (the look-up before it reads immutable state only), so a read
      * after the computation returned still throws {@link #closedError()}.
      */
     @Nullable InputSlot readInput(InputImpl<?, ?> input, Object key) {
         InputSlot slot = state.slot(input.index, key);
-        record(input.boxedIndex, key, slot, input.durabilityOrdinal);
+        recordInput(input, key, slot);
         return slot;
     }
 
@@ -92,7 +100,12 @@ final class Evaluation implements QueryContext {
         return derived.unwrap(memo, key);
     }
 
-    private void record(Integer ingredient, Object key, @Nullable Object seen, int level) {
+    /**
+     * Records a read of {@code input}'s slot of {@code key}: while {@link #slots}, a slot found is recorded alone;
+     * a slot never set ({@code null}) ends {@link #slots}. One branch for both on the common path, so the read
+     * stays small enough to be inlined into the compute function.
+     */
+    private void recordInput(InputImpl<?, ?> input, Object key, @Nullable InputSlot slot) {
         lock();
         try {
             if (closed) {
@@ -100,19 +113,87 @@ final class Evaluation implements QueryContext {
             }
             Object[] r = reads;
             int at = used;
-            if (at == r.length) {
-                reads = r = Arrays.copyOf(r, at * 2);
+            if (slots && slot != null && at < r.length) {
+                r[at] = slot;
+                used = at + 1;
+            } else {
+                recordInputOtherwise(input.boxedIndex, key, slot);
             }
-            r[at] = ingredient;
-            r[at + 1] = key;
-            r[at + 2] = seen;
-            used = at + Memo.STRIDE;
+            int level = input.durabilityOrdinal;
             if (level < durability) {
                 durability = level;
             }
         } finally {
             unlock();
         }
+    }
+
+    /** {@link #recordInput} when the buffer is full, the slot was never set, or reads are no longer slot-only. */
+    private void recordInputOtherwise(Integer ingredient, Object key, @Nullable InputSlot slot) {
+        if (slots && slot != null) {
+            reads = Arrays.copyOf(reads, Math.max(1, 2 * reads.length));
+            reads[used++] = slot;
+            return;
+        }
+        if (slots) {
+            unpackSlots();
+        }
+        append(ingredient, key, slot);
+    }
+
+    /** Records a read of a derived result. */
+    private void record(Integer ingredient, Object key, @Nullable Object seen, int level) {
+        lock();
+        try {
+            if (closed) {
+                throw closedError();
+            }
+            if (slots) {
+                unpackSlots();
+            }
+            append(ingredient, key, seen);
+            if (level < durability) {
+                durability = level;
+            }
+        } finally {
+            unlock();
+        }
+    }
+
+    /** Appends one read of {@value Memo#STRIDE} entries (under the lock, not {@link #slots}). */
+    private void append(Integer ingredient, Object key, @Nullable Object seen) {
+        Object[] r = reads;
+        int at = used;
+        if (at + Memo.STRIDE > r.length) {
+            reads = r = Arrays.copyOf(r, Math.max(2 * r.length, at + Memo.STRIDE));
+        }
+        r[at] = ingredient;
+        r[at + 1] = key;
+        r[at + 2] = seen;
+        used = at + Memo.STRIDE;
+    }
+
+    /**
+     * Leaves {@link #slots}: rewrites the slots read so far as {@value Memo#STRIDE} entries each (under the
+     * lock), in place when the buffer has room for them and one more read.
+     */
+    private void unpackSlots() {
+        slots = false;
+        int count = used;
+        if (count == 0) {
+            return;
+        }
+        Object[] r = reads;
+        int needed = (count + 1) * Memo.STRIDE;
+        Object[] to = needed <= r.length ? r : new Object[Math.max(needed, 2 * count * Memo.STRIDE)];
+        for (int i = count - 1; i >= 0; i--) { // from the last: entry i moves to 3i, never over one not moved yet
+            InputSlot slot = (InputSlot) r[i];
+            to[i * Memo.STRIDE] = Memo.boxIndex(slot.ingredient);
+            to[i * Memo.STRIDE + 1] = slot.key;
+            to[i * Memo.STRIDE + 2] = slot;
+        }
+        reads = to;
+        used = count * Memo.STRIDE;
     }
 
     /**
@@ -160,16 +241,21 @@ final class Evaluation implements QueryContext {
     Object[] close() {
         Object[] all;
         int used;
+        boolean slotsOnly;
         lock();
         try {
             closed = true;
             all = reads;
             used = this.used;
+            slotsOnly = slots;
         } finally {
             unlock();
         }
         // Closed: no read changes the array from here on, so repeats are removed without the lock (the keys'
         // equals may be user code).
+        if (slotsOnly) {
+            return closeSlots(all, used);
+        }
         int kept = 0;
         if (used > 8 * Memo.STRIDE) {
             Set<NodeKey> seen = new HashSet<>();
@@ -194,6 +280,45 @@ final class Evaluation implements QueryContext {
         Arrays.fill(all, kept, used, null);
         this.used = kept;
         return Memo.packReads(all, kept);
+    }
+
+    /**
+     * {@link #close} of slot-only reads: repeats are the same slot object (every read of a record at this
+     * computation's revision finds the same one), so they are removed by identity, calling no key's
+     * {@code equals}.
+     */
+    private Object[] closeSlots(Object[] all, int used) {
+        int kept = 0;
+        if (used > 16) {
+            Set<Object> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>(used));
+            for (int i = 0; i < used; i++) {
+                if (seen.add(all[i])) {
+                    all[kept++] = all[i];
+                }
+            }
+        } else {
+            outer:
+            for (int i = 0; i < used; i++) {
+                Object slot = all[i];
+                for (int j = 0; j < kept; j++) {
+                    if (all[j] == slot) {
+                        continue outer;
+                    }
+                }
+                all[kept++] = slot;
+            }
+        }
+        Arrays.fill(all, kept, used, null);
+        this.used = kept;
+        return kept == all.length ? all : kept == 0 ? Memo.NO_READS : Arrays.copyOf(all, kept);
+    }
+
+    /**
+     * After {@link #close}: how many buffer entries the reads kept took (one per slot-only read, else
+     * {@value Memo#STRIDE} per read), which sizes the next computation's buffer ({@link DerivedImpl#readsHint}).
+     */
+    int entriesHint() {
+        return used;
     }
 
     /** Moves the read at {@code from} to {@code to}; returns the next free position. */

@@ -120,7 +120,8 @@ final class InputWrites {
                 if (old != null) {
                     replaced.add(old);
                 }
-                InputSlot slot = new InputSlot(write.value(), revision, next.lineage());
+                InputSlot slot = new InputSlot(write.input().index, write.key(), write.value(), revision,
+                        next.lineage());
                 next.put(write.input().index, write.key(), slot, write.input().durability);
             }
             InputState published = next.build(revision);

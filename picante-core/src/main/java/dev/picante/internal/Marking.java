@@ -464,13 +464,23 @@ final class Marking {
      * ingredient, no growth, no fold due) written out, and an input slot's cached node taken without a call.
      */
     private void applyFresh(Engine engine, Object reader, int high, Object[] reads, long verifiedAt) {
+        boolean slots = Memo.slotsOnly(reads);
         int stride = Memo.stride(reads);
         for (int i = 0, count = Memo.dependencyCount(reads); i < count; i++) {
-            Node node = reads[2 + stride * i] instanceof InputSlot slot ? slot.node : null;
-            if (node == null || node.marking != this) {
-                node = recordNode(engine, reads, i);
-                if (node == null) {
-                    continue;
+            Node node;
+            if (slots) { // the slot is the dependency: its cached node, or the node of the record it names
+                InputSlot slot = (InputSlot) reads[i];
+                node = slot.node;
+                if (node == null || node.marking != this) {
+                    slot.node = node = node(slot.ingredient, slot.key);
+                }
+            } else {
+                node = reads[2 + stride * i] instanceof InputSlot slot ? slot.node : null;
+                if (node == null || node.marking != this) {
+                    node = recordNode(engine, reads, i);
+                    if (node == null) {
+                        continue;
+                    }
                 }
             }
             int n = node.readerCount;

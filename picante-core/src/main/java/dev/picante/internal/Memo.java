@@ -37,11 +37,19 @@ abstract class Memo {
     final Version version;
     /**
      * The dependencies in the order they were read, each record once, in one array: one object for all of
-     * them instead of one per read. Either packed {@value #STRIDE} entries each (ingredient index, key, the
-     * {@link Dependency#seen} object), or, when every dependency is of one ingredient (as {@link #packReads}
-     * and the factories taking dependencies make it for two or more), a {@link OneIngredient} first and then 2
-     * entries each (key, seen): 4 bytes less per dependency. Read only through {@link #dependencyCount},
-     * {@link #ingredientAt}, {@link #keyAt} and {@link #seenAt}.
+     * them instead of one per read. One of three layouts, told apart by the class of the first entry:
+     * <ul>
+     *   <li>slot-only: when every dependency is a read that found an {@link InputSlot} (set, or removed: a
+     *       removed slot is an object too; a slot never set is {@code null} and needs another layout), just the
+     *       slots, one entry each, since a slot names its record (as {@link Evaluation} records such reads and
+     *       {@link #pack} makes them);
+     *   <li>one ingredient: when every dependency is of one ingredient (as {@link #packReads} and the
+     *       factories taking dependencies make it for two or more), a {@link OneIngredient} first and then 2
+     *       entries each (key, the {@link Dependency#seen} object);
+     *   <li>general: {@value #STRIDE} entries each (the ingredient index boxed, key, seen).
+     * </ul>
+     * Read only through {@link #dependencyCount}, {@link #ingredientAt}, {@link #keyAt} and {@link #seenAt}
+     * (and {@link #slotsOnly}/{@link #stride} for loops over many).
      */
     private final Object[] reads;
 
@@ -183,6 +191,13 @@ abstract class Memo {
         if (dependencies.length == 0) {
             return NO_READS;
         }
+        if (allSlots(dependencies)) {
+            Object[] slots = new Object[dependencies.length];
+            for (int i = 0; i < dependencies.length; i++) {
+                slots[i] = dependencies[i].seen;
+            }
+            return slots;
+        }
         Object[] reads = new Object[dependencies.length * STRIDE];
         for (int i = 0; i < dependencies.length; i++) {
             Dependency d = dependencies[i];
@@ -222,9 +237,31 @@ abstract class Memo {
     }
 
     /**
-     * Entries per dependency in packed dependencies ({@link #reads()}), 2 or {@value #STRIDE}: in both layouts
-     * the key of dependency {@code i} is at {@code 1 + stride * i} and what was seen at {@code 2 + stride * i},
-     * for a loop that reads many without looking at the layout again for each.
+     * Whether every dependency is the read of an {@link InputSlot} that is the record's slot (what a slot-only
+     * reads array can hold: the slot names the ingredient and key the dependency has).
+     */
+    private static boolean allSlots(Dependency[] dependencies) {
+        for (Dependency d : dependencies) {
+            if (!(d.seen instanceof InputSlot slot && slot.ingredient == d.ingredient && slot.key.equals(d.key))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Whether packed dependencies ({@link #reads()}) are slot-only: entry {@code i} is dependency {@code i}'s
+     * {@link InputSlot}, which is what was seen and names the ingredient and key.
+     */
+    static boolean slotsOnly(Object[] r) {
+        return r.length != 0 && r[0] instanceof InputSlot;
+    }
+
+    /**
+     * Entries per dependency in packed dependencies ({@link #reads()}) that are not {@link #slotsOnly}, 2 or
+     * {@value #STRIDE}: in both of those layouts the key of dependency {@code i} is at {@code 1 + stride * i}
+     * and what was seen at {@code 2 + stride * i}, for a loop that reads many without looking at the layout
+     * again for each.
      */
     static int stride(Object[] r) {
         return r.length != 0 && r[0] instanceof OneIngredient ? 2 : STRIDE;
@@ -232,22 +269,32 @@ abstract class Memo {
 
     /** {@link #dependencyCount()} of packed dependencies ({@link #reads()}). */
     static int dependencyCount(Object[] r) {
-        return r.length != 0 && r[0] instanceof OneIngredient ? r.length >> 1 : r.length / STRIDE;
+        if (r.length == 0) {
+            return 0;
+        }
+        Object first = r[0];
+        return first instanceof InputSlot ? r.length : first instanceof OneIngredient ? r.length >> 1
+                : r.length / STRIDE;
     }
 
     /** {@link #ingredientAt(int)} of packed dependencies ({@link #reads()}). */
     static int ingredientAt(Object[] r, int i) {
-        return r[0] instanceof OneIngredient one ? one.index : (Integer) r[i * STRIDE];
+        Object first = r[0];
+        return first instanceof InputSlot ? ((InputSlot) r[i]).ingredient
+                : first instanceof OneIngredient one ? one.index : (Integer) r[i * STRIDE];
     }
 
     /** {@link #keyAt(int)} of packed dependencies ({@link #reads()}). */
     static Object keyAt(Object[] r, int i) {
-        return Objects.requireNonNull(r[0] instanceof OneIngredient ? r[1 + 2 * i] : r[i * STRIDE + 1]);
+        Object first = r[0];
+        return first instanceof InputSlot ? ((InputSlot) r[i]).key
+                : Objects.requireNonNull(first instanceof OneIngredient ? r[1 + 2 * i] : r[i * STRIDE + 1]);
     }
 
     /** {@link #seenAt(int)} of packed dependencies ({@link #reads()}). */
     static @Nullable Object seenAt(Object[] r, int i) {
-        return r[0] instanceof OneIngredient ? r[2 + 2 * i] : r[i * STRIDE + 2];
+        Object first = r[0];
+        return first instanceof InputSlot ? r[i] : first instanceof OneIngredient ? r[2 + 2 * i] : r[i * STRIDE + 2];
     }
 
     /** Dependency {@code i} as an object of its own (allocated: for cold paths). */

@@ -412,8 +412,8 @@ public final class Persistence {
             if (old != null && old.present()) {
                 freed.add(new long[] {engine.weigh(Objects.requireNonNull(old.value)), old.changedAt, base.revision});
             }
-            builder.put(input.index, record.key(), new InputSlot(record.value(), record.changedAt(), builder.lineage()),
-                    input.durability);
+            builder.put(input.index, record.key(), new InputSlot(input.index, record.key(), record.value(),
+                    record.changedAt(), builder.lineage()), input.durability);
             for (int d = 0; d <= input.durability.ordinal(); d++) {
                 lastChanged[d] = Math.max(lastChanged[d], record.changedAt());
             }

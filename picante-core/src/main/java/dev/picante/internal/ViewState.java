@@ -552,7 +552,7 @@ public final class ViewState {
         } finally {
             reads = ctx.close();
         }
-        int readCount = reads.length / Memo.STRIDE;
+        int readCount = ctx.entriesHint();
         if (derived.readsHint != readCount) {
             derived.readsHint = readCount; // a plain write, and only on a change: a hint, racy by design
         }

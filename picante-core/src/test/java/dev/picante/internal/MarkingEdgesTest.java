@@ -31,14 +31,14 @@ class MarkingEdgesTest {
         return Memo.value("v", Version.of(1), dependencies, Durability.LOW);
     }
 
-    private static InputSlot slot() {
-        return new InputSlot("x", 1, new Object());
+    private static InputSlot slot(String key) {
+        return new InputSlot(INPUT, key, "x", 1, new Object());
     }
 
     @Test
     void repeatedRegistrationsOfTheSameReadersAreKeptOnce() {
         // r[evict.derived]: an evicted memo is recomputed and registers its edges again; they must not pile up.
-        InputSlot in0 = slot();
+        InputSlot in0 = slot("in0");
         int readers = 1_000;
         for (int round = 0; round < 20; round++) {
             for (int r = 0; r < readers; r++) {
@@ -57,8 +57,8 @@ class MarkingEdgesTest {
     @Test
     void theNewestRegistrationOfARepeatedReaderGivesItsPosition() {
         // A reader whose memo now reads the record at another position is checked at the new one.
-        InputSlot in0 = slot();
-        InputSlot other = slot();
+        InputSlot in0 = slot("in0");
+        InputSlot other = slot("other");
         for (int r = 0; r < 100; r++) {
             marking.register(engine, READER, r, readerOf(in0), null);
         }
@@ -86,7 +86,7 @@ class MarkingEdgesTest {
     @Test
     void freshRegistrationsAreAppendedAndEachReaderIsMarkedOnce() {
         // A first result of each key registers fresh: no look for an earlier registration, no fold.
-        InputSlot in0 = slot();
+        InputSlot in0 = slot("in0");
         int readers = 1_000;
         for (int r = 0; r < readers; r++) {
             marking.register(engine, READER, r, readerOf(in0), null, 1, true);
@@ -105,7 +105,7 @@ class MarkingEdgesTest {
     void aReaderWronglyRegisteredFreshTwiceIsMarkedOnceAndFoldedLater() {
         // Leaders racing for a key's first result may both register fresh: the repeated edge marks too much at
         // worst (rule 4), never a reader twice, and a later registration that is not fresh folds it away.
-        InputSlot in0 = slot();
+        InputSlot in0 = slot("in0");
         int readers = 100;
         for (int round = 0; round < 2; round++) {
             for (int r = 0; r < readers; r++) {
@@ -129,8 +129,8 @@ class MarkingEdgesTest {
         // Fresh first results, then every reader recomputed (its memo replaced, now reading the record at
         // another position) many times: the reader list stays within twice the readers, and a mark reaches each
         // reader once, through its newest position.
-        InputSlot in0 = slot();
-        InputSlot other = slot();
+        InputSlot in0 = slot("in0");
+        InputSlot other = slot("other");
         int readers = 500;
         for (int r = 0; r < readers; r++) {
             marking.register(engine, READER, r, readerOf(in0), null, 1, true);
@@ -155,7 +155,7 @@ class MarkingEdgesTest {
 
     @Test
     void anInputSlotCachesItsNodeForItsOwnMarkingOnly() {
-        InputSlot in0 = slot();
+        InputSlot in0 = slot("in0");
         marking.register(engine, READER, "a", readerOf(in0), null);
         Marking another = new Marking();
         another.register(engine, READER, "b", readerOf(in0), null); // the slot's cached node is not another's
@@ -178,7 +178,7 @@ class MarkingEdgesTest {
         // A chain in0 -> a -> b. While change 2 is being marked, a lagging reader publishes a cell of "a"
         // verified before it, and rule 2 whole-marks "a" at 2 before the walk reaches it. The walk must still
         // go on to "b": found by ConcurrencyStressTest (a stale "b" served at revision 2).
-        InputSlot in0 = slot();
+        InputSlot in0 = slot("in0");
         marking.register(engine, READER, "a", readerOf(in0), null);
         marking.register(engine, READER, "b", readerOfDerived("a", Version.of(1)), null);
         marking.markingAt = 2;
@@ -196,7 +196,7 @@ class MarkingEdgesTest {
     @Test
     void aMarkGoesOnThroughATaintedRecord() {
         // r[changed-at.poison]: "a" is tainted (marked for good); its reader "b" must still be reached by changes.
-        InputSlot in0 = slot();
+        InputSlot in0 = slot("in0");
         marking.register(engine, READER, "a", readerOf(in0), null);
         marking.register(engine, READER, "b", readerOfDerived("a", Version.of(1)), null);
         marking.taint(READER, "a");
@@ -214,7 +214,7 @@ class MarkingEdgesTest {
 
     /** A fan-out: {@code readers} derived records reading "mid", which reads in0. */
     private InputSlot fanOut(int readers) {
-        InputSlot in0 = slot();
+        InputSlot in0 = slot("in0");
         marking.register(engine, READER, "mid", readerOf(in0), null, 1);
         for (int r = 0; r < readers; r++) {
             marking.register(engine, READER, r, readerOfDerived("mid", Version.of(1)), null, 1);
@@ -278,7 +278,7 @@ class MarkingEdgesTest {
     private static Memo readingAt(InputSlot in0, int position) {
         Dependency[] dependencies = new Dependency[position + 1];
         for (int i = 0; i < position; i++) {
-            dependencies[i] = new Dependency(INPUT, "other" + i, slot());
+            dependencies[i] = new Dependency(INPUT, "other" + i, slot("other" + i));
         }
         dependencies[position] = new Dependency(INPUT, "in0", in0);
         return Memo.value("v", Version.of(1), dependencies, Durability.LOW);
@@ -293,7 +293,7 @@ class MarkingEdgesTest {
         int[] xAt = {0, 3, 300, 255}; // where reader "x" of case 1, 2, 3 read in0
         for (int widenBy = 0; widenBy < 4; widenBy++) {
             Marking marking = new Marking();
-            InputSlot in0 = slot();
+            InputSlot in0 = slot("in0");
             for (int r = 0; r < 40; r++) { // past SCANNED: a fold runs on the byte positions
                 marking.register(engine, READER, r, readingAt(in0, r % 5), null);
                 marking.register(engine, READER, r, readingAt(in0, r % 5), null); // a repeat, folded away
@@ -322,7 +322,7 @@ class MarkingEdgesTest {
     void registrationsWaitUntilAWalkOrTheirNumberAppliesThem() {
         // r[dep.invalidation]: a registration not applied yet is applied by the walk that needs it.
         Marking marking = new Marking(Marking.APPLY_AT, false); // applies once Marking.APPLY_AT wait
-        InputSlot in0 = slot();
+        InputSlot in0 = slot("in0");
         for (int r = 0; r < Marking.APPLY_AT - 1; r++) {
             marking.register(engine, READER, r, readerOf(in0), null, 1, true);
         }
@@ -331,7 +331,7 @@ class MarkingEdgesTest {
         for (int r = 0; r < Marking.APPLY_AT - 1; r++) {
             assertThat(marking.markedAt(READER, r)).as("reader %d", r).isEqualTo(2);
         }
-        InputSlot in1 = slot();
+        InputSlot in1 = slot("in1");
         for (int r = 0; r < Marking.APPLY_AT; r++) {
             marking.register(engine, READER, "b" + r, readerOf(in1), null, 2, true);
         }
@@ -344,8 +344,8 @@ class MarkingEdgesTest {
         // r[dep.invalidation]: the default marking applies a reader's first registration while no walk holds the
         // edges, the registrations waiting before it first; one that is not a first registration waits.
         Marking marking = new Marking();
-        InputSlot in0 = slot();
-        InputSlot in1 = slot();
+        InputSlot in0 = slot("in0");
+        InputSlot in1 = slot("in1");
         marking.register(engine, READER, "again", readerOf(in0), null, 1, false);
         assertThat(in0.node).as("a registration that is not a first one waits").isNull();
         marking.register(engine, READER, "first", readerOf(in0, in1), null, 1, true);
@@ -367,7 +367,7 @@ class MarkingEdgesTest {
         // A reader key whose equals throws while its registration is applied (looking for its earlier entry):
         // its edge is missing, so no reuse may rely on marks any more (r[cell.revalidate] still holds).
         Marking marking = new Marking();
-        InputSlot in0 = slot();
+        InputSlot in0 = slot("in0");
         marking.register(engine, READER, "a", readerOf(in0), null, 1, false);
         marking.register(engine, READER, new Object() {
             @Override

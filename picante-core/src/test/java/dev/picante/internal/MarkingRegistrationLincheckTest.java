@@ -173,8 +173,8 @@ public class MarkingRegistrationLincheckTest {
 
         Ops(Marking marking) {
             this.marking = marking;
-            slots.put(1, new InputSlot("a", 1, lineage));
-            slots.put(2, new InputSlot("b", 1, lineage));
+            slots.put(1, new InputSlot(INPUT, 1, "a", 1, lineage));
+            slots.put(2, new InputSlot(INPUT, 2, "b", 1, lineage));
         }
 
         @Operation
@@ -212,7 +212,7 @@ public class MarkingRegistrationLincheckTest {
         public void change(@Param(gen = IntGen.class, conf = "1:2") int input) {
             synchronized (writeLock) {
                 long next = revision + 1;
-                InputSlot slot = new InputSlot("x" + next, next, lineage);
+                InputSlot slot = new InputSlot(INPUT, input, "x" + next, next, lineage);
                 marking.mark(next, List.of(new NodeKey(INPUT, input)), (ingredient, key) -> {
                     Verified v = verified.get((Integer) key);
                     return v == null ? Long.MIN_VALUE : v.at();

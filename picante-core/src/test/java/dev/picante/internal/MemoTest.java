@@ -165,4 +165,47 @@ class MemoTest {
         assertThat(Memo.packReads(buffer, 9)).as("exactly the buffer").isSameAs(buffer);
         assertThat(Memo.packReads(buffer, 6)).hasSize(1 + 2 * 2);
     }
+
+    @Test
+    void readsOfExistingSlotsThatNameTheirRecordsAreKeptAsJustTheSlots() {
+        // r[dep.recording]: the same dependencies read back, one reference each.
+        Object lineage = new Object();
+        for (int count : new int[] {1, 3, 30}) {
+            Dependency[] dependencies = new Dependency[count];
+            for (int i = 0; i < count; i++) {
+                int index = i % 2 == 0 ? 2 : 700;
+                dependencies[i] = new Dependency(index, "k" + i, new InputSlot(index, "k" + i, "v", 1, lineage));
+            }
+            Memo memo = Memo.value("v", Version.of(1), dependencies, Durability.LOW);
+            assertThat(memo.reads()).hasSize(count);
+            assertThat(Memo.slotsOnly(memo.reads())).isTrue();
+            Cell cell = new Cell("k", memo, 1, dev.picante.Inspector.Outcome.COMPUTED, null, 0);
+            for (Memo m : new Memo[] {memo, cell, memo.withDurability(Durability.HIGH), memo.keeping("w", Version.of(0)),
+                    Memo.failure(new IllegalStateException(), 2, dependencies)}) {
+                assertThat(m.dependencyCount()).isEqualTo(count);
+                for (int i = 0; i < count; i++) {
+                    assertThat(m.reads()[i]).isSameAs(dependencies[i].seen);
+                    assertThat(m.ingredientAt(i)).isEqualTo(dependencies[i].ingredient);
+                    assertThat(m.keyAt(i)).isEqualTo(dependencies[i].key);
+                    assertThat(m.seenAt(i)).isSameAs(dependencies[i].seen);
+                }
+            }
+        }
+        InputSlot slot = new InputSlot(2, "a", "v", 1, lineage);
+        Dependency[][] general = {
+            {new Dependency(2, "a", slot), new Dependency(2, "b", null)}, // a slot never set
+            {new Dependency(2, "a", slot), new Dependency(3, "b", Version.of(1))}, // a derived result
+            {new Dependency(2, "b", slot)}, // a slot of another record (another key)
+            {new Dependency(3, "a", slot)}, // ... or another ingredient
+        };
+        for (Dependency[] dependencies : general) {
+            Memo memo = Memo.value("v", Version.of(1), dependencies, Durability.LOW);
+            assertThat(Memo.slotsOnly(memo.reads())).isFalse();
+            for (int i = 0; i < dependencies.length; i++) {
+                assertThat(memo.ingredientAt(i)).isEqualTo(dependencies[i].ingredient);
+                assertThat(memo.keyAt(i)).isEqualTo(dependencies[i].key);
+                assertThat(memo.seenAt(i)).isSameAs(dependencies[i].seen);
+            }
+        }
+    }
 }
