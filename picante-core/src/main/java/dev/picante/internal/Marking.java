@@ -72,6 +72,8 @@ final class Marking {
     private static final byte[] NO_POSITIONS = new byte[0];
     /** The largest position a {@code byte[]} of {@link Node#info} holds (unsigned); larger ones widen it. */
     private static final int BYTE_POSITIONS = 0xFF;
+    /** {@link Node#uniform} before a node's first reader: equal to no entry's high bits (never negative). */
+    private static final int NO_UNIFORM = -1;
     /** Registrations that may wait before the registering thread applies them (see {@link #register}). */
     static final int APPLY_AT = 64;
     private static final VarHandle READ_AT;
@@ -205,8 +207,12 @@ final class Marking {
          * bytes per edge).
          */
         Object info = NO_POSITIONS;
-        /** While {@link #info} is a {@code byte[]}: the high bits (ingredient index) of every entry. */
-        int uniform;
+        /**
+         * While {@link #info} is a {@code byte[]}: the high bits (ingredient index) of every entry; {@link #NO_UNIFORM}
+         * (no entry's high bits) until the first reader sets it, so a registration's common case
+         * ({@link #applyFresh}) needs no separate look at whether there is a reader yet.
+         */
+        int uniform = NO_UNIFORM;
         int readerCount;
         /**
          * How many readers there may be before repeated ones are looked for again (see {@link #fold}), with
@@ -461,7 +467,8 @@ final class Marking {
     /**
      * {@link #apply} for the first registration of a reader (fresh, no memo before it): the cold path's common
      * case, with {@link #addReader}'s common case (the position fits the node's {@code byte[]} of readers of one
-     * ingredient, no growth, no fold due) written out, and an input slot's cached node taken without a call.
+     * ingredient, no growth; a fold due is left to the next registration that is not fresh) written out, and an
+     * input slot's cached node taken without a call.
      */
     private void applyFresh(Engine engine, Object reader, int high, Object[] reads, long verifiedAt) {
         boolean slots = Memo.slotsOnly(reads);
@@ -485,7 +492,9 @@ final class Marking {
             }
             int n = node.readerCount;
             Object[] readers = node.readers;
-            if (n != 0 && n < readers.length && n < node.foldAt && i < BYTE_POSITIONS && high == node.uniform
+            // No look at foldAt: only a registration that is not fresh can repeat a reader, and the next such one
+            // folds once the node is over its threshold (beforeAppend). A node with no reader fails high == uniform.
+            if (high == node.uniform && n < readers.length && i < BYTE_POSITIONS
                     && node.info instanceof byte[] positions) {
                 positions[n] = (byte) i;
                 readers[n] = reader;

@@ -125,6 +125,34 @@ class MarkingEdgesTest {
     }
 
     @Test
+    void freshRegistrationsLeaveARepeatToTheNextRegistrationThatIsNotFresh() {
+        // A fresh registration appends without looking at the fold threshold (its common case): a repeat left by
+        // a registration that is not fresh stays until the next such one folds it, and marks each reader once
+        // meanwhile (rule 4).
+        InputSlot in0 = slot("in0");
+        for (int r = 0; r < 40; r++) {
+            marking.register(engine, READER, r, readerOf(in0), null, 1, true);
+        }
+        marking.register(engine, READER, 0, readerOf(in0), null, 1); // past SCANNED: appended, a repeat
+        assertThat(marking.edgeCount()).isEqualTo(41);
+        for (int r = 40; r < 140; r++) { // over the fold threshold, fresh: appended
+            marking.register(engine, READER, r, readerOf(in0), null, 1, true);
+        }
+        // the repeat is still there, unless an append that grew the node's arrays (the general path) folded it
+        assertThat(marking.edgeCount()).isIn(140L, 141L);
+
+        marking.mark(2, List.of(new NodeKey(INPUT, "in0")), (ingredient, key) -> 1L);
+        assertThat(marking.marks.sum()).isEqualTo(140);
+        for (int r = 0; r < 140; r++) {
+            assertThat(marking.markedAt(READER, r)).as("reader %d", r).isEqualTo(2);
+            assertThat(marking.changedSince(READER, r, 1)).containsExactly(new Marking.Position(INPUT, "in0", 0));
+        }
+
+        marking.register(engine, READER, 140, readerOf(in0), null, 2); // not fresh, over the threshold: folds
+        assertThat(marking.edgeCount()).isEqualTo(141); // 141 readers, each once
+    }
+
+    @Test
     void readersReplacedManyTimesAfterFreshOnesStayBounded() {
         // Fresh first results, then every reader recomputed (its memo replaced, now reading the record at
         // another position) many times: the reader list stays within twice the readers, and a mark reaches each
