@@ -25,8 +25,9 @@ final class DerivedImpl<K, V> extends IngredientImpl implements DerivedIngredien
     /** What the supplier threw, the cause of the exception every read throws from then on. */
     private @Nullable Throwable codeVersionFailure;
     /**
-     * How many distinct records the last computation of this ingredient read: the initial capacity of the next
-     * one's {@link Evaluation} (a hint, written without synchronization and only when it changes).
+     * How many entries the reads of this ingredient's last computation took in its {@link Evaluation}'s buffer (one
+     * per read when every read was of an input slot, three per read otherwise): the initial size of the next
+     * one's buffer (a hint, written without synchronization and only when it changes).
      */
     int readsHint = 4;
     final HitCounter hits = new HitCounter();
