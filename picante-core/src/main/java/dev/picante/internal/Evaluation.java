@@ -285,20 +285,27 @@ final class Evaluation implements QueryContext {
     /**
      * {@link #close} of slot-only reads: repeats are the same slot object (every read of a record at this
      * computation's revision finds the same one), so they are removed by identity, calling no key's
-     * {@code equals}.
+     * {@code equals}. Reads without a repeat (the usual case) are returned as they are, without a store: the
+     * buffer itself when it has exactly their size.
      */
     private Object[] closeSlots(Object[] all, int used) {
-        int kept = 0;
+        int kept;
         if (used > 16) {
             Set<Object> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>(used));
+            kept = 0;
             for (int i = 0; i < used; i++) {
                 if (seen.add(all[i])) {
                     all[kept++] = all[i];
                 }
             }
         } else {
+            int first = firstRepeat(all, used);
+            if (first == used) {
+                return used == all.length ? all : used == 0 ? Memo.NO_READS : Arrays.copyOf(all, used);
+            }
+            kept = first;
             outer:
-            for (int i = 0; i < used; i++) {
+            for (int i = first + 1; i < used; i++) {
                 Object slot = all[i];
                 for (int j = 0; j < kept; j++) {
                     if (all[j] == slot) {
@@ -311,6 +318,19 @@ final class Evaluation implements QueryContext {
         Arrays.fill(all, kept, used, null);
         this.used = kept;
         return kept == all.length ? all : kept == 0 ? Memo.NO_READS : Arrays.copyOf(all, kept);
+    }
+
+    /** The position of the first of the {@code used} slots that repeats an earlier one, else {@code used}. */
+    private static int firstRepeat(Object[] all, int used) {
+        for (int i = 1; i < used; i++) {
+            Object slot = all[i];
+            for (int j = 0; j < i; j++) {
+                if (all[j] == slot) {
+                    return i;
+                }
+            }
+        }
+        return used;
     }
 
     /**
