@@ -71,11 +71,20 @@ final class Evaluation implements QueryContext {
         }
     }
 
-    Evaluation(ViewState view, InputState state, InFlight inFlight, int expectedEntries) {
+    /**
+     * A context reading into {@code buffer}, a new array from {@link #buffer}: made by the caller before this
+     * object, so that every store of the constructor goes into a just-made object (no card mark).
+     */
+    Evaluation(ViewState view, InputState state, InFlight inFlight, Object[] buffer) {
         this.view = view;
         this.state = state;
         this.inFlight = inFlight;
-        this.reads = new Object[Math.max(1, expectedEntries)];
+        this.reads = buffer;
+    }
+
+    /** A new, empty buffer of reads for {@code expectedEntries} entries (at least one). */
+    static Object[] buffer(int expectedEntries) {
+        return new Object[Math.max(1, expectedEntries)];
     }
 
     /**
