@@ -56,16 +56,21 @@ final class Evaluation implements QueryContext {
     private static final int HIGHEST_DURABILITY = DURABILITIES.length - 1;
     /** Whether a read found a failure, or a result {@link Marking#taint tainted} by one (primary view only). */
     private volatile boolean readFailure;
-    /** Written under {@link #lock()}, read without it by the checks at the start of each read. */
+    /**
+     * Written once, under {@link #lock()}, with a release store (the lock orders it for the reads that record
+     * under the lock; no fence is needed after it); read without the lock by the checks at the start of reads.
+     */
     private volatile boolean closed;
     /** The lock of {@link #lock()}: 1 while held. */
     @SuppressWarnings("unused")
     private volatile int lock;
     private static final VarHandle LOCK;
+    private static final VarHandle CLOSED;
 
     static {
         try {
             LOCK = MethodHandles.lookup().findVarHandle(Evaluation.class, "lock", int.class);
+            CLOSED = MethodHandles.lookup().findVarHandle(Evaluation.class, "closed", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -253,7 +258,7 @@ final class Evaluation implements QueryContext {
         boolean slotsOnly;
         lock();
         try {
-            closed = true;
+            CLOSED.setRelease(this, true);
             all = reads;
             used = this.used;
             slotsOnly = slots;
