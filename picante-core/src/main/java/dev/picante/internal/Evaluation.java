@@ -56,26 +56,40 @@ final class Evaluation implements QueryContext {
     private static final int HIGHEST_DURABILITY = DURABILITIES.length - 1;
     /** Whether a read found a failure, or a result {@link Marking#taint tainted} by one (primary view only). */
     private volatile boolean readFailure;
-    /** Written under {@link #lock()}, read without it by the checks at the start of each read. */
+    /**
+     * Written once, under {@link #lock()}, with a release store (the lock orders it for the reads that record
+     * under the lock; no fence is needed after it); read without the lock by the checks at the start of reads.
+     */
     private volatile boolean closed;
     /** The lock of {@link #lock()}: 1 while held. */
     @SuppressWarnings("unused")
     private volatile int lock;
     private static final VarHandle LOCK;
+    private static final VarHandle CLOSED;
 
     static {
         try {
             LOCK = MethodHandles.lookup().findVarHandle(Evaluation.class, "lock", int.class);
+            CLOSED = MethodHandles.lookup().findVarHandle(Evaluation.class, "closed", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    Evaluation(ViewState view, InputState state, InFlight inFlight, int expectedEntries) {
+    /**
+     * A context reading into {@code buffer}, a new array from {@link #buffer}: made by the caller before this
+     * object, so that every store of the constructor goes into a just-made object (no card mark).
+     */
+    Evaluation(ViewState view, InputState state, InFlight inFlight, Object[] buffer) {
         this.view = view;
         this.state = state;
         this.inFlight = inFlight;
-        this.reads = new Object[Math.max(1, expectedEntries)];
+        this.reads = buffer;
+    }
+
+    /** A new, empty buffer of reads for {@code expectedEntries} entries (at least one). */
+    static Object[] buffer(int expectedEntries) {
+        return new Object[Math.max(1, expectedEntries)];
     }
 
     /**
@@ -244,7 +258,7 @@ final class Evaluation implements QueryContext {
         boolean slotsOnly;
         lock();
         try {
-            closed = true;
+            CLOSED.setRelease(this, true);
             all = reads;
             used = this.used;
             slotsOnly = slots;
@@ -285,20 +299,27 @@ final class Evaluation implements QueryContext {
     /**
      * {@link #close} of slot-only reads: repeats are the same slot object (every read of a record at this
      * computation's revision finds the same one), so they are removed by identity, calling no key's
-     * {@code equals}.
+     * {@code equals}. Reads without a repeat (the usual case) are returned as they are, without a store: the
+     * buffer itself when it has exactly their size.
      */
     private Object[] closeSlots(Object[] all, int used) {
-        int kept = 0;
+        int kept;
         if (used > 16) {
             Set<Object> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>(used));
+            kept = 0;
             for (int i = 0; i < used; i++) {
                 if (seen.add(all[i])) {
                     all[kept++] = all[i];
                 }
             }
         } else {
+            int first = firstRepeat(all, used);
+            if (first == used) {
+                return used == all.length ? all : used == 0 ? Memo.NO_READS : Arrays.copyOf(all, used);
+            }
+            kept = first;
             outer:
-            for (int i = 0; i < used; i++) {
+            for (int i = first + 1; i < used; i++) {
                 Object slot = all[i];
                 for (int j = 0; j < kept; j++) {
                     if (all[j] == slot) {
@@ -311,6 +332,19 @@ final class Evaluation implements QueryContext {
         Arrays.fill(all, kept, used, null);
         this.used = kept;
         return kept == all.length ? all : kept == 0 ? Memo.NO_READS : Arrays.copyOf(all, kept);
+    }
+
+    /** The position of the first of the {@code used} slots that repeats an earlier one, else {@code used}. */
+    private static int firstRepeat(Object[] all, int used) {
+        for (int i = 1; i < used; i++) {
+            Object slot = all[i];
+            for (int j = 0; j < i; j++) {
+                if (all[j] == slot) {
+                    return i;
+                }
+            }
+        }
+        return used;
     }
 
     /**

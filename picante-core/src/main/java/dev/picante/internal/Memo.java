@@ -53,10 +53,15 @@ abstract class Memo {
      */
     private final Object[] reads;
 
+    /**
+     * A memo of {@code reads} as they are: an empty one is {@link #NO_READS} already ({@link Evaluation#close}
+     * and {@link #packReads} make it so, {@link Carrier} replaces another empty array). No branch between the
+     * allocation and the stores of a new cell, so C2 initializes it without card marks.
+     */
     Memo(@Nullable Object value, Version version, Object[] reads) {
         this.value = value;
         this.version = version;
-        this.reads = reads.length == 0 ? NO_READS : reads;
+        this.reads = reads;
     }
 
     /** A copy of {@code memo}'s value, version and reads array (the objects themselves). */
@@ -72,7 +77,7 @@ abstract class Memo {
         private final Durability durability;
 
         Carrier(@Nullable Object value, Version version, Object[] reads, Durability durability) {
-            super(value, version, reads);
+            super(value, version, reads.length == 0 ? NO_READS : reads);
             this.durability = durability;
         }
 

@@ -109,6 +109,8 @@ final class PersistentMap<K, V> {
 
         /** Key at {@code 2 * i}, value at {@code 2 * i + 1}; {@code null} keys at free places. */
         private final @Nullable Object[] table;
+        /** The capacity less one: the places of {@link #table} are {@code 0..mask}. */
+        private final int mask;
 
         Flat(PersistentMap<?, ?> map) {
             int capacity = Integer.highestOneBit(Math.max(1, map.size + (map.size / 3)) * 2 - 1);
@@ -122,12 +124,13 @@ final class PersistentMap<K, V> {
                 entries[2 * i] = k;
                 entries[2 * i + 1] = v;
             });
+            this.mask = mask;
             this.table = entries; // after the entries: the final field publishes them with it
         }
 
         @Nullable Object get(Object key, int hash) {
             @Nullable Object[] t = table;
-            int mask = (t.length >> 1) - 1;
+            int mask = this.mask;
             for (int i = hash & mask; ; i = (i + 1) & mask) {
                 Object k = t[2 * i];
                 if (k == null) {

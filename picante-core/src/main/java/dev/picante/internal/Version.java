@@ -23,7 +23,8 @@ class Version {
 
     /** A new version (a new identity) of a value that changed at {@code changedAt}. */
     static Version of(long changedAt) {
-        return changedAt >= 0 && changedAt <= 0xFFFF_FFFFL ? new Version((int) changedAt) : new Wide(changedAt);
+        // 0 <= changedAt <= 2^32 - 1 in one test: no bit above the low 32 (a negative revision has them all)
+        return (changedAt >>> 32) == 0 ? new Version((int) changedAt) : new Wide(changedAt);
     }
 
     /** The revision the value last changed at (for a failure: the revision it failed at). */

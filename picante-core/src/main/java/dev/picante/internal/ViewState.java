@@ -531,7 +531,8 @@ public final class ViewState {
             @Nullable Cell own) {
         boolean afterFailure = own != null && own.failed();
         long revision = state.revision;
-        Evaluation ctx = new Evaluation(this, state, mine, derived.readsHint);
+        Object[] buffer = Evaluation.buffer(derived.readsHint);
+        Evaluation ctx = new Evaluation(this, state, mine, buffer);
         Object value = null;
         Throwable failure = null;
         Object[] reads;
