@@ -11,7 +11,9 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -305,7 +307,7 @@ final class Evaluation implements QueryContext {
     private Object[] closeSlots(Object[] all, int used) {
         int kept;
         if (used > 16) {
-            Set<Object> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>(used));
+            Set<Object> seen = Collections.newSetFromMap(new IdentityHashMap<>(used));
             kept = 0;
             for (int i = 0; i < used; i++) {
                 if (seen.add(all[i])) {

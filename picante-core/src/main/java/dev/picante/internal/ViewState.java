@@ -553,9 +553,9 @@ public final class ViewState {
         } finally {
             reads = ctx.close();
         }
-        int readCount = ctx.entriesHint();
-        if (derived.readsHint != readCount) {
-            derived.readsHint = readCount; // a plain write, and only on a change: a hint, racy by design
+        int entries = ctx.entriesHint();
+        if (derived.readsHint != entries) {
+            derived.readsHint = entries; // a plain write, and only on a change: a hint, racy by design
         }
         derived.computations.increment();
         Dependency cause = change == null ? null : change.dependency();
