@@ -295,6 +295,29 @@ class EventsTest {
     }
 
     @Test
+    void resultsComputedWhileSubscribedAreInvalidatedByAnEditTheyRead() {
+        // r[dep.invalidation]: results stored after the first subscription (not rebuilt from the tables by it)
+        // are reported as well, also when a recomputation replaces them
+        db.subscribe(events::add);
+        src.set(db, "a", "hello");
+        src.set(db, "b", "hi");
+        assertThat(sumAB.get(db, "ab")).isEqualTo(7);
+        events.clear();
+
+        Revision r = src.set(db, "b", "hiya");
+        assertThat(events.subList(2, events.size())).containsExactlyInAnyOrder(
+                new QueryInvalidated("len", "b", "src", "b", r),
+                new QueryInvalidated("sumAB", "ab", "src", "b", r));
+
+        assertThat(sumAB.get(db, "ab")).isEqualTo(9);
+        events.clear();
+        Revision again = src.set(db, "a", "hey");
+        assertThat(events.subList(2, events.size())).containsExactlyInAnyOrder(
+                new QueryInvalidated("len", "a", "src", "a", again),
+                new QueryInvalidated("sumAB", "ab", "src", "a", again));
+    }
+
+    @Test
     void unrelatedChangeInvalidatesNothingAndRecomputesNothing() {
         // r[dep.invalidation]
         src.set(db, "a", "hello");

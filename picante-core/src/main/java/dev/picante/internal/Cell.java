@@ -42,37 +42,55 @@ class Cell extends Memo {
     /** The key of the record, which the view's {@link CellTable} finds the cell by. */
     final Object key;
     volatile long verifiedAt;
-    /** How the memo was last confirmed, and its durability (which a new verification keeps). */
-    @SuppressWarnings("NullAway.Init") // set by initialize, which every constructor calls
-    volatile Verification how;
+    /**
+     * How the memo was last confirmed, and its durability (which a new verification keeps). Not volatile: the
+     * constructor's store is a plain store into the new object (no fence, and no card mark, which a
+     * {@code VarHandle} store would cost), ordered before every reader by the cell's publication (see
+     * {@link #initialize}); {@link #reverify} replaces it with a release store after its compare-and-set of
+     * {@link #verifiedAt}, and {@link #verification()} reads it with acquire, so a reader that sees the new value
+     * sees that revision too. A plain read (the durability, which never changes for a cell) may see an older
+     * value; a {@link Verification} has only final fields, so it is seen whole either way.
+     */
+    Verification how;
 
     /** A cell holding a copy of {@code memo} (its value, version and reads are shared, not copied). */
     Cell(Object key, Memo memo, long verifiedAt, Outcome outcome, @Nullable Dependency cause, long causeChangedAt) {
         super(memo);
         this.key = key;
-        initialize(verifiedAt, Verification.of(outcome, memo.durability(), cause, causeChangedAt));
+        this.how = Verification.of(outcome, memo.durability(), cause, causeChangedAt);
+        initialize(verifiedAt);
     }
 
     /**
      * A cell of a new memo: {@code value} (or {@code null} for a failure, whose version is a
-     * {@link Version.Failed}), its version, its packed reads ({@link Memo#packReads}) and durability.
+     * {@link Version.Failed}), its version, its packed reads ({@link Memo#packReads}), and {@code how} it was
+     * verified with its durability. The caller makes {@code how} ({@link Verification#of}) before the cell: so
+     * nothing that can fail (the shared array's bounds test) lies between the allocation and the stores, and C2
+     * initializes the new object without card marks.
      */
-    Cell(Object key, @Nullable Object value, Version version, Object[] reads, Durability durability, long verifiedAt,
-            Outcome outcome, @Nullable Dependency cause, long causeChangedAt) {
+    Cell(Object key, @Nullable Object value, Version version, Object[] reads, long verifiedAt, Verification how) {
         super(value, version, reads);
         this.key = key;
-        initialize(verifiedAt, Verification.of(outcome, durability, cause, causeChangedAt));
+        this.how = how;
+        initialize(verifiedAt);
     }
 
     /**
-     * Sets the volatile fields of a new cell with plain stores: a volatile store costs a fence each, two per new
-     * cell, and a new cell needs none. Every way a cell reaches another thread publishes it after its
-     * construction with a release or a lock ({@link CellTable}'s release store of the slot, {@link InFlight}'s
-     * volatile state, the shared cache's map), which orders these stores before it.
+     * Sets the volatile {@link #verifiedAt} of a new cell with a plain store: a volatile store costs a fence, and a
+     * new cell needs none. Every way a cell reaches another thread publishes it after its construction with a
+     * release or a lock ({@link CellTable}'s release store of the slot, {@link InFlight}'s volatile state, the
+     * shared cache's map), which orders this store and {@link #how}'s before it.
      */
-    private void initialize(long verifiedAt, Verification how) {
+    private void initialize(long verifiedAt) {
         VERIFIED_AT.set(this, verifiedAt);
-        HOW.set(this, how);
+    }
+
+    /**
+     * {@link #how}, read with acquire: if it is the verification a {@link #reverify} stored, {@link #verifiedAt}
+     * read after it is at least that reverification's revision.
+     */
+    Verification verification() {
+        return (Verification) HOW.getAcquire(this);
     }
 
     @Override
@@ -106,10 +124,10 @@ class Cell extends Memo {
                 return false;
             }
         } while (!VERIFIED_AT.compareAndSet(this, at, revision));
-        Verification was = how;
+        Verification was = verification();
         Verification next = Verification.of(outcome, was.durability());
         if (was != next) {
-            how = next; // mostly already so: a cell reused after every edit skips this store and its fence
+            HOW.setRelease(this, next); // mostly already so: a cell reused after every edit skips this store
         }
         if (sequenced && this instanceof Sequenced cell) {
             cell.sequence = SEQUENCE.incrementAndGet();
@@ -134,9 +152,9 @@ class Cell extends Memo {
             super(key, memo, verifiedAt, outcome, cause, causeChangedAt);
         }
 
-        Sequenced(Object key, @Nullable Object value, Version version, Object[] reads, Durability durability,
-                long verifiedAt, Outcome outcome, @Nullable Dependency cause, long causeChangedAt) {
-            super(key, value, version, reads, durability, verifiedAt, outcome, cause, causeChangedAt);
+        Sequenced(Object key, @Nullable Object value, Version version, Object[] reads, long verifiedAt,
+                Verification how) {
+            super(key, value, version, reads, verifiedAt, how);
         }
 
         @Override
@@ -172,10 +190,9 @@ class Cell extends Memo {
             this.weight = weigher == null ? 0 : weigher.weigh(key, this);
         }
 
-        Tracked(Object key, @Nullable Object value, Version version, Object[] reads, Durability durability,
-                long verifiedAt, Outcome outcome, @Nullable Dependency cause, long causeChangedAt, int clock,
-                @Nullable MemoPolicy weigher) {
-            super(key, value, version, reads, durability, verifiedAt, outcome, cause, causeChangedAt);
+        Tracked(Object key, @Nullable Object value, Version version, Object[] reads, long verifiedAt,
+                Verification how, int clock, @Nullable MemoPolicy weigher) {
+            super(key, value, version, reads, verifiedAt, how);
             this.use = (clock << 4) | 1;
             this.weight = weigher == null ? 0 : weigher.weigh(key, this);
         }
@@ -226,6 +243,16 @@ class Cell extends Memo {
                 long causeChangedAt) {
             return cause == null ? of(outcome, durability) : new Verification(outcome, durability, cause,
                     causeChangedAt);
+        }
+
+        /**
+         * {@link #of(Outcome, Durability, Dependency, long)} with the durability given by its
+         * {@link Durability#ordinal() ordinal} (what a computation keeps: no look-up of the constant).
+         */
+        static Verification ofOrdinal(Outcome outcome, int durability, @Nullable Dependency cause,
+                long causeChangedAt) {
+            return cause == null ? PLAIN[outcome.ordinal() * DURABILITIES + durability]
+                    : new Verification(outcome, Durability.values()[durability], cause, causeChangedAt);
         }
     }
 }

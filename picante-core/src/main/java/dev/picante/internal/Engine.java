@@ -115,6 +115,7 @@ public final class Engine {
     /** Registers a listener of the primary view's events. */
     public Subscription subscribe(Consumer<? super RuntimeEvent> listener) {
         boolean first = !events.active();
+        primary.willListen(); // before the listener is added: see ViewState.unusual
         Subscription subscription = events.subscribe(listener);
         if (first) {
             primary.rebuildReverseEdges();

@@ -378,6 +378,11 @@ final class Evaluation implements QueryContext {
         return DURABILITIES[durability];
     }
 
+    /** {@link #durability()}'s {@link Durability#ordinal() ordinal}, under the same conditions. */
+    int durabilityOrdinal() {
+        return durability;
+    }
+
     IllegalStateException writeRefused(IngredientImpl input) {
         return new IllegalStateException("cannot write " + input.describe() + " from inside the computation of "
                 + inFlight.ref() + ": a query is a pure function of what it reads; write inputs outside queries");

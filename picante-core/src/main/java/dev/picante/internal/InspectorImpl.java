@@ -195,7 +195,7 @@ final class InspectorImpl implements Inspector {
                     + " holds no result in this view: it was never asked for, or its result was evicted");
         }
         Memo memo = cell; // the memo it holds: the cell itself
-        Cell.Verification how = cell.how;
+        Cell.Verification how = cell.verification();
         Revision at = new Revision(cell.verifiedAt);
         Revision changedAt = new Revision(memo.version.changedAt());
         Persistence.OutdatedCode recode = outdated(how.cause());

@@ -85,10 +85,9 @@ final class MemoPolicy {
     }
 
     /** A new cell of a bounded view holding a new memo: tracked, weighed when there is a byte budget. */
-    Cell cell(Object key, @Nullable Object value, Version version, Object[] reads, Durability durability,
-            long verifiedAt, Outcome outcome, @Nullable Dependency cause, long causeChangedAt) {
-        return new Cell.Tracked(key, value, version, reads, durability, verifiedAt, outcome, cause, causeChangedAt,
-                clock, weigher());
+    Cell cell(Object key, @Nullable Object value, Version version, Object[] reads, long verifiedAt,
+            Cell.Verification how) {
+        return new Cell.Tracked(key, value, version, reads, verifiedAt, how, clock, weigher());
     }
 
     private @Nullable MemoPolicy weigher() {

@@ -153,6 +153,15 @@ public final class Persistence {
         return sequencing;
     }
 
+    /**
+     * Makes {@link #sequencing()} hold, telling the primary view first ({@link ViewState#willSequence()}): a path that
+     * sees the view's flag clear would have seen {@code sequencing} false.
+     */
+    private void startSequencing() {
+        engine.primary().willSequence();
+        sequencing = true;
+    }
+
     /** How many stored cells change tracking keeps at most between exports. */
     static final int MAX_TRACKED_CELLS = 1 << 20;
 
@@ -177,7 +186,7 @@ public final class Persistence {
             }
         }
         synchronized (exportLock) {
-            sequencing = true; // before the sequences of tracking and of the checkpoint are read
+            startSequencing(); // before the sequences of tracking and of the checkpoint are read
             if (!tracking) {
                 tracking = true;
                 trackedFrom = Cell.lastSequence();
@@ -459,7 +468,7 @@ public final class Persistence {
         }
         engine.advanceRevisionTo(revision);
         view.restore(restored, cells, () -> { });
-        sequencing = true; // before the checkpoint's sequence is read
+        startSequencing(); // before the checkpoint's sequence is read
         long loadedUpTo = Cell.lastSequence();
         countedUpTo = Math.max(countedUpTo, loadedUpTo);
         issued.put(last.checkpoint(), loadedUpTo);

@@ -55,11 +55,38 @@ public final class ViewState {
     /** Reverse edges and the marks input changes leave on what they reach; primary view only. */
     final @Nullable Marking marking;
     /**
-     * Set (for good) before {@link #evict} first removes a cell: from then on a key without a cell may have had
-     * one, so its edges may be registered already ({@link Marking#register}'s {@code fresh}). The other way a
-     * cell leaves a table is the eviction of a {@link #policy}, whose views never register fresh.
+     * What a new result's path ({@link #compute}, {@link #newCell}, {@link #store}) must look at beyond the common
+     * case, in one word read once: a clear word is the common case, where the view has no {@link #policy}, never
+     * evicted, makes no sequenced cells and has no event listener, and each of those checks is skipped.
+     * <ul>
+     *   <li>{@link #POLICY}: the view has a {@link #policy} (from construction on);
+     *   <li>{@link #EVICTED}: set (for good) before {@link #evict} first removes a cell: from then on a key
+     *       without a cell may have had one, so its edges may be registered already ({@link Marking#register}'s
+     *       {@code fresh}) and a result computed now may not be the first at its state ({@link #newVersion}). The
+     *       other way a cell leaves a table is the eviction of a {@link #policy}, whose views do neither;
+     *   <li>{@link #SEQUENCING}: set on the primary view before {@link Persistence#sequencing()} first holds
+     *       ({@link #willSequence()});
+     *   <li>{@link #EVENTS}: set on the primary view before its first listener is added ({@link #willListen()}),
+     *       and never cleared (the full check follows, {@link EventBus#active()}).
+     * </ul>
+     * Bits are only ever set, each before (in the synchronization order of volatile accesses) the state it stands
+     * for begins: a path that reads a bit clear read it before that state began, and behaves as it would have
+     * behaved reading that state then, as the check it replaces may always have done.
      */
-    private volatile boolean evicted;
+    private volatile int unusual;
+    private static final int POLICY = 1;
+    private static final int EVICTED = 2;
+    private static final int SEQUENCING = 4;
+    private static final int EVENTS = 8;
+    private static final java.lang.invoke.VarHandle UNUSUAL;
+
+    static {
+        try {
+            UNUSUAL = java.lang.invoke.MethodHandles.lookup().findVarHandle(ViewState.class, "unusual", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
     /**
      * The version every first result computed at one state of this view shares ({@link #newVersion}), made by the
      * first such computation at the current state; {@code null} before one. A plain field: a
@@ -83,6 +110,7 @@ public final class ViewState {
         this.reverseEdges = primary ? new ReverseEdges() : null;
         this.marking = primary ? new Marking() : null;
         this.policy = MemoPolicy.of(engine, engine.options);
+        this.unusual = policy != null ? POLICY : 0;
     }
 
     /**
@@ -99,16 +127,18 @@ public final class ViewState {
                 : new Cell(key, memo, verifiedAt, outcome, cause, causeChangedAt);
     }
 
-    /** A new cell of this view's tables holding a new memo ({@link Cell}'s fields): one object for both. */
-    private Cell newCell(Object key, @Nullable Object value, Version version, Object[] reads, Durability durability,
-            long verifiedAt, Outcome outcome, @Nullable Dependency cause, long causeChangedAt) {
+    /**
+     * A new cell of this view's tables holding a new memo ({@link Cell}'s fields): one object for both. {@code how}
+     * is made first by the caller (see {@link Cell#Cell(Object, Object, Version, Object[], long, Cell.Verification)}).
+     */
+    private Cell newCell(Object key, @Nullable Object value, Version version, Object[] reads, long verifiedAt,
+            Cell.Verification how) {
         if (policy != null) {
-            return policy.cell(key, value, version, reads, durability, verifiedAt, outcome, cause, causeChangedAt);
+            return policy.cell(key, value, version, reads, verifiedAt, how);
         }
         return primary && engine.persistence().sequencing()
-                ? new Cell.Sequenced(key, value, version, reads, durability, verifiedAt, outcome, cause,
-                        causeChangedAt)
-                : new Cell(key, value, version, reads, durability, verifiedAt, outcome, cause, causeChangedAt);
+                ? new Cell.Sequenced(key, value, version, reads, verifiedAt, how)
+                : new Cell(key, value, version, reads, verifiedAt, how);
     }
 
     /** The version shared by the first results computed at {@code state} (see {@link #newVersion}). */
@@ -144,6 +174,16 @@ public final class ViewState {
             stateVersion = new StateVersion(state, version);
         }
         return version;
+    }
+
+    /** Called before {@link Persistence#sequencing()} first holds (see {@link #unusual}). */
+    void willSequence() {
+        UNUSUAL.getAndBitwiseOr(this, SEQUENCING);
+    }
+
+    /** Called before the first listener of this (primary) view's events is added (see {@link #unusual}). */
+    void willListen() {
+        UNUSUAL.getAndBitwiseOr(this, EVENTS);
     }
 
     /** Notes a use of a cell for the eviction policy, if any. */
@@ -603,14 +643,15 @@ public final class ViewState {
         derived.computations.increment();
         Dependency cause = change == null ? null : change.dependency();
         long causeAt = change == null ? 0 : change.changedAt();
+        int u = unusual; // read once for the version and the cell (see unusual)
         Version version;
-        Durability durability = ctx.durability();
+        int durability = ctx.durabilityOrdinal();
         Outcome outcome;
         if (failure != null) {
             derived.failures.increment();
             value = null;
             version = new Version.Failed(revision, failure);
-            durability = Durability.LOW;
+            durability = Durability.LOW.ordinal();
             outcome = Outcome.FAILED;
         } else if (EarlyCutoff.keeps(previous, value)) {
             // r[revision.early-cutoff]: same version (and the same value object), so dependents stay valid.
@@ -620,7 +661,7 @@ public final class ViewState {
             version = kept.version;
             outcome = Outcome.RECOMPUTED_UNCHANGED;
         } else {
-            version = newVersion(state, (own == null || own.verifiedAt < revision) && policy == null && !evicted);
+            version = newVersion(state, (u & (POLICY | EVICTED)) == 0 && (own == null || own.verifiedAt < revision));
             outcome = previous == null && !afterFailure ? Outcome.COMPUTED : Outcome.RECOMPUTED;
             if (previous != null && primary && engine.events.active()) {
                 engine.events.publish(List.of(new RuntimeEvent.QueryChanged(derived.name, key, new Revision(revision))));
@@ -630,7 +671,9 @@ public final class ViewState {
         if (m != null && failure == null && ctx.readFailure()) {
             m.taint(derived.index, key); // before the cell is published
         }
-        Cell cell = newCell(key, value, version, reads, durability, revision, outcome, cause, causeAt);
+        Cell.Verification how = Cell.Verification.ofOrdinal(outcome, durability, cause, causeAt);
+        Cell cell = (u & (POLICY | SEQUENCING)) == 0 ? new Cell(key, value, version, reads, revision, how)
+                : newCell(key, value, version, reads, revision, how);
         store(derived, key, cell, false, table, own);
         return cell;
     }
@@ -723,7 +766,7 @@ public final class ViewState {
             }
             // fresh: no cell before, and none was ever removed, so this key registers its edges for the first time
             // (up to leaders that raced for its first result: a repeated edge only marks too much, rule 4)
-            boolean fresh = before == null && policy == null && !evicted;
+            boolean fresh = before == null && (unusual & (POLICY | EVICTED)) == 0;
             m.register(engine, derived.index, key, cell, before, cell.verifiedAt,
                     fresh);
             m.markIfOverlapped(derived.index, key, cell.verifiedAt);
@@ -732,19 +775,32 @@ public final class ViewState {
         if (replaced == CellTable.KEPT) {
             return;
         }
-        if (primary) {
-            engine.persistence().cellStored(derived.index, key, cell);
-        }
-        if (replaced == null || !replaced.sameResult(cell)) {
+        boolean newResult = replaced == null || !replaced.sameResult(cell);
+        if (newResult) {
             if (!primary) {
                 engine.sharedResults.offer(derived.index, key, cell);
             } else if (replaced != null && cell.failed()) {
                 dropped(derived.index, key, replaced); // the shared cache keeps the newest successful memo
             }
-            if (reverseEdges != null && engine.events.active()) {
-                reverseEdges.update(new NodeKey(derived.index, key),
-                        replaced == null ? null : replaced.dependencies(), cell.dependencies());
-            }
+        }
+        // Read after the table's write, where the checks it stands for are made. Clear (the common case): the cell
+        // is not sequenced (only SEQUENCING and POLICY views make sequenced cells), so cellStored would do
+        // nothing; nobody listens to events; there is no policy.
+        int u = unusual;
+        if (u != 0) {
+            storedUnusual(derived, key, cell, table, replaced, newResult, u);
+        }
+    }
+
+    /** The rest of {@link #store} when {@link #unusual} is not clear: change tracking, events, the policy. */
+    private void storedUnusual(DerivedImpl<?, ?> derived, Object key, Cell cell, CellTable table,
+            @Nullable Cell replaced, boolean newResult, int u) {
+        if (primary && (u & (SEQUENCING | POLICY)) != 0) {
+            engine.persistence().cellStored(derived.index, key, cell);
+        }
+        if (newResult && (u & EVENTS) != 0 && reverseEdges != null && engine.events.active()) {
+            reverseEdges.update(new NodeKey(derived.index, key),
+                    replaced == null ? null : replaced.dependencies(), cell.dependencies());
         }
         MemoPolicy p = policy;
         if (p != null) {
@@ -760,7 +816,7 @@ public final class ViewState {
      * store and never verified here, and a failure, are not offered (as before: neither was).
      */
     void dropped(int ingredient, Object key, Cell cell) {
-        if (primary && !cell.failed() && cell.how.outcome() != Outcome.RESTORED) {
+        if (primary && !cell.failed() && cell.verification().outcome() != Outcome.RESTORED) {
             engine.sharedResults.offer(ingredient, key, cell);
         }
     }
@@ -778,7 +834,7 @@ public final class ViewState {
         }
         long revision = current.revision;
         int dropped = 0;
-        evicted = true;
+        UNUSUAL.getAndBitwiseOr(this, EVICTED);
         for (Cell cell : table.cells()) {
             if (evictable(cell, revision) && table.remove(cell)) {
                 dropped(ingredient, cell.key, cell);
