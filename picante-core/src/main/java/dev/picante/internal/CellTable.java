@@ -76,6 +76,12 @@ final class CellTable {
     /** How many slots hold {@link #REMOVED}; guarded by the lock. */
     private int removed;
     /**
+     * The most slots in use (cells and tombstones) the current array takes, two thirds of its length rounded
+     * down: a write that would go past it grows or cleans the array first. Set with the array; guarded by the
+     * lock.
+     */
+    private int limit;
+    /**
      * How many cells were removed so far; written under the lock, after the removal's slot: an iteration that
      * reads it unchanged around its scan saw no key move.
      */
@@ -94,6 +100,15 @@ final class CellTable {
             c <<= 1;
         }
         this.slots = new Cell[c];
+        this.limit = limitOf(c);
+    }
+
+    /**
+     * Two thirds of {@code length} rounded down: {@code used <= limitOf(length)} exactly when
+     * {@code 3 used <= 2 length}.
+     */
+    private static int limitOf(int length) {
+        return (int) (length * 2L / 3);
     }
 
     private static Cell sentinel() {
@@ -326,9 +341,10 @@ final class CellTable {
         boolean reuses = t[at] == REMOVED;
         // At most two thirds of the slots in use (cells and tombstones), so probe chains stay short and every
         // look-up meets an empty slot.
-        if (!reuses && (n + removed) * 3L > length * 2L) {
+        if (!reuses && n + removed > limit) {
             resize(t, n * 3L > length ? length << 1 : length); // else clean only: tombstones are most of it
             t = slots;
+            limit = limitOf(t.length); // here, not in resize: its copy loop is compiled as tight as before
             at = -find(t, cell) - 1;
         } else if (reuses) {
             removed--;
