@@ -64,9 +64,8 @@ class Cell extends Memo {
     /**
      * A cell of a new memo: {@code value} (or {@code null} for a failure, whose version is a
      * {@link Version.Failed}), its version, its packed reads ({@link Memo#packReads}), and {@code how} it was
-     * verified with its durability. The caller makes {@code how} ({@link Verification#of}) before the cell: so
-     * nothing that can fail (the shared array's bounds test) lies between the allocation and the stores, and C2
-     * initializes the new object without card marks.
+     * verified with its durability. The caller makes {@code how} ({@link Verification#ofOrdinal}) before the cell,
+     * so that nothing that can fail (the shared array's bounds test) lies between the allocation and the stores.
      */
     Cell(Object key, @Nullable Object value, Version version, Object[] reads, long verifiedAt, Verification how) {
         super(value, version, reads);

@@ -87,6 +87,7 @@ public final class ViewState {
             throw new ExceptionInInitializerError(e);
         }
     }
+
     /**
      * The version every first result computed at one state of this view shares ({@link #newVersion}), made by the
      * first such computation at the current state; {@code null} before one. A plain field: a
