@@ -358,8 +358,14 @@ final class Evaluation implements QueryContext {
         return kept == all.length ? all : kept == 0 ? Memo.NO_READS : Arrays.copyOf(all, kept);
     }
 
-    /** The position of the first of the {@code used} slots that repeats an earlier one, else {@code used}. */
+    /**
+     * The position of the first of the {@code used} slots that repeats an earlier one, else {@code used}. Up to
+     * four slots (most computations) are compared in a straight line, without a loop's set-up.
+     */
     private static int firstRepeat(Object[] all, int used) {
+        if (used <= 4) {
+            return firstRepeatOfFew(all, used);
+        }
         for (int i = 1; i < used; i++) {
             Object slot = all[i];
             for (int j = 0; j < i; j++) {
@@ -369,6 +375,30 @@ final class Evaluation implements QueryContext {
             }
         }
         return used;
+    }
+
+    /** {@link #firstRepeat} of at most four slots: each compared with those before it, by identity. */
+    private static int firstRepeatOfFew(Object[] all, int used) {
+        if (used < 2) {
+            return used;
+        }
+        Object a = all[0];
+        Object b = all[1];
+        if (a == b) {
+            return 1;
+        }
+        if (used == 2) {
+            return 2;
+        }
+        Object c = all[2];
+        if (c == a || c == b) {
+            return 2;
+        }
+        if (used == 3) {
+            return 3;
+        }
+        Object d = all[3];
+        return d == a || d == b || d == c ? 3 : 4;
     }
 
     /**
