@@ -131,7 +131,8 @@ final class Evaluation implements QueryContext {
         if (LOCK.compareAndSet(this, SLOTS, SLOTS | HELD)) {
             Object[] r = reads;
             int at = used;
-            if (slot != null && at < r.length) {
+            // at >= 0 (always true) lets C2 fold both bounds into one unsigned compare, the store's range check
+            if (slot != null && at >= 0 && at < r.length) {
                 r[at] = slot;
                 used = at + 1;
                 int level = input.durabilityOrdinal;
