@@ -37,9 +37,9 @@ final class Evaluation implements QueryContext {
      * What was read, packed as {@link Memo}'s reads are: one array for every read, no object per read. While the
      * state is {@link #SLOTS}, one entry per read, the {@link InputSlot} found (a memo's slot-only layout); from
      * the first read of anything else on ({@link #GENERAL}), {@value Memo#STRIDE} entries per read (ingredient
-     * index, key, seen), the slots read until then rewritten in place. Sized at first for as many entries as the ingredient's last
-     * computation kept ({@link DerivedImpl#readsHint}, see {@link #entriesHint()}), so that the usual
-     * computation neither grows it nor copies it to its exact size at the end.
+     * index, key, seen), the slots read until then rewritten in place. Sized at first for as many entries as the
+     * ingredient's last computation kept ({@link DerivedImpl#readsHint}, see {@link #entriesHint()}), so that the
+     * usual computation neither grows it nor copies it to its exact size at the end.
      */
     private Object[] reads;
     /** Entries used in {@link #reads}. */
