@@ -365,6 +365,49 @@ class BadInputTest {
     }
 
     @Test
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    void inputReadsThroughAQueryContextCheckTheKeyThenTheDatabaseNamingThem() {
+        // r[input.get] r[kind.identity] r[derived.revision-binding]: the read path a computation takes (the context
+        // tested first, the key's exact class, the database by reference) refuses what every other view refuses,
+        // in the same order (the key before the database), and accepts keys of a subtype of the key type.
+        Database beta = Database.builder().name("betaDb").build();
+        InputIngredient<Number, String> byNumber = beta.input("byNumber", Number.class, String.class);
+        byNumber.set(beta, 7, "seven");
+        InputIngredient raw = sourceFiles;
+        InputIngredient rawByNumber = byNumber;
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        DerivedIngredient<String, String> reader = beta.derived("reader", String.class, String.class, (ctx, k) -> {
+            for (Runnable read : List.<Runnable>of(
+                    () -> sourceFiles.get(ctx, nullValue()),       // null key: refused before the database
+                    () -> raw.require(ctx, 42),                     // wrong key type: refused before the database
+                    () -> sourceFiles.get(ctx, "a"),                // alphaDb's input, betaDb's context
+                    () -> sourceFiles.require(ctx, "a"),
+                    () -> rawByNumber.get(ctx, "not a number"))) {
+                try {
+                    read.run();
+                    failures.add(null);
+                } catch (RuntimeException e) {
+                    failures.add(e);
+                }
+            }
+            return byNumber.require(ctx, 7) + byNumber.get(ctx, 7L).orElse("/none"); // Integer, Long: Number keys
+        });
+
+        assertThat(reader.get(beta, "k")).isEqualTo("seven/none");
+
+        assertThat(failures).hasSize(5).doesNotContainNull();
+        assertThat(failures.get(0)).isInstanceOf(NullPointerException.class).hasMessageContaining("sourceFiles");
+        assertThat(failures.get(1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContainingAll("sourceFiles", "Integer", "String");
+        assertThat(failures.get(2)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContainingAll("sourceFiles", "alphaDb", "betaDb");
+        assertThat(failures.get(3)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContainingAll("alphaDb", "betaDb");
+        assertThat(failures.get(4)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContainingAll("byNumber", "String", "Number");
+    }
+
+    @Test
     void readingThroughAQueryContextAfterItsComputationReturnedThrowsIllegalState() {
         // r[revision.choose] r[derived.revision-binding]
         AtomicReference<QueryContext> leaked = new AtomicReference<>();

@@ -237,6 +237,95 @@ class ContextConcurrencyTest {
                 .hasMessageContaining("was used after its computation returned");
     }
 
+    @Test
+    void threadsMixingSlotResultAndAbsentReadsRecordEachOnceAndEveryKindOfReadIsRefusedAfterTheComputation()
+            throws Exception {
+        // r[jvm.explicit-context] r[dep.recording] r[input.slot]: four threads share one context; two of them read
+        // set slots only, the others also results and slots never set, so the context leaves its slot-only state
+        // while reads of slots race with it (one taking of the lock tests the state; the rest take the general
+        // path). Each record is one dependency; after the computation every kind of read through the context
+        // throws, from the slot-only state (a computation that read only slots) and from the general one.
+        Database db = Database.create();
+        InputIngredient<Integer, Integer> in = db.input("in", Integer.class, Integer.class);
+        InputIngredient<Integer, Integer> unset = db.input("unset", Integer.class, Integer.class);
+        DerivedIngredient<Integer, Integer> twice = db.derived("twice", Integer.class, Integer.class,
+                (ctx, k) -> 2 * in.require(ctx, k));
+        int inputs = 120;
+        for (int k = 0; k < inputs; k++) {
+            in.set(db, k, k);
+        }
+        List<QueryContext> leaked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        DerivedIngredient<Integer, Long> mixed = db.derived("mixed", Integer.class, Long.class, (ctx, unit) -> {
+            leaked.add(ctx);
+            java.util.concurrent.atomic.AtomicLong acc = new java.util.concurrent.atomic.AtomicLong();
+            CountDownLatch start = new CountDownLatch(1);
+            List<Thread> threads = new java.util.ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                boolean slotsOnly = t < 2;
+                int offset = t * 30;
+                Thread thread = new Thread(() -> {
+                    try {
+                        start.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                    for (int i = 0; i < inputs; i++) {
+                        int k = (i + offset) % inputs;
+                        int v = in.require(ctx, k);
+                        if (!slotsOnly) {
+                            v += twice.get(ctx, k) + unset.get(ctx, k).orElse(0);
+                        }
+                        acc.addAndGet(v);
+                    }
+                });
+                thread.start();
+                threads.add(thread);
+            }
+            start.countDown();
+            for (Thread thread : threads) {
+                try {
+                    thread.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+            }
+            return acc.get();
+        });
+        DerivedIngredient<Integer, Integer> slotsOnly = db.derived("slotsOnly", Integer.class, Integer.class,
+                (ctx, k) -> {
+                    leaked.add(ctx);
+                    return in.require(ctx, k) + in.require(ctx, k + 1);
+                });
+
+        long sum = (long) inputs * (inputs - 1) / 2;
+        assertThat(mixed.get(db, 0)).isEqualTo(4 * sum + 2 * 2 * sum);
+        assertThat(slotsOnly.get(db, 5)).isEqualTo(11);
+        List<QueryRef> expected = new java.util.ArrayList<>();
+        for (int k = 0; k < inputs; k++) {
+            expected.add(new QueryRef("in", k));
+            expected.add(new QueryRef("twice", k));
+            expected.add(new QueryRef("unset", k));
+        }
+        assertThat(db.inspector().cell("mixed", 0).orElseThrow().dependencies())
+                .hasSize(3 * inputs).containsExactlyInAnyOrderElementsOf(expected);
+        unset.set(db, 77, 1000);
+        assertThat(mixed.get(db, 0)).as("an absent slot read by the general path is a dependency")
+                .isEqualTo(4 * sum + 2 * 2 * sum + 2 * 1000);
+
+        assertThat(leaked).hasSize(3); // mixed twice, slotsOnly once
+        for (QueryContext ctx : leaked) {
+            assertThatThrownBy(() -> in.require(ctx, 1)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("was used after its computation returned");
+            assertThatThrownBy(() -> unset.get(ctx, 1)).isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(() -> in.get(ctx, inputs + 5)).isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(() -> twice.get(ctx, 1)).isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(ctx::snapshot).isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(() -> ctx.map(List.of(1, 2), k -> k)).isInstanceOf(IllegalStateException.class);
+        }
+    }
+
     private static long expected(int[] values) {
         long sum = 0;
         for (int v : values) {

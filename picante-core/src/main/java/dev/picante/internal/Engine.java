@@ -410,10 +410,18 @@ public final class Engine {
 
     void checkSameDatabase(ViewState state, IngredientImpl usedBy) {
         if (state.engine != this) {
-            throw new IllegalArgumentException(usedBy.describe() + " belongs to database '" + name()
-                    + "' but was used with a view of database '" + state.engine.name()
-                    + "'; ingredients work only with the database that registered them and its snapshots");
+            throw otherDatabase(state, usedBy);
         }
+    }
+
+    /**
+     * The failure of {@link #checkSameDatabase}: {@code usedBy}, of this database, was used with {@code state}, a
+     * view of another one. For callers that compare the engines themselves (an input read inside a computation).
+     */
+    IllegalArgumentException otherDatabase(ViewState state, IngredientImpl usedBy) {
+        return new IllegalArgumentException(usedBy.describe() + " belongs to database '" + name()
+                + "' but was used with a view of database '" + state.engine.name()
+                + "'; ingredients work only with the database that registered them and its snapshots");
     }
 
     // ---------------------------------------------------------------------------------------------

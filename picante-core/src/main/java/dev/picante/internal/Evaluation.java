@@ -34,21 +34,16 @@ final class Evaluation implements QueryContext {
     final InputState state;
     final InFlight inFlight;
     /**
-     * What was read, packed as {@link Memo}'s reads are: one array for every read, no object per read. While
-     * {@link #slots}, one entry per read, the {@link InputSlot} found (a memo's slot-only layout); from the
-     * first read of anything else on, {@value Memo#STRIDE} entries per read (ingredient index, key, seen), the
-     * slots read until then rewritten in place. Sized at first for as many entries as the ingredient's last
-     * computation kept ({@link DerivedImpl#readsHint}, see {@link #entriesHint()}), so that the usual
-     * computation neither grows it nor copies it to its exact size at the end.
+     * What was read, packed as {@link Memo}'s reads are: one array for every read, no object per read. While the
+     * state is {@link #SLOTS}, one entry per read, the {@link InputSlot} found (a memo's slot-only layout); from
+     * the first read of anything else on ({@link #GENERAL}), {@value Memo#STRIDE} entries per read (ingredient
+     * index, key, seen), the slots read until then rewritten in place. Sized at first for as many entries as the
+     * ingredient's last computation kept ({@link DerivedImpl#readsHint}, see {@link #entriesHint()}), so that the
+     * usual computation neither grows it nor copies it to its exact size at the end.
      */
     private Object[] reads;
     /** Entries used in {@link #reads}. */
     private int used;
-    /**
-     * Whether every read so far found an input slot (set or removed, not {@code null}): {@link #reads} holds just
-     * the slots.
-     */
-    private boolean slots = true;
     /**
      * The {@link Durability#ordinal() ordinal} of the minimum durability of what was read: an int compared with
      * {@code <}, where {@code Enum.compareTo} checks both classes first.
@@ -59,20 +54,29 @@ final class Evaluation implements QueryContext {
     /** Whether a read found a failure, or a result {@link Marking#taint tainted} by one (primary view only). */
     private volatile boolean readFailure;
     /**
-     * Written once, under {@link #lock()}, with a release store (the lock orders it for the reads that record
-     * under the lock; no fence is needed after it); read without the lock by the checks at the start of reads.
+     * The lock word: the state of the context ({@link #SLOTS}, {@link #GENERAL} or {@link #CLOSED}) and, in its
+     * low bit ({@link #HELD}), the lock of {@link #lock()} that guards {@link #reads}, {@link #used} and
+     * {@link #durability}. One compare-and-set both takes the lock and tests the state, so the common read (a slot
+     * found, open, slot-only so far) tests neither a closed flag nor a mode of its own: a context that is closed
+     * or no longer slot-only never holds {@code SLOTS}, and its reads take the general path. The state changes only
+     * while the lock is held, and is published by the release store that frees it; a closed context is never
+     * held again, so a read after the close throws ({@link #closedError()}).
      */
-    private volatile boolean closed;
-    /** The lock of {@link #lock()}: 1 while held. */
     @SuppressWarnings("unused")
     private volatile int lock;
     private static final VarHandle LOCK;
-    private static final VarHandle CLOSED;
+    /** The low bit of {@link #lock}: held. */
+    private static final int HELD = 1;
+    /** Open, and every read so far found an input slot (set or removed, not {@code null}): reads are the slots. */
+    private static final int SLOTS = 0;
+    /** Open, reads of {@value Memo#STRIDE} entries each (something other than a slot found was read). */
+    private static final int GENERAL = 2;
+    /** Closed by {@link #close()}: never held again. */
+    private static final int CLOSED = 4;
 
     static {
         try {
             LOCK = MethodHandles.lookup().findVarHandle(Evaluation.class, "lock", int.class);
-            CLOSED = MethodHandles.lookup().findVarHandle(Evaluation.class, "closed", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -96,8 +100,8 @@ final class Evaluation implements QueryContext {
 
     /**
      * Reads an input slot at this computation's revision and records it. Whether the context is still open is
-     * checked once, under {@link #recordInput}'s lock (the look-up before it reads immutable state only), so a read
-     * after the computation returned still throws {@link #closedError()}.
+     * checked once, by {@link #recordInput}'s taking of the lock (the look-up before it reads immutable state
+     * only), so a read after the computation returned still throws {@link #closedError()}.
      */
     @Nullable InputSlot readInput(InputImpl<?, ?> input, Object key) {
         InputSlot slot = state.slot(input.index, key);
@@ -117,66 +121,76 @@ final class Evaluation implements QueryContext {
     }
 
     /**
-     * Records a read of {@code input}'s slot of {@code key}: while {@link #slots}, a slot found is recorded alone;
-     * a slot never set ({@code null}) ends {@link #slots}. One branch for both on the common path, so the read
-     * stays small enough to be inlined into the compute function.
+     * Records a read of {@code input}'s slot of {@code key}. The common case (open, slot-only so far, a slot found,
+     * room in the buffer) takes the lock by one compare-and-set from {@link #SLOTS}, stores the slot alone and frees
+     * the lock; everything else (a slot never set, the buffer full, reads no longer slot-only, a closed context,
+     * the lock held by another thread) goes through {@link #recordInputOtherwise}. Small, so the read stays small
+     * enough to be inlined into the compute function.
      */
     private void recordInput(InputImpl<?, ?> input, Object key, @Nullable InputSlot slot) {
-        lock();
-        try {
-            if (closed) {
-                throw closedError();
-            }
+        if (LOCK.compareAndSet(this, SLOTS, SLOTS | HELD)) {
             Object[] r = reads;
             int at = used;
-            if (slots && slot != null && at < r.length) {
+            // at >= 0 (always true) lets C2 fold both bounds into one unsigned compare, the store's range check
+            if (slot != null && at >= 0 && at < r.length) {
                 r[at] = slot;
                 used = at + 1;
+                int level = input.durabilityOrdinal;
+                if (level < durability) {
+                    durability = level;
+                }
+                LOCK.setRelease(this, SLOTS);
+                return;
+            }
+            LOCK.setRelease(this, SLOTS); // the rest under the general path's own taking of the lock
+        }
+        recordInputOtherwise(input, key, slot);
+    }
+
+    /**
+     * {@link #recordInput} when the buffer is full, the slot was never set, reads are no longer slot-only, the
+     * lock is held by another thread, or the context is closed (then it throws).
+     */
+    private void recordInputOtherwise(InputImpl<?, ?> input, Object key, @Nullable InputSlot slot) {
+        int state = lock();
+        try {
+            if (state == SLOTS && slot != null) {
+                if (used == reads.length) {
+                    reads = Arrays.copyOf(reads, Math.max(1, 2 * reads.length));
+                }
+                reads[used++] = slot;
             } else {
-                recordInputOtherwise(input.boxedIndex, key, slot);
+                if (state == SLOTS) {
+                    state = unpackSlots();
+                }
+                append(input.boxedIndex, key, slot);
             }
             int level = input.durabilityOrdinal;
             if (level < durability) {
                 durability = level;
             }
         } finally {
-            unlock();
+            unlock(state);
         }
-    }
-
-    /** {@link #recordInput} when the buffer is full, the slot was never set, or reads are no longer slot-only. */
-    private void recordInputOtherwise(Integer ingredient, Object key, @Nullable InputSlot slot) {
-        if (slots && slot != null) {
-            reads = Arrays.copyOf(reads, Math.max(1, 2 * reads.length));
-            reads[used++] = slot;
-            return;
-        }
-        if (slots) {
-            unpackSlots();
-        }
-        append(ingredient, key, slot);
     }
 
     /** Records a read of a derived result. */
     private void record(Integer ingredient, Object key, @Nullable Object seen, int level) {
-        lock();
+        int state = lock();
         try {
-            if (closed) {
-                throw closedError();
-            }
-            if (slots) {
-                unpackSlots();
+            if (state == SLOTS) {
+                state = unpackSlots();
             }
             append(ingredient, key, seen);
             if (level < durability) {
                 durability = level;
             }
         } finally {
-            unlock();
+            unlock(state);
         }
     }
 
-    /** Appends one read of {@value Memo#STRIDE} entries (under the lock, not {@link #slots}). */
+    /** Appends one read of {@value Memo#STRIDE} entries (under the lock, in the {@link #GENERAL} state). */
     private void append(Integer ingredient, Object key, @Nullable Object seen) {
         Object[] r = reads;
         int at = used;
@@ -190,14 +204,14 @@ final class Evaluation implements QueryContext {
     }
 
     /**
-     * Leaves {@link #slots}: rewrites the slots read so far as {@value Memo#STRIDE} entries each (under the
-     * lock), in place when the buffer has room for them and one more read.
+     * Leaves {@link #SLOTS} (under the lock): rewrites the slots read so far as {@value Memo#STRIDE} entries each,
+     * in place when the buffer has room for them and one more read. Returns the new state, {@link #GENERAL}, which
+     * the caller's {@link #unlock} publishes.
      */
-    private void unpackSlots() {
-        slots = false;
+    private int unpackSlots() {
         int count = used;
         if (count == 0) {
-            return;
+            return GENERAL;
         }
         Object[] r = reads;
         int needed = (count + 1) * Memo.STRIDE;
@@ -210,23 +224,32 @@ final class Evaluation implements QueryContext {
         }
         reads = to;
         used = count * Memo.STRIDE;
+        return GENERAL;
     }
 
     /**
-     * Takes the lock that guards {@link #reads}, {@link #used} and {@link #durability}: one compare-and-set,
-     * where a monitor costs two. What it guards runs no user code and never waits, so a thread that finds it
-     * held spins briefly (reads from several threads at once are rare: {@link #map}, or a context handed to
-     * other threads).
+     * Takes the lock that guards {@link #reads}, {@link #used} and {@link #durability} in whichever open state the
+     * context is, and returns that state ({@link #SLOTS} or {@link #GENERAL}); throws {@link #closedError()} if the
+     * context is closed. One compare-and-set, where a monitor costs two. What it guards runs no user code and never
+     * waits, so a thread that finds it held spins briefly (reads from several threads at once are rare:
+     * {@link #map}, or a context handed to other threads).
      */
-    private void lock() {
-        if (!LOCK.compareAndSet(this, 0, 1)) {
-            lockContended();
-        }
+    private int lock() {
+        return LOCK.compareAndSet(this, SLOTS, SLOTS | HELD) ? SLOTS : lockOtherwise();
     }
 
-    private void lockContended() {
-        for (int spins = 0; !LOCK.compareAndSet(this, 0, 1); spins++) {
-            if (spins < 64) {
+    /** {@link #lock()} when the context is not free in the {@link #SLOTS} state. */
+    private int lockOtherwise() {
+        for (int spins = 0; ; spins++) {
+            int state = (int) LOCK.getVolatile(this);
+            if (state == CLOSED) {
+                throw closedError();
+            }
+            if ((state & HELD) == 0) {
+                if (LOCK.compareAndSet(this, state, state | HELD)) {
+                    return state;
+                }
+            } else if (spins < 64) {
                 Thread.onSpinWait();
             } else {
                 Thread.yield();
@@ -234,12 +257,13 @@ final class Evaluation implements QueryContext {
         }
     }
 
-    private void unlock() {
-        LOCK.setRelease(this, 0);
+    /** Frees the lock, leaving the context in {@code state} (a release store: what was done under it is seen). */
+    private void unlock(int state) {
+        LOCK.setRelease(this, state);
     }
 
     private void checkOpen() {
-        if (closed) {
+        if ((int) LOCK.getVolatile(this) == CLOSED) {
             throw closedError();
         }
     }
@@ -258,14 +282,13 @@ final class Evaluation implements QueryContext {
         Object[] all;
         int used;
         boolean slotsOnly;
-        lock();
+        int state = lock();
         try {
-            CLOSED.setRelease(this, true);
             all = reads;
             used = this.used;
-            slotsOnly = slots;
+            slotsOnly = state == SLOTS;
         } finally {
-            unlock();
+            unlock(CLOSED);
         }
         // Closed: no read changes the array from here on, so repeats are removed without the lock (the keys'
         // equals may be user code).
@@ -336,8 +359,14 @@ final class Evaluation implements QueryContext {
         return kept == all.length ? all : kept == 0 ? Memo.NO_READS : Arrays.copyOf(all, kept);
     }
 
-    /** The position of the first of the {@code used} slots that repeats an earlier one, else {@code used}. */
+    /**
+     * The position of the first of the {@code used} slots that repeats an earlier one, else {@code used}. Up to
+     * four slots (most computations) are compared in a straight line, without a loop's set-up.
+     */
     private static int firstRepeat(Object[] all, int used) {
+        if (used <= 4) {
+            return firstRepeatOfFew(all, used);
+        }
         for (int i = 1; i < used; i++) {
             Object slot = all[i];
             for (int j = 0; j < i; j++) {
@@ -347,6 +376,30 @@ final class Evaluation implements QueryContext {
             }
         }
         return used;
+    }
+
+    /** {@link #firstRepeat} of at most four slots: each compared with those before it, by identity. */
+    private static int firstRepeatOfFew(Object[] all, int used) {
+        if (used < 2) {
+            return used;
+        }
+        Object a = all[0];
+        Object b = all[1];
+        if (a == b) {
+            return 1;
+        }
+        if (used == 2) {
+            return 2;
+        }
+        Object c = all[2];
+        if (c == a || c == b) {
+            return 2;
+        }
+        if (used == 3) {
+            return 3;
+        }
+        Object d = all[3];
+        return d == a || d == b || d == c ? 3 : 4;
     }
 
     /**

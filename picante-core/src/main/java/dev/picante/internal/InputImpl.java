@@ -48,12 +48,23 @@ final class InputImpl<K, V> extends IngredientImpl implements InputIngredient<K,
         return (V) slot.value;
     }
 
+    /**
+     * The slot of {@code key} that {@code view} holds, or {@code null}. A read inside a computation (the context is
+     * an {@link Evaluation}) is tested for first and checked in line: the key, then the database by one reference
+     * compare (what {@link Engine#checkSameDatabase} does), then looked up and recorded by the context; so the
+     * path that the compute function inlines is one straight line. The checks come in the same order as for any
+     * other view: the key first.
+     */
     private @Nullable InputSlot read(View view, K key) {
-        checkKey(key);
         if (view instanceof Evaluation evaluation) {
-            engine.checkSameDatabase(evaluation.view, this);
+            checkKey(key);
+            ViewState state = evaluation.view;
+            if (state.engine != engine) {
+                throw engine.otherDatabase(state, this);
+            }
             return evaluation.readInput(this, key);
         }
+        checkKey(key);
         return engine.viewState(view, this).current().slot(index, key);
     }
 

@@ -128,6 +128,7 @@ final class InputState {
             }
         }
 
+        /** Binds {@code key} to {@code slot}, a slot of that key ({@link PersistentMap}'s index finds it by it). */
         void put(int ingredient, Object key, InputSlot slot, Durability durability) {
             if (inputs == base.inputs || ingredient >= inputs.length) {
                 inputs = Arrays.copyOf(inputs, Math.max(inputs.length, ingredient + 1));

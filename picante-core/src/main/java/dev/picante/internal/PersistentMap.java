@@ -10,15 +10,17 @@ import org.jspecify.annotations.Nullable;
  * in O(log32 n), sharing every untouched node with the old one, so a view can hand its whole state to a
  * snapshot by reference.
  *
- * <p>A map read more often than it holds entries (input slots read by many computations between writes) also
- * gets a flat index of its entries ({@link Flat}, an open-addressing table), made once by the read that
- * crosses that count and used by every later {@link #get} in place of the trie walk: its cost, about as much
- * as that many walks, is paid only by maps read that much, and a write makes a new map without it.
+ * <p>The values are {@link InputSlot}s, each naming the key it is bound to ({@link InputSlot#key}, equal to that
+ * key: {@link #put}'s callers bind a slot to its own key). A map read more often than it holds entries (input
+ * slots read by many computations between writes) also gets a flat index of its values ({@link Flat}, an
+ * open-addressing table of the slots alone), made once by the read that crosses that count and used by every
+ * later {@link #get} in place of the trie walk: its cost, about as much as that many walks, is paid only by maps
+ * read that much, and a write makes a new map without it.
  *
  * @param <K> key type
- * @param <V> value type
+ * @param <V> value type: input slots
  */
-final class PersistentMap<K, V> {
+final class PersistentMap<K, V extends InputSlot> {
 
     private static final PersistentMap<?, ?> EMPTY = new PersistentMap<>(BitmapNode.EMPTY, 0);
 
@@ -41,7 +43,7 @@ final class PersistentMap<K, V> {
     }
 
     @SuppressWarnings("unchecked")
-    static <K, V> PersistentMap<K, V> empty() {
+    static <K, V extends InputSlot> PersistentMap<K, V> empty() {
         return (PersistentMap<K, V>) EMPTY;
     }
 
@@ -89,7 +91,7 @@ final class PersistentMap<K, V> {
     }
 
     /** Makes this map's flat index (see {@link #get}), then looks {@code key} up in it. */
-    private @Nullable Object indexThenGet(Object key, int hash) {
+    private @Nullable InputSlot indexThenGet(Object key, int hash) {
         Flat index = new Flat(this);
         flat = index;
         return index.get(key, hash);
@@ -101,43 +103,44 @@ final class PersistentMap<K, V> {
     }
 
     /**
-     * A flat index of a map's entries: keys and values side by side in a table of a power-of-two capacity at
-     * most three quarters full, a key at the first free place from its hash on (linear probing). A look-up is
-     * one probe for most keys, where the trie takes one step per level (two for a thousand keys).
+     * A flat index of a map's entries: the slots alone (each names its key) in a table of a power-of-two capacity
+     * at most three quarters full, a slot at the first free place from its key's hash on (linear probing). A
+     * look-up is one probe for most keys, where the trie takes one step per level (two for a thousand keys); a
+     * probe reads one array element (typed, so no cast of what it returns) and the slot's key.
      */
     private static final class Flat {
 
-        /** Key at {@code 2 * i}, value at {@code 2 * i + 1}; {@code null} keys at free places. */
-        private final @Nullable Object[] table;
+        /** The slots; {@code null} at free places. */
+        private final @Nullable InputSlot[] table;
         /** The capacity less one: the places of {@link #table} are {@code 0..mask}. */
         private final int mask;
 
         Flat(PersistentMap<?, ?> map) {
             int capacity = Integer.highestOneBit(Math.max(1, map.size + (map.size / 3)) * 2 - 1);
             int mask = capacity - 1;
-            @Nullable Object[] entries = new Object[2 * capacity];
+            @Nullable InputSlot[] slots = new InputSlot[capacity];
             map.root.forEach((k, v) -> {
                 int i = hash(k) & mask;
-                while (entries[2 * i] != null) {
+                while (slots[i] != null) {
                     i = (i + 1) & mask;
                 }
-                entries[2 * i] = k;
-                entries[2 * i + 1] = v;
+                slots[i] = (InputSlot) v;
             });
             this.mask = mask;
-            this.table = entries; // after the entries: the final field publishes them with it
+            this.table = slots; // after the slots: the final field publishes them with it
         }
 
-        @Nullable Object get(Object key, int hash) {
-            @Nullable Object[] t = table;
+        @Nullable InputSlot get(Object key, int hash) {
+            @Nullable InputSlot[] t = table;
             int mask = this.mask;
             for (int i = hash & mask; ; i = (i + 1) & mask) {
-                Object k = t[2 * i];
-                if (k == null) {
+                InputSlot slot = t[i];
+                if (slot == null) {
                     return null;
                 }
+                Object k = slot.key;
                 if (k == key || key.equals(k)) {
-                    return t[2 * i + 1];
+                    return slot;
                 }
             }
         }

@@ -205,6 +205,51 @@ class SlotReadsTest {
     }
 
     @Test
+    void everySequenceOfUpToSixReadsOfFourSlotsIsKeptOnceEachInTheOrderFirstRead() throws Exception {
+        // r[dep.recording]: the repeat removal of a few slots (compared in a straight line up to four, in a loop
+        // above), every position of a repeat: each key names the pages read, in order ("0120" reads p0 p1 p2 p0).
+        DerivedIngredient<String, Integer> reader = db.derived("reader", String.class, Integer.class,
+                (ctx, order) -> {
+                    int total = 0;
+                    for (char c : order.toCharArray()) {
+                        total += pages.require(ctx, "p" + c).length();
+                    }
+                    return total;
+                });
+        for (int i = 0; i < 4; i++) {
+            pages.set(db, "p" + i, "x".repeat(i + 1));
+        }
+        List<String> orders = new java.util.ArrayList<>(List.of(""));
+        for (int length = 1; length <= 6; length++) {
+            List<String> longer = new java.util.ArrayList<>();
+            for (String order : orders) {
+                if (order.length() == length - 1) {
+                    for (char c = '0'; c < '4'; c++) {
+                        longer.add(order + c);
+                    }
+                }
+            }
+            orders.addAll(longer);
+        }
+        assertThat(orders).hasSize(1 + 4 + 16 + 64 + 256 + 1024 + 4096);
+        for (String order : orders) {
+            int expected = order.chars().map(c -> c - '0' + 1).sum();
+            assertThat(reader.get(db, order)).isEqualTo(expected);
+            List<Object> firstReads = new java.util.ArrayList<>();
+            order.chars().distinct().forEach(c -> firstReads.add(slotUnchecked("p" + (char) c)));
+            assertThat(cell(db, "reader", order).reads()).as(order).containsExactlyElementsOf(firstReads);
+        }
+    }
+
+    private InputSlot slotUnchecked(String page) {
+        try {
+            return slot(db, "pages", page);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
     void aSaveOfSlotOnlyMemosIsTheSameFormatAndLoadsBackAsSlotOnlyMemos() throws Exception {
         // r[store.restore]: dependencies are saved by ingredient name, key and changed_at, whatever the layout.
         config.set(db, "scale", 2);
