@@ -23,9 +23,9 @@ final class InFlightTable {
     /** Each slot: {@code null}, an {@link InFlight}, or an {@code InFlight[]} of two or more. */
     private final AtomicReferenceArray<@Nullable Object> slots = new AtomicReferenceArray<>(SLOTS);
 
+    /** The slot of an evaluation: the low bits of its hash, in which {@link InFlight#hash} folded the high ones. */
     private static int slot(InFlight evaluation) {
-        int h = evaluation.hash();
-        return (h ^ (h >>> 16) ^ (h >>> 9)) & (SLOTS - 1);
+        return evaluation.hash() & (SLOTS - 1);
     }
 
     /** Installs {@code mine} and returns {@code null}, or returns the same evaluation already in flight. */
