@@ -461,11 +461,25 @@ public final class ViewState {
      */
     Memo bringUpToDate(Evaluation mine) {
         DerivedImpl<?, ?> derived = mine.derived();
+        CellTable table = table(derived.index);
+        Cell own = table.get(mine.key);
+        if (own == null && parent == null && engine.sharedResults.get(derived.index, mine.key) == null) {
+            // The cold read of a view without a source (the database's own): nothing to reuse. Small, so that it
+            // is inlined into the claim; the rest is reuseOrCompute.
+            return compute(mine, null, null, table, null);
+        }
+        return reuseOrCompute(mine, table, own);
+    }
+
+    /**
+     * {@link #bringUpToDate} when the view holds a cell for the record ({@code own}, as found in {@code table}
+     * after the claim), or may find a memo in the views it descends from or in the shared cache.
+     */
+    private Memo reuseOrCompute(Evaluation mine, CellTable table, @Nullable Cell own) {
+        DerivedImpl<?, ?> derived = mine.derived();
         Object key = mine.key;
         InputState state = mine.state;
         long revision = state.revision;
-        CellTable table = table(derived.index);
-        Cell own = table.get(key);
         if (own != null && own.validAt(revision, own.verifiedAt)) {
             derived.hits.increment();
             used(own);
