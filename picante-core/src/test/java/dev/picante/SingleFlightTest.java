@@ -1,5 +1,6 @@
 package dev.picante;
 
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -128,6 +130,74 @@ class SingleFlightTest {
             }
         }
         assertThat(runs.get()).isEqualTo(1);
+    }
+
+    @Test
+    void aComputeFunctionThatSynchronizesOnItsContextStillLeadsOneComputationForAll() throws Exception {
+        // r[derived.concurrent]
+        // A computation's context is also the evaluation its followers wait for (one object per cold read): a
+        // compute function that holds the context's monitor while followers arrive, waits on it and notifies it
+        // neither keeps them from the result nor wakes them before it (a follower woken early would retry and
+        // run the function a second time).
+        Database db = Database.create();
+        InputIngredient<String, Integer> x = db.input("x", String.class, Integer.class);
+        AtomicInteger runs = new AtomicInteger();
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        DerivedIngredient<String, Integer> q = db.derived("q", String.class, Integer.class, (ctx, k) -> {
+            runs.incrementAndGet();
+            int v = x.require(ctx, "x");
+            entered.countDown();
+            synchronized (ctx) {
+                while (!release.await(1, MILLISECONDS)) {
+                    ctx.wait(1); // lets followers into the monitor now and then
+                    ctx.notifyAll(); // wakes those waiting on it, before the outcome exists
+                }
+            }
+            return 2 * v;
+        });
+        x.set(db, "x", 21);
+        Thread[] followers = new Thread[4];
+        Outcome[] outcomes = new Outcome[followers.length + 1];
+        Thread leader = new Thread(() -> outcomes[0] = outcome(() -> q.get(db, "k")), "leader");
+        started.add(leader);
+        leader.start();
+        assertThat(entered.await(10, SECONDS)).as("compute entered").isTrue();
+        for (int i = 0; i < followers.length; i++) {
+            int index = i + 1;
+            followers[i] = new Thread(() -> outcomes[index] = outcome(() -> q.get(db, "k")), "follower-" + i);
+            started.add(followers[i]);
+            followers[i].start();
+        }
+        // Every follower inside the engine, waiting for the leader (in the monitor's wait, or entering it).
+        long deadline = System.nanoTime() + SECONDS.toNanos(10);
+        for (Thread f : followers) {
+            while (f.getState() == Thread.State.RUNNABLE || f.getState() == Thread.State.NEW) {
+                assertThat(System.nanoTime()).as("%s waits", f.getName()).isLessThan(deadline);
+                Thread.sleep(1);
+            }
+        }
+        Thread.sleep(20); // a few rounds of the function's wait and notifyAll while they wait
+        release.countDown();
+        leader.join(10_000);
+        for (Thread f : followers) {
+            f.join(10_000);
+        }
+        for (Outcome o : outcomes) {
+            assertThat(o).isNotNull();
+            assertThat(o.failure()).as("failure").isNull();
+            assertThat(o.value()).isEqualTo(42);
+        }
+        assertThat(runs.get()).as("compute runs").isEqualTo(1);
+        assertThat(db.inspector().ingredient("q").counters().computations()).isEqualTo(1);
+    }
+
+    private static Outcome outcome(Supplier<Object> call) {
+        try {
+            return new Outcome(call.get(), null);
+        } catch (Throwable t) {
+            return new Outcome(null, t);
+        }
     }
 
     // ------------------------------------------------------------------------------------------------

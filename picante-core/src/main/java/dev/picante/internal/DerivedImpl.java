@@ -141,7 +141,8 @@ final class DerivedImpl<K, V> extends IngredientImpl implements DerivedIngredien
     @SuppressWarnings("unchecked")
     private V getPrimary(K key) {
         ViewState state = primaryView;
-        return (V) unwrap(state.evaluate(this, key, state.current(), null), key);
+        // What ViewState.evaluate does for a view without a parent, which the database's own view never has.
+        return (V) unwrap(InFlight.claim(state, this, key, state.current(), null), key);
     }
 
     @SuppressWarnings("unchecked")

@@ -27,20 +27,27 @@ import org.jspecify.annotations.Nullable;
  * The {@link QueryContext} of one running computation: it binds every read to the computation's
  * {@link InputState} (r[derived.revision-binding]) and records each read as a dependency, from whichever
  * thread it comes (r[dep.recording], r[jvm.explicit-context]). Closed when the compute function returns.
+ *
+ * <p>It is also the computation's evaluation in flight ({@link InFlight}: single flight, the wait graph), made
+ * by {@link InFlight#claim} before the claim, so that a cold read makes one object for both; its reads start
+ * with {@link #start}, when the leader comes to compute. Nested reads name it as their caller (cycle detection).
+ * What it exposes as a {@code QueryContext} is unchanged: {@link InFlight}'s members are package-private.
  */
-final class Evaluation implements QueryContext {
+final class Evaluation extends InFlight implements QueryContext {
 
     final ViewState view;
     final InputState state;
-    final InFlight inFlight;
     /**
      * What was read, packed as {@link Memo}'s reads are: one array for every read, no object per read. While the
      * state is {@link #SLOTS}, one entry per read, the {@link InputSlot} found (a memo's slot-only layout); from
      * the first read of anything else on ({@link #GENERAL}), {@value Memo#STRIDE} entries per read (ingredient
      * index, key, seen), the slots read until then rewritten in place. Sized at first for as many entries as the
      * ingredient's last computation kept ({@link DerivedImpl#readsHint}, see {@link #entriesHint()}), so that the
-     * usual computation neither grows it nor copies it to its exact size at the end.
+     * usual computation neither grows it nor copies it to its exact size at the end. Set by {@link #start}: no
+     * computation reads through its context before (a store fewer in the constructor, which every evaluation
+     * pays, also one that only revalidates or follows).
      */
+    @SuppressWarnings("NullAway.Init")
     private Object[] reads;
     /** Entries used in {@link #reads}. */
     private int used;
@@ -83,14 +90,23 @@ final class Evaluation implements QueryContext {
     }
 
     /**
-     * A context reading into {@code buffer}, a new array from {@link #buffer}: made by the caller before this
-     * object, so that every store of the constructor goes into a just-made object (no card mark).
+     * An evaluation of {@code derived(key)} at {@code state} in {@code view} ({@link InFlight#claim}), and the
+     * context of its computation once {@link #start started}; {@code hash} is {@link InFlight#hash}'s.
      */
-    Evaluation(ViewState view, InputState state, InFlight inFlight, Object[] buffer) {
+    Evaluation(ViewState view, InputState state, DerivedImpl<?, ?> derived, Object key, int hash) {
+        super(derived, key, state.revision, hash);
         this.view = view;
         this.state = state;
-        this.inFlight = inFlight;
-        this.reads = buffer;
+    }
+
+    /** The derived ingredient evaluated. */
+    DerivedImpl<?, ?> derived() {
+        return (DerivedImpl<?, ?>) ingredient;
+    }
+
+    /** Starts the computation: its reads go into {@code buffer}, a new array from {@link #buffer}. */
+    void start(Object[] buffer) {
+        reads = buffer;
     }
 
     /** A new, empty buffer of reads for {@code expectedEntries} entries (at least one). */
@@ -111,7 +127,7 @@ final class Evaluation implements QueryContext {
 
     Object readDerived(DerivedImpl<?, ?> derived, Object key) {
         checkOpen();
-        Memo memo = view.fetch(derived, key, state, inFlight);
+        Memo memo = view.fetch(derived, key, state, this);
         record(Memo.boxIndex(derived.index), key, memo.version, memo.durability().ordinal());
         Marking marking = view.marking;
         if (marking != null && (memo.failed() || marking.tainted(derived.index, key))) {
@@ -269,7 +285,7 @@ final class Evaluation implements QueryContext {
     }
 
     private IllegalStateException closedError() {
-        return new IllegalStateException("the QueryContext of " + inFlight.ref() + " at revision " + state.revision
+        return new IllegalStateException("the QueryContext of " + ref() + " at revision " + state.revision
                 + " was used after its computation returned; read only while computing");
     }
 
@@ -438,7 +454,7 @@ final class Evaluation implements QueryContext {
 
     IllegalStateException writeRefused(IngredientImpl input) {
         return new IllegalStateException("cannot write " + input.describe() + " from inside the computation of "
-                + inFlight.ref() + ": a query is a pure function of what it reads; write inputs outside queries");
+                + ref() + ": a query is a pure function of what it reads; write inputs outside queries");
     }
 
     @Override
@@ -454,7 +470,7 @@ final class Evaluation implements QueryContext {
 
     @Override
     public Batch batch() {
-        throw new IllegalStateException("cannot start a batch from inside the computation of " + inFlight.ref()
+        throw new IllegalStateException("cannot start a batch from inside the computation of " + ref()
                 + ": a query is a pure function of what it reads; write inputs outside queries");
     }
 
@@ -483,7 +499,7 @@ final class Evaluation implements QueryContext {
             } catch (InterruptedException e) {
                 futures.forEach(f -> f.cancel(true));
                 Thread.currentThread().interrupt();
-                throw new QueryCancelledException("interrupted while " + inFlight.ref()
+                throw new QueryCancelledException("interrupted while " + ref()
                         + " waited for concurrent reads", e);
             } catch (ExecutionException e) {
                 if (first == null) {
@@ -506,6 +522,6 @@ final class Evaluation implements QueryContext {
 
     @Override
     public String toString() {
-        return "QueryContext[" + inFlight.ref() + " at " + revision() + "]";
+        return "QueryContext[" + ref() + " at " + revision() + "]";
     }
 }

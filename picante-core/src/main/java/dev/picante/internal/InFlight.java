@@ -32,11 +32,16 @@ import org.jspecify.annotations.Nullable;
  * from that evaluation back to itself; one found, or an evaluation led further up the follower's own stack,
  * ends with a {@link CycleException} naming the path, instead of a wait that would never end.
  *
- * <p>Every computation makes one, so it is kept small: the wait-graph edges and the {@link QueryRef} are
- * made only when needed, and followers wait on this object's monitor, which the leader takes only if
- * someone waits. Thread-safe.
+ * <p>Every read that is not a hit makes one, so it is kept small: the wait-graph edges and the {@link QueryRef}
+ * are made only when needed, and followers wait on this object's monitor, which the leader takes only if
+ * someone waits. The evaluations {@link #claim} makes are {@link Evaluation}s: the same object is the
+ * {@code QueryContext} the computation reads through, if the leader comes to compute (one allocation per cold
+ * read, not two); a follower's is dropped unused. Since user code holds that context, it may also take its
+ * monitor or notify it: a follower then waits longer to enter {@link #await}, or wakes and waits again, as
+ * {@link #await}'s loop on the state allows; no outcome is lost. This class is not final for that subclass
+ * only ({@code InFlightTableTest} makes plain ones). Thread-safe.
  */
-final class InFlight {
+class InFlight {
 
     private static final int RUNNING = 0;
     private static final int DONE = 1;
@@ -51,7 +56,7 @@ final class InFlight {
         }
     }
 
-    private final IngredientImpl ingredient;
+    final IngredientImpl ingredient;
     /** The query's key. */
     final Object key;
     /** The revision evaluated at. */
@@ -71,11 +76,29 @@ final class InFlight {
     private volatile int waiters;
 
     InFlight(IngredientImpl ingredient, Object key, long revision) {
+        this(ingredient, key, revision, hash(ingredient, key, revision));
+    }
+
+    /**
+     * An evaluation whose {@link #hash(IngredientImpl, Object, long) hash} the caller computed: before the
+     * allocation, so that the key's {@code hashCode} (a call and a type check) does not come between the
+     * allocation and the stores of the constructors, and C2 initializes the object without card marks.
+     */
+    InFlight(IngredientImpl ingredient, Object key, long revision, int hash) {
         this.ingredient = ingredient;
         this.key = key;
         this.revision = revision;
-        this.hash = (key.hashCode() * 31 + ingredient.index) * 31 + Long.hashCode(revision);
+        this.hash = hash;
         this.leader = Thread.currentThread();
+    }
+
+    /**
+     * The hash of the evaluation of {@code ingredient(key)} at {@code revision} ({@link #sameEvaluation}'s
+     * identity), its high bits folded into the low ones, which {@link InFlightTable} takes as the slot.
+     */
+    static int hash(IngredientImpl ingredient, Object key, long revision) {
+        int h = (key.hashCode() * 31 + ingredient.index) * 31 + Long.hashCode(revision);
+        return h ^ (h >>> 16) ^ (h >>> 9);
     }
 
     /**
@@ -105,9 +128,11 @@ final class InFlight {
     static Memo claim(ViewState view, DerivedImpl<?, ?> derived, Object key, InputState state,
             @Nullable InFlight caller) {
         InFlightTable inFlight = view.engine.inFlight;
+        int hash = hash(derived, key, state.revision); // before the allocation (see the constructor)
         while (true) {
             // Claim it at once: an uncontended read (the common case) needs one map operation, not two.
-            InFlight mine = new InFlight(derived, key, state.revision);
+            // The evaluation is also the context its computation reads through, if it comes to one: one object.
+            Evaluation mine = new Evaluation(view, state, derived, key, hash);
             InFlight running = inFlight.putIfAbsent(mine);
             if (running != null) {
                 Memo memo = follow(running, caller);
@@ -124,7 +149,7 @@ final class InFlight {
                 caller.addWait(mine);
             }
             try {
-                Memo memo = view.bringUpToDate(derived, key, state, mine);
+                Memo memo = view.bringUpToDate(mine);
                 mine.complete(memo);
                 return memo;
             } catch (Throwable t) {

@@ -7,9 +7,10 @@ import org.jspecify.annotations.Nullable;
  * The database's evaluations in flight ({@link InFlight}), by query and revision
  * ({@link InFlight#sameEvaluation}): what single flight claims and releases once per computation. A fixed
  * array of slots, each holding nothing, one evaluation or a small array of them (evaluations whose hashes share
- * the slot), replaced whole by a compare-and-set: a claim and a release without contention are one read and
- * one compare-and-set each, where a {@code ConcurrentHashMap}'s {@code putIfAbsent} and {@code remove} take
- * about three atomic operations and a monitor between them. Few evaluations are in flight at once (one per
+ * the slot), replaced whole by a compare-and-set: a claim of an empty slot and a release without contention
+ * are one compare-and-set each (a claim that finds the slot taken reads it and tries again: a follower of a
+ * running evaluation pays a failed compare-and-set before it waits), where a {@code ConcurrentHashMap}'s
+ * {@code putIfAbsent} and {@code remove} take about three atomic operations and a monitor between them. Few evaluations are in flight at once (one per
  * level of each running thread's stack), so the slots stay short.
  *
  * <p>The same guarantees as {@code putIfAbsent} and {@code remove(key, value)} of a concurrent map:
@@ -23,14 +24,17 @@ final class InFlightTable {
     /** Each slot: {@code null}, an {@link InFlight}, or an {@code InFlight[]} of two or more. */
     private final AtomicReferenceArray<@Nullable Object> slots = new AtomicReferenceArray<>(SLOTS);
 
+    /** The slot of an evaluation: the low bits of its hash, in which {@link InFlight#hash} folded the high ones. */
     private static int slot(InFlight evaluation) {
-        int h = evaluation.hash();
-        return (h ^ (h >>> 16) ^ (h >>> 9)) & (SLOTS - 1);
+        return evaluation.hash() & (SLOTS - 1);
     }
 
     /** Installs {@code mine} and returns {@code null}, or returns the same evaluation already in flight. */
     @Nullable InFlight putIfAbsent(InFlight mine) {
         int i = slot(mine);
+        if (slots.compareAndSet(i, null, mine)) {
+            return null; // the common case, an empty slot: one compare-and-set, no read before it
+        }
         while (true) {
             Object current = slots.get(i);
             Object next;

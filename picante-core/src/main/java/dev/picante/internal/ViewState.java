@@ -539,11 +539,31 @@ public final class ViewState {
         return null;
     }
 
-    /** The leader's work ({@link InFlight#claim}): reuse what can be reused, compute otherwise. */
-    Memo bringUpToDate(DerivedImpl<?, ?> derived, Object key, InputState state, InFlight mine) {
-        long revision = state.revision;
+    /**
+     * The leader's work ({@link InFlight#claim}) for {@code mine}, an evaluation in this view: reuse what can be
+     * reused, compute otherwise.
+     */
+    Memo bringUpToDate(Evaluation mine) {
+        DerivedImpl<?, ?> derived = mine.derived();
         CellTable table = table(derived.index);
-        Cell own = table.get(key);
+        Cell own = table.get(mine.key);
+        if (own == null && parent == null && engine.sharedResults.get(derived.index, mine.key) == null) {
+            // The cold read of a view without a source (the database's own): nothing to reuse. Small, so that it
+            // is inlined into the claim; the rest is reuseOrCompute.
+            return compute(mine, null, null, table, null);
+        }
+        return reuseOrCompute(mine, table, own);
+    }
+
+    /**
+     * {@link #bringUpToDate} when the view holds a cell for the record ({@code own}, as found in {@code table}
+     * after the claim), or may find a memo in the views it descends from or in the shared cache.
+     */
+    private Memo reuseOrCompute(Evaluation mine, CellTable table, @Nullable Cell own) {
+        DerivedImpl<?, ?> derived = mine.derived();
+        Object key = mine.key;
+        InputState state = mine.state;
+        long revision = state.revision;
         if (own != null && own.validAt(revision, own.verifiedAt)) {
             derived.hits.increment();
             used(own);
@@ -602,21 +622,23 @@ public final class ViewState {
                 }
             }
         }
-        return compute(derived, key, state, mine, previous, change, table, own);
+        return compute(mine, previous, change, table, own);
     }
 
     /**
-     * Computes {@code derived(key)} as the leader of its evaluation and stores the result in {@code table}, which
-     * held {@code own} for the key when the leader looked.
+     * Computes {@code mine} (its query at its state) as the leader of its evaluation and stores the result in
+     * {@code table}, which held {@code own} for the key when the leader looked.
      */
     @SuppressWarnings("unchecked")
-    private Memo compute(DerivedImpl<?, ?> derived, Object key, InputState state, InFlight mine,
-            @Nullable Memo previous, Revalidation.@Nullable Change change, CellTable table,
-            @Nullable Cell own) {
+    private Memo compute(Evaluation mine, @Nullable Memo previous, Revalidation.@Nullable Change change,
+            CellTable table, @Nullable Cell own) {
+        DerivedImpl<?, ?> derived = mine.derived();
+        Object key = mine.key;
+        InputState state = mine.state;
         boolean afterFailure = own != null && own.failed();
         long revision = state.revision;
-        Object[] buffer = Evaluation.buffer(derived.readsHint);
-        Evaluation ctx = new Evaluation(this, state, mine, buffer);
+        Evaluation ctx = mine;
+        ctx.start(Evaluation.buffer(derived.readsHint));
         Object value = null;
         Throwable failure = null;
         Object[] reads;
