@@ -192,6 +192,52 @@ class SingleFlightTest {
         assertThat(db.inspector().ingredient("q").counters().computations()).isEqualTo(1);
     }
 
+    @Test
+    void aFollowerCanBeInterruptedWhileTheComputeFunctionHoldsItsContextsMonitor() throws Exception {
+        // r[jvm.interrupt], r[derived.concurrent]
+        // Followers wait on a monitor of their own, not on the context (the leader's evaluation) that user code
+        // holds: a compute function that keeps its context's monitor for its whole run does not keep a waiting
+        // follower from being interrupted, and the leader's result is still its one computation.
+        Database db = Database.create();
+        InputIngredient<String, Integer> x = db.input("x", String.class, Integer.class);
+        AtomicInteger runs = new AtomicInteger();
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        DerivedIngredient<String, Integer> q = db.derived("q", String.class, Integer.class, (ctx, k) -> {
+            runs.incrementAndGet();
+            int v = x.require(ctx, "x");
+            synchronized (ctx) {
+                entered.countDown();
+                release.await();
+            }
+            return 2 * v;
+        });
+        x.set(db, "x", 21);
+        Outcome[] outcomes = new Outcome[2];
+        Thread leader = new Thread(() -> outcomes[0] = outcome(() -> q.get(db, "k")), "leader");
+        started.add(leader);
+        leader.start();
+        assertThat(entered.await(10, SECONDS)).as("compute entered").isTrue();
+        Thread follower = new Thread(() -> outcomes[1] = outcome(() -> q.get(db, "k")), "follower");
+        started.add(follower);
+        follower.start();
+        long deadline = System.nanoTime() + SECONDS.toNanos(10);
+        while (follower.getState() == Thread.State.RUNNABLE || follower.getState() == Thread.State.NEW) {
+            assertThat(System.nanoTime()).as("the follower waits").isLessThan(deadline);
+            Thread.sleep(1);
+        }
+        follower.interrupt();
+        follower.join(5_000);
+        assertThat(follower.isAlive()).as("the follower ended on its interrupt (state %s)", follower.getState())
+                .isFalse();
+        assertThat(outcomes[1].failure()).isInstanceOf(QueryCancelledException.class);
+        release.countDown();
+        leader.join(10_000);
+        assertThat(outcomes[0].failure()).as("leader's failure").isNull();
+        assertThat(outcomes[0].value()).isEqualTo(42);
+        assertThat(runs.get()).as("compute runs").isEqualTo(1);
+    }
+
     private static Outcome outcome(Supplier<Object> call) {
         try {
             return new Outcome(call.get(), null);

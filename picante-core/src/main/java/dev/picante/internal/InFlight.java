@@ -9,6 +9,7 @@ import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.jspecify.annotations.Nullable;
@@ -33,13 +34,12 @@ import org.jspecify.annotations.Nullable;
  * ends with a {@link CycleException} naming the path, instead of a wait that would never end.
  *
  * <p>Every read that is not a hit makes one, so it is kept small: the wait-graph edges and the {@link QueryRef}
- * are made only when needed, and followers wait on this object's monitor, which the leader takes only if
- * someone waits. The evaluations {@link #claim} makes are {@link Evaluation}s: the same object is the
+ * are made only when needed, and followers wait on a {@link #monitor} the first of them makes, which the leader
+ * takes only if someone waits. The evaluations {@link #claim} makes are {@link Evaluation}s: the same object is the
  * {@code QueryContext} the computation reads through, if the leader comes to compute (one allocation per cold
- * read, not two); a follower's is dropped unused. Since user code holds that context, it may also take its
- * monitor or notify it: a follower then waits longer to enter {@link #await}, or wakes and waits again, as
- * {@link #await}'s loop on the state allows; no outcome is lost. This class is not final for that subclass
- * only ({@code InFlightTableTest} makes plain ones). Thread-safe.
+ * read, not two); a follower's is dropped unused. User code holds that context and may synchronize on it or
+ * notify it: followers never wait on it, so neither delays them nor keeps them from being interrupted. This
+ * class is not final for that subclass only ({@code InFlightTableTest} makes plain ones). Thread-safe.
  */
 class InFlight {
 
@@ -47,10 +47,12 @@ class InFlight {
     private static final int DONE = 1;
     private static final int CANCELLED = 2;
     private static final VarHandle WAITS_ON;
+    private static final VarHandle MONITOR;
 
     static {
         try {
             WAITS_ON = MethodHandles.lookup().findVarHandle(InFlight.class, "waitsOn", ConcurrentLinkedQueue.class);
+            MONITOR = MethodHandles.lookup().findVarHandle(InFlight.class, "monitor", Object.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -72,8 +74,15 @@ class InFlight {
     private @Nullable Memo outcome;
     /** {@code RUNNING} (0, the default: no volatile store in the constructor), {@code DONE} or {@code CANCELLED}. */
     private volatile int state;
-    /** Followers inside {@link #await}; changed only under this object's monitor. */
+    /** Followers inside {@link #await}; changed only under {@link #monitor}'s monitor. */
     private volatile int waiters;
+    /**
+     * What followers wait on: made by the first follower ({@link #monitor()}), {@code null} while there is none, so
+     * a computation nobody waits for makes none. Not this object: an {@link Evaluation} is an {@code InFlight} and
+     * the compute function's context, which user code may synchronize on; followers waiting on it could not be
+     * interrupted while it held that monitor (r[jvm.interrupt]), and its {@code notifyAll} would wake them.
+     */
+    private volatile @Nullable Object monitor;
 
     InFlight(IngredientImpl ingredient, Object key, long revision) {
         this(ingredient, key, revision, hash(ingredient, key, revision));
@@ -227,9 +236,11 @@ class InFlight {
         state = how;
         // A follower raises waiters before it checks state, and this reads waiters after writing state (both
         // volatile), so either the follower sees the outcome or this sees the follower and wakes it.
+        // A follower makes the monitor before it raises waiters, so it is there when waiters is seen above 0.
         if (waiters > 0) {
-            synchronized (this) {
-                notifyAll();
+            Object lock = Objects.requireNonNull(monitor);
+            synchronized (lock) {
+                lock.notifyAll();
             }
         }
     }
@@ -241,11 +252,12 @@ class InFlight {
     /** Waits for the outcome; {@code null} means the leader was cancelled and the caller must retry. */
     @Nullable Memo await() throws InterruptedException {
         if (state == RUNNING) {
-            synchronized (this) {
+            Object lock = monitor();
+            synchronized (lock) {
                 waiters++;
                 try {
                     while (state == RUNNING) {
-                        wait();
+                        lock.wait();
                     }
                 } finally {
                     waiters--;
@@ -253,6 +265,19 @@ class InFlight {
             }
         }
         return state == CANCELLED ? null : outcome;
+    }
+
+    /** The object followers wait on, made by the first one. */
+    private Object monitor() {
+        Object lock = monitor;
+        if (lock == null) {
+            Object created = new Object();
+            lock = MONITOR.compareAndExchange(this, null, created);
+            if (lock == null) {
+                lock = created;
+            }
+        }
+        return lock;
     }
 
     @SuppressWarnings("unchecked")
