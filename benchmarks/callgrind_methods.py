@@ -84,6 +84,10 @@ def main():
     top = int(sys.argv[6]) if len(sys.argv) > 6 else 25
     diff = {k: (three[k] - one[k]) / (2 * n) for k in set(one) | set(three)}
     print('total: %.0f instructions/op' % sum(diff.values()))
+    # The Java code alone (JIT-compiled, stubs, interpreter): without the JIT compiler's own threads, whose work
+    # differs between the two runs and shows as large +- lines of libjvm, and without libc (a resize's memset).
+    # Steadier than the total when where C2 inlines differs between the runs, which moves cost between methods.
+    print('java code: %.0f instructions/op' % sum(v for k, v in diff.items() if k.startswith('JIT ')))
     for name, value in sorted(diff.items(), key=lambda kv: -abs(kv[1]))[:top]:
         print('%8.1f  %s' % (value, name))
 
