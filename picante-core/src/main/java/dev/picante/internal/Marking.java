@@ -486,37 +486,46 @@ final class Marking {
             applyMany(engine, reader, high, reads, verifiedAt);
             return;
         }
-        boolean slots = Memo.slotsOnly(reads);
-        int stride = Memo.stride(reads);
-        for (int i = 0; i < count; i++) {
-            Node node;
-            if (slots) { // the slot is the dependency: its cached node, or the node of the record it names
-                InputSlot slot = (InputSlot) reads[i];
-                node = slot.node;
+        if (Memo.slotsOnly(reads)) { // each dependency is its slot: its cached node, or the node of its record
+            for (Object read : reads) {
+                InputSlot slot = (InputSlot) read;
+                Node node = slot.node;
                 if (node == null || node.marking != this) {
                     slot.node = node = node(slot.ingredient, slot.key);
                 }
-            } else {
-                node = reads[2 + stride * i] instanceof InputSlot slot ? slot.node : null;
-                if (node == null || node.marking != this) {
-                    node = recordNode(engine, reads, i);
-                    if (node == null) {
-                        continue;
-                    }
+                appendFresh(node, reader, high, verifiedAt);
+            }
+            return;
+        }
+        int stride = Memo.stride(reads);
+        for (int i = 0; i < count; i++) {
+            Node node = reads[2 + stride * i] instanceof InputSlot slot ? slot.node : null;
+            if (node == null || node.marking != this) {
+                node = recordNode(engine, reads, i);
+                if (node == null) {
+                    continue;
                 }
             }
-            int n = node.readerCount;
-            Object[] readers = node.readers;
-            // No look at foldAt: only a registration that is not fresh can repeat a reader, and the next such one
-            // folds once the node is over its threshold (beforeAppend). A node with no reader fails high == uniform.
-            if (high == node.uniform && n < readers.length && node.info == null) {
-                readers[n] = reader;
-                node.readerCount = n + 1;
-            } else {
-                addReader(node, reader, high | NO_POSITION, true);
-            }
-            relied(node, verifiedAt);
+            appendFresh(node, reader, high, verifiedAt);
         }
+    }
+
+    /**
+     * {@link #applyFresh}'s append of a reader with no position kept, and its {@link #relied}: the common case (a
+     * node with no {@link Node#info} array whose readers are of the reader's ingredient, no growth) written out.
+     */
+    private static void appendFresh(Node node, Object reader, int high, long verifiedAt) {
+        int n = node.readerCount;
+        Object[] readers = node.readers;
+        // No look at foldAt: only a registration that is not fresh can repeat a reader, and the next such one
+        // folds once the node is over its threshold (beforeAppend). A node with no reader fails high == uniform.
+        if (high == node.uniform && n < readers.length && node.info == null) {
+            readers[n] = reader;
+            node.readerCount = n + 1;
+        } else {
+            addReader(node, reader, high | NO_POSITION, true);
+        }
+        relied(node, verifiedAt);
     }
 
     /**
