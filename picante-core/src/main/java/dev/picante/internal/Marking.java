@@ -217,8 +217,8 @@ final class Marking {
          */
         @Nullable Object info;
         /**
-         * While {@link #info} is {@code null} or a {@code byte[]}: the high bits (ingredient index) of every entry; {@link #NO_UNIFORM}
-         * (no entry's high bits) until the first reader sets it, so a registration's common case
+         * While {@link #info} is {@code null} or a {@code byte[]}: the high bits (ingredient index) of every entry;
+         * {@link #NO_UNIFORM} (no entry's high bits) until the first reader sets it, so a registration's common case
          * ({@link #applyFresh}) needs no separate look at whether there is a reader yet.
          */
         int uniform = NO_UNIFORM;
@@ -530,9 +530,9 @@ final class Marking {
 
     /**
      * {@link #applyFresh} for a reader with more than {@value #FEW_DEPENDENCIES} dependencies, whose positions
-     * are kept: {@link #apply}'s fresh case, with {@link #addReader}'s common case (the position fits the node's {@code byte[]} of readers of one
-     * ingredient, no growth; a fold due is left to the next registration that is not fresh) written out, and an
-     * input slot's cached node taken without a call.
+     * are kept: {@link #apply}'s fresh case, with {@link #addReader}'s common case (the position fits the node's
+     * {@code byte[]} of readers of one ingredient, no growth; a fold due is left to the next registration that is
+     * not fresh) written out, and an input slot's cached node taken without a call.
      */
     private void applyMany(Engine engine, Object reader, int high, Object[] reads, long verifiedAt) {
         boolean slots = Memo.slotsOnly(reads);
