@@ -69,7 +69,13 @@ final class Marking {
     private static final Object FOLD_LOCK = new Object();
     private static int[] foldSlots = new int[0];
     private static final Object[] NO_READERS = new Object[0];
-    private static final byte[] NO_POSITIONS = new byte[0];
+    /**
+     * The most dependencies a reader may have for its first registration ({@link #applyFresh}) to leave its
+     * position out: a check then finds the record among them by a scan ({@link Revalidation}'s
+     * {@code positionOf}), at most this many comparisons, and a node whose readers all have this few keeps no
+     * {@link Node#info} array at all.
+     */
+    static final int FEW_DEPENDENCIES = 8;
     /** The largest position a {@code byte[]} of {@link Node#info} holds (unsigned); larger ones widen it. */
     private static final int BYTE_POSITIONS = 0xFF;
     /** {@link Node#uniform} before a node's first reader: equal to no entry's high bits (never negative). */
@@ -200,16 +206,19 @@ final class Marking {
         Object[] readers = NO_READERS;
         /**
          * For each reader, its ingredient index (high bits) and where this record is among its dependencies, when
-         * the edge was registered (low {@value #POSITION_BITS} bits), read and written through {@link #infoAt} and
-         * {@link #setInfo}. While every reader is of one ingredient ({@link #uniform}) at a position below
-         * {@value #BYTE_POSITIONS}, a {@code byte[]} of positions (1 byte per edge beside the key reference, the
-         * common case: a record read by the results of one query); otherwise an {@code int[]} of whole entries (4
-         * bytes per edge).
+         * the edge was registered (low {@value #POSITION_BITS} bits; {@link #NO_POSITION} when not kept), read and
+         * written through {@link #infoAt} and {@link #setInfo}. {@code null} while every reader is of one
+         * ingredient ({@link #uniform}) and none has a position kept (the common case: a record read by the
+         * results of one query, each with at most {@value #FEW_DEPENDENCIES} dependencies; no array at all);
+         * while every reader is of one ingredient at a position below {@value #BYTE_POSITIONS} or none kept, a
+         * {@code byte[]} of positions ({@value #BYTE_POSITIONS} for none; 1 byte per edge beside the key
+         * reference); otherwise an {@code int[]} of whole entries (4 bytes per edge). Its length, when an array,
+         * is that of {@link #readers}.
          */
-        Object info = NO_POSITIONS;
+        @Nullable Object info;
         /**
-         * While {@link #info} is a {@code byte[]}: the high bits (ingredient index) of every entry; {@link #NO_UNIFORM}
-         * (no entry's high bits) until the first reader sets it, so a registration's common case
+         * While {@link #info} is {@code null} or a {@code byte[]}: the high bits (ingredient index) of every entry;
+         * {@link #NO_UNIFORM} (no entry's high bits) until the first reader sets it, so a registration's common case
          * ({@link #applyFresh}) needs no separate look at whether there is a reader yet.
          */
         int uniform = NO_UNIFORM;
@@ -466,14 +475,70 @@ final class Marking {
 
     /**
      * {@link #apply} for the first registration of a reader (fresh, no memo before it): the cold path's common
-     * case, with {@link #addReader}'s common case (the position fits the node's {@code byte[]} of readers of one
-     * ingredient, no growth; a fold due is left to the next registration that is not fresh) written out, and an
-     * input slot's cached node taken without a call.
+     * case. A reader with at most {@value #FEW_DEPENDENCIES} dependencies keeps no position, so the common append
+     * (a node with no {@link Node#info} array whose readers are of the reader's ingredient, no growth; a fold due
+     * is left to the next registration that is not fresh) stores the reader alone, written out here, and an
+     * input slot's cached node is taken without a call. Other readers: {@link #applyMany}.
      */
     private void applyFresh(Engine engine, Object reader, int high, Object[] reads, long verifiedAt) {
+        int count = Memo.dependencyCount(reads);
+        if (count > FEW_DEPENDENCIES) {
+            applyMany(engine, reader, high, reads, verifiedAt);
+            return;
+        }
+        if (Memo.slotsOnly(reads)) { // each dependency is its slot: its cached node, or the node of its record
+            for (Object read : reads) {
+                InputSlot slot = (InputSlot) read;
+                Node node = slot.node;
+                if (node == null || node.marking != this) {
+                    slot.node = node = node(slot.ingredient, slot.key);
+                }
+                appendFresh(node, reader, high, verifiedAt);
+            }
+            return;
+        }
+        int stride = Memo.stride(reads);
+        for (int i = 0; i < count; i++) {
+            Node node = reads[2 + stride * i] instanceof InputSlot slot ? slot.node : null;
+            if (node == null || node.marking != this) {
+                node = recordNode(engine, reads, i);
+                if (node == null) {
+                    continue;
+                }
+            }
+            appendFresh(node, reader, high, verifiedAt);
+        }
+    }
+
+    /**
+     * {@link #applyFresh}'s append of a reader with no position kept, and its {@link #relied}: the common case (a
+     * node with no {@link Node#info} array whose readers are of the reader's ingredient, no growth) written out.
+     */
+    private static void appendFresh(Node node, Object reader, int high, long verifiedAt) {
+        int n = node.readerCount;
+        Object[] readers = node.readers;
+        // No look at foldAt: only a registration that is not fresh can repeat a reader, and the next such one
+        // folds once the node is over its threshold (beforeAppend). A node with no reader fails high == uniform.
+        if (high == node.uniform && n < readers.length && node.info == null) {
+            readers[n] = reader;
+            node.readerCount = n + 1;
+        } else {
+            addReader(node, reader, high | NO_POSITION, true);
+        }
+        relied(node, verifiedAt);
+    }
+
+    /**
+     * {@link #applyFresh} for a reader with more than {@value #FEW_DEPENDENCIES} dependencies, whose positions
+     * are kept: {@link #apply}'s fresh case, with {@link #addReader}'s common case (the position fits the node's
+     * {@code byte[]} of readers of one ingredient, no growth; a fold due is left to the next registration that is
+     * not fresh) written out, and an input slot's cached node taken without a call.
+     */
+    private void applyMany(Engine engine, Object reader, int high, Object[] reads, long verifiedAt) {
         boolean slots = Memo.slotsOnly(reads);
         int stride = Memo.stride(reads);
-        for (int i = 0, count = Memo.dependencyCount(reads); i < count; i++) {
+        int count = Memo.dependencyCount(reads);
+        for (int i = 0; i < count; i++) {
             Node node;
             if (slots) { // the slot is the dependency: its cached node, or the node of the record it names
                 InputSlot slot = (InputSlot) reads[i];
@@ -588,8 +653,8 @@ final class Marking {
                 && position < BYTE_POSITIONS) {
             positions[count] = (byte) position;
         } else {
-            if (count == 0 && node.info instanceof byte[]) {
-                node.uniform = info & ~NO_POSITION; // the first reader sets the ingredient of a byte[]
+            if (count == 0 && !(node.info instanceof int[])) {
+                node.uniform = info & ~NO_POSITION; // the first reader sets the ingredient of null or a byte[]
             }
             setInfo(node, count, info);
         }
@@ -619,15 +684,18 @@ final class Marking {
         int capacity = count + (count >> 1) + 1; // 1.5x: doubling left up to half of a big reader array empty
         Object[] readers = Arrays.copyOf(node.readers, capacity);
         node.readers = readers;
-        node.info = node.info instanceof byte[] positions ? Arrays.copyOf(positions, capacity)
-                : Arrays.copyOf((int[]) node.info, capacity);
+        Object info = node.info;
+        if (info != null) {
+            node.info = info instanceof byte[] positions ? Arrays.copyOf(positions, capacity)
+                    : Arrays.copyOf((int[]) info, capacity);
+        }
         return readers;
     }
 
     /** Updates the entry of {@code reader} among the node's {@code count} readers in place; false if absent. */
     private static boolean updatedInPlace(Node node, Object reader, int info, int count) {
         Object infos = node.info;
-        if (infos instanceof byte[]) { // every reader of node.uniform's ingredient
+        if (!(infos instanceof int[])) { // null or a byte[]: every reader of node.uniform's ingredient
             if ((info & ~NO_POSITION) == node.uniform) {
                 for (int j = 0; j < count; j++) {
                     if (reader.equals(node.readers[j])) {
@@ -651,6 +719,9 @@ final class Marking {
     /** The entry of reader {@code j} of {@link Node#info} (under {@link #edges}). */
     private static int infoAt(Node node, int j) {
         Object info = node.info;
+        if (info == null) {
+            return node.uniform | NO_POSITION;
+        }
         if (info instanceof byte[] positions) {
             int position = positions[j] & BYTE_POSITIONS;
             return node.uniform | (position == BYTE_POSITIONS ? NO_POSITION : position);
@@ -660,10 +731,19 @@ final class Marking {
 
     /**
      * Sets the entry of reader {@code j} of {@link Node#info} (under {@link #edges}), first widening a
-     * {@code byte[]} that cannot hold it to an {@code int[]} of the same entries.
+     * {@code null} that cannot hold it to a {@code byte[]} of no positions, and a {@code byte[]} that cannot
+     * hold it to an {@code int[]} of the same entries.
      */
     private static void setInfo(Node node, int j, int entry) {
         Object info = node.info;
+        if (info == null) {
+            if (entry == (node.uniform | NO_POSITION)) {
+                return;
+            }
+            byte[] none = new byte[node.readers.length];
+            Arrays.fill(none, (byte) BYTE_POSITIONS);
+            node.info = info = none;
+        }
         if (info instanceof byte[] positions) {
             int position = entry & NO_POSITION;
             if ((entry & ~NO_POSITION) == node.uniform && (position < BYTE_POSITIONS || position == NO_POSITION)) {
@@ -736,7 +816,7 @@ final class Marking {
                     readers[kept] = readers[j];
                     if (info instanceof int[] whole) {
                         whole[kept] = whole[j];
-                    } else {
+                    } else if (info != null) {
                         byte[] positions = (byte[]) info;
                         positions[kept] = positions[j];
                     }

@@ -35,6 +35,12 @@ class MarkingEdgesTest {
         return new InputSlot(INPUT, key, "x", 1, new Object());
     }
 
+    /**
+     * Where a mark names {@code (INPUT, "in0")} for a reader that registered it fresh with at most
+     * {@link Marking#FEW_DEPENDENCIES} dependencies: no position kept, a check finds it by a scan.
+     */
+    private static final Marking.Position IN0_SCANNED = new Marking.Position(INPUT, "in0", -1);
+
     @Test
     void repeatedRegistrationsOfTheSameReadersAreKeptOnce() {
         // r[evict.derived]: an evicted memo is recomputed and registers its edges again; they must not pile up.
@@ -96,7 +102,7 @@ class MarkingEdgesTest {
         marking.mark(2, List.of(new NodeKey(INPUT, "in0")), (ingredient, key) -> 1L);
         for (int r = 0; r < readers; r++) {
             assertThat(marking.markedAt(READER, r)).as("reader %d", r).isEqualTo(2);
-            assertThat(marking.changedSince(READER, r, 1)).containsExactly(new Marking.Position(INPUT, "in0", 0));
+            assertThat(marking.changedSince(READER, r, 1)).containsExactly(IN0_SCANNED);
         }
         assertThat(marking.marks.sum()).isEqualTo(readers);
     }
@@ -116,7 +122,7 @@ class MarkingEdgesTest {
         marking.mark(2, List.of(new NodeKey(INPUT, "in0")), (ingredient, key) -> 1L);
         assertThat(marking.marks.sum()).isEqualTo(readers);
         for (int r = 0; r < readers; r++) {
-            assertThat(marking.changedSince(READER, r, 1)).containsExactly(new Marking.Position(INPUT, "in0", 0));
+            assertThat(marking.changedSince(READER, r, 1)).containsExactly(IN0_SCANNED);
         }
 
         marking.register(engine, READER, 0, readerOf(in0), null); // not fresh: may repeat, so folds come back
@@ -143,10 +149,16 @@ class MarkingEdgesTest {
 
         marking.mark(2, List.of(new NodeKey(INPUT, "in0")), (ingredient, key) -> 1L);
         assertThat(marking.marks.sum()).isEqualTo(140);
-        for (int r = 0; r < 140; r++) {
+        for (int r = 1; r < 140; r++) {
             assertThat(marking.markedAt(READER, r)).as("reader %d", r).isEqualTo(2);
-            assertThat(marking.changedSince(READER, r, 1)).containsExactly(new Marking.Position(INPUT, "in0", 0));
+            assertThat(marking.changedSince(READER, r, 1)).containsExactly(IN0_SCANNED);
         }
+        // reader 0: its fresh edge (no position) and, unless folded away, its repeat (position 0); both name in0
+        assertThat(marking.markedAt(READER, 0)).isEqualTo(2);
+        assertThat(marking.changedSince(READER, 0, 1)).isNotEmpty().allSatisfy(p -> {
+            assertThat(p.key()).isEqualTo("in0");
+            assertThat(p.position()).isIn(-1, 0);
+        });
 
         marking.register(engine, READER, 140, readerOf(in0), null, 2); // not fresh, over the threshold: folds
         assertThat(marking.edgeCount()).isEqualTo(141); // 141 readers, each once
@@ -347,6 +359,48 @@ class MarkingEdgesTest {
     }
 
     @Test
+    void freshReadersOfFewDependenciesKeepNoPositionAndOthersWidenTheNodeWithTheirs() {
+        // r[dep.invalidation]: a first registration with at most FEW_DEPENDENCIES dependencies keeps no position
+        // (a node of only such readers has no info array; a check scans the reader's dependencies); a reader with
+        // more keeps its position, and one of another ingredient its own entry. Every reader is marked once and
+        // named through what it registered, whatever came before or after it on the node.
+        int few = Marking.FEW_DEPENDENCIES;
+        int other = 2;
+        for (int widenBy = 0; widenBy < 3; widenBy++) {
+            Marking marking = new Marking();
+            InputSlot in0 = slot("in0");
+            for (int r = 0; r < 20; r++) {
+                marking.register(engine, READER, r, readingAt(in0, r % few), null, 1, true);
+            }
+            assertThat(in0.node.info).as("case %d: only readers of few dependencies", widenBy).isNull();
+            if (widenBy == 1) { // many dependencies, fresh: its position is kept, the node widens to bytes
+                marking.register(engine, READER, "x", readingAt(in0, few), null, 1, true);
+                assertThat(in0.node.info).isInstanceOf(byte[].class);
+            } else if (widenBy == 2) { // another ingredient: whole entries
+                marking.register(engine, other, "x", readingAt(in0, 1), null, 1, true);
+                assertThat(in0.node.info).isInstanceOf(int[].class);
+            }
+            for (int r = 20; r < 40; r++) { // fresh again, few dependencies, on whatever layout the node has now
+                marking.register(engine, READER, r, readingAt(in0, r % few), null, 1, true);
+            }
+            marking.mark(2, List.of(new NodeKey(INPUT, "in0")), (ingredient, key) -> 1L);
+            for (int r = 0; r < 40; r++) {
+                assertThat(marking.changedSince(READER, r, 1)).as("reader %d, case %d", r, widenBy)
+                        .containsExactly(IN0_SCANNED);
+            }
+            if (widenBy == 1) {
+                assertThat(marking.changedSince(READER, "x", 1)).extracting(Marking.Position::position)
+                        .containsExactly(few);
+            } else if (widenBy == 2) {
+                assertThat(marking.changedSince(other, "x", 1)).containsExactly(IN0_SCANNED);
+            }
+            assertThat(marking.marks.sum()).as("case %d: each reader marked once", widenBy)
+                    .isEqualTo(widenBy == 0 ? 40 : 41);
+            assertThat(in0.node.readerCount).isEqualTo(widenBy == 0 ? 40 : 41);
+        }
+    }
+
+    @Test
     void registrationsWaitUntilAWalkOrTheirNumberAppliesThem() {
         // r[dep.invalidation]: a registration not applied yet is applied by the walk that needs it.
         Marking marking = new Marking(Marking.APPLY_AT, false); // applies once Marking.APPLY_AT wait
@@ -383,7 +437,7 @@ class MarkingEdgesTest {
         marking.mark(2, List.of(new NodeKey(INPUT, "in0")), (ingredient, key) -> 1L);
         assertThat(marking.markedAt(READER, "again")).isEqualTo(2);
         assertThat(marking.markedAt(READER, "first")).isEqualTo(2);
-        assertThat(marking.changedSince(READER, "first", 1)).containsExactly(new Marking.Position(INPUT, "in0", 0));
+        assertThat(marking.changedSince(READER, "first", 1)).containsExactly(IN0_SCANNED);
         marking.mark(3, List.of(new NodeKey(INPUT, "in1")), (ingredient, key) -> 2L);
         assertThat(marking.markedAt(READER, "again")).as("reads in0 only").isEqualTo(2);
         assertThat(marking.markedAt(READER, "first")).isEqualTo(3);
