@@ -149,6 +149,12 @@ public class MarkingRegistrationLincheckTest {
         final Map<Integer, InputSlot> slots = new ConcurrentHashMap<>();
         final Object lineage = new Object();
 
+        /**
+         * The computations started and not yet published, by reader: what the latest start of each read (an inner
+         * reader 1 under reader 4's start too).
+         */
+        final Map<Integer, Verified> running = new ConcurrentHashMap<>();
+
         /** The readers registered at least once: a later registration is not fresh, as in a view. */
         final Set<Integer> registered = ConcurrentHashMap.newKeySet();
 
@@ -179,24 +185,46 @@ public class MarkingRegistrationLincheckTest {
 
         @Operation
         public void compute(@Param(gen = IntGen.class, conf = "1:4") int reader) {
-            long at = revision;
+            int[] inputs = Shape.reachedBy(reader);
+            Verified started;
+            // The start reads one state (a revision and its slots), as a computation reads one InputState: it is
+            // the computation's linearization point. Made visible to state() at once (running), so that no read
+            // between the start and the publication answers "none" for a computation that already read the
+            // state from before a change (which no order of the specification explains).
+            synchronized (writeLock) {
+                InputSlot[] seen = new InputSlot[inputs.length];
+                for (int i = 0; i < inputs.length; i++) {
+                    seen[i] = slots.get(inputs[i]);
+                }
+                started = new Verified(revision, seen);
+                running.put(reader, started);
+                if (reader == 4) {
+                    running.put(1, started); // reader 1 is recomputed with it
+                }
+            }
+            long at = started.at();
             if (reader == 4) {
-                InputSlot seen = slots.get(1);
-                Memo inner = register(1, at, new Dependency[] {new Dependency(INPUT, 1, seen)});
+                Memo inner = register(1, at, new Dependency[] {new Dependency(INPUT, 1, started.seen()[0])});
                 register(4, at, new Dependency[] {new Dependency(READER, 1, inner.version)});
-                verified.put(1, new Verified(at, new InputSlot[] {seen}));
-                verified.put(4, new Verified(at, new InputSlot[] {seen}));
+                publish(1, started);
+                publish(4, started);
                 return;
             }
-            int[] inputs = Shape.inputsOf(reader);
             Dependency[] dependencies = new Dependency[inputs.length];
-            InputSlot[] seen = new InputSlot[inputs.length];
             for (int i = 0; i < inputs.length; i++) {
-                seen[i] = slots.get(inputs[i]);
-                dependencies[i] = new Dependency(INPUT, inputs[i], seen[i]);
+                dependencies[i] = new Dependency(INPUT, inputs[i], started.seen()[i]);
             }
             register(reader, at, dependencies);
-            verified.put(reader, new Verified(at, seen));
+            publish(reader, started);
+        }
+
+        /**
+         * Publishes a reader's verification unless one from a later start is there (a view keeps the cell verified
+         * later), then ends its running entry if no later start replaced it.
+         */
+        private void publish(int reader, Verified done) {
+            verified.merge(reader, done, (was, now) -> now.at() >= was.at() ? now : was);
+            running.remove(reader, done);
         }
 
         /** Registers a memo of {@code reader} verified at {@code at} and applies rule 2, as a store does. */
@@ -225,14 +253,19 @@ public class MarkingRegistrationLincheckTest {
         }
 
         /**
-         * "none" before a reader's first computation; then what a read finds, as a read decides it: an unmarked
-         * result is reused without looking at its inputs ("unchanged"); a marked one is checked against the
-         * inputs it reached ("changed" if one of them is another slot now). A missed mark answers "unchanged"
-         * where the specification says "changed"; a mark too many (rule 2 marks a result whose computation
-         * overlapped any change) is caught by the check.
+         * "none" before a reader's first computation starts; while its latest computation runs, whether an input
+         * it read changed since its start (the computation is linearized at its start); then what a read finds, as
+         * a read decides it: an unmarked result is reused without looking at its inputs ("unchanged"); a marked
+         * one is checked against the inputs it reached ("changed" if one of them is another slot now). A missed
+         * mark answers "unchanged" where the specification says "changed"; a mark too many (rule 2 marks a result
+         * whose computation overlapped any change) is caught by the check.
          */
         @Operation
         public String state(@Param(gen = IntGen.class, conf = "1:4") int reader) {
+            Verified started = running.get(reader);
+            if (started != null) {
+                return changedSince(reader, started) ? "changed" : "unchanged";
+            }
             Verified v = verified.get(reader);
             if (v == null) {
                 return "none";
@@ -240,13 +273,18 @@ public class MarkingRegistrationLincheckTest {
             if (v.at() >= marking.floor() && marking.markedAt(READER, reader) <= v.at()) {
                 return "unchanged";
             }
+            return changedSince(reader, v) ? "changed" : "unchanged";
+        }
+
+        /** Whether an input the reader reaches is another slot now than the one {@code v} saw. */
+        private boolean changedSince(int reader, Verified v) {
             int[] inputs = Shape.reachedBy(reader);
             for (int i = 0; i < inputs.length; i++) {
                 if (slots.get(inputs[i]) != v.seen()[i]) {
-                    return "changed";
+                    return true;
                 }
             }
-            return "unchanged";
+            return false;
         }
     }
 
