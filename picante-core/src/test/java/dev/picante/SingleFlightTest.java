@@ -135,10 +135,10 @@ class SingleFlightTest {
     @Test
     void aComputeFunctionThatSynchronizesOnItsContextStillLeadsOneComputationForAll() throws Exception {
         // r[derived.concurrent]
-        // A computation's context is also the evaluation its followers wait for (one object per cold read): a
-        // compute function that holds the context's monitor while followers arrive, waits on it and notifies it
-        // neither keeps them from the result nor wakes them before it (a follower woken early would retry and
-        // run the function a second time).
+        // A computation's context is also the evaluation its followers wait for (one object per cold read), but
+        // not the monitor they wait on: a compute function that holds the context's monitor while followers
+        // arrive, waits on it and notifies it neither keeps them from the result nor wakes them before it (a
+        // follower woken early would retry and run the function a second time).
         Database db = Database.create();
         InputIngredient<String, Integer> x = db.input("x", String.class, Integer.class);
         AtomicInteger runs = new AtomicInteger();
@@ -169,13 +169,8 @@ class SingleFlightTest {
             started.add(followers[i]);
             followers[i].start();
         }
-        // Every follower inside the engine, waiting for the leader (in the monitor's wait, or entering it).
-        long deadline = System.nanoTime() + SECONDS.toNanos(10);
         for (Thread f : followers) {
-            while (f.getState() == Thread.State.RUNNABLE || f.getState() == Thread.State.NEW) {
-                assertThat(System.nanoTime()).as("%s waits", f.getName()).isLessThan(deadline);
-                Thread.sleep(1);
-            }
+            awaitWaiting(f); // inside the engine, waiting for the leader
         }
         Thread.sleep(20); // a few rounds of the function's wait and notifyAll while they wait
         release.countDown();
@@ -221,11 +216,7 @@ class SingleFlightTest {
         Thread follower = new Thread(() -> outcomes[1] = outcome(() -> q.get(db, "k")), "follower");
         started.add(follower);
         follower.start();
-        long deadline = System.nanoTime() + SECONDS.toNanos(10);
-        while (follower.getState() == Thread.State.RUNNABLE || follower.getState() == Thread.State.NEW) {
-            assertThat(System.nanoTime()).as("the follower waits").isLessThan(deadline);
-            Thread.sleep(1);
-        }
+        awaitWaiting(follower);
         follower.interrupt();
         follower.join(5_000);
         assertThat(follower.isAlive()).as("the follower ended on its interrupt (state %s)", follower.getState())
@@ -236,6 +227,15 @@ class SingleFlightTest {
         assertThat(outcomes[0].failure()).as("leader's failure").isNull();
         assertThat(outcomes[0].value()).isEqualTo(42);
         assertThat(runs.get()).as("compute runs").isEqualTo(1);
+    }
+
+    /** Waits (at most 10 s) until {@code thread} has started and blocks or waits. */
+    private static void awaitWaiting(Thread thread) throws InterruptedException {
+        long deadline = System.nanoTime() + SECONDS.toNanos(10);
+        while (thread.getState() == Thread.State.RUNNABLE || thread.getState() == Thread.State.NEW) {
+            assertThat(System.nanoTime()).as("%s waits", thread.getName()).isLessThan(deadline);
+            Thread.sleep(1);
+        }
     }
 
     private static Outcome outcome(Supplier<Object> call) {
