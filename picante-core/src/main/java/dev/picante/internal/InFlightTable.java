@@ -10,7 +10,8 @@ import org.jspecify.annotations.Nullable;
  * the slot), replaced whole by a compare-and-set: a claim of an empty slot and a release without contention
  * are one compare-and-set each (a claim that finds the slot taken reads it and tries again: a follower of a
  * running evaluation pays a failed compare-and-set before it waits), where a {@code ConcurrentHashMap}'s
- * {@code putIfAbsent} and {@code remove} take about three atomic operations and a monitor between them. Few evaluations are in flight at once (one per
+ * {@code putIfAbsent} and {@code remove} take about three atomic operations and a monitor between them. Few
+ * evaluations are in flight at once (one per
  * level of each running thread's stack), so the slots stay short.
  *
  * <p>The same guarantees as {@code putIfAbsent} and {@code remove(key, value)} of a concurrent map:
