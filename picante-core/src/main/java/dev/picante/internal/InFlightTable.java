@@ -11,8 +11,7 @@ import org.jspecify.annotations.Nullable;
  * are one compare-and-set each (a claim that finds the slot taken reads it and tries again: a follower of a
  * running evaluation pays a failed compare-and-set before it waits), where a {@code ConcurrentHashMap}'s
  * {@code putIfAbsent} and {@code remove} take about three atomic operations and a monitor between them. Few
- * evaluations are in flight at once (one per
- * level of each running thread's stack), so the slots stay short.
+ * evaluations are in flight at once (one per level of each running thread's stack), so the slots stay short.
  *
  * <p>The same guarantees as {@code putIfAbsent} and {@code remove(key, value)} of a concurrent map:
  * {@link #putIfAbsent} installs an evaluation unless one of the same query and revision is present,
