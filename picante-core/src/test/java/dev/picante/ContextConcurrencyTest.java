@@ -213,14 +213,7 @@ class ContextConcurrencyTest {
                 threads.add(thread);
             }
             start.countDown();
-            for (Thread thread : threads) {
-                try {
-                    thread.join();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException(e);
-                }
-            }
+            joinAll(threads);
             return acc.get();
         });
 
@@ -283,14 +276,7 @@ class ContextConcurrencyTest {
                 threads.add(thread);
             }
             start.countDown();
-            for (Thread thread : threads) {
-                try {
-                    thread.join();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException(e);
-                }
-            }
+            joinAll(threads);
             return acc.get();
         });
         DerivedIngredient<Integer, Integer> slotsOnly = db.derived("slotsOnly", Integer.class, Integer.class,
@@ -340,5 +326,17 @@ class ContextConcurrencyTest {
             sum += (ins[k] == null ? -1 : ins[k]) + 2L * bonuses[k];
         }
         return sum;
+    }
+
+    /** Joins every thread, inside a compute function: an interrupt ends the computation with an exception. */
+    private static void joinAll(List<Thread> threads) {
+        for (Thread thread : threads) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
     }
 }
