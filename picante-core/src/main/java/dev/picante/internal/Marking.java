@@ -10,7 +10,6 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.ToLongBiFunction;
 import org.jspecify.annotations.Nullable;
 
@@ -109,7 +108,7 @@ final class Marking {
      * from before it applies the pending registrations until it has read its last edge, and by whoever applies
      * them. Taken before a node's lock, never after one.
      */
-    private final ReentrantLock edges = new ReentrantLock();
+    private final EdgesLock edges = new EdgesLock();
     /**
      * The registrations not applied to the nodes yet, newest first ({@link Pending#next}); {@code null} when none.
      * A registration is a compare-and-set here instead of a lock per edge on the cold path.
@@ -222,6 +221,13 @@ final class Marking {
          * ({@link #applyFresh}) needs no separate look at whether there is a reader yet.
          */
         int uniform = NO_UNIFORM;
+        /**
+         * {@link #uniform} while {@link #info} is {@code null}, {@link #NO_UNIFORM} otherwise (kept so by
+         * {@link #addReader} and {@link #setInfo}, the only writers of either): a fresh reader whose ingredient's
+         * high bits equal it keeps no position and is appended by a store alone ({@link #appendFresh}), one compare
+         * where two fields would take two.
+         */
+        int plain = NO_UNIFORM;
         int readerCount;
         /**
          * How many readers there may be before repeated ones are looked for again (see {@link #fold}), with
@@ -331,11 +337,11 @@ final class Marking {
      *
      * <p>A reader's first registration ({@code fresh}, no memo before it: the cold path) is applied at once by
      * its thread when it gets the {@link #edges} lock without waiting ({@code tryLock}), after the registrations
-     * waiting: one lock, no {@link Pending} object. Otherwise (a walk holds the lock, or a registration that is
-     * not a first one) the registration is one compare-and-set: it joins the {@link #pending} ones, which are
-     * applied to the records' nodes, in the order they were made, before any walk reads an edge ({@link #mark}
-     * applies them first) and whenever {@value #APPLY_AT} are waiting, by the registering thread that finds the
-     * {@link #edges} lock free. So rule 1 holds: a registration applied at once is applied before its
+     * waiting: one lock, no {@link Pending} object. Otherwise (a walk holds the lock or waits for it, or a
+     * registration that is not a first one) the registration is one compare-and-set: it joins the {@link #pending}
+     * ones, which are applied to the records' nodes, in the order they were made, before any walk reads an edge
+     * ({@link #mark} applies them first) and whenever {@value #APPLY_AT} are waiting, by the registering thread that
+     * finds the {@link #edges} lock free. So rule 1 holds: a registration applied at once is applied before its
      * {@link #markIfOverlapped}, and before any walk that takes the lock after it; a walk whose {@link #markingAt}
      * a waiting registration did not see (its {@link #markIfOverlapped} comes after it) applies that registration
      * before reading any edge. A pending registration keeps the dependencies of the memo (its
@@ -487,13 +493,25 @@ final class Marking {
             return;
         }
         if (Memo.slotsOnly(reads)) { // each dependency is its slot: its cached node, or the node of its record
-            for (Object read : reads) {
-                InputSlot slot = (InputSlot) read;
-                Node node = slot.node;
+            // The common case alone, with no call in the loop (so nothing is spilled around one): each slot's
+            // cached node takes the reader by a store and already has a reliance this recent. The first slot
+            // that needs more goes, with the rest, to appendSlots.
+            int i = 0;
+            for (; i < reads.length; i++) {
+                Node node = ((InputSlot) reads[i]).node;
                 if (node == null || node.marking != this) {
-                    slot.node = node = node(slot.ingredient, slot.key);
+                    break;
                 }
-                appendFresh(node, reader, high, verifiedAt);
+                int n = node.readerCount;
+                Object[] readers = node.readers;
+                if (high != node.plain || n >= readers.length || node.readAt < verifiedAt) {
+                    break;
+                }
+                readers[n] = reader;
+                node.readerCount = n + 1;
+            }
+            if (i < reads.length) {
+                appendSlots(reader, high, reads, i, verifiedAt);
             }
             return;
         }
@@ -510,6 +528,18 @@ final class Marking {
         }
     }
 
+    /** {@link #applyFresh} for the slots read from {@code from} on, each with its node made or cached as needed. */
+    private void appendSlots(Object reader, int high, Object[] reads, int from, long verifiedAt) {
+        for (int i = from; i < reads.length; i++) {
+            InputSlot slot = (InputSlot) reads[i];
+            Node node = slot.node;
+            if (node == null || node.marking != this) {
+                slot.node = node = node(slot.ingredient, slot.key);
+            }
+            appendFresh(node, reader, high, verifiedAt);
+        }
+    }
+
     /**
      * {@link #applyFresh}'s append of a reader with no position kept, and its {@link #relied}: the common case (a
      * node with no {@link Node#info} array whose readers are of the reader's ingredient, no growth) written out.
@@ -519,7 +549,7 @@ final class Marking {
         Object[] readers = node.readers;
         // No look at foldAt: only a registration that is not fresh can repeat a reader, and the next such one
         // folds once the node is over its threshold (beforeAppend). A node with no reader fails high == uniform.
-        if (high == node.uniform && n < readers.length && node.info == null) {
+        if (high == node.plain && n < readers.length) {
             readers[n] = reader;
             node.readerCount = n + 1;
         } else {
@@ -655,6 +685,7 @@ final class Marking {
         } else {
             if (count == 0 && !(node.info instanceof int[])) {
                 node.uniform = info & ~NO_POSITION; // the first reader sets the ingredient of null or a byte[]
+                node.plain = node.info == null ? node.uniform : NO_UNIFORM;
             }
             setInfo(node, count, info);
         }
@@ -743,6 +774,7 @@ final class Marking {
             byte[] none = new byte[node.readers.length];
             Arrays.fill(none, (byte) BYTE_POSITIONS);
             node.info = info = none;
+            node.plain = NO_UNIFORM;
         }
         if (info instanceof byte[] positions) {
             int position = entry & NO_POSITION;
