@@ -964,6 +964,11 @@ public final class JdbcStateStore {
             index = null; // the save holds what the engine left out: the next save rewrites it whole
         }
         savedRecords = p.base().sections().stream().mapToLong(s -> s.records().size()).sum();
+        if (!report.outdatedSections().isEmpty()) {
+            logger.info("store '" + ctx.name + "': the code of " + report.outdatedSections() + " changed since their"
+                    + " results were saved (another code version): those results are recomputed at first use, never"
+                    + " served, and what read them stays valid where the new values are equal");
+        }
         if (!skipped.isEmpty()) {
             logger.warn("store '" + ctx.name + "': skipped sections of unregistered ingredients " + skipped
                     + " (r[store.mismatch]); they stay in the store until the next full save");

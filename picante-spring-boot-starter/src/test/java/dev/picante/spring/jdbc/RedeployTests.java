@@ -21,11 +21,14 @@ import java.util.Map;
 import javax.tools.ToolProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -37,6 +40,7 @@ import org.springframework.context.support.GenericApplicationContext;
  * function whose code changed is recomputed at first use; its dependents only if its value changed; the other
  * functions of the class are not.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class RedeployTests {
 
     private static final String BEAN = """
@@ -159,11 +163,15 @@ class RedeployTests {
     }
 
     @Test
-    void aFunctionWhoseValuesChangedIsRecomputedWithItsDependentsAndNothingElse() throws Exception {
+    void aFunctionWhoseValuesChangedIsRecomputedWithItsDependentsAndNothingElse(CapturedOutput output)
+            throws Exception {
         // r[revision.early-cutoff]
         serveVersionOne().close();
+        assertThat(output.getOut()).doesNotContain("changed since their results were saved");
 
         ConfigurableApplicationContext second = start(compile("v2", "items.require(item) + 20"));
+        // The startup says which functions' stored results will not be served, before anything is recomputed.
+        assertThat(output.getOut()).contains("the code of [price] changed since their results were saved");
         assertThat(call(second, "label", "a")).isEqualTo("a: 100");
         assertThat(computations(second, "label")).as("label's code did not change").isZero();
         assertThat(call(second, "total", "ab")).isEqualTo(340L);
