@@ -18,8 +18,9 @@ import org.jspecify.annotations.Nullable;
  * ingredient are of one class), and a resize asks each key for its hash again.
  *
  * <p>Reads ({@link #get}, {@link #forEach}, {@link #size}) take no lock and write no shared memory. Writes take
- * the table's monitor, held for a few probes (and for a resize, which copies every cell once, by its key's
- * hash); a key's {@code equals} and {@code hashCode} run under it, as it runs under a bin's lock in a concurrent map. At most two
+ * the table's lock ({@link #lockWord}), held for a few probes (and for a resize, which copies every cell once, by its
+ * key's hash); a key's {@code equals} and {@code hashCode} run under it, as it runs under a bin's lock in a
+ * concurrent map. At most two
  * thirds of the slots are in use (cells and tombstones): past that a write doubles the array, or rebuilds it at
  * its size when tombstones are most of it.
  *
@@ -49,10 +50,20 @@ final class CellTable {
     private static final int MAX_CAPACITY = 1 << 30;
     private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Cell[].class);
     private static final VarHandle SIZE;
+    private static final VarHandle LOCK;
+    /** {@link #lockWord}: no writer holds it. */
+    private static final int FREE = 0;
+    /** {@link #lockWord}: held, and no writer waits for it. */
+    private static final int HELD = 1;
+    /** {@link #lockWord}: held, and writers may wait for it on the table's monitor. */
+    private static final int CONTENDED = 2;
+    /** How often a writer that finds the lock held tries again before it waits. */
+    private static final int SPINS = 64;
 
     static {
         try {
             SIZE = MethodHandles.lookup().findVarHandle(CellTable.class, "size", int.class);
+            LOCK = MethodHandles.lookup().findVarHandle(CellTable.class, "lockWord", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -69,6 +80,20 @@ final class CellTable {
 
     /** The index of the derived ingredient whose cells this table holds. */
     final int ingredient;
+    /**
+     * The writers' lock, one word ({@link #FREE}, {@link #HELD}, {@link #CONTENDED}): taken by one compare-and-set
+     * from {@code FREE} and freed by one atomic exchange, where the table's monitor cost about 20 instructions
+     * more per write (its stack lock's two compare-and-sets and their bookkeeping). A writer that finds it held
+     * spins briefly, then marks it {@code CONTENDED} by an exchange (which also takes it if it was freed meanwhile)
+     * and waits on the table's monitor while it stays so; a writer that frees a {@code CONTENDED} lock wakes the
+     * waiters under the same monitor, so no wake-up is lost (a waiter checks the word under the monitor before it
+     * waits). The exchange and the compare-and-set are volatile accesses of the word, so everything a writer did
+     * while holding the lock happens-before what the next holder does, as with a monitor. Not reentrant (nothing
+     * under it calls back into the table), and, like a monitor, not interruptible: an interrupt that comes while a
+     * writer waits is kept for the thread and the writer waits on.
+     */
+    @SuppressWarnings("unused")
+    private volatile int lockWord;
     /** The cells; a power of two long; written (the reference and its slots) only under this table's lock. */
     private volatile @Nullable Cell[] slots;
     /** How many cells the table holds; written only under the lock. */
@@ -163,7 +188,8 @@ final class CellTable {
 
     /** Puts {@code cell} unless the table holds a cell of its key; returns that cell, or {@code null}. */
     @Nullable Cell putIfAbsent(Cell cell) {
-        synchronized (this) {
+        lock();
+        try {
             @Nullable Cell[] t = slots;
             int at = find(t, cell);
             if (at >= 0) {
@@ -171,6 +197,8 @@ final class CellTable {
             }
             insert(t, cell, -at - 1);
             return null;
+        } finally {
+            unlock();
         }
     }
 
@@ -179,7 +207,8 @@ final class CellTable {
      * it replaced, {@code null} when there was none, or {@link #KEPT} when it kept the table's own.
      */
     @Nullable Cell putUnlessNewer(Cell cell) {
-        synchronized (this) {
+        lock();
+        try {
             @Nullable Cell[] t = slots;
             int at = find(t, cell);
             if (at < 0) {
@@ -192,12 +221,15 @@ final class CellTable {
             }
             SLOT.setRelease(t, at, cell);
             return existing;
+        } finally {
+            unlock();
         }
     }
 
     /** Puts {@code cell} in place of any cell of its key; returns the cell it replaced, or {@code null}. */
     @Nullable Cell put(Cell cell) {
-        synchronized (this) {
+        lock();
+        try {
             @Nullable Cell[] t = slots;
             int at = find(t, cell);
             if (at < 0) {
@@ -207,12 +239,15 @@ final class CellTable {
             Cell existing = t[at];
             SLOT.setRelease(t, at, cell);
             return existing;
+        } finally {
+            unlock();
         }
     }
 
     /** Replaces {@code expected} (by identity) with {@code cell}, of the same key; whether it was there. */
     boolean replace(Cell expected, Cell cell) {
-        synchronized (this) {
+        lock();
+        try {
             @Nullable Cell[] t = slots;
             int at = slotOf(t, expected);
             if (at < 0) {
@@ -220,12 +255,15 @@ final class CellTable {
             }
             SLOT.setRelease(t, at, cell);
             return true;
+        } finally {
+            unlock();
         }
     }
 
     /** Removes {@code cell} (by identity); whether it was there. */
     boolean remove(Cell cell) {
-        synchronized (this) {
+        lock();
+        try {
             @Nullable Cell[] t = slots;
             int at = slotOf(t, cell);
             if (at < 0) {
@@ -247,6 +285,8 @@ final class CellTable {
             size = size - 1;
             removals = removals + 1;
             return true;
+        } finally {
+            unlock();
         }
     }
 
@@ -284,6 +324,52 @@ final class CellTable {
             byKey.put(c.key, c);
         }
         return byKey.size() == all.size() ? all : new ArrayList<>(byKey.values());
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // The lock
+
+    /** Takes the writers' lock (see {@link #lockWord}). */
+    private void lock() {
+        if (!LOCK.compareAndSet(this, FREE, HELD)) {
+            lockContended();
+        }
+    }
+
+    /** Frees the writers' lock, waking the writers that wait for it if any may (see {@link #lockWord}). */
+    private void unlock() {
+        if ((int) LOCK.getAndSet(this, FREE) == CONTENDED) {
+            synchronized (this) {
+                notifyAll();
+            }
+        }
+    }
+
+    /** {@link #lock()} when the lock was not free: spins, then waits on the table's monitor until it takes it. */
+    private void lockContended() {
+        for (int spins = 0; spins < SPINS; spins++) {
+            Thread.onSpinWait();
+            if ((int) LOCK.getVolatile(this) == FREE && LOCK.compareAndSet(this, FREE, HELD)) {
+                return;
+            }
+        }
+        boolean interrupted = false;
+        // Held from here on as CONTENDED (by this writer once the exchange finds it free), so that its holder
+        // wakes the waiters when it frees it.
+        while ((int) LOCK.getAndSet(this, CONTENDED) != FREE) {
+            synchronized (this) {
+                while ((int) LOCK.getVolatile(this) == CONTENDED) {
+                    try {
+                        wait();
+                    } catch (InterruptedException e) {
+                        interrupted = true; // kept for the thread: taking the lock is not interruptible
+                    }
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     // ---------------------------------------------------------------------------------------------
