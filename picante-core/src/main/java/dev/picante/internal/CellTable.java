@@ -192,10 +192,11 @@ final class CellTable {
         try {
             @Nullable Cell[] t = slots;
             int at = find(t, cell);
-            if (at >= 0) {
-                return t[at];
+            Cell existing = t[at];
+            if (existing != null && existing != REMOVED) {
+                return existing;
             }
-            insert(t, cell, -at - 1);
+            insert(t, cell, at, existing == REMOVED);
             return null;
         } finally {
             unlock();
@@ -211,12 +212,12 @@ final class CellTable {
         try {
             @Nullable Cell[] t = slots;
             int at = find(t, cell);
-            if (at < 0) {
-                insert(t, cell, -at - 1);
+            Cell existing = t[at];
+            if (existing == null || existing == REMOVED) {
+                insert(t, cell, at, existing == REMOVED);
                 return null;
             }
-            Cell existing = t[at];
-            if (existing == null || existing.verifiedAt > cell.verifiedAt) {
+            if (existing.verifiedAt > cell.verifiedAt) {
                 return KEPT;
             }
             SLOT.setRelease(t, at, cell);
@@ -232,11 +233,11 @@ final class CellTable {
         try {
             @Nullable Cell[] t = slots;
             int at = find(t, cell);
-            if (at < 0) {
-                insert(t, cell, -at - 1);
+            Cell existing = t[at];
+            if (existing == null || existing == REMOVED) {
+                insert(t, cell, at, existing == REMOVED);
                 return null;
             }
-            Cell existing = t[at];
             SLOT.setRelease(t, at, cell);
             return existing;
         } finally {
@@ -376,8 +377,9 @@ final class CellTable {
     // Under the lock
 
     /**
-     * The slot of the cell of {@code cell}'s key, or {@code -(slot + 1)} for the slot to put it in (the first
-     * tombstone or empty slot of its probe chain) when there is none. Under the lock.
+     * The slot of the cell of {@code cell}'s key, or when there is none the slot to put it in (the first tombstone
+     * or empty slot of its probe chain): the caller tells them apart by what the slot holds (a cell, or
+     * {@code null} or {@link #REMOVED}). Under the lock.
      */
     private int find(@Nullable Cell[] t, Cell cell) {
         Object key = cell.key;
@@ -388,7 +390,7 @@ final class CellTable {
         for (int probes = 0; probes < t.length; probes++, i = (i + 1) & mask) {
             Cell c = t[i];
             if (c == null) {
-                return -(free >= 0 ? free : i) - 1;
+                return free >= 0 ? free : i;
             }
             if (c == REMOVED) {
                 if (free < 0) {
@@ -401,7 +403,7 @@ final class CellTable {
         if (free < 0) { // never: at most two thirds of the slots are in use
             throw full();
         }
-        return -free - 1;
+        return free;
     }
 
     /** The slot holding exactly {@code cell}, or -1. Under the lock. */
@@ -420,18 +422,20 @@ final class CellTable {
         return -1;
     }
 
-    /** Puts a new key's cell in slot {@code at} (free), growing or cleaning the array first if it is too full. */
-    private void insert(@Nullable Cell[] t, Cell cell, int at) {
+    /**
+     * Puts a new key's cell in slot {@code at} (free: a tombstone when {@code reuses}, else empty), growing or
+     * cleaning the array first if it is too full.
+     */
+    private void insert(@Nullable Cell[] t, Cell cell, int at, boolean reuses) {
         int length = t.length;
         int n = size + 1;
-        boolean reuses = t[at] == REMOVED;
         // At most two thirds of the slots in use (cells and tombstones), so probe chains stay short and every
         // look-up meets an empty slot.
         if (!reuses && n + removed > limit) {
             resize(t, n * 3L > length ? length << 1 : length); // else clean only: tombstones are most of it
             t = slots;
             limit = limitOf(t.length); // here, not in resize: its copy loop is compiled as tight as before
-            at = -find(t, cell) - 1;
+            at = find(t, cell); // empty: the new array has no tombstone and no cell of the key
         } else if (reuses) {
             removed--;
         }
