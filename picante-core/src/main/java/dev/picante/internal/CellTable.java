@@ -81,16 +81,16 @@ final class CellTable {
     /** The index of the derived ingredient whose cells this table holds. */
     final int ingredient;
     /**
-     * The writers' lock, one word ({@link #FREE}, {@link #HELD}, {@link #CONTENDED}): taken by one compare-and-set
-     * from {@code FREE} and freed by one atomic exchange, where the table's monitor cost about 20 instructions
-     * more per write (its stack lock's two compare-and-sets and their bookkeeping). A writer that finds it held
-     * spins briefly, then marks it {@code CONTENDED} by an exchange (which also takes it if it was freed meanwhile)
-     * and waits on the table's monitor while it stays so; a writer that frees a {@code CONTENDED} lock wakes the
-     * waiters under the same monitor, so no wake-up is lost (a waiter checks the word under the monitor before it
-     * waits). The exchange and the compare-and-set are volatile accesses of the word, so everything a writer did
-     * while holding the lock happens-before what the next holder does, as with a monitor. Not reentrant (nothing
-     * under it calls back into the table), and, like a monitor, not interruptible: an interrupt that comes while a
-     * writer waits is kept for the thread and the writer waits on.
+     * The writers' lock, one word ({@link #FREE}, {@link #HELD}, {@link #CONTENDED}): taken by one compare-and-set from
+     * {@code FREE} and freed by one atomic exchange: the same two atomic operations as the table's monitor took,
+     * without its stack lock's bookkeeping around them (about 8 instructions per write). A writer that finds it held
+     * spins briefly, then marks it {@code CONTENDED} by an exchange (which also takes it if it was freed meanwhile) and
+     * waits on the table's monitor while it stays so; a writer that frees a {@code CONTENDED} lock wakes the waiters
+     * under the same monitor, so no wake-up is lost (a waiter checks the word under the monitor before it waits). The
+     * exchange and the compare-and-set are volatile accesses of the word, so everything a writer did while holding the
+     * lock happens-before what the next holder does, as with a monitor. Not reentrant (nothing under it calls back into
+     * the table), and, like a monitor, not interruptible: an interrupt that comes while a writer waits is kept for the
+     * thread and the writer waits on.
      */
     @SuppressWarnings("unused")
     private volatile int lockWord;
