@@ -18,8 +18,9 @@ import org.jspecify.annotations.Nullable;
  * ingredient are of one class), and a resize asks each key for its hash again.
  *
  * <p>Reads ({@link #get}, {@link #forEach}, {@link #size}) take no lock and write no shared memory. Writes take
- * the table's monitor, held for a few probes (and for a resize, which copies every cell once, by its key's
- * hash); a key's {@code equals} and {@code hashCode} run under it, as it runs under a bin's lock in a concurrent map. At most two
+ * the table's lock ({@link #lockWord}), held for a few probes (and for a resize, which copies every cell once, by its
+ * key's hash); a key's {@code equals} and {@code hashCode} run under it, as it runs under a bin's lock in a
+ * concurrent map. At most two
  * thirds of the slots are in use (cells and tombstones): past that a write doubles the array, or rebuilds it at
  * its size when tombstones are most of it.
  *
@@ -49,10 +50,20 @@ final class CellTable {
     private static final int MAX_CAPACITY = 1 << 30;
     private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Cell[].class);
     private static final VarHandle SIZE;
+    private static final VarHandle LOCK;
+    /** {@link #lockWord}: no writer holds it. */
+    private static final int FREE = 0;
+    /** {@link #lockWord}: held, and no writer waits for it. */
+    private static final int HELD = 1;
+    /** {@link #lockWord}: held, and writers may wait for it on the table's monitor. */
+    private static final int CONTENDED = 2;
+    /** How often a writer that finds the lock held tries again before it waits. */
+    private static final int SPINS = 64;
 
     static {
         try {
             SIZE = MethodHandles.lookup().findVarHandle(CellTable.class, "size", int.class);
+            LOCK = MethodHandles.lookup().findVarHandle(CellTable.class, "lockWord", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -69,6 +80,20 @@ final class CellTable {
 
     /** The index of the derived ingredient whose cells this table holds. */
     final int ingredient;
+    /**
+     * The writers' lock, one word ({@link #FREE}, {@link #HELD}, {@link #CONTENDED}): taken by one compare-and-set from
+     * {@code FREE} and freed by one atomic exchange: the same two atomic operations as the table's monitor took,
+     * without its stack lock's bookkeeping around them (about 8 instructions per write). A writer that finds it held
+     * spins briefly, then marks it {@code CONTENDED} by an exchange (which also takes it if it was freed meanwhile) and
+     * waits on the table's monitor while it stays so; a writer that frees a {@code CONTENDED} lock wakes the waiters
+     * under the same monitor, so no wake-up is lost (a waiter checks the word under the monitor before it waits). The
+     * exchange and the compare-and-set are volatile accesses of the word, so everything a writer did while holding the
+     * lock happens-before what the next holder does, as with a monitor. Not reentrant (nothing under it calls back into
+     * the table), and, like a monitor, not interruptible: an interrupt that comes while a writer waits is kept for the
+     * thread and the writer waits on.
+     */
+    @SuppressWarnings("unused")
+    private volatile int lockWord;
     /** The cells; a power of two long; written (the reference and its slots) only under this table's lock. */
     private volatile @Nullable Cell[] slots;
     /** How many cells the table holds; written only under the lock. */
@@ -163,14 +188,18 @@ final class CellTable {
 
     /** Puts {@code cell} unless the table holds a cell of its key; returns that cell, or {@code null}. */
     @Nullable Cell putIfAbsent(Cell cell) {
-        synchronized (this) {
+        lock();
+        try {
             @Nullable Cell[] t = slots;
             int at = find(t, cell);
-            if (at >= 0) {
-                return t[at];
+            Cell existing = t[at];
+            if (existing != null && existing != REMOVED) {
+                return existing;
             }
-            insert(t, cell, -at - 1);
+            insert(t, cell, at, existing == REMOVED);
             return null;
+        } finally {
+            unlock();
         }
     }
 
@@ -179,40 +208,47 @@ final class CellTable {
      * it replaced, {@code null} when there was none, or {@link #KEPT} when it kept the table's own.
      */
     @Nullable Cell putUnlessNewer(Cell cell) {
-        synchronized (this) {
+        lock();
+        try {
             @Nullable Cell[] t = slots;
             int at = find(t, cell);
-            if (at < 0) {
-                insert(t, cell, -at - 1);
+            Cell existing = t[at];
+            if (existing == null || existing == REMOVED) {
+                insert(t, cell, at, existing == REMOVED);
                 return null;
             }
-            Cell existing = t[at];
-            if (existing == null || existing.verifiedAt > cell.verifiedAt) {
+            if (existing.verifiedAt > cell.verifiedAt) {
                 return KEPT;
             }
             SLOT.setRelease(t, at, cell);
             return existing;
+        } finally {
+            unlock();
         }
     }
 
     /** Puts {@code cell} in place of any cell of its key; returns the cell it replaced, or {@code null}. */
     @Nullable Cell put(Cell cell) {
-        synchronized (this) {
+        lock();
+        try {
             @Nullable Cell[] t = slots;
             int at = find(t, cell);
-            if (at < 0) {
-                insert(t, cell, -at - 1);
+            Cell existing = t[at];
+            if (existing == null || existing == REMOVED) {
+                insert(t, cell, at, existing == REMOVED);
                 return null;
             }
-            Cell existing = t[at];
             SLOT.setRelease(t, at, cell);
             return existing;
+        } finally {
+            unlock();
         }
     }
 
     /** Replaces {@code expected} (by identity) with {@code cell}, of the same key; whether it was there. */
     boolean replace(Cell expected, Cell cell) {
-        synchronized (this) {
+        lock();
+        try {
             @Nullable Cell[] t = slots;
             int at = slotOf(t, expected);
             if (at < 0) {
@@ -220,12 +256,15 @@ final class CellTable {
             }
             SLOT.setRelease(t, at, cell);
             return true;
+        } finally {
+            unlock();
         }
     }
 
     /** Removes {@code cell} (by identity); whether it was there. */
     boolean remove(Cell cell) {
-        synchronized (this) {
+        lock();
+        try {
             @Nullable Cell[] t = slots;
             int at = slotOf(t, cell);
             if (at < 0) {
@@ -247,6 +286,8 @@ final class CellTable {
             size = size - 1;
             removals = removals + 1;
             return true;
+        } finally {
+            unlock();
         }
     }
 
@@ -287,11 +328,58 @@ final class CellTable {
     }
 
     // ---------------------------------------------------------------------------------------------
+    // The lock
+
+    /** Takes the writers' lock (see {@link #lockWord}). */
+    private void lock() {
+        if (!LOCK.compareAndSet(this, FREE, HELD)) {
+            lockContended();
+        }
+    }
+
+    /** Frees the writers' lock, waking the writers that wait for it if any may (see {@link #lockWord}). */
+    private void unlock() {
+        if ((int) LOCK.getAndSet(this, FREE) == CONTENDED) {
+            synchronized (this) {
+                notifyAll();
+            }
+        }
+    }
+
+    /** {@link #lock()} when the lock was not free: spins, then waits on the table's monitor until it takes it. */
+    private void lockContended() {
+        for (int spins = 0; spins < SPINS; spins++) {
+            Thread.onSpinWait();
+            if ((int) LOCK.getVolatile(this) == FREE && LOCK.compareAndSet(this, FREE, HELD)) {
+                return;
+            }
+        }
+        boolean interrupted = false;
+        // Held from here on as CONTENDED (by this writer once the exchange finds it free), so that its holder
+        // wakes the waiters when it frees it.
+        while ((int) LOCK.getAndSet(this, CONTENDED) != FREE) {
+            synchronized (this) {
+                while ((int) LOCK.getVolatile(this) == CONTENDED) {
+                    try {
+                        wait();
+                    } catch (InterruptedException e) {
+                        interrupted = true; // kept for the thread: taking the lock is not interruptible
+                    }
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
     // Under the lock
 
     /**
-     * The slot of the cell of {@code cell}'s key, or {@code -(slot + 1)} for the slot to put it in (the first
-     * tombstone or empty slot of its probe chain) when there is none. Under the lock.
+     * The slot of the cell of {@code cell}'s key, or when there is none the slot to put it in (the first tombstone
+     * or empty slot of its probe chain): the caller tells them apart by what the slot holds (a cell, or
+     * {@code null} or {@link #REMOVED}). Under the lock.
      */
     private int find(@Nullable Cell[] t, Cell cell) {
         Object key = cell.key;
@@ -302,7 +390,7 @@ final class CellTable {
         for (int probes = 0; probes < t.length; probes++, i = (i + 1) & mask) {
             Cell c = t[i];
             if (c == null) {
-                return -(free >= 0 ? free : i) - 1;
+                return free >= 0 ? free : i;
             }
             if (c == REMOVED) {
                 if (free < 0) {
@@ -315,7 +403,7 @@ final class CellTable {
         if (free < 0) { // never: at most two thirds of the slots are in use
             throw full();
         }
-        return -free - 1;
+        return free;
     }
 
     /** The slot holding exactly {@code cell}, or -1. Under the lock. */
@@ -334,18 +422,20 @@ final class CellTable {
         return -1;
     }
 
-    /** Puts a new key's cell in slot {@code at} (free), growing or cleaning the array first if it is too full. */
-    private void insert(@Nullable Cell[] t, Cell cell, int at) {
+    /**
+     * Puts a new key's cell in slot {@code at} (free: a tombstone when {@code reuses}, else empty), growing or
+     * cleaning the array first if it is too full.
+     */
+    private void insert(@Nullable Cell[] t, Cell cell, int at, boolean reuses) {
         int length = t.length;
         int n = size + 1;
-        boolean reuses = t[at] == REMOVED;
         // At most two thirds of the slots in use (cells and tombstones), so probe chains stay short and every
         // look-up meets an empty slot.
         if (!reuses && n + removed > limit) {
             resize(t, n * 3L > length ? length << 1 : length); // else clean only: tombstones are most of it
             t = slots;
             limit = limitOf(t.length); // here, not in resize: its copy loop is compiled as tight as before
-            at = -find(t, cell) - 1;
+            at = find(t, cell); // empty: the new array has no tombstone and no cell of the key
         } else if (reuses) {
             removed--;
         }

@@ -16,6 +16,15 @@ import org.jspecify.annotations.Nullable;
  * <p>A memo is three references: its failure is held by its version ({@link Version.Failed}) and its durability
  * by the subclass ({@link Cell#how} for a cell, a field of its own for a carrier), so a cell adds only what a
  * view needs (its key, when and how it was verified) and stays 40 bytes.
+ *
+ * <p>Its three fields are written only by its constructors and never after, but are not {@code final}: the
+ * freeze of final fields at the end of this constructor is a barrier in C2's graph that keeps the stores of a
+ * subclass's constructor ({@link Cell}'s key, verification and revision) out of the new object's initialization,
+ * so that each new cell cost two zeroing stores and a card mark more. A memo therefore must reach another thread
+ * only through a release or a lock, as every one does ({@link CellTable}'s release store of a slot, {@link
+ * InFlight}'s volatile state, the shared cache's concurrent map, a {@code CompletableFuture}; a load's cells through
+ * the tables), which orders the constructor's stores before every reader's loads;
+ * {@link Cell}'s own fields already rely on the same ({@code Cell.initialize}).
  */
 abstract class Memo {
 
@@ -31,10 +40,13 @@ abstract class Memo {
         }
     }
 
-    /** The value, or {@code null} exactly for a failure. */
-    final @Nullable Object value;
-    /** For a value: its version. For a failure: a {@link Version.Failed} made at the failing revision. */
-    final Version version;
+    /** The value, or {@code null} exactly for a failure. Never written after construction (see above). */
+    @Nullable Object value;
+    /**
+     * For a value: its version. For a failure: a {@link Version.Failed} made at the failing revision. Never
+     * written after construction.
+     */
+    Version version;
     /**
      * The dependencies in the order they were read, each record once, in one array: one object for all of
      * them instead of one per read. One of three layouts, told apart by the class of the first entry:
@@ -49,9 +61,9 @@ abstract class Memo {
      *   <li>general: {@value #STRIDE} entries each (the ingredient index boxed, key, seen).
      * </ul>
      * Read only through {@link #dependencyCount}, {@link #ingredientAt}, {@link #keyAt} and {@link #seenAt}
-     * (and {@link #slotsOnly}/{@link #stride} for loops over many).
+     * (and {@link #slotsOnly}/{@link #stride} for loops over many). Never written after construction.
      */
-    private final Object[] reads;
+    private Object[] reads;
 
     /**
      * A memo of {@code reads} as they are: an empty one is {@link #NO_READS} already ({@link Evaluation#close}

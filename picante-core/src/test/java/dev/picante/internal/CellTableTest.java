@@ -279,4 +279,72 @@ class CellTableTest {
         assertThat(table.size()).isEqualTo(64 + table.cells().stream().filter(c -> ((Key) c.key).id() >= 1_000)
                 .count());
     }
+
+    /** A key whose {@code equals} blocks until released: a writer comparing with it holds the table's lock. */
+    record SlowKey(int id, CountDownLatch entered, CountDownLatch release) {
+        @Override
+        public int hashCode() {
+            return 7;
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            entered.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return other instanceof SlowKey k && k.id == id;
+        }
+    }
+
+    // r[derived.concurrent]: writers of one table wait for the one holding its lock (here, in a key's equals) and
+    // then each write exactly once; a waiting writer is not interrupted out of its write, and keeps the interrupt.
+    @Test
+    void writersThatFindTheLockHeldWaitForItAndKeepAnInterrupt() throws Exception {
+        CellTable table = new CellTable(0);
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        SlowKey slow = new SlowKey(1, entered, release);
+        table.put(cell(new SlowKey(1, new CountDownLatch(0), new CountDownLatch(0)), 1));
+        Thread holder = new Thread(() -> table.put(cell(slow, 2))); // compares with the stored key: holds the lock
+        holder.start();
+        assertThat(entered.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        int waiters = 3;
+        List<Thread> threads = new ArrayList<>();
+        AtomicBoolean keptInterrupt = new AtomicBoolean();
+        for (int i = 0; i < waiters; i++) {
+            int id = 100 + i;
+            Thread waiter = new Thread(() -> {
+                assertThat(table.putIfAbsent(cell(new Key(id, id), 3))).isNull();
+                if (id == 100) {
+                    keptInterrupt.set(Thread.currentThread().isInterrupted());
+                }
+            });
+            threads.add(waiter);
+            waiter.start();
+        }
+        // Until released, no waiter can have written: the lock is held by the holder. Each waiter blocks (a waiter
+        // that stopped spinning waits on the table's monitor, WAITING).
+        for (Thread waiter : threads) {
+            while (waiter.getState() != Thread.State.WAITING && waiter.getState() != Thread.State.BLOCKED
+                    && waiter.isAlive()) {
+                Thread.onSpinWait();
+            }
+        }
+        assertThat(table.size()).isEqualTo(1);
+        threads.get(0).interrupt();
+        release.countDown();
+        holder.join(10_000);
+        for (Thread waiter : threads) {
+            waiter.join(10_000);
+        }
+        assertThat(keptInterrupt).isTrue();
+        assertThat(table.size()).isEqualTo(1 + waiters);
+        assertThat(table.get(new SlowKey(1, new CountDownLatch(0), new CountDownLatch(0))).verifiedAt).isEqualTo(2);
+        for (int i = 0; i < waiters; i++) {
+            assertThat(table.get(new Key(100 + i, 100 + i))).isNotNull();
+        }
+    }
 }

@@ -241,6 +241,17 @@ class SlotReadsTest {
         }
     }
 
+    @Test
+    void aComputationsBufferOfReadsHasTheLengthItsHintAsksForAtLeastOne() {
+        // The buffer a computation records into has exactly the hinted length (the constant-length allocations of
+        // the usual small hints and the general one alike), empty, so that reads of the hinted count are kept in it
+        // without a copy.
+        for (int hint = 0; hint <= 10; hint++) {
+            Object[] buffer = Evaluation.buffer(hint);
+            assertThat(buffer).as("hint %d", hint).hasSize(Math.max(1, hint)).containsOnlyNulls();
+        }
+    }
+
     private InputSlot slotUnchecked(String page) {
         try {
             return slot(db, "pages", page);
