@@ -106,7 +106,15 @@ class InFlight {
      * identity), its high bits folded into the low ones, which {@link InFlightTable} takes as the slot.
      */
     static int hash(IngredientImpl ingredient, Object key, long revision) {
-        int h = (key.hashCode() * 31 + ingredient.index) * 31 + Long.hashCode(revision);
+        return hash(ingredient, CellTable.hash(key), revision);
+    }
+
+    /**
+     * {@link #hash(IngredientImpl, Object, long)} from the key's {@link CellTable#hash cell hash}, which the
+     * claim computes once for both tables (the leader's second look at its cell takes it too).
+     */
+    static int hash(IngredientImpl ingredient, int keyHash, long revision) {
+        int h = (keyHash * 31 + ingredient.index) * 31 + Long.hashCode(revision);
         return h ^ (h >>> 16) ^ (h >>> 9);
     }
 
@@ -137,7 +145,8 @@ class InFlight {
     static Memo claim(ViewState view, DerivedImpl<?, ?> derived, Object key, InputState state,
             @Nullable InFlight caller) {
         InFlightTable inFlight = view.engine.inFlight;
-        int hash = hash(derived, key, state.revision); // before the allocation (see the constructor)
+        int keyHash = CellTable.hash(key); // as the hit check that missed computed it: C2 computes it once
+        int hash = hash(derived, keyHash, state.revision); // before the allocation (see the constructor)
         while (true) {
             // Claim it at once: an uncontended read (the common case) needs one map operation, not two.
             // The evaluation is also the context its computation reads through, if it comes to one: one object.
@@ -158,7 +167,7 @@ class InFlight {
                 caller.addWait(mine);
             }
             try {
-                Memo memo = view.bringUpToDate(mine);
+                Memo memo = view.bringUpToDate(mine, derived, keyHash);
                 mine.complete(memo);
                 return memo;
             } catch (Throwable t) {
