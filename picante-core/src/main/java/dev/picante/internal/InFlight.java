@@ -103,7 +103,7 @@ class InFlight {
 
     /**
      * The hash of the evaluation of {@code ingredient(key)} at {@code revision} ({@link #sameEvaluation}'s
-     * identity), its high bits folded into the low ones, which {@link InFlightTable} takes as the slot.
+     * identity), whose high bits {@link InFlightTable} takes as the slot.
      */
     static int hash(IngredientImpl ingredient, Object key, long revision) {
         return hash(ingredient, CellTable.hash(key), revision);
@@ -111,11 +111,15 @@ class InFlight {
 
     /**
      * {@link #hash(IngredientImpl, Object, long)} from the key's {@link CellTable#hash cell hash}, which the
-     * claim computes once for both tables (the leader's second look at its cell takes it too).
+     * claim computes once for both tables (the leader's second look at its cell takes it too). The cell hash
+     * is already mixed (its high bits depend on all of the key's hash bits, which is what the in-flight table's
+     * slot needs); the ingredient and the revision are added times an odd constant, so that their low bits
+     * reach the high bits too (the same key read by a computation of another ingredient, usually in flight at
+     * the same time, takes another slot). Not the cell hash's constant: with it, nearby keys of nearby
+     * ingredients would have equal hashes.
      */
     static int hash(IngredientImpl ingredient, int keyHash, long revision) {
-        int h = (keyHash * 31 + ingredient.index) * 31 + Long.hashCode(revision);
-        return h ^ (h >>> 16) ^ (h >>> 9);
+        return keyHash + (ingredient.index * 31 + (int) revision) * 0x85EBCA6B;
     }
 
     /**
