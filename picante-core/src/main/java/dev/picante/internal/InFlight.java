@@ -58,13 +58,23 @@ class InFlight {
         }
     }
 
-    final IngredientImpl ingredient;
+    /*
+     * ingredient, key, revision, hash and leader: set by the constructor only, and not final on purpose. A
+     * constructor that writes a final field ends with a barrier, after which C2 no longer initializes the
+     * subclass's fields in place (Evaluation's constructor then pays a card mark per evaluation). Nothing is
+     * lost by it: every InFlight reaches another thread through a volatile write after its constructor (the
+     * in-flight table's compare-and-set, read by the followers' compare-and-set or volatile get; the wait
+     * graph's ConcurrentLinkedQueue), and an Evaluation, as the context of its computation, through whatever the
+     * compute function hands it to another thread with (an executor, a future: each a happens-before edge).
+     * Only a context leaked through a data race could show these fields unset; Evaluation's own fields stay final.
+     */
+    IngredientImpl ingredient;
     /** The query's key. */
-    final Object key;
+    Object key;
     /** The revision evaluated at. */
-    final long revision;
-    private final int hash;
-    final Thread leader;
+    long revision;
+    private int hash;
+    Thread leader;
     private volatile @Nullable ConcurrentLinkedQueue<InFlight> waitsOn;
     /**
      * The leader's memo: written before {@link #state} becomes {@code DONE} and read only after {@link #state}
