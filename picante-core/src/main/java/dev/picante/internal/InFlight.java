@@ -43,9 +43,8 @@ import org.jspecify.annotations.Nullable;
  */
 class InFlight {
 
-    private static final int RUNNING = 0;
-    private static final int DONE = 1;
-    private static final int CANCELLED = 2;
+    /** {@link #result} of an evaluation whose leader gave up without an outcome. */
+    private static final Object CANCELLED = new Object();
     private static final VarHandle WAITS_ON;
     private static final VarHandle MONITOR;
 
@@ -77,13 +76,11 @@ class InFlight {
     Thread leader;
     private volatile @Nullable ConcurrentLinkedQueue<InFlight> waitsOn;
     /**
-     * The leader's memo: written before {@link #state} becomes {@code DONE} and read only after {@link #state}
-     * was seen {@code DONE}, so the volatile {@link #state} orders it (a plain field: one volatile store fewer
-     * per computation).
+     * The state and the outcome in one: {@code null} while running (the default: no volatile store in the
+     * constructor), the leader's {@link Memo} once done, {@link #CANCELLED} if the leader gave up. One volatile
+     * store completes the evaluation and publishes its memo.
      */
-    private @Nullable Memo outcome;
-    /** {@code RUNNING} (0, the default: no volatile store in the constructor), {@code DONE} or {@code CANCELLED}. */
-    private volatile int state;
+    private volatile @Nullable Object result;
     /** Followers inside {@link #await}; changed only under {@link #monitor}'s monitor. */
     private volatile int waiters;
     /**
@@ -246,8 +243,7 @@ class InFlight {
     }
 
     void complete(Memo memo) {
-        outcome = memo; // published by finish's volatile write of state
-        finish(DONE);
+        finish(memo);
     }
 
     /** The leader gave up without an outcome: followers retry (r[derived.cancel-progress]). */
@@ -255,9 +251,9 @@ class InFlight {
         finish(CANCELLED);
     }
 
-    private void finish(int how) {
-        state = how;
-        // A follower raises waiters before it checks state, and this reads waiters after writing state (both
+    private void finish(Object how) {
+        result = how;
+        // A follower raises waiters before it checks result, and this reads waiters after writing result (both
         // volatile), so either the follower sees the outcome or this sees the follower and wakes it.
         // A follower makes the monitor before it raises waiters, so it is there when waiters is seen above 0.
         if (waiters > 0) {
@@ -269,17 +265,18 @@ class InFlight {
     }
 
     boolean isDone() {
-        return state != RUNNING;
+        return result != null;
     }
 
     /** Waits for the outcome; {@code null} means the leader was cancelled and the caller must retry. */
     @Nullable Memo await() throws InterruptedException {
-        if (state == RUNNING) {
+        Object done = result;
+        if (done == null) {
             Object lock = monitor();
             synchronized (lock) {
                 waiters++;
                 try {
-                    while (state == RUNNING) {
+                    while ((done = result) == null) {
                         lock.wait();
                     }
                 } finally {
@@ -287,7 +284,7 @@ class InFlight {
                 }
             }
         }
-        return state == CANCELLED ? null : outcome;
+        return done == CANCELLED ? null : (Memo) done;
     }
 
     /** The object followers wait on, made by the first one. */
