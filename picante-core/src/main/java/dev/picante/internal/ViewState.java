@@ -277,7 +277,8 @@ public final class ViewState {
 
     @Nullable CellTable tableIfPresent(int ingredient) {
         @Nullable CellTable[] t = tables;
-        return ingredient < t.length ? t[ingredient] : null;
+        // ingredient >= 0 (always true) lets C2 fold both bounds into one unsigned compare, the load's range check
+        return ingredient >= 0 && ingredient < t.length ? t[ingredient] : null;
     }
 
     private CellTable table(int ingredient) {
