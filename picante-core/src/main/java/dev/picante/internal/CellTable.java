@@ -157,7 +157,11 @@ final class CellTable {
 
     /** The cell of {@code key}, or {@code null}. Lock-free. */
     @Nullable Cell get(Object key) {
-        int h = hash(key);
+        return get(key, hash(key));
+    }
+
+    /** {@link #get(Object)} for a caller that has {@code key}'s {@link #hash(Object) hash} already. Lock-free. */
+    @Nullable Cell get(Object key, int h) {
         @Nullable Cell[] t = slots;
         int mask = t.length - 1;
         for (int i = home(h, t.length); ; i = (i + 1) & mask) {

@@ -43,9 +43,8 @@ import org.jspecify.annotations.Nullable;
  */
 class InFlight {
 
-    private static final int RUNNING = 0;
-    private static final int DONE = 1;
-    private static final int CANCELLED = 2;
+    /** {@link #result} of an evaluation whose leader gave up without an outcome. */
+    private static final Object CANCELLED = new Object();
     private static final VarHandle WAITS_ON;
     private static final VarHandle MONITOR;
 
@@ -58,22 +57,30 @@ class InFlight {
         }
     }
 
-    final IngredientImpl ingredient;
+    /*
+     * ingredient, key, revision, hash and leader: set by the constructor only, and not final on purpose. A
+     * constructor that writes a final field ends with a barrier, after which C2 no longer initializes the
+     * subclass's fields in place (Evaluation's constructor then pays a card mark per evaluation). Nothing is
+     * lost by it: every InFlight reaches another thread through a volatile write after its constructor (the
+     * in-flight table's compare-and-set, read by the followers' compare-and-set or volatile get; the wait
+     * graph's ConcurrentLinkedQueue), and an Evaluation, as the context of its computation, through whatever the
+     * compute function hands it to another thread with (an executor, a future: each a happens-before edge).
+     * Only a context leaked through a data race could show these fields unset; Evaluation's own fields stay final.
+     */
+    IngredientImpl ingredient;
     /** The query's key. */
-    final Object key;
+    Object key;
     /** The revision evaluated at. */
-    final long revision;
-    private final int hash;
-    final Thread leader;
+    long revision;
+    private int hash;
+    Thread leader;
     private volatile @Nullable ConcurrentLinkedQueue<InFlight> waitsOn;
     /**
-     * The leader's memo: written before {@link #state} becomes {@code DONE} and read only after {@link #state}
-     * was seen {@code DONE}, so the volatile {@link #state} orders it (a plain field: one volatile store fewer
-     * per computation).
+     * The state and the outcome in one: {@code null} while running (the default: no volatile store in the
+     * constructor), the leader's {@link Memo} once done, {@link #CANCELLED} if the leader gave up. One volatile
+     * store completes the evaluation and publishes its memo.
      */
-    private @Nullable Memo outcome;
-    /** {@code RUNNING} (0, the default: no volatile store in the constructor), {@code DONE} or {@code CANCELLED}. */
-    private volatile int state;
+    private volatile @Nullable Object result;
     /** Followers inside {@link #await}; changed only under {@link #monitor}'s monitor. */
     private volatile int waiters;
     /**
@@ -103,11 +110,23 @@ class InFlight {
 
     /**
      * The hash of the evaluation of {@code ingredient(key)} at {@code revision} ({@link #sameEvaluation}'s
-     * identity), its high bits folded into the low ones, which {@link InFlightTable} takes as the slot.
+     * identity), whose high bits {@link InFlightTable} takes as the slot.
      */
     static int hash(IngredientImpl ingredient, Object key, long revision) {
-        int h = (key.hashCode() * 31 + ingredient.index) * 31 + Long.hashCode(revision);
-        return h ^ (h >>> 16) ^ (h >>> 9);
+        return hash(ingredient, CellTable.hash(key), revision);
+    }
+
+    /**
+     * {@link #hash(IngredientImpl, Object, long)} from the key's {@link CellTable#hash cell hash}, which the
+     * claim computes once for both tables (the leader's second look at its cell takes it too). The cell hash
+     * is already mixed (its high bits depend on all of the key's hash bits, which is what the in-flight table's
+     * slot needs); the ingredient and the revision are added times an odd constant, so that their low bits
+     * reach the high bits too (the same key read by a computation of another ingredient, usually in flight at
+     * the same time, takes another slot). Not the cell hash's constant: with it, nearby keys of nearby
+     * ingredients would have equal hashes.
+     */
+    static int hash(IngredientImpl ingredient, int keyHash, long revision) {
+        return keyHash + (ingredient.index * 31 + (int) revision) * 0x85EBCA6B;
     }
 
     /**
@@ -137,7 +156,8 @@ class InFlight {
     static Memo claim(ViewState view, DerivedImpl<?, ?> derived, Object key, InputState state,
             @Nullable InFlight caller) {
         InFlightTable inFlight = view.engine.inFlight;
-        int hash = hash(derived, key, state.revision); // before the allocation (see the constructor)
+        int keyHash = CellTable.hash(key); // as the hit check that missed computed it: C2 computes it once
+        int hash = hash(derived, keyHash, state.revision); // before the allocation (see the constructor)
         while (true) {
             // Claim it at once: an uncontended read (the common case) needs one map operation, not two.
             // The evaluation is also the context its computation reads through, if it comes to one: one object.
@@ -158,7 +178,7 @@ class InFlight {
                 caller.addWait(mine);
             }
             try {
-                Memo memo = view.bringUpToDate(mine);
+                Memo memo = view.bringUpToDate(mine, derived, keyHash);
                 mine.complete(memo);
                 return memo;
             } catch (Throwable t) {
@@ -223,8 +243,7 @@ class InFlight {
     }
 
     void complete(Memo memo) {
-        outcome = memo; // published by finish's volatile write of state
-        finish(DONE);
+        finish(memo);
     }
 
     /** The leader gave up without an outcome: followers retry (r[derived.cancel-progress]). */
@@ -232,9 +251,9 @@ class InFlight {
         finish(CANCELLED);
     }
 
-    private void finish(int how) {
-        state = how;
-        // A follower raises waiters before it checks state, and this reads waiters after writing state (both
+    private void finish(Object how) {
+        result = how;
+        // A follower raises waiters before it checks result, and this reads waiters after writing result (both
         // volatile), so either the follower sees the outcome or this sees the follower and wakes it.
         // A follower makes the monitor before it raises waiters, so it is there when waiters is seen above 0.
         if (waiters > 0) {
@@ -246,17 +265,18 @@ class InFlight {
     }
 
     boolean isDone() {
-        return state != RUNNING;
+        return result != null;
     }
 
     /** Waits for the outcome; {@code null} means the leader was cancelled and the caller must retry. */
     @Nullable Memo await() throws InterruptedException {
-        if (state == RUNNING) {
+        Object done = result;
+        if (done == null) {
             Object lock = monitor();
             synchronized (lock) {
                 waiters++;
                 try {
-                    while (state == RUNNING) {
+                    while ((done = result) == null) {
                         lock.wait();
                     }
                 } finally {
@@ -264,7 +284,7 @@ class InFlight {
                 }
             }
         }
-        return state == CANCELLED ? null : outcome;
+        return done == CANCELLED ? null : (Memo) done;
     }
 
     /** The object followers wait on, made by the first one. */

@@ -19,14 +19,16 @@ import org.jspecify.annotations.Nullable;
  */
 final class InFlightTable {
 
-    private static final int SLOTS = 512;
+    /** The number of slots: 2 to the power of {@link #SLOT_BITS}. */
+    private static final int SLOT_BITS = 9;
+    private static final int SLOTS = 1 << SLOT_BITS;
 
     /** Each slot: {@code null}, an {@link InFlight}, or an {@code InFlight[]} of two or more. */
     private final AtomicReferenceArray<@Nullable Object> slots = new AtomicReferenceArray<>(SLOTS);
 
-    /** The slot of an evaluation: the low bits of its hash, in which {@link InFlight#hash} folded the high ones. */
+    /** The slot of an evaluation: the high bits of its hash, the ones {@link InFlight#hash} mixes best. */
     private static int slot(InFlight evaluation) {
-        return evaluation.hash() & (SLOTS - 1);
+        return evaluation.hash() >>> (Integer.SIZE - SLOT_BITS);
     }
 
     /** Installs {@code mine} and returns {@code null}, or returns the same evaluation already in flight. */

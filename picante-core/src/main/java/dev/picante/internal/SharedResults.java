@@ -31,10 +31,11 @@ final class SharedResults {
     /**
      * The memo held for {@code (ingredient, key)}, or {@code null}. An empty cache (what a database that never
      * dropped a result and has no snapshot has: every primary-view computation asks) answers from its count
-     * alone, without a look-up; an offer racing this call may or may not be seen, as with the map itself.
+     * alone, without a look-up; an offer racing this call may or may not be seen, as with the map itself. A
+     * cache of no entries ({@code maxEntries} 0) takes no offer, so its count stays 0: no test of its own.
      */
     @Nullable Memo get(int ingredient, Object key) {
-        if (maxEntries == 0 || size.get() == 0) {
+        if (size.get() == 0) {
             return null;
         }
         ConcurrentHashMap<Object, Memo>[] t = tables;

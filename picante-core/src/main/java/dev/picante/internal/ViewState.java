@@ -277,7 +277,8 @@ public final class ViewState {
 
     @Nullable CellTable tableIfPresent(int ingredient) {
         @Nullable CellTable[] t = tables;
-        return ingredient < t.length ? t[ingredient] : null;
+        // ingredient >= 0 (always true) lets C2 fold both bounds into one unsigned compare, the load's range check
+        return ingredient >= 0 && ingredient < t.length ? t[ingredient] : null;
     }
 
     private CellTable table(int ingredient) {
@@ -541,12 +542,12 @@ public final class ViewState {
 
     /**
      * The leader's work ({@link InFlight#claim}) for {@code mine}, an evaluation in this view: reuse what can be
-     * reused, compute otherwise.
+     * reused, compute otherwise. {@code derived} is {@code mine}'s ingredient and {@code keyHash} its key's
+     * {@link CellTable#hash}, both as the claim has them (no cast, no second hash).
      */
-    Memo bringUpToDate(Evaluation mine) {
-        DerivedImpl<?, ?> derived = mine.derived();
+    Memo bringUpToDate(Evaluation mine, DerivedImpl<?, ?> derived, int keyHash) {
         CellTable table = table(derived.index);
-        Cell own = table.get(mine.key);
+        Cell own = table.get(mine.key, keyHash);
         if (own == null && parent == null && engine.sharedResults.get(derived.index, mine.key) == null) {
             // The cold read of a view without a source (the database's own): nothing to reuse. Small, so that it
             // is inlined into the claim; the rest is reuseOrCompute.
